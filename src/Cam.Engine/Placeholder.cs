@@ -1,0 +1,1 @@
+namespace Cam.Engine; public static class Placeholder { }
