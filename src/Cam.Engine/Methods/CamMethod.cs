@@ -1,0 +1,35 @@
+using Cam.Engine.Chunking;
+using static TorchSharp.torch;
+
+namespace Cam.Engine.Methods;
+
+/// <summary>What a method gets to weight the channels of the hooked layers.</summary>
+public sealed class CamContext
+{
+    public required IClassifier Model { get; init; }
+    /// <summary>The batch, (N, 3, H, W), already normalised.</summary>
+    public required Tensor Input { get; init; }
+    /// <summary>The model's logits for the batch, (N, classes).</summary>
+    public required Tensor Logits { get; init; }
+    public required IReadOnlyList<string> Layers { get; init; }
+    /// <summary>The hooked activations, one (N, C, h, w) per layer.</summary>
+    public required IReadOnlyList<Tensor> Activations { get; init; }
+    /// <summary>Class indices, (N, K) int64, on the model's device.</summary>
+    public required Tensor Classes { get; init; }
+    public required MaskedForwardRunner Runner { get; init; }
+}
+
+/// <summary>A class activation map method: how to weight each layer's channels for the requested classes.</summary>
+public abstract class CamMethod
+{
+    public abstract string Name { get; }
+
+    /// <summary>Whether the combined map goes through a ReLU (the Score-CAM family) or not (CAM).</summary>
+    public abstract bool AppliesRelu { get; }
+
+    /// <summary>Checks the method can run on these layers before any forward pass is spent.</summary>
+    public virtual void Validate(IReadOnlyList<string> layers) { }
+
+    /// <summary>The channel weights of every layer, (N, K, C) each.</summary>
+    public abstract Tensor[] ComputeWeights(CamContext context);
+}

@@ -1,0 +1,80 @@
+using System.Text.Json;
+using static TorchSharp.torch;
+
+namespace Cam.Engine.Methods;
+
+/// <summary>
+/// The classes to explain: the same K classes for every image, or K classes per image. Every image has the same
+/// number of classes, so that maps stack as (N, K, h, w).
+/// </summary>
+public sealed class ClassSelection
+{
+    private readonly int[][]? perImage;
+    private readonly int[]? shared;
+
+    private ClassSelection(int[]? shared, int[][]? perImage)
+    {
+        this.shared = shared;
+        this.perImage = perImage;
+    }
+
+    /// <summary>The same class for the whole batch (the reference's <c>class_idx=int</c>).</summary>
+    public static ClassSelection ForBatch(params int[] classes) =>
+        classes.Length == 0 ? throw new ArgumentException("at least one class is needed") : new(classes, null);
+
+    /// <summary>One class per image (the reference's <c>class_idx=[...]</c>).</summary>
+    public static ClassSelection OnePerImage(IReadOnlyList<int> classes) =>
+        new(null, classes.Select(c => new[] { c }).ToArray());
+
+    /// <summary>Several classes per image, the same number for each.</summary>
+    public static ClassSelection PerImage(IReadOnlyList<int[]> classes)
+    {
+        if (classes.Count == 0 || classes[0].Length == 0) throw new ArgumentException("at least one class per image is needed");
+        if (classes.Any(c => c.Length != classes[0].Length)) throw new ArgumentException("every image needs the same number of classes");
+        return new(null, classes.Select(c => c.ToArray()).ToArray());
+    }
+
+    /// <summary>The top-<paramref name="k"/> classes of each image by logit.</summary>
+    public static ClassSelection TopK(Tensor logits, int k)
+    {
+        if (k < 1 || k > logits.shape[1]) throw new ArgumentException($"top-{k} is not possible with {logits.shape[1]} classes");
+        using var top = logits.topk(k, dim: 1).indexes.cpu();
+        var n = (int)logits.shape[0];
+        var values = top.data<long>().ToArray();
+        return PerImage(Enumerable.Range(0, n).Select(i => values.Skip(i * k).Take(k).Select(v => (int)v).ToArray()).ToList());
+    }
+
+    /// <summary>Parses an int (same class for the batch) or a JSON list (one class per image).</summary>
+    public static ClassSelection Parse(string text)
+    {
+        text = text.Trim();
+        if (int.TryParse(text, out var single)) return ForBatch(single);
+        try
+        {
+            var list = JsonSerializer.Deserialize<int[]>(text);
+            if (list is { Length: > 0 }) return OnePerImage(list);
+        }
+        catch (JsonException) { }
+        throw new ArgumentException($"class index '{text}' is neither an integer nor a JSON list of integers");
+    }
+
+    /// <summary>Classes per image.</summary>
+    public int ClassesPerImage => shared?.Length ?? perImage![0].Length;
+
+    /// <summary>The (N, K) class indices for a batch of <paramref name="batchSize"/> images, validated against the logits' width.</summary>
+    public long[,] Resolve(int batchSize, long numClasses)
+    {
+        if (perImage is not null && perImage.Length != batchSize)
+            throw new ArgumentException($"{perImage.Length} class indices were given for {batchSize} images");
+        var k = ClassesPerImage;
+        var result = new long[batchSize, k];
+        for (var n = 0; n < batchSize; n++)
+        for (var j = 0; j < k; j++)
+        {
+            var c = shared?[j] ?? perImage![n][j];
+            if (c < 0 || c >= numClasses) throw new ArgumentException($"class index {c} is out of range for a model with {numClasses} classes");
+            result[n, j] = c;
+        }
+        return result;
+    }
+}

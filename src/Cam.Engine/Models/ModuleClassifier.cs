@@ -1,0 +1,132 @@
+using Cam.Engine.Hooks;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Cam.Engine.Models;
+
+/// <summary>A TorchSharp module (one of the built-in architectures, or any <c>Module&lt;Tensor, Tensor&gt;</c>) seen through forward hooks.</summary>
+public sealed class ModuleClassifier : IClassifier
+{
+    private readonly nn.Module<Tensor, Tensor> model;
+    private readonly Dictionary<string, nn.Module> modules;
+
+    public ModuleClassifier(nn.Module<Tensor, Tensor> model, string name, Device? device = null)
+    {
+        this.model = model;
+        Name = name;
+        Device = device ?? CPU;
+        if (Device.type != DeviceType.CPU) model.to(Device);
+        model.eval();
+        modules = model.named_modules().ToDictionary(m => m.name, m => m.module, StringComparer.Ordinal);
+        LayerNames = modules.Keys.ToList();
+    }
+
+    /// <summary>Builds a built-in architecture and loads its weights from a safetensors state_dict.</summary>
+    public static ModuleClassifier Load(string architecture, int numClasses, string weightsPath, Device? device = null)
+    {
+        var model = Architectures.Create(architecture, numClasses);
+        try
+        {
+            WeightLoader.Load(model, weightsPath);
+            return new ModuleClassifier(model, architecture, device);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    public string Name { get; }
+    public Device Device { get; }
+    public IReadOnlyList<string> LayerNames { get; }
+
+    public Tensor Logits(Tensor input)
+    {
+        using var _ = no_grad();
+        return model.call(input);
+    }
+
+    public ForwardPass Forward(Tensor input, IReadOnlyList<string> layers)
+    {
+        using var recorder = new ActivationRecorder(layers.Select(l => (l, Hookable(l))).ToList());
+        using var _ = no_grad();
+        var logits = model.call(input);
+        try
+        {
+            return new ForwardPass(logits, recorder.Take());
+        }
+        catch
+        {
+            logits.Dispose();
+            throw;
+        }
+    }
+
+    private nn.Module<Tensor, Tensor> Hookable(string layer)
+    {
+        if (!modules.TryGetValue(layer, out var module))
+            throw new ArgumentException($"{Name} has no layer '{layer}' (layers include: {string.Join(", ", modules.Keys.Where(k => !k.Contains('.')))})");
+        return module as nn.Module<Tensor, Tensor>
+               ?? throw new ArgumentException($"layer '{layer}' of {Name} does not map a tensor to a tensor and cannot be hooked");
+    }
+
+    public string LocateCandidateLayer(long[] sampleShape)
+    {
+        var shapes = RecordOutputShapes(sampleShape);
+        for (var i = shapes.Count - 1; i >= 0; i--)
+        {
+            var (name, shape) = shapes[i];
+            if (shape.Length == sampleShape.Length + 1 && shape.Skip(2).Any(d => d != 1)) return name;
+        }
+        throw new InvalidOperationException($"no layer of {Name} produces a spatial output; name the target layer explicitly");
+    }
+
+    public long ActivationBytesPerSample(long[] sampleShape) =>
+        RecordOutputShapes(sampleShape, leavesOnly: true).Sum(s => s.Shape.Aggregate(4L, (a, b) => a * b));
+
+    /// <summary>One forward pass of zeros with a hook on every layer, recording output shapes in firing order.</summary>
+    private List<(string Name, long[] Shape)> RecordOutputShapes(long[] sampleShape, bool leavesOnly = false)
+    {
+        var shapes = new List<(string, long[])>();
+        var removers = new List<Action>();
+        try
+        {
+            foreach (var (name, module) in modules)
+            {
+                if (module is not nn.Module<Tensor, Tensor> hookable) continue;
+                if (leavesOnly && module.children().Any()) continue;
+                var remover = hookable.register_forward_hook((_, _, output) =>
+                {
+                    shapes.Add((name, output.shape));
+                    return null!;
+                });
+                removers.Add(remover.remove);
+            }
+            using var _ = no_grad();
+            using var scope = NewDisposeScope();
+            model.call(zeros([1, .. sampleShape], device: Device));
+        }
+        finally
+        {
+            foreach (var remove in removers) remove();
+        }
+        return shapes;
+    }
+
+    public (string Name, Tensor Weight) LinearWeights(string? name)
+    {
+        name ??= modules.FirstOrDefault(m => m.Value is Linear).Key
+                 ?? throw new InvalidOperationException($"{Name} has no fully connected layer; name one with --fc-layer");
+        if (!modules.TryGetValue(name, out var module))
+            throw new ArgumentException($"{Name} has no layer '{name}'");
+        var weight = module.named_parameters(recurse: false).FirstOrDefault(p => p.name == "weight").parameter
+                     ?? throw new ArgumentException($"layer '{name}' of {Name} has no weight");
+        // A 1×1 convolution standing in for the fully connected layer has weights (classes, channels, 1, 1).
+        var matrix = weight.ndim > 2 ? weight.detach().view(weight.shape[0], weight.shape[1]) : weight.detach();
+        return (name, matrix.clone());
+    }
+
+    public void Dispose() => model.Dispose();
+}

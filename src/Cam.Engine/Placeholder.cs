@@ -1,1 +1,0 @@
-namespace Cam.Engine; public static class Placeholder { }
