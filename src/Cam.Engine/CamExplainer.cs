@@ -85,7 +85,7 @@ public sealed class CamExplainer
         using var _ = no_grad();
         var x = input.to(model.Device);
         using var pass = model.Forward(x, layers);
-        var classIndex = classes.Resolve((int)x.shape[0], pass.Logits.shape[1]);
+        var classIndex = classes.Resolve(pass.Logits);
         var classTensor = torch.tensor(classIndex, device: model.Device);
         using var runner = new MaskedForwardRunner(model, x, ChunkSizeFor(sampleShape), shareIdenticalMasks);
         var context = new CamContext

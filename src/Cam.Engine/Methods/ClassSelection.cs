@@ -11,11 +11,13 @@ public sealed class ClassSelection
 {
     private readonly int[][]? perImage;
     private readonly int[]? shared;
+    private readonly int? topK;
 
-    private ClassSelection(int[]? shared, int[][]? perImage)
+    private ClassSelection(int[]? shared, int[][]? perImage, int? topK = null)
     {
         this.shared = shared;
         this.perImage = perImage;
+        this.topK = topK;
     }
 
     /// <summary>The same class for the whole batch (the reference's <c>class_idx=int</c>).</summary>
@@ -34,15 +36,9 @@ public sealed class ClassSelection
         return new(null, classes.Select(c => c.ToArray()).ToArray());
     }
 
-    /// <summary>The top-<paramref name="k"/> classes of each image by logit.</summary>
-    public static ClassSelection TopK(Tensor logits, int k)
-    {
-        if (k < 1 || k > logits.shape[1]) throw new ArgumentException($"top-{k} is not possible with {logits.shape[1]} classes");
-        using var top = logits.topk(k, dim: 1).indexes.cpu();
-        var n = (int)logits.shape[0];
-        var values = top.data<long>().ToArray();
-        return PerImage(Enumerable.Range(0, n).Select(i => values.Skip(i * k).Take(k).Select(v => (int)v).ToArray()).ToList());
-    }
+    /// <summary>The top-<paramref name="k"/> classes of each image by logit, highest first.</summary>
+    public static ClassSelection Top(int k) =>
+        k >= 1 ? new(null, null, k) : throw new ArgumentException("top-k needs k ≥ 1");
 
     /// <summary>Parses an int (same class for the batch) or a JSON list (one class per image).</summary>
     public static ClassSelection Parse(string text)
@@ -59,11 +55,23 @@ public sealed class ClassSelection
     }
 
     /// <summary>Classes per image.</summary>
-    public int ClassesPerImage => shared?.Length ?? perImage![0].Length;
+    public int ClassesPerImage => topK ?? shared?.Length ?? perImage![0].Length;
 
-    /// <summary>The (N, K) class indices for a batch of <paramref name="batchSize"/> images, validated against the logits' width.</summary>
-    public long[,] Resolve(int batchSize, long numClasses)
+    /// <summary>The (N, K) class indices for a batch, validated against the logits (N, classes).</summary>
+    public long[,] Resolve(Tensor logits)
     {
+        var batchSize = (int)logits.shape[0];
+        var numClasses = logits.shape[1];
+        if (topK is { } top)
+        {
+            if (top > numClasses) throw new ArgumentException($"top-{top} is not possible with {numClasses} classes");
+            using var indexes = logits.topk(top, dim: 1).indexes.cpu();
+            var values = indexes.data<long>().ToArray();
+            var ranked = new long[batchSize, top];
+            for (var n = 0; n < batchSize; n++)
+            for (var j = 0; j < top; j++) ranked[n, j] = values[n * top + j];
+            return ranked;
+        }
         if (perImage is not null && perImage.Length != batchSize)
             throw new ArgumentException($"{perImage.Length} class indices were given for {batchSize} images");
         var k = ClassesPerImage;

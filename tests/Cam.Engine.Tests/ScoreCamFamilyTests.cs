@@ -1,0 +1,163 @@
+using Cam.Engine.Chunking;
+using Cam.Engine.Methods;
+using Cam.Engine.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Cam.Engine.Tests;
+
+public class ScoreCamFamilyTests
+{
+    private static Tensor Input(string fixture = "iscam_layer4")
+    {
+        using var file = SafeTensors.Load(Fixtures.Path_(fixture + ".safetensors"));
+        return file["input"].clone();
+    }
+
+    private static Explanation Explain(CamMethod method, Tensor input, ClassSelection classes, ExplainerOptions? options = null, string[]? layers = null)
+    {
+        using var model = Fixtures.ResNet18();
+        return new CamExplainer(model, method, layers ?? ["layer4"], options).Explain(input, classes);
+    }
+
+    [Fact]
+    public void ResultsDoNotDependOnTheChunkSize()
+    {
+        using var input = Input();
+        var classes = ClassSelection.OnePerImage([3, 9]);
+        using var one = Explain(new ScoreCam(), input, classes, new ExplainerOptions { ChunkSize = 1 });
+        using var odd = Explain(new ScoreCam(), input, classes, new ExplainerOptions { ChunkSize = 7 });
+        using var all = Explain(new ScoreCam(), input, classes, new ExplainerOptions { ChunkSize = 1024 });
+        Assert.Equal(7, odd.Stats.ChunkSize);
+        Tolerance.Absolute(all.Maps[0], one.Maps[0], 1e-5, "chunk 1 vs 1024");
+        Tolerance.Absolute(all.Maps[0], odd.Maps[0], 1e-5, "chunk 7 vs 1024");
+    }
+
+    [Fact]
+    public void OutOfMemoryHalvesTheChunkAndLosesNothing()
+    {
+        using var input = Input();
+        var classes = ClassSelection.OnePerImage([3, 9]);
+        using var expected = Explain(new ScoreCam(), input, classes, new ExplainerOptions { ChunkSize = 64 });
+        using var inner = Fixtures.ResNet18();
+        using var model = new FailingClassifier(inner, maxBatch: 10);
+        using var actual = new CamExplainer(model, new ScoreCam(), ["layer4"], new ExplainerOptions { ChunkSize = 64 }).Explain(input, classes);
+        Assert.True(actual.Stats.OutOfMemoryRetries >= 3, $"{actual.Stats.OutOfMemoryRetries} retries");
+        Assert.True(actual.Stats.ChunkSize <= 10);
+        Assert.Equal(expected.Stats.MaskedForwards, actual.Stats.MaskedForwards);
+        Tolerance.Absolute(expected.Maps[0], actual.Maps[0], 1e-5, "after out-of-memory retries");
+    }
+
+    [Fact]
+    public void IdenticalMasksAreForwardedOnceWithUnchangedResults()
+    {
+        using var input = Input();
+        // Zeroing the input's right half makes layer4 activations constant in places; force identical channels by
+        // duplicating images: both copies keep their own forwards, but all-zero masks are shared by the batch.
+        var classes = ClassSelection.ForBatch(3);
+        using var shared = Explain(new ScoreCam(), input, classes);
+        using var separate = Explain(new ScoreCam(), input, classes, new ExplainerOptions { ShareIdenticalMasks = false });
+        Assert.Equal(2 * 512, separate.Stats.MaskedForwards);
+        Assert.Equal(separate.Stats.MaskedForwards, shared.Stats.MaskedForwards + shared.Stats.ForwardsSaved);
+        Assert.True(shared.Stats.ForwardsSaved > 0, "resnet18's layer4 has all-zero channels for these inputs");
+        Tolerance.Absolute(separate.Maps[0], shared.Maps[0], 1e-5, "shared vs separate forwards");
+    }
+
+    [Fact]
+    public void SeveralClassesShareOneSetOfMaskedForwards()
+    {
+        using var input = Input();
+        using var many = Explain(new ScoreCam(), input, ClassSelection.PerImage([[3, 9, 0], [9, 1, 2]]));
+        using var single = Explain(new ScoreCam(), input, ClassSelection.OnePerImage([9, 1]));
+        Assert.Equal([2L, 3, 3, 3], many.Maps[0].shape);
+        Assert.Equal(single.Stats.MaskedForwards, many.Stats.MaskedForwards);
+        Tolerance.Absolute(single.Maps[0].select(1, 0)[1], many.Maps[0][1, 1], 1e-5, "image 1, class 1");
+        Tolerance.Absolute(single.Maps[0].select(1, 0)[0], many.Maps[0][0, 1], 1e-5, "image 0, class 9");
+    }
+
+    [Fact]
+    public void TopKExplainsTheHighestScoringClassesInOrder()
+    {
+        using var input = Input();
+        using var top = Explain(new ScoreCam(), input, ClassSelection.Top(2));
+        using var order = top.Logits.argsort(1, descending: true);
+        Assert.Equal(order[0, 0].item<long>(), top.Classes[0, 0]);
+        Assert.Equal(order[1, 1].item<long>(), top.Classes[1, 1]);
+    }
+
+    [Fact]
+    public void SmoothScoreCamIsDeterministicUnderASeed()
+    {
+        using var input = Input();
+        var classes = ClassSelection.OnePerImage([3, 9]);
+        using var a = Explain(new SmoothScoreCam(numSamples: 2, std: 2f, seed: 7), input, classes, new ExplainerOptions { ChunkSize = 50 });
+        using var b = Explain(new SmoothScoreCam(numSamples: 2, std: 2f, seed: 7), input, classes, new ExplainerOptions { ChunkSize = 33 });
+        using var c = Explain(new SmoothScoreCam(numSamples: 2, std: 2f, seed: 8), input, classes, new ExplainerOptions { ChunkSize = 50 });
+        Assert.Equal([2L, 1, 3, 3], a.Maps[0].shape);
+        Tolerance.Absolute(a.Maps[0], b.Maps[0], 1e-5, "same seed, other chunk size");
+        var differs = (a.Maps[0] - c.Maps[0]).abs().max().item<float>();
+        Assert.True(differs > 1e-3, $"another seed changed the maps by only {differs}");
+    }
+
+    [Fact]
+    public void SmoothScoreCamWithoutNoiseEqualsScoreCam()
+    {
+        using var input = Input();
+        var classes = ClassSelection.OnePerImage([3, 9]);
+        using var smooth = Explain(new SmoothScoreCam(numSamples: 3, std: 0f), input, classes);
+        using var score = Explain(new ScoreCam(), input, classes);
+        Tolerance.Absolute(score.Maps[0], smooth.Maps[0], 1e-5, "SS-CAM std 0 vs Score-CAM");
+    }
+
+    [Fact]
+    public void SeveralLayersOfDifferentWidthsAreWeightedSeparately()
+    {
+        using var input = Input();
+        using var both = Explain(new IntegratedScoreCam(2), input, ClassSelection.ForBatch(1), layers: ["layer2", "layer4"]);
+        Assert.Equal([2L, 1, 12, 12], both.Maps[0].shape);
+        Assert.Equal([2L, 1, 3, 3], both.Maps[1].shape);
+        Assert.Equal([2L, 1, 12, 12], both.Fused!.shape);
+        using var alone = Explain(new IntegratedScoreCam(2), input, ClassSelection.ForBatch(1), layers: ["layer2"]);
+        Tolerance.Absolute(alone.Maps[0], both.Maps[0], 1e-5, "layer2 alone vs with layer4");
+    }
+
+    [Fact]
+    public void NonSquareInputsGiveMapsAtTheLayerResolution()
+    {
+        torch.manual_seed(3);
+        using var input = torch.randn(1, 3, 64, 96);
+        using var result = Explain(new ScoreCam(), input, ClassSelection.ForBatch(0), new ExplainerOptions { ChunkSize = 100 });
+        Assert.Equal([1L, 1, 2, 3], result.Maps[0].shape);
+        Assert.InRange(result.Maps[0].max().item<float>(), 0.99f, 1.0f);
+        Assert.Equal(0f, result.Maps[0].min().item<float>());
+    }
+
+    [Fact]
+    public void MemoryBudgetSizesTheChunk()
+    {
+        using var model = Fixtures.ResNet18();
+        var perSample = model.ActivationBytesPerSample([3, 224, 224]) + 3 * 3 * 224 * 224 * 4;
+        var planner = new MaskChunkPlanner(new MemoryBudget(perSample * 5 + 1));
+        Assert.Equal(5, planner.Plan(model, [3, 224, 224]));
+        Assert.Equal(1, new MaskChunkPlanner(new MemoryBudget(1)).Plan(model, [3, 224, 224]));
+        Assert.Equal(9, new MaskChunkPlanner(new MemoryBudget(1), fixedChunkSize: 9).Plan(model, [3, 224, 224]));
+    }
+
+    /// <summary>Throws the error libtorch raises when a forward does not fit, for batches above a size.</summary>
+    private sealed class FailingClassifier(IClassifier inner, int maxBatch) : IClassifier
+    {
+        public string Name => inner.Name;
+        public Device Device => inner.Device;
+        public IReadOnlyList<string> LayerNames => inner.LayerNames;
+
+        public Tensor Logits(Tensor input) => input.shape[0] > maxBatch
+            ? throw new System.Runtime.InteropServices.ExternalException("CUDA out of memory. Tried to allocate 2.00 GiB")
+            : inner.Logits(input);
+
+        public ForwardPass Forward(Tensor input, IReadOnlyList<string> layers) => inner.Forward(input, layers);
+        public string LocateCandidateLayer(long[] sampleShape) => inner.LocateCandidateLayer(sampleShape);
+        public (string Name, Tensor Weight) LinearWeights(string? name) => inner.LinearWeights(name);
+        public long ActivationBytesPerSample(long[] sampleShape) => inner.ActivationBytesPerSample(sampleShape);
+        public void Dispose() { }
+    }
+}
