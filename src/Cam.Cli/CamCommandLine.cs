@@ -1,0 +1,14 @@
+using System.CommandLine;
+using Cam.Cli.Commands;
+
+namespace Cam.Cli;
+
+/// <summary>The <c>cam</c> command and its subcommands, one file each under Commands/.</summary>
+public static class CamCommandLine
+{
+    public static RootCommand Build() => new("cam: class activation maps for whole datasets")
+    {
+        ExplainCommand.Create(),
+        BenchCommand.Create(),
+    };
+}
