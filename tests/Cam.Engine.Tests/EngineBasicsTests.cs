@@ -1,0 +1,157 @@
+using Cam.Engine.Methods;
+using Cam.Engine.Models;
+using Cam.Engine.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Cam.Engine.Tests;
+
+public class EngineBasicsTests
+{
+    [Fact]
+    public void TorchSharpNativeBackendLoadsAndComputes()
+    {
+        using var a = torch.arange(6, dtype: ScalarType.Float32).reshape(2, 3);
+        using var product = a.matmul(a.T);
+        Assert.Equal(new[] { 5f, 14f, 14f, 50f }, product.data<float>().ToArray());
+        Assert.StartsWith("2.", torch.__version__);
+    }
+
+    [Fact]
+    public void SafeTensorsConvertsHalfAndBFloat16ToFloat()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"cam-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            // Hand-built file: F16 [1.5, -2] and BF16 [3.0] (0x4040), one byte of padding-free data each.
+            var header = "{\"h\":{\"dtype\":\"F16\",\"shape\":[2],\"data_offsets\":[0,4]},\"b\":{\"dtype\":\"BF16\",\"shape\":[1],\"data_offsets\":[4,6]},\"__metadata__\":{\"k\":\"v\"}}";
+            var headerBytes = System.Text.Encoding.UTF8.GetBytes(header);
+            using (var stream = File.Create(path))
+            {
+                stream.Write(BitConverter.GetBytes((long)headerBytes.Length));
+                stream.Write(headerBytes);
+                stream.Write(BitConverter.GetBytes((Half)1.5f));
+                stream.Write(BitConverter.GetBytes((Half)(-2f)));
+                stream.Write(new byte[] { 0x40, 0x40 });
+            }
+            using var file = SafeTensors.Load(path);
+            Assert.Equal(new[] { 1.5f, -2f }, file["h"].data<float>().ToArray());
+            Assert.Equal(new[] { 3f }, file["b"].data<float>().ToArray());
+            Assert.Equal("v", file.Metadata["k"]);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void SafeTensorsRoundTripsFloatTensors()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"cam-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            using var original = torch.randn(2, 3, 5);
+            SafeTensors.Save(path, [new("x", original)], new Dictionary<string, string> { ["a"] = "b" });
+            using var file = SafeTensors.Load(path);
+            Assert.True(original.eq(file["x"]).all().item<bool>());
+            Assert.Equal("b", file.Metadata["a"]);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void CorruptSafeTensorsFileIsRefusedWithItsName()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"cam-{Guid.NewGuid():N}.safetensors");
+        File.WriteAllBytes(path, [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+        try
+        {
+            var error = Assert.Throws<SafeTensorsException>(() => SafeTensors.Load(path));
+            Assert.Contains(path, error.Message);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void WeightMismatchListsEveryMissingUnexpectedAndMisshapedKey()
+    {
+        using var model = Architectures.Create("resnet18", 10);
+        var state = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.clone());
+        state.Remove("layer1.0.conv1.weight");
+        state.Remove("bn1.running_var");
+        state["extra.weight"] = torch.zeros(1);
+        state["fc.weight"] = torch.zeros(7, 512);
+        var error = Assert.Throws<WeightMismatchException>(() => WeightLoader.Load(model, state, "w.safetensors"));
+        Assert.Contains("missing keys: ", error.Message);
+        Assert.Contains("layer1.0.conv1.weight", error.Message);
+        Assert.Contains("bn1.running_var", error.Message);
+        Assert.Contains("unexpected keys: extra.weight", error.Message);
+        Assert.Contains("fc.weight (model [10,512], file [7,512])", error.Message);
+    }
+
+    [Fact]
+    public void HalfPrecisionWeightsLoadAsTheModelsDtype()
+    {
+        using var model = Fixtures.ResNet18();
+        using var file = SafeTensors.Load(Fixtures.ResNet18Weights);
+        var (_, weight) = model.LinearWeights("fc");
+        using (weight)
+        {
+            Assert.Equal(ScalarType.Float32, weight.dtype);
+            Assert.True(weight.eq(file["fc.weight"]).all().item<bool>());
+        }
+    }
+
+    [Fact]
+    public void HooksAreRemovedAfterExtractionAndAfterFailure()
+    {
+        using var model = Fixtures.ResNet18();
+        var module = (nn.Module<Tensor, Tensor>)model.GetType()
+            .GetField("model", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!
+            .GetValue(model)!;
+        using var input = torch.randn(1, 3, 32, 32);
+        using (model.Forward(input, ["layer4", "layer3"])) { }
+        Assert.Throws<ArgumentException>(() => model.Forward(input, ["layer4", "no_such_layer"]));
+        var fired = 0;
+        var probe = ((nn.Module<Tensor, Tensor>)module.named_modules().First(m => m.name == "layer4").module)
+            .register_forward_hook((_, _, _) => { fired++; return null!; });
+        using (model.Logits(input)) { }
+        probe.remove();
+        Assert.Equal(1, fired);
+        // With no hooks left, a plain forward after all that gives the same logits as a fresh model.
+        using var fresh = Fixtures.ResNet18();
+        using var a = model.Logits(input);
+        using var b = fresh.Logits(input);
+        Assert.True(a.allclose(b));
+    }
+
+    [Fact]
+    public void UnknownLayerAndCamOnSeveralLayersAreClearErrors()
+    {
+        using var model = Fixtures.ResNet18();
+        var unknown = Assert.Throws<ArgumentException>(() => new CamExplainer(model, new ScoreCam(), ["layer9"]));
+        Assert.Contains("layer9", unknown.Message);
+        Assert.Throws<ArgumentException>(() => new CamExplainer(model, new ClassActivationMap(), ["layer3", "layer4"]));
+        using var input = torch.randn(1, 3, 32, 32);
+        var narrow = Assert.Throws<ArgumentException>(() => new CamExplainer(model, new ClassActivationMap(), ["layer3"]).Explain(input, ClassSelection.ForBatch(0)));
+        Assert.Contains("256 channels", narrow.Message);
+        Assert.Throws<ArgumentException>(() => new CamExplainer(model, new ScoreCam(), ["layer4"]).Explain(input, ClassSelection.ForBatch(10)));
+    }
+
+    [Fact]
+    public void ClassIndexParsesAnIntOrAJsonList()
+    {
+        using var logits = torch.zeros(2, 10);
+        Assert.Equal(new long[,] { { 4 }, { 4 } }, ClassSelection.Parse("4").Resolve(logits));
+        Assert.Equal(new long[,] { { 1 }, { 2 } }, ClassSelection.Parse("[1, 2]").Resolve(logits));
+        Assert.Throws<ArgumentException>(() => ClassSelection.Parse("[1, 2, 3]").Resolve(logits));
+        Assert.Throws<ArgumentException>(() => ClassSelection.Parse("one"));
+    }
+}

@@ -1,0 +1,80 @@
+using Cam.Cli;
+using Cam.Engine.Tensors;
+
+namespace Cam.Engine.Tests;
+
+public class ExplainCommandTests
+{
+    private static int Cam(params string[] args) => CamCommandLine.Build().Parse(args).Invoke();
+
+    [Fact]
+    public void ExplainWritesTheReferenceMapsForTheCommandLineCase()
+    {
+        var output = Path.Combine(Path.GetTempPath(), $"cam-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            var code = Cam("explain", "--arch", "resnet18", "--num-classes", "10", "--weights", Fixtures.ResNet18Weights,
+                "--input", Fixtures.Path_("cam_class_list_raw.safetensors"), "--method", "cam", "--layers", "layer4",
+                "--class-idx", "[1, 2, 3]", "--raw", "--out", output);
+            Assert.Equal(0, code);
+            using var expected = SafeTensors.Load(Fixtures.Path_("cam_class_list_raw.safetensors"));
+            using var actual = SafeTensors.Load(output);
+            Tolerance.Relative(expected["expected.layer4"], actual["cam.layer4"], 1e-4, "cam.layer4");
+            Tolerance.Relative(expected["logits"], actual["logits"], 1e-4, "logits");
+            Assert.False(actual.Tensors.ContainsKey("cam.fused"));
+        }
+        finally
+        {
+            File.Delete(output);
+        }
+    }
+
+    [Fact]
+    public void ExplainFindsTheCandidateLayerWhenNoneIsGiven()
+    {
+        var output = Path.Combine(Path.GetTempPath(), $"cam-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            Assert.Equal(0, Cam("explain", "--arch", "resnet18", "--num-classes", "10", "--weights", Fixtures.ResNet18Weights,
+                "--input", Fixtures.Path_("cam_int_class.safetensors"), "--method", "cam", "--class-idx", "5", "--out", output));
+            using var expected = SafeTensors.Load(Fixtures.Path_("cam_int_class.safetensors"));
+            using var actual = SafeTensors.Load(output);
+            Tolerance.Absolute(expected["expected.layer4"], actual["cam.layer4"], 1e-4, "cam.layer4");
+        }
+        finally
+        {
+            File.Delete(output);
+        }
+    }
+
+    [Theory]
+    [InlineData("--arch", "resnet19")]
+    [InlineData("--layers", "layer9")]
+    [InlineData("--class-idx", "ten")]
+    [InlineData("--weights", "/no/such/file.safetensors")]
+    [InlineData("--num-classes", "7")]
+    public void ExplainFailsWithANonZeroExitOnBadArguments(string option, string value)
+    {
+        var args = new Dictionary<string, string>
+        {
+            ["--arch"] = "resnet18", ["--num-classes"] = "10", ["--weights"] = Fixtures.ResNet18Weights,
+            ["--input"] = Fixtures.Path_("cam_int_class.safetensors"), ["--method"] = "cam", ["--class-idx"] = "5",
+            ["--out"] = Path.Combine(Path.GetTempPath(), $"cam-{Guid.NewGuid():N}.safetensors"),
+        };
+        args[option] = value;
+        var error = new StringWriter();
+        var original = Console.Error;
+        Console.SetError(error);
+        try
+        {
+            Assert.NotEqual(0, Cam(["explain", .. args.SelectMany(kv => new[] { kv.Key, kv.Value })]));
+        }
+        finally
+        {
+            Console.SetError(original);
+        }
+        var lines = error.ToString().Trim().Split('\n');
+        Assert.Single(lines);
+        Assert.StartsWith("error: ", lines[0]);
+    }
+}
