@@ -1,0 +1,34 @@
+namespace Cam.Engine.Batches;
+
+/// <summary>
+/// One map of one image: for a method, a layer (or "fused") and a class, the class's logit and probability, the
+/// map at the layer's resolution (row-major float32, normalised unless raw maps were asked for) and its summary:
+/// the peak's row and column and the energy, the mean of the map's non-negative values.
+/// </summary>
+public sealed record MapResult(
+    int ImageIndex,
+    string Method,
+    string Layer,
+    int ClassIndex,
+    int Rank,
+    float Score,
+    float Probability,
+    int Height,
+    int Width,
+    float[] Map,
+    int PeakY,
+    int PeakX,
+    float Energy)
+{
+    /// <summary>Faithfulness metrics, when they were asked for.</summary>
+    public MapMetrics? Metrics { get; init; }
+}
+
+/// <summary>Per-map faithfulness and localisation metrics; localisation fields are null without ground-truth boxes.</summary>
+public sealed record MapMetrics(
+    float AverageDrop,
+    bool IncreaseInConfidence,
+    float DeletionArea,
+    float InsertionArea,
+    bool? PointingHit,
+    float? EnergyInBox);
