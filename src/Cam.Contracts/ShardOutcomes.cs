@@ -1,0 +1,31 @@
+namespace Cam.Contracts;
+
+/// <summary>Version 1: a worker finished a shard; its results and item errors are already stored.</summary>
+public sealed record ShardCompleted
+{
+    public required Guid JobId { get; init; }
+    public required int ShardNumber { get; init; }
+    public required int Attempt { get; init; }
+    public required int Succeeded { get; init; }
+    public required int Failed { get; init; }
+    public required int Results { get; init; }
+    public required double Seconds { get; init; }
+    public string? Worker { get; init; }
+}
+
+/// <summary>Version 1: a shard cannot be processed at all (its model does not load, say); retrying will not help.</summary>
+public sealed record ShardFailed
+{
+    public required Guid JobId { get; init; }
+    public required int ShardNumber { get; init; }
+    public required int Attempt { get; init; }
+    public required string Reason { get; init; }
+    public string? Worker { get; init; }
+}
+
+/// <summary>Names shared by the scheduler, the workers and the deployment (see docs/conventions.md).</summary>
+public static class QueueNames
+{
+    public const string ExplainShard = "cam-explain-shard";
+    public const string ShardOutcomes = "cam-shard-outcomes";
+}

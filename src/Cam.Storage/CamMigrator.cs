@@ -1,0 +1,20 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace Cam.Storage;
+
+/// <summary>Brings the database to the current schema: EF Core migrations on PostgreSQL, the model itself on SQLite.</summary>
+public sealed class CamMigrator(IDbContextFactory<CamDbContext> factory, StorageSettings settings)
+{
+    public async Task MigrateAsync(CancellationToken cancellationToken = default)
+    {
+        await using var db = await factory.CreateDbContextAsync(cancellationToken);
+        if (settings.Provider == StorageProvider.Postgres)
+        {
+            await db.Database.MigrateAsync(cancellationToken);
+            return;
+        }
+        await db.Database.EnsureCreatedAsync(cancellationToken);
+        // Several in-process workers write at once: WAL lets readers go on while one writes.
+        await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+    }
+}

@@ -1,0 +1,80 @@
+namespace Cam.Storage.Entities;
+
+public sealed class JobRow
+{
+    public Guid Id { get; set; }
+    public string State { get; set; } = JobState.Running;
+    /// <summary>The job's specification as submitted, JSON.</summary>
+    public string Spec { get; set; } = "{}";
+    public long TotalItems { get; set; }
+    public long SucceededItems { get; set; }
+    public long FailedItems { get; set; }
+    public long Results { get; set; }
+    public int TotalShards { get; set; }
+    public int FinishedShards { get; set; }
+    public bool EnumerationDone { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime? StartedAt { get; set; }
+    public DateTime? FinishedAt { get; set; }
+    public string? Error { get; set; }
+}
+
+public sealed class ShardRow
+{
+    public Guid JobId { get; set; }
+    public int Number { get; set; }
+    public string State { get; set; } = ShardState.Pending;
+    public int Attempts { get; set; }
+    public DateTime? LeaseExpiresAt { get; set; }
+    public long FirstItem { get; set; }
+    public int ItemCount { get; set; }
+    public int Succeeded { get; set; }
+    public int Failed { get; set; }
+    public int Results { get; set; }
+    public string? Error { get; set; }
+}
+
+public sealed class ItemRow
+{
+    public Guid JobId { get; set; }
+    /// <summary>Position in the dataset's stable order; the item's id within the job.</summary>
+    public long Number { get; set; }
+    public int ShardNumber { get; set; }
+    public string Path { get; set; } = "";
+    public string? Label { get; set; }
+    /// <summary>Ground-truth boxes as JSON [[x0,y0,x1,y1],…], or null.</summary>
+    public string? Boxes { get; set; }
+    public string State { get; set; } = ItemState.Pending;
+}
+
+public sealed class ResultRow
+{
+    public long Id { get; set; }
+    public Guid JobId { get; set; }
+    public long ItemNumber { get; set; }
+    public string Method { get; set; } = "";
+    public string Layer { get; set; } = "";
+    public int ClassIndex { get; set; }
+    public int ClassRank { get; set; }
+    public float Score { get; set; }
+    public float Probability { get; set; }
+    public int MapHeight { get; set; }
+    public int MapWidth { get; set; }
+    /// <summary>The map, float32 little-endian, row-major.</summary>
+    public byte[] Map { get; set; } = [];
+    public int PeakY { get; set; }
+    public int PeakX { get; set; }
+    public float Energy { get; set; }
+    /// <summary>Faithfulness and localisation metrics as JSON, when computed.</summary>
+    public string? Metrics { get; set; }
+}
+
+public sealed class ItemErrorRow
+{
+    public long Id { get; set; }
+    public Guid JobId { get; set; }
+    public long? ItemNumber { get; set; }
+    public string Stage { get; set; } = "";
+    public string Message { get; set; } = "";
+    public DateTime At { get; set; }
+}

@@ -1,0 +1,74 @@
+using Cam.Storage.Entities;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Cam.Storage;
+
+/// <summary>Binary COPY into PostgreSQL, on the context's connection and transaction.</summary>
+internal static class PostgresBulk
+{
+    public static async Task CopyItemsAsync(CamDbContext db, IReadOnlyList<ItemRow> items, CancellationToken ct)
+    {
+        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+        await using var import = await connection.BeginBinaryImportAsync(
+            "COPY items (job_id, number, shard_number, path, label, boxes, state) FROM STDIN (FORMAT BINARY)", ct);
+        foreach (var item in items)
+        {
+            await import.StartRowAsync(ct);
+            await import.WriteAsync(item.JobId, NpgsqlDbType.Uuid, ct);
+            await import.WriteAsync(item.Number, NpgsqlDbType.Bigint, ct);
+            await import.WriteAsync(item.ShardNumber, NpgsqlDbType.Integer, ct);
+            await import.WriteAsync(item.Path, NpgsqlDbType.Text, ct);
+            await WriteNullableAsync(import, item.Label, ct);
+            await WriteNullableAsync(import, item.Boxes, ct);
+            await import.WriteAsync(item.State, NpgsqlDbType.Text, ct);
+        }
+        await import.CompleteAsync(ct);
+    }
+
+    /// <summary>COPY into a temporary staging table, then insert what is new: a redelivered shard adds nothing.</summary>
+    public static async Task<int> CopyResultsAsync(CamDbContext db, IReadOnlyList<ResultRow> results, CancellationToken ct)
+    {
+        if (results.Count == 0) return 0;
+        await db.Database.ExecuteSqlRawAsync(
+            "CREATE TEMP TABLE IF NOT EXISTS results_staging (LIKE results INCLUDING DEFAULTS) ON COMMIT DELETE ROWS", ct);
+        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+        await using (var import = await connection.BeginBinaryImportAsync(
+                         "COPY results_staging (job_id, item_number, method, layer, class_index, class_rank, score, probability, map_height, map_width, map, peak_y, peak_x, energy, metrics) FROM STDIN (FORMAT BINARY)", ct))
+        {
+            foreach (var r in results)
+            {
+                await import.StartRowAsync(ct);
+                await import.WriteAsync(r.JobId, NpgsqlDbType.Uuid, ct);
+                await import.WriteAsync(r.ItemNumber, NpgsqlDbType.Bigint, ct);
+                await import.WriteAsync(r.Method, NpgsqlDbType.Text, ct);
+                await import.WriteAsync(r.Layer, NpgsqlDbType.Text, ct);
+                await import.WriteAsync(r.ClassIndex, NpgsqlDbType.Integer, ct);
+                await import.WriteAsync(r.ClassRank, NpgsqlDbType.Integer, ct);
+                await import.WriteAsync(r.Score, NpgsqlDbType.Real, ct);
+                await import.WriteAsync(r.Probability, NpgsqlDbType.Real, ct);
+                await import.WriteAsync(r.MapHeight, NpgsqlDbType.Integer, ct);
+                await import.WriteAsync(r.MapWidth, NpgsqlDbType.Integer, ct);
+                await import.WriteAsync(r.Map, NpgsqlDbType.Bytea, ct);
+                await import.WriteAsync(r.PeakY, NpgsqlDbType.Integer, ct);
+                await import.WriteAsync(r.PeakX, NpgsqlDbType.Integer, ct);
+                await import.WriteAsync(r.Energy, NpgsqlDbType.Real, ct);
+                await WriteNullableAsync(import, r.Metrics, ct);
+            }
+            await import.CompleteAsync(ct);
+        }
+        return await db.Database.ExecuteSqlRawAsync("""
+            INSERT INTO results (job_id, item_number, method, layer, class_index, class_rank, score, probability, map_height, map_width, map, peak_y, peak_x, energy, metrics)
+            SELECT job_id, item_number, method, layer, class_index, class_rank, score, probability, map_height, map_width, map, peak_y, peak_x, energy, metrics
+            FROM results_staging
+            ON CONFLICT (job_id, item_number, method, layer, class_index) DO NOTHING
+            """, ct);
+    }
+
+    private static async Task WriteNullableAsync(NpgsqlBinaryImporter import, string? value, CancellationToken ct)
+    {
+        if (value is null) await import.WriteNullAsync(ct);
+        else await import.WriteAsync(value, NpgsqlDbType.Text, ct);
+    }
+}

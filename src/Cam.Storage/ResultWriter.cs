@@ -1,0 +1,105 @@
+using Cam.Storage.Entities;
+using Microsoft.EntityFrameworkCore;
+
+namespace Cam.Storage;
+
+/// <summary>What a worker stores for one shard.</summary>
+public sealed record ShardOutput(
+    Guid JobId,
+    IReadOnlyList<ResultRow> Results,
+    IReadOnlyList<ItemErrorRow> Errors,
+    IReadOnlyList<long> SucceededItems,
+    IReadOnlyList<long> FailedItems);
+
+/// <summary>
+/// Stores a shard's results, item errors and item states in one transaction, idempotently: rows that exist already
+/// (a redelivered shard) are skipped by the unique constraints. PostgreSQL gets a binary COPY into a staging table;
+/// SQLite, batched inserts.
+/// </summary>
+public sealed class ResultWriter(IDbContextFactory<CamDbContext> factory, StorageSettings settings)
+{
+    // SQLite has one writer at a time; in-process workers queue here rather than on its busy timeout.
+    private readonly SemaphoreSlim sqliteWriter = new(1, 1);
+
+    /// <summary>Returns how many result rows were new.</summary>
+    public async Task<int> WriteAsync(ShardOutput output, CancellationToken ct = default)
+    {
+        if (settings.Provider == StorageProvider.Sqlite) await sqliteWriter.WaitAsync(ct);
+        try
+        {
+            await using var db = await factory.CreateDbContextAsync(ct);
+            var strategy = db.Database.CreateExecutionStrategy();
+            return await strategy.ExecuteAsync(async () =>
+            {
+                db.ChangeTracker.Clear();
+                await using var tx = await db.Database.BeginTransactionAsync(ct);
+                int inserted;
+                if (settings.Provider == StorageProvider.Postgres)
+                {
+                    inserted = await PostgresBulk.CopyResultsAsync(db, output.Results, ct);
+                    foreach (var error in output.Errors)
+                    {
+                        await db.Database.ExecuteSqlAsync($"""
+                            INSERT INTO item_errors (job_id, item_number, stage, message, at)
+                            VALUES ({error.JobId}, {error.ItemNumber}, {error.Stage}, {error.Message}, {error.At})
+                            ON CONFLICT (job_id, item_number, stage) DO NOTHING
+                            """, ct);
+                    }
+                }
+                else
+                {
+                    inserted = await SqliteInsertNewAsync(db, output, ct);
+                }
+                await SetItemStateAsync(db, output.JobId, output.SucceededItems, ItemState.Succeeded, ct);
+                await SetItemStateAsync(db, output.JobId, output.FailedItems, ItemState.Failed, ct);
+                await tx.CommitAsync(ct);
+                return inserted;
+            });
+        }
+        finally
+        {
+            if (settings.Provider == StorageProvider.Sqlite) sqliteWriter.Release();
+        }
+    }
+
+    private static async Task SetItemStateAsync(CamDbContext db, Guid jobId, IReadOnlyList<long> numbers, string state, CancellationToken ct)
+    {
+        foreach (var chunk in numbers.Chunk(500))
+        {
+            var list = chunk.ToList();
+            await db.Items.Where(i => i.JobId == jobId && list.Contains(i.Number))
+                .ExecuteUpdateAsync(s => s.SetProperty(i => i.State, state), ct);
+        }
+    }
+
+    /// <summary>SQLite: one writer at a time (see <see cref="sqliteWriter"/>), so checking what exists, then adding the rest, is safe.</summary>
+    private static async Task<int> SqliteInsertNewAsync(CamDbContext db, ShardOutput output, CancellationToken ct)
+    {
+        var items = output.Results.Select(r => r.ItemNumber).Concat(output.Errors.Where(e => e.ItemNumber is not null).Select(e => e.ItemNumber!.Value)).Distinct().ToList();
+        var existingResults = new HashSet<(long, string, string, int)>();
+        var existingErrors = new HashSet<(long?, string)>();
+        foreach (var chunk in items.Chunk(500))
+        {
+            var list = chunk.ToList();
+            foreach (var r in await db.Results.AsNoTracking().Where(r => r.JobId == output.JobId && list.Contains(r.ItemNumber))
+                         .Select(r => new { r.ItemNumber, r.Method, r.Layer, r.ClassIndex }).ToListAsync(ct))
+                existingResults.Add((r.ItemNumber, r.Method, r.Layer, r.ClassIndex));
+            foreach (var e in await db.ItemErrors.AsNoTracking().Where(e => e.JobId == output.JobId && e.ItemNumber != null && list.Contains(e.ItemNumber.Value))
+                         .Select(e => new { e.ItemNumber, e.Stage }).ToListAsync(ct))
+                existingErrors.Add((e.ItemNumber, e.Stage));
+        }
+        var newResults = output.Results.Where(r => existingResults.Add((r.ItemNumber, r.Method, r.Layer, r.ClassIndex))).ToList();
+        db.Results.AddRange(newResults.Select(r => CopyWithoutId(r)));
+        db.ItemErrors.AddRange(output.Errors.Where(e => e.ItemNumber is null || existingErrors.Add((e.ItemNumber, e.Stage))));
+        await db.SaveChangesAsync(ct);
+        db.ChangeTracker.Clear();
+        return newResults.Count;
+    }
+
+    private static ResultRow CopyWithoutId(ResultRow r) => new()
+    {
+        JobId = r.JobId, ItemNumber = r.ItemNumber, Method = r.Method, Layer = r.Layer, ClassIndex = r.ClassIndex, ClassRank = r.ClassRank,
+        Score = r.Score, Probability = r.Probability, MapHeight = r.MapHeight, MapWidth = r.MapWidth, Map = r.Map,
+        PeakY = r.PeakY, PeakX = r.PeakX, Energy = r.Energy, Metrics = r.Metrics,
+    };
+}
