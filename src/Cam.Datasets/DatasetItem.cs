@@ -15,7 +15,11 @@ public sealed record DatasetItem(
     string Path,
     string? Label,
     IReadOnlyList<Box> Boxes,
-    string? Meta);
+    string? Meta)
+{
+    /// <summary>Why the source could not describe this item (a malformed manifest row); null when it is fine.</summary>
+    public string? Error { get; init; }
+}
 
 /// <summary>A dataset enumerated as a stream, in a stable order, without holding it in memory.</summary>
 public interface IDatasetSource

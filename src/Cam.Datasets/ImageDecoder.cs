@@ -1,0 +1,106 @@
+using SkiaSharp;
+
+namespace Cam.Datasets;
+
+/// <summary>An RGB image, 8 bits per channel, rows top to bottom (height × width × 3).</summary>
+public sealed record DecodedImage(int Width, int Height, byte[] Rgb);
+
+public enum ImageErrorReason
+{
+    Missing,
+    TooLarge,
+    TooManyPixels,
+    Corrupt,
+    Unsupported,
+}
+
+public sealed class ImageDecodeException(ImageErrorReason reason, string message) : Exception(message)
+{
+    public ImageErrorReason Reason { get; } = reason;
+}
+
+/// <summary>Limits that keep hostile files from exhausting memory.</summary>
+public sealed record ImageLimits(long MaxFileBytes = 64L * 1024 * 1024, long MaxPixels = 50_000_000);
+
+/// <summary>
+/// Decodes JPEG, PNG, WebP, BMP and GIF (first frame) with SkiaSharp, applies the EXIF orientation and converts to
+/// RGB (alpha composited over black). The pixel count is checked from the header before anything is decoded.
+/// </summary>
+public static class ImageDecoder
+{
+    public static DecodedImage Decode(string path, ImageLimits? limits = null)
+    {
+        limits ??= new ImageLimits();
+        var file = new FileInfo(path);
+        if (!file.Exists) throw new ImageDecodeException(ImageErrorReason.Missing, $"'{path}' does not exist");
+        if (file.Length == 0) throw new ImageDecodeException(ImageErrorReason.Corrupt, $"'{path}' is empty");
+        if (file.Length > limits.MaxFileBytes)
+            throw new ImageDecodeException(ImageErrorReason.TooLarge, $"'{path}' is {file.Length} bytes, above the limit of {limits.MaxFileBytes}");
+        var bytes = File.ReadAllBytes(path);
+        return Decode(bytes, path, limits);
+    }
+
+    public static DecodedImage Decode(byte[] bytes, string name, ImageLimits? limits = null)
+    {
+        limits ??= new ImageLimits();
+        using var data = SKData.CreateCopy(bytes);
+        using var codec = SKCodec.Create(data)
+                          ?? throw (HasImageSignature(bytes)
+                              ? new ImageDecodeException(ImageErrorReason.Corrupt, $"'{name}' is a damaged or truncated image")
+                              : new ImageDecodeException(ImageErrorReason.Unsupported, $"'{name}' is not a JPEG, PNG, WebP, BMP or GIF image"));
+        var info = codec.Info;
+        if ((long)info.Width * info.Height > limits.MaxPixels)
+            throw new ImageDecodeException(ImageErrorReason.TooManyPixels, $"'{name}' is {info.Width}×{info.Height}, above the limit of {limits.MaxPixels} pixels");
+        var target = new SKImageInfo(info.Width, info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        using var bitmap = new SKBitmap(target);
+        var result = codec.GetPixels(target, bitmap.GetPixels());
+        if (result != SKCodecResult.Success)
+            throw new ImageDecodeException(ImageErrorReason.Corrupt, $"'{name}' could not be decoded ({result})");
+        return Orient(ToRgb(bitmap), codec.EncodedOrigin);
+    }
+
+    private static bool HasImageSignature(byte[] b) =>
+        b is [0x89, (byte)'P', (byte)'N', (byte)'G', ..] or [0xFF, 0xD8, ..] or [(byte)'G', (byte)'I', (byte)'F', (byte)'8', ..] or [(byte)'B', (byte)'M', ..]
+        || (b.Length >= 12 && b[0] == 'R' && b[1] == 'I' && b[2] == 'F' && b[3] == 'F' && b[8] == 'W' && b[9] == 'E' && b[10] == 'B' && b[11] == 'P');
+
+    /// <summary>Turns the stored pixels into the displayed orientation (EXIF orientations 2–8), pixel for pixel.</summary>
+    internal static DecodedImage Orient(DecodedImage stored, SKEncodedOrigin origin)
+    {
+        if (origin is SKEncodedOrigin.TopLeft) return stored;
+        var (w, h) = (stored.Width, stored.Height);
+        var swap = origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
+        var (ow, oh) = swap ? (h, w) : (w, h);
+        var rgb = new byte[stored.Rgb.Length];
+        for (var y = 0; y < h; y++)
+        for (var x = 0; x < w; x++)
+        {
+            var (dx, dy) = origin switch
+            {
+                SKEncodedOrigin.TopRight => (w - 1 - x, y),
+                SKEncodedOrigin.BottomRight => (w - 1 - x, h - 1 - y),
+                SKEncodedOrigin.BottomLeft => (x, h - 1 - y),
+                SKEncodedOrigin.LeftTop => (y, x),
+                SKEncodedOrigin.RightTop => (h - 1 - y, x),
+                SKEncodedOrigin.RightBottom => (h - 1 - y, w - 1 - x),
+                SKEncodedOrigin.LeftBottom => (y, w - 1 - x),
+                _ => (x, y),
+            };
+            Array.Copy(stored.Rgb, (y * w + x) * 3, rgb, (dy * ow + dx) * 3, 3);
+        }
+        return new DecodedImage(ow, oh, rgb);
+    }
+
+    private static DecodedImage ToRgb(SKBitmap bitmap)
+    {
+        var rgba = bitmap.Bytes;
+        var pixels = bitmap.Width * bitmap.Height;
+        var rgb = new byte[pixels * 3];
+        for (var i = 0; i < pixels; i++)
+        {
+            var a = rgba[i * 4 + 3];
+            for (var c = 0; c < 3; c++)
+                rgb[i * 3 + c] = a == 255 ? rgba[i * 4 + c] : (byte)((rgba[i * 4 + c] * a + 127) / 255);
+        }
+        return new DecodedImage(bitmap.Width, bitmap.Height, rgb);
+    }
+}
