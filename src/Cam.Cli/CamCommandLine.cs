@@ -10,5 +10,7 @@ public static class CamCommandLine
     {
         ExplainCommand.Create(),
         BenchCommand.Create(),
+        DemoDataCommand.Create(),
+        TrainDemoCommand.Create(),
     };
 }

@@ -5,6 +5,13 @@ namespace Cam.Storage;
 /// <summary>Brings the database to the current schema: EF Core migrations on PostgreSQL, the model itself on SQLite.</summary>
 public sealed class CamMigrator(IDbContextFactory<CamDbContext> factory, StorageSettings settings)
 {
+    /// <summary>Migrates the database named by <paramref name="settings"/> without a host (the <c>migrate</c> command).</summary>
+    public static async Task MigrateAsync(StorageSettings settings, CancellationToken cancellationToken = default)
+    {
+        await using var provider = new Microsoft.Extensions.DependencyInjection.ServiceCollection().AddCamStorage(settings).BuildServiceProvider();
+        await Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<CamMigrator>(provider).MigrateAsync(cancellationToken);
+    }
+
     public async Task MigrateAsync(CancellationToken cancellationToken = default)
     {
         await using var db = await factory.CreateDbContextAsync(cancellationToken);

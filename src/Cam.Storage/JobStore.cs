@@ -47,6 +47,15 @@ public sealed class JobStore(IDbContextFactory<CamDbContext> factory, StorageSet
         });
     }
 
+    /// <summary>An item the dataset could not describe (a malformed manifest row): an item error of stage "manifest", once.</summary>
+    public async Task RecordEnumerationErrorAsync(Guid jobId, long itemNumber, string message, CancellationToken ct = default)
+    {
+        await using var db = await factory.CreateDbContextAsync(ct);
+        if (await db.ItemErrors.AnyAsync(e => e.JobId == jobId && e.ItemNumber == itemNumber && e.Stage == "manifest", ct)) return;
+        db.ItemErrors.Add(new ItemErrorRow { JobId = jobId, ItemNumber = itemNumber, Stage = "manifest", Message = message, At = DateTime.UtcNow });
+        await db.SaveChangesAsync(ct);
+    }
+
     public async Task MarkEnumerationDoneAsync(Guid jobId, CancellationToken ct = default)
     {
         await using var db = await factory.CreateDbContextAsync(ct);

@@ -21,6 +21,7 @@ public static class Architectures
         ["vgg16_bn"] = n => new Vgg("vgg16_bn", 16, batchNorm: true, n),
         ["vgg19_bn"] = n => new Vgg("vgg19_bn", 19, batchNorm: true, n),
         ["mobilenet_v2"] = n => new MobileNetV2("mobilenet_v2", n),
+        ["shapesnet"] = n => new ShapesNet(n),
     };
 
     public static IReadOnlyCollection<string> Names => Factories.Keys;

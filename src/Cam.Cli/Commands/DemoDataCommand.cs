@@ -1,0 +1,30 @@
+using System.CommandLine;
+using Cam.Demo;
+
+namespace Cam.Cli.Commands;
+
+/// <summary><c>cam demo-data</c>: draws the synthetic shapes dataset with its manifest and boxes.</summary>
+internal static class DemoDataCommand
+{
+    public static Command Create()
+    {
+        var output = new Option<string>("--out") { Required = true, Description = "folder to write images/ and manifest.csv into" };
+        var count = new Option<int>("--count") { DefaultValueFactory = _ => 300 };
+        var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 0 };
+        var size = new Option<int>("--size") { DefaultValueFactory = _ => 128, Description = "image width and height" };
+        var spurious = new Option<string?>("--spurious") { Description = "a class whose images mostly carry a corner mark (a planted shortcut)" };
+        var command = new Command("demo-data", "draw the synthetic shapes dataset (one shape per image, with its box)") { output, count, seed, size, spurious };
+        command.SetAction(parse => CommandErrors.Run(() =>
+        {
+            var n = parse.GetValue(count);
+            if (n < 1) throw new ArgumentException("--count must be at least 1");
+            var mark = parse.GetValue(spurious);
+            if (mark is not null && !ShapesGenerator.Classes.Contains(mark))
+                throw new ArgumentException($"--spurious must be one of {string.Join(", ", ShapesGenerator.Classes)}");
+            new ShapesGenerator(parse.GetValue(size), parse.GetValue(seed), mark).Write(parse.GetValue(output)!, n);
+            Console.WriteLine($"wrote {n} images and {Path.Combine(parse.GetValue(output)!, "manifest.csv")}");
+            return 0;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,44 @@
+namespace Cam.Datasets;
+
+/// <summary>One item's image, or why it could not be had (stage <c>path</c> or <c>decode</c>).</summary>
+public sealed record LoadedImage(int Index, DecodedImage? Image, string? Stage, string? Error)
+{
+    public bool Ok => Image is not null;
+}
+
+/// <summary>Resolves and decodes a batch of item paths in parallel; a bad item becomes an error, never an exception.</summary>
+public sealed class ImageLoader(DataRoot dataRoot, ImageLimits? limits = null, int parallelism = 2)
+{
+    private readonly ImageLimits limits = limits ?? new ImageLimits();
+
+    public LoadedImage[] Load(string datasetRoot, IReadOnlyList<string> paths, CancellationToken ct = default)
+    {
+        var results = new LoadedImage[paths.Count];
+        Parallel.For(0, paths.Count, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = ct }, i =>
+        {
+            string full;
+            try
+            {
+                full = dataRoot.Resolve(datasetRoot, paths[i]);
+            }
+            catch (UnsafePathException e)
+            {
+                results[i] = new LoadedImage(i, null, "path", e.Message);
+                return;
+            }
+            try
+            {
+                results[i] = new LoadedImage(i, ImageDecoder.Decode(full, limits), null, null);
+            }
+            catch (ImageDecodeException e)
+            {
+                results[i] = new LoadedImage(i, null, "decode", $"{e.Reason}: {e.Message.Replace(full, paths[i])}");
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                results[i] = new LoadedImage(i, null, "decode", $"Unreadable: {e.Message.Replace(full, paths[i])}");
+            }
+        });
+        return results;
+    }
+}

@@ -1,0 +1,91 @@
+using System.Text.Json;
+using Cam.Datasets;
+using Cam.Engine.Models;
+using Cam.Engine.Packages;
+using Cam.Engine.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Cam.Demo;
+
+/// <summary>Trains the demo network on a shapes manifest with TorchSharp on the CPU and writes a model package.</summary>
+public sealed class ShapesTrainer(Action<string>? log = null)
+{
+    public static readonly PreprocessSpec Preprocess = new() { Mean = [0.5f, 0.5f, 0.5f], Std = [0.5f, 0.5f, 0.5f] };
+
+    public sealed record Outcome(int TrainImages, int HeldOutImages, double HeldOutAccuracy);
+
+    public async Task<Outcome> TrainAsync(string manifestPath, string packageDirectory, int epochs = 8, int seed = 0, CancellationToken ct = default)
+    {
+        torch.manual_seed(seed);
+        var source = new ManifestSource(manifestPath);
+        var items = await source.EnumerateAsync(ct).Where(i => i.Error is null && i.Label is not null).ToListAsync(ct);
+        var labels = ShapesGenerator.Classes;
+        var loader = new ImageLoader(new DataRoot(source.Root));
+        var loaded = loader.Load(source.Root, items.Select(i => i.Path).ToList(), ct);
+        var usable = loaded.Where(l => l.Ok).ToList();
+        var preprocessor = new Preprocessor(Preprocess);
+        using var x = preprocessor.Batch(usable.Select(l => l.Image!).ToList());
+        using var y = torch.tensor(usable.Select(l => (long)IndexOf(labels, items[l.Index].Label!)).ToArray());
+
+        var shuffle = new Random(seed);
+        var order = Enumerable.Range(0, usable.Count).OrderBy(_ => shuffle.Next()).ToArray();
+        var heldOut = Math.Max(1, usable.Count / 10);
+        using var validationIndex = torch.tensor(order[..heldOut].Select(i => (long)i).ToArray());
+        using var trainIndex = torch.tensor(order[heldOut..].Select(i => (long)i).ToArray());
+
+        using var model = new ShapesNet(labels.Count);
+        using var optimizer = torch.optim.Adam(model.parameters(), lr: 2e-3, weight_decay: 1e-4);
+        const int batchSize = 32;
+        for (var epoch = 0; epoch < epochs; epoch++)
+        {
+            model.train();
+            using var permutation = trainIndex[torch.randperm(trainIndex.shape[0])];
+            var lossSum = 0.0;
+            var batches = 0;
+            for (long start = 0; start < permutation.shape[0]; start += batchSize)
+            {
+                ct.ThrowIfCancellationRequested();
+                using var scope = NewDisposeScope();
+                var index = permutation.slice(0, start, Math.Min(start + batchSize, permutation.shape[0]), 1);
+                var batch = x.index_select(0, index);
+                if (shuffle.Next(2) == 1) batch = batch.flip(3);
+                optimizer.zero_grad();
+                var loss = nn.functional.cross_entropy(model.call(batch), y.index_select(0, index));
+                loss.backward();
+                optimizer.step();
+                lossSum += loss.item<float>();
+                batches++;
+            }
+            log?.Invoke($"epoch {epoch + 1}/{epochs}: loss {lossSum / batches:F4}, held-out accuracy {Accuracy(model, x, y, validationIndex):P1}");
+        }
+        model.eval();
+        var accuracy = Accuracy(model, x, y, validationIndex);
+        WritePackage(model, packageDirectory, labels);
+        return new Outcome(usable.Count - heldOut, heldOut, accuracy);
+    }
+
+    private static int IndexOf(IReadOnlyList<string> labels, string label) =>
+        labels.ToList().IndexOf(label) is var i and >= 0 ? i : throw new FormatException($"unknown label '{label}'");
+
+    private static double Accuracy(ShapesNet model, Tensor x, Tensor y, Tensor index)
+    {
+        model.eval();
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        var predictions = model.call(x.index_select(0, index)).argmax(1);
+        return predictions.eq(y.index_select(0, index)).to(ScalarType.Float32).mean().item<float>();
+    }
+
+    public static void WritePackage(nn.Module model, string directory, IReadOnlyList<string> labels)
+    {
+        Directory.CreateDirectory(directory);
+        SafeTensors.Save(Path.Combine(directory, "weights.safetensors"), model.state_dict());
+        var manifest = new ModelManifest
+        {
+            Format = "builtin", Architecture = "shapesnet", File = "weights.safetensors", NumClasses = labels.Count, Labels = labels,
+            Preprocess = Preprocess, TargetLayers = ["features"],
+        };
+        File.WriteAllText(Path.Combine(directory, "model.json"), JsonSerializer.Serialize(manifest, ModelManifest.Json));
+    }
+}

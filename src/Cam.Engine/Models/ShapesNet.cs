@@ -1,0 +1,36 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace Cam.Engine.Models;
+
+#pragma warning disable IDE1006
+
+/// <summary>
+/// The demo's small CAM-compatible network: four 3×3 convolution blocks (three followed by 2× pooling), global
+/// average pooling and one linear layer, so that CAM applies directly to <c>features</c> (1/8 of the input).
+/// </summary>
+public sealed class ShapesNet : Module<Tensor, Tensor>
+{
+    private readonly Sequential features;
+    private readonly Linear fc;
+
+    public ShapesNet(int numClasses, int width = 64) : base("shapesnet")
+    {
+        features = Sequential(
+            Conv2d(3, width / 2, 3, padding: 1, bias: false), BatchNorm2d(width / 2), ReLU(inplace: true), MaxPool2d(2),
+            Conv2d(width / 2, width, 3, padding: 1, bias: false), BatchNorm2d(width), ReLU(inplace: true), MaxPool2d(2),
+            Conv2d(width, width, 3, padding: 1, bias: false), BatchNorm2d(width), ReLU(inplace: true), MaxPool2d(2),
+            Conv2d(width, width, 3, padding: 1, bias: false), BatchNorm2d(width), ReLU(inplace: true));
+        fc = Linear(width, numClasses);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var pooled = functional.adaptive_avg_pool2d(features.call(x), [1, 1]).flatten(1);
+        return fc.call(pooled).MoveToOuterDisposeScope();
+    }
+}

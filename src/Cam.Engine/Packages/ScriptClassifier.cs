@@ -1,0 +1,116 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Cam.Engine.Packages;
+
+/// <summary>
+/// A TorchScript model whose forward returns <c>(logits, activation_1, …)</c>. Hooks cannot be attached inside a
+/// TorchScript graph from C#, so the activations come as extra outputs, named by the package.
+/// </summary>
+public sealed class ScriptClassifier : IClassifier
+{
+    private readonly jit.ScriptModule module;
+    private readonly IReadOnlyList<string> outputs;
+    private readonly int numClasses;
+
+    private ScriptClassifier(jit.ScriptModule module, IReadOnlyList<string> outputs, int numClasses, Device device, string name)
+    {
+        this.module = module;
+        this.outputs = outputs;
+        this.numClasses = numClasses;
+        Device = device;
+        Name = name;
+    }
+
+    public static ScriptClassifier Load(string path, IReadOnlyList<string> outputs, int numClasses, Device? device = null)
+    {
+        device ??= CPU;
+        jit.ScriptModule module;
+        try
+        {
+            module = jit.load(path, device);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw new ModelPackageException($"'{path}' is not a TorchScript file TorchSharp can load: {e.Message.Split('\n')[0]}");
+        }
+        module.eval();
+        return new ScriptClassifier(module, outputs, numClasses, device, Path.GetFileNameWithoutExtension(path));
+    }
+
+    public string Name { get; }
+    public Device Device { get; }
+    public IReadOnlyList<string> LayerNames => outputs;
+
+    private Tensor[] Run(Tensor input)
+    {
+        using var _ = no_grad();
+        var result = module.call(input);
+        return result switch
+        {
+            Tensor t => [t],
+            object[] tuple => tuple.Cast<Tensor>().ToArray(),
+            System.Collections.IEnumerable list => list.Cast<Tensor>().ToArray(),
+            _ => throw new InvalidOperationException($"{Name} returned {result?.GetType().Name ?? "nothing"}, not (logits, activations…)"),
+        };
+    }
+
+    public Tensor Logits(Tensor input)
+    {
+        var all = Run(input);
+        for (var i = 1; i < all.Length; i++) all[i].Dispose();
+        return all[0];
+    }
+
+    public ForwardPass Forward(Tensor input, IReadOnlyList<string> layers)
+    {
+        var all = Run(input);
+        if (all.Length != outputs.Count + 1)
+        {
+            foreach (var t in all) t.Dispose();
+            throw new InvalidOperationException($"{Name} returned {all.Length} tensors; its package names {outputs.Count} activations after the logits");
+        }
+        var picked = new List<Tensor>();
+        foreach (var layer in layers)
+        {
+            var index = outputs.ToList().IndexOf(layer);
+            if (index < 0)
+            {
+                foreach (var t in all) t.Dispose();
+                throw new ArgumentException($"{Name} has no output '{layer}' (outputs: {string.Join(", ", outputs)})");
+            }
+            picked.Add(all[index + 1].clone());
+        }
+        foreach (var t in all.Skip(1)) t.Dispose();
+        return new ForwardPass(all[0], picked);
+    }
+
+    public string LocateCandidateLayer(long[] sampleShape)
+    {
+        using var scope = NewDisposeScope();
+        var all = Run(zeros([1, .. sampleShape], device: Device));
+        for (var i = all.Length - 1; i >= 1; i--)
+            if (all[i].ndim == sampleShape.Length + 1 && all[i].shape.Skip(2).Any(d => d != 1)) return outputs[i - 1];
+        throw new InvalidOperationException($"no output of {Name} has a spatial size; name the target layer");
+    }
+
+    public (string Name, Tensor Weight) LinearWeights(string? name)
+    {
+        var parameters = module.named_parameters().ToList();
+        var weight = name is not null
+            ? parameters.FirstOrDefault(p => p.name == name + ".weight")
+            : parameters.LastOrDefault(p => p.parameter.ndim == 2 && p.parameter.shape[0] == numClasses);
+        if (weight.parameter is null) throw new InvalidOperationException($"{Name} has no fully connected layer{(name is null ? "" : $" '{name}'")}");
+        return (weight.name[..^".weight".Length], weight.parameter.detach().clone());
+    }
+
+    public long ActivationBytesPerSample(long[] sampleShape)
+    {
+        using var scope = NewDisposeScope();
+        var all = Run(zeros([1, .. sampleShape], device: Device));
+        // Without hooks, the returned tensors and the input stand in for the peak; doubled as a margin.
+        return 2 * all.Sum(t => t.numel() * 4) + 8 * sampleShape.Aggregate(4L, (a, b) => a * b);
+    }
+
+    public void Dispose() => module.Dispose();
+}

@@ -1,0 +1,89 @@
+using Cam.Scheduler.Jobs;
+using Cam.Storage;
+using Cam.Storage.Entities;
+
+namespace Cam.Scheduler.Api;
+
+/// <summary>The jobs resource: submit, list, inspect, page results and errors, cancel.</summary>
+public static class JobsApi
+{
+    public static RouteGroupBuilder MapJobsApi(this IEndpointRouteBuilder app)
+    {
+        var jobs = app.MapGroup("/api/jobs").AddEndpointFilter<ApiKeyFilter>();
+        jobs.MapPost("/", SubmitAsync);
+        jobs.MapGet("/", async (JobStore store, int? limit, CancellationToken ct) =>
+            Results.Ok((await store.ListJobsAsync(Math.Clamp(limit ?? 50, 1, 500), ct)).Select(JobView.From)));
+        jobs.MapGet("/{id:guid}", async (Guid id, JobStore store, CancellationToken ct) =>
+            await store.GetJobAsync(id, ct) is { } job ? Results.Ok(JobView.From(job)) : NotFound(id));
+        jobs.MapGet("/{id:guid}/results", ResultsAsync);
+        jobs.MapGet("/{id:guid}/errors", async (Guid id, long? after, int? limit, JobStore store, CancellationToken ct) =>
+        {
+            if (await store.GetJobAsync(id, ct) is null) return NotFound(id);
+            var page = await store.ErrorsPageAsync(id, after ?? 0, Math.Clamp(limit ?? 100, 1, 1000), ct);
+            return Results.Ok(new { items = page.Select(e => new { e.Id, item = e.ItemNumber, e.Stage, e.Message, e.At }), next = page.Count > 0 ? page[^1].Id : (long?)null });
+        });
+        jobs.MapPost("/{id:guid}/cancel", async (Guid id, JobStore store, CancellationToken ct) =>
+        {
+            if (await store.GetJobAsync(id, ct) is null) return NotFound(id);
+            var cancelled = await store.TryCancelAsync(id, ct);
+            return Results.Ok(JobView.From((await store.GetJobAsync(id, ct))!) with { Message = cancelled ? "cancelled" : "the job had already ended" });
+        });
+        return jobs;
+    }
+
+    private static async Task<IResult> SubmitAsync(JobSpec spec, JobService service, CancellationToken ct)
+    {
+        try
+        {
+            var id = await service.SubmitAsync(spec, ct);
+            return Results.Created($"/api/jobs/{id}", new { id });
+        }
+        catch (JobValidationException e)
+        {
+            return Results.Problem(e.Message, statusCode: StatusCodes.Status400BadRequest, title: "invalid job");
+        }
+    }
+
+    private static async Task<IResult> ResultsAsync(Guid id, long? after, int? limit, bool? maps, JobStore store, CancellationToken ct)
+    {
+        if (await store.GetJobAsync(id, ct) is null) return NotFound(id);
+        var page = await store.ResultsPageAsync(id, after ?? 0, Math.Clamp(limit ?? 100, 1, 1000), ct);
+        return Results.Ok(new
+        {
+            items = page.Select(r => new
+            {
+                r.Id, item = r.ItemNumber, r.Method, r.Layer, classIndex = r.ClassIndex, rank = r.ClassRank, r.Score, r.Probability,
+                peak = new[] { r.PeakY, r.PeakX }, r.Energy, shape = new[] { r.MapHeight, r.MapWidth },
+                map = maps == false ? null : MapValues(r.Map), metrics = r.Metrics is null ? (System.Text.Json.JsonElement?)null : System.Text.Json.JsonDocument.Parse(r.Metrics).RootElement,
+            }),
+            next = page.Count > 0 ? page[^1].Id : (long?)null,
+        });
+    }
+
+    private static float[] MapValues(byte[] bytes)
+    {
+        var values = new float[bytes.Length / 4];
+        Buffer.BlockCopy(bytes, 0, values, 0, values.Length * 4);
+        return values;
+    }
+
+    private static IResult NotFound(Guid id) => Results.Problem($"no job {id}", statusCode: StatusCodes.Status404NotFound);
+}
+
+/// <summary>A job's state and progress as the API shows it.</summary>
+public sealed record JobView(Guid Id, string State, long Total, long Done, long Succeeded, long Failed, long Results, int Shards, int ShardsFinished,
+    bool EnumerationDone, double ItemsPerSecond, double? EtaSeconds, DateTime CreatedAt, DateTime? FinishedAt, string? Error)
+{
+    public string? Message { get; init; }
+
+    public static JobView From(JobRow job)
+    {
+        var done = job.SucceededItems + job.FailedItems;
+        var end = job.FinishedAt ?? DateTime.UtcNow;
+        var seconds = Math.Max((end - (job.StartedAt ?? job.CreatedAt)).TotalSeconds, 1e-3);
+        var rate = done / seconds;
+        double? eta = JobState.IsFinal(job.State) ? 0 : rate > 0 && job.EnumerationDone ? (job.TotalItems - done) / rate : null;
+        return new JobView(job.Id, job.State, job.TotalItems, done, job.SucceededItems, job.FailedItems, job.Results, job.TotalShards, job.FinishedShards,
+            job.EnumerationDone, Math.Round(rate, 2), eta is null ? null : Math.Round(eta.Value, 1), job.CreatedAt, job.FinishedAt, job.Error);
+    }
+}

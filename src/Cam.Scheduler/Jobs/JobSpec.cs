@@ -1,0 +1,20 @@
+using Cam.Contracts;
+
+namespace Cam.Scheduler.Jobs;
+
+/// <summary>A job as submitted: dataset × model × methods × classes.</summary>
+public sealed record JobSpec
+{
+    /// <summary>Image folder or manifest, relative to the data root.</summary>
+    public required string Dataset { get; init; }
+    /// <summary>Model package folder, relative to the model root.</summary>
+    public required string Model { get; init; }
+    public IReadOnlyList<MethodSpec> Methods { get; init; } = [new("scorecam")];
+    public IReadOnlyList<string> Layers { get; init; } = [];
+    /// <summary><c>top:k</c>, <c>label</c> or class indices separated by commas.</summary>
+    public string Classes { get; init; } = "top:1";
+    /// <summary>Items per shard; the scheduler's default when null.</summary>
+    public int? ShardSize { get; init; }
+    public bool Normalized { get; init; } = true;
+    public bool Metrics { get; init; }
+}

@@ -1,0 +1,29 @@
+using Cam.Storage;
+using Cam.Worker;
+using MassTransit;
+
+var settings = WorkerSettings.FromEnvironment();
+var builder = WebApplication.CreateBuilder(args);
+builder.WebHost.UseUrls(Environment.GetEnvironmentVariable("CAM_WORKER_URLS") ?? "http://0.0.0.0:8081");
+builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = HostTimeouts.Shutdown());
+builder.Services.AddCamStorage(StorageSettings.Postgres(HostTimeouts.Required("CAM_POSTGRES")));
+builder.Services.AddCamWorker(settings);
+builder.Services.AddMassTransit(bus =>
+{
+    bus.AddWorkerConsumers();
+    bus.UsingRabbitMq((context, rabbit) =>
+    {
+        rabbit.Host(new Uri(HostTimeouts.Required("CAM_RABBITMQ")));
+        rabbit.ConfigureEndpoints(context);
+    });
+});
+builder.Services.AddOptions<MassTransitHostOptions>().Configure(o =>
+{
+    o.WaitUntilStarted = false;
+    o.StopTimeout = settings.StopTimeout;
+});
+builder.Services.AddHealthChecks();
+var app = builder.Build();
+app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
+app.MapHealthChecks("/health/ready");
+app.Run();

@@ -1,0 +1,218 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Cam.Contracts;
+using Cam.Datasets;
+using Cam.Engine.Batches;
+using Cam.Engine.Methods;
+using Cam.Engine.Metrics;
+using Cam.Engine.Packages;
+using Cam.Storage;
+using Cam.Storage.Entities;
+using static TorchSharp.torch;
+
+namespace Cam.Worker;
+
+/// <summary>A shard that cannot be processed at all (its model does not load, say): retrying will not help.</summary>
+public sealed class ShardFailureException(string message) : Exception(message);
+
+/// <summary>
+/// Explains one shard: decodes its images (the next batch while the device computes the current one), runs the
+/// methods, and stores results and item errors in one idempotent write. Bad items become item errors.
+/// </summary>
+public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, ResultWriter writer, JobStore jobs)
+{
+    private readonly ImageLoader loader = new(new DataRoot(settings.DataRoot));
+
+    public async Task<ShardCompleted> ProcessAsync(ExplainShard shard, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        var output = new Accumulator(shard.JobId);
+        if (!await jobs.IsJobRunningAsync(shard.JobId, ct)) return Completed(shard, output, 0, clock);
+        if (settings.NoOpExplainer)
+        {
+            NoOp(shard, output);
+        }
+        else
+        {
+            using var lease = Rent(shard.Model.Package);
+            await ExplainAsync(shard, lease.Model, output, ct);
+        }
+        var inserted = await writer.WriteAsync(output.ToShardOutput(), ct);
+        return Completed(shard, output, inserted, clock);
+    }
+
+    private ModelCache.Lease Rent(string package)
+    {
+        try
+        {
+            return models.Rent(package);
+        }
+        catch (ModelPackageException e)
+        {
+            throw new ShardFailureException(e.Message);
+        }
+    }
+
+    private static ShardCompleted Completed(ExplainShard shard, Accumulator output, int inserted, Stopwatch clock) => new()
+    {
+        JobId = shard.JobId, ShardNumber = shard.ShardNumber, Attempt = shard.Attempt,
+        Succeeded = output.Succeeded.Count, Failed = output.Failed.Count, Results = output.Results.Count,
+        Seconds = clock.Elapsed.TotalSeconds, Worker = Environment.MachineName,
+    };
+
+    private async Task ExplainAsync(ExplainShard shard, ModelPackage package, Accumulator output, CancellationToken ct)
+    {
+        var methods = shard.Methods.Select(m => CreateMethod(m)).ToList();
+        var layers = shard.TargetLayers.Count > 0 ? shard.TargetLayers : package.Manifest.TargetLayers;
+        foreach (var layer in layers)
+            if (!package.Classifier.LayerNames.Contains(layer))
+                throw new ShardFailureException($"model '{shard.Model.Package}' has no layer '{layer}'");
+        var preprocessor = new Preprocessor(package.Manifest.Preprocess, package.Classifier.Device);
+        var explainer = new BatchExplainer(package.Classifier);
+        var batches = shard.Items.Chunk(settings.BatchSize).ToList();
+        var next = Task.Run(() => loader.Load(shard.DatasetRoot, batches[0].Select(i => i.Path).ToList(), ct), ct);
+        for (var b = 0; b < batches.Count; b++)
+        {
+            var images = await next;
+            if (b + 1 < batches.Count)
+            {
+                var paths = batches[b + 1].Select(i => i.Path).ToList();
+                next = Task.Run(() => loader.Load(shard.DatasetRoot, paths, ct), ct);
+            }
+            if (!await jobs.IsJobRunningAsync(shard.JobId, ct)) return;
+            ExplainBatch(shard, package, batches[b], images, preprocessor, explainer, methods, layers, output);
+        }
+    }
+
+    private static CamMethod CreateMethod(MethodSpec spec)
+    {
+        try
+        {
+            return CamMethods.Create(spec.Name, new MethodOptions { NumSamples = spec.NumSamples, Std = spec.Std, Seed = spec.Seed });
+        }
+        catch (ArgumentException e)
+        {
+            throw new ShardFailureException(e.Message);
+        }
+    }
+
+    private static void ExplainBatch(ExplainShard shard, ModelPackage package, ItemRef[] items, LoadedImage[] images, Preprocessor preprocessor,
+        BatchExplainer explainer, List<CamMethod> methods, IReadOnlyList<string> layers, Accumulator output)
+    {
+        var ready = new List<(ItemRef Item, DecodedImage Image, int? Label)>();
+        for (var i = 0; i < items.Length; i++)
+        {
+            if (!images[i].Ok)
+            {
+                output.Error(items[i].ItemId, images[i].Stage!, images[i].Error!);
+                continue;
+            }
+            int? label = null;
+            if (shard.Classes.Kind == ClassPolicyKind.Label)
+            {
+                label = items[i].Label is { } text ? package.ClassOf(text) : null;
+                if (label is null)
+                {
+                    output.Error(items[i].ItemId, "label", items[i].Label is null ? "the item has no label" : $"label '{items[i].Label}' is not a class of the model");
+                    continue;
+                }
+            }
+            ready.Add((items[i], images[i].Image!, label));
+        }
+        if (ready.Count == 0) return;
+
+        Tensor input;
+        try
+        {
+            input = preprocessor.Batch(ready.Select(r => r.Image).ToList());
+        }
+        catch (ArgumentException)
+        {
+            // Mixed sizes without a crop: explain the images one by one instead.
+            foreach (var r in ready) ExplainBatch(shard, package, [r.Item], [new LoadedImage(0, r.Image, null, null)], preprocessor, explainer, methods, layers, output);
+            return;
+        }
+        using (input)
+        {
+            var boxes = ready.Select(r => (IReadOnlyList<PixelBox>)(r.Item.Boxes ?? []).Select(b =>
+            {
+                var t = preprocessor.TransformBox(new Box(b.X0, b.Y0, b.X1, b.Y1), r.Image.Width, r.Image.Height);
+                return new PixelBox(t.X0, t.Y0, t.X1, t.Y1);
+            }).ToList()).ToList();
+            IReadOnlyList<MapResult> results;
+            try
+            {
+                results = explainer.Explain(input, new BatchRequest
+                {
+                    Methods = methods,
+                    Layers = layers,
+                    Classes = Classes(shard.Classes, ready.Select(r => r.Label).ToList()),
+                    Normalized = shard.Normalized,
+                    ComputeMetrics = shard.ComputeMetrics,
+                    Boxes = boxes,
+                });
+            }
+            catch (ArgumentException e)
+            {
+                foreach (var r in ready) output.Error(r.Item.ItemId, "explain", e.Message);
+                return;
+            }
+            foreach (var r in results) output.Add(ready[r.ImageIndex].Item.ItemId, r);
+            foreach (var r in ready) output.Succeeded.Add(r.Item.ItemId);
+        }
+    }
+
+    private static ClassSelection Classes(ClassPolicy policy, IReadOnlyList<int?> labels) => policy.Kind switch
+    {
+        ClassPolicyKind.TopK => ClassSelection.Top(policy.K),
+        ClassPolicyKind.Label => ClassSelection.OnePerImage(labels.Select(l => l!.Value).ToList()),
+        _ => ClassSelection.ForBatch((policy.Explicit ?? []).ToArray()),
+    };
+
+    /// <summary>One empty 1×1 map per (item, method, class) without touching images or models.</summary>
+    private static void NoOp(ExplainShard shard, Accumulator output)
+    {
+        var classes = shard.Classes.Kind switch
+        {
+            ClassPolicyKind.TopK => Enumerable.Range(0, shard.Classes.K).ToArray(),
+            ClassPolicyKind.Label => [0],
+            _ => (shard.Classes.Explicit ?? []).ToArray(),
+        };
+        foreach (var item in shard.Items)
+        {
+            foreach (var method in shard.Methods)
+            for (var rank = 0; rank < classes.Length; rank++)
+                output.Add(item.ItemId, new MapResult(0, method.Name, "noop", classes[rank], rank, 0f, 0f, 1, 1, [0f], 0, 0, 0f));
+            output.Succeeded.Add(item.ItemId);
+        }
+    }
+
+    private sealed class Accumulator(Guid jobId)
+    {
+        public List<ResultRow> Results { get; } = [];
+        public List<ItemErrorRow> Errors { get; } = [];
+        public List<long> Succeeded { get; } = [];
+        public List<long> Failed { get; } = [];
+
+        public void Error(long item, string stage, string message)
+        {
+            Errors.Add(new ItemErrorRow { JobId = jobId, ItemNumber = item, Stage = stage, Message = message, At = DateTime.UtcNow });
+            Failed.Add(item);
+        }
+
+        public void Add(long item, MapResult r)
+        {
+            var map = new byte[r.Map.Length * 4];
+            Buffer.BlockCopy(r.Map, 0, map, 0, map.Length);
+            Results.Add(new ResultRow
+            {
+                JobId = jobId, ItemNumber = item, Method = r.Method, Layer = r.Layer, ClassIndex = r.ClassIndex, ClassRank = r.Rank,
+                Score = r.Score, Probability = r.Probability, MapHeight = r.Height, MapWidth = r.Width, Map = map,
+                PeakY = r.PeakY, PeakX = r.PeakX, Energy = r.Energy,
+                Metrics = r.Metrics is null ? null : JsonSerializer.Serialize(r.Metrics, JsonSerializerOptions.Web),
+            });
+        }
+
+        public ShardOutput ToShardOutput() => new(jobId, Results, Errors, Succeeded, Failed);
+    }
+}
