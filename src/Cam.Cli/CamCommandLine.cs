@@ -8,6 +8,7 @@ public static class CamCommandLine
 {
     public static RootCommand Build() => new("cam: class activation maps for whole datasets")
     {
+        RunCommand.Create(),
         ExplainCommand.Create(),
         BenchCommand.Create(),
         DemoDataCommand.Create(),

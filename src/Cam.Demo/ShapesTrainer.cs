@@ -35,7 +35,8 @@ public sealed class ShapesTrainer(Action<string>? log = null)
         using var trainIndex = torch.tensor(order[heldOut..].Select(i => (long)i).ToArray());
 
         using var model = new ShapesNet(labels.Count);
-        using var optimizer = torch.optim.Adam(model.parameters(), lr: 2e-3, weight_decay: 1e-4);
+        using var optimizer = torch.optim.Adam(model.parameters(), lr: 3e-3, weight_decay: 1e-4);
+        var schedule = torch.optim.lr_scheduler.StepLR(optimizer, Math.Max(1, epochs * 2 / 3), 0.3);
         const int batchSize = 32;
         for (var epoch = 0; epoch < epochs; epoch++)
         {
@@ -57,6 +58,7 @@ public sealed class ShapesTrainer(Action<string>? log = null)
                 lossSum += loss.item<float>();
                 batches++;
             }
+            schedule.step();
             log?.Invoke($"epoch {epoch + 1}/{epochs}: loss {lossSum / batches:F4}, held-out accuracy {Accuracy(model, x, y, validationIndex):P1}");
         }
         model.eval();

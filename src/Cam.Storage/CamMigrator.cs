@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Cam.Storage;
 
@@ -8,8 +9,8 @@ public sealed class CamMigrator(IDbContextFactory<CamDbContext> factory, Storage
     /// <summary>Migrates the database named by <paramref name="settings"/> without a host (the <c>migrate</c> command).</summary>
     public static async Task MigrateAsync(StorageSettings settings, CancellationToken cancellationToken = default)
     {
-        await using var provider = new Microsoft.Extensions.DependencyInjection.ServiceCollection().AddCamStorage(settings).BuildServiceProvider();
-        await Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<CamMigrator>(provider).MigrateAsync(cancellationToken);
+        await using var provider = new ServiceCollection().AddCamStorage(settings).BuildServiceProvider();
+        await provider.GetRequiredService<CamMigrator>().MigrateAsync(cancellationToken);
     }
 
     public async Task MigrateAsync(CancellationToken cancellationToken = default)

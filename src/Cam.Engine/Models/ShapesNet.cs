@@ -8,8 +8,9 @@ namespace Cam.Engine.Models;
 #pragma warning disable IDE1006
 
 /// <summary>
-/// The demo's small CAM-compatible network: four 3×3 convolution blocks (three followed by 2× pooling), global
-/// average pooling and one linear layer, so that CAM applies directly to <c>features</c> (1/8 of the input).
+/// The demo's small CAM-compatible network: a strided stem and four 3×3 convolution blocks with pooling between
+/// them, global average pooling and one linear layer, so that CAM applies directly to <c>features</c> (1/16 of the
+/// input: 8×8 for the demo's 128×128 images).
 /// </summary>
 public sealed class ShapesNet : Module<Tensor, Tensor>
 {
@@ -19,11 +20,12 @@ public sealed class ShapesNet : Module<Tensor, Tensor>
     public ShapesNet(int numClasses, int width = 64) : base("shapesnet")
     {
         features = Sequential(
-            Conv2d(3, width / 2, 3, padding: 1, bias: false), BatchNorm2d(width / 2), ReLU(inplace: true), MaxPool2d(2),
+            Conv2d(3, width / 2, 3, stride: 2, padding: 1, bias: false), BatchNorm2d(width / 2), ReLU(inplace: true), MaxPool2d(2),
             Conv2d(width / 2, width, 3, padding: 1, bias: false), BatchNorm2d(width), ReLU(inplace: true), MaxPool2d(2),
             Conv2d(width, width, 3, padding: 1, bias: false), BatchNorm2d(width), ReLU(inplace: true), MaxPool2d(2),
-            Conv2d(width, width, 3, padding: 1, bias: false), BatchNorm2d(width), ReLU(inplace: true));
-        fc = Linear(width, numClasses);
+            Conv2d(width, 2 * width, 3, padding: 1, bias: false), BatchNorm2d(2 * width), ReLU(inplace: true),
+            Conv2d(2 * width, 2 * width, 3, padding: 1, bias: false), BatchNorm2d(2 * width), ReLU(inplace: true));
+        fc = Linear(2 * width, numClasses);
         RegisterComponents();
     }
 

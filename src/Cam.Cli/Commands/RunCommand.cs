@@ -1,0 +1,115 @@
+using System.CommandLine;
+using System.Text.Json;
+using Cam.Cli.Embedded;
+using Cam.Contracts;
+using Cam.Scheduler.Jobs;
+using Spectre.Console;
+
+namespace Cam.Cli.Commands;
+
+/// <summary><c>cam run</c>: a whole job in this process (in-memory bus, SQLite), by default on the bundled demo.</summary>
+internal static class RunCommand
+{
+    public static Command Create()
+    {
+        var dataset = new Option<string>("--dataset") { Description = "image folder or manifest (CSV/JSONL)", DefaultValueFactory = _ => Samples("shapes/manifest.csv") };
+        var model = new Option<string>("--model") { Description = "model package folder", DefaultValueFactory = _ => Samples("shapes-model") };
+        var methods = new Option<string>("--methods") { Description = "comma-separated: cam, scorecam, sscam, iscam", DefaultValueFactory = _ => "cam,scorecam" };
+        var layers = new Option<string?>("--layers") { Description = "comma-separated target layers; the package's defaults when omitted" };
+        var classes = new Option<string>("--classes") { Description = "top:k, label, or class indices", DefaultValueFactory = _ => "top:1" };
+        var workers = new Option<int>("--workers") { Description = "in-process workers", DefaultValueFactory = _ => 1 };
+        var output = new Option<string>("--out") { Description = "folder for the results database", DefaultValueFactory = _ => "cam-output" };
+        var shardSize = new Option<int?>("--shard-size") { Description = "items per shard" };
+        var metrics = new Option<bool>("--metrics") { Description = "compute faithfulness and localisation metrics (more forwards)" };
+        var json = new Option<bool>("--json") { Description = "end with one JSON summary" };
+        var noop = new Option<bool>("--noop-explainer") { Description = "replace the engine by a no-op, to measure the pipeline alone" };
+        var command = new Command("run", "run a whole explanation job in this process (in-memory bus, SQLite)")
+        {
+            dataset, model, methods, layers, classes, workers, output, shardSize, metrics, json, noop,
+        };
+        command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
+        {
+            var datasetPath = Path.GetFullPath(parse.GetValue(dataset)!);
+            var modelPath = Path.GetFullPath(parse.GetValue(model)!.TrimEnd('/'));
+            if (!File.Exists(datasetPath) && !Directory.Exists(datasetPath)) throw new FileNotFoundException($"dataset '{datasetPath}' does not exist");
+            if (!Directory.Exists(modelPath)) throw new DirectoryNotFoundException($"model package '{modelPath}' does not exist");
+            if (parse.GetValue(workers) < 1) throw new ArgumentException("--workers must be at least 1");
+            var dataRoot = Directory.Exists(datasetPath) ? datasetPath : Path.GetDirectoryName(datasetPath)!;
+            var spec = new JobSpec
+            {
+                Dataset = Directory.Exists(datasetPath) ? "." : Path.GetFileName(datasetPath),
+                Model = Path.GetFileName(modelPath),
+                Methods = parse.GetValue(methods)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(m => new MethodSpec(m)).ToList(),
+                Layers = parse.GetValue(layers)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
+                Classes = parse.GetValue(classes)!,
+                ShardSize = parse.GetValue(shardSize),
+                Metrics = parse.GetValue(metrics),
+            };
+            var outDir = Directory.CreateDirectory(parse.GetValue(output)!).FullName;
+            var database = Path.Combine(outDir, $"cam-{DateTime.UtcNow:yyyyMMdd-HHmmss}.db");
+            var options = new EmbeddedOptions(spec, dataRoot, Path.GetDirectoryName(modelPath)!, database, parse.GetValue(workers), parse.GetValue(noop));
+            EmbeddedSummary summary;
+            try
+            {
+                summary = await RunWithProgressAsync(options, parse.GetValue(json), ct);
+            }
+            catch (JobValidationException e)
+            {
+                throw new ArgumentException(e.Message);
+            }
+            if (parse.GetValue(json))
+                Console.WriteLine(JsonSerializer.Serialize(new
+                {
+                    job_id = summary.JobId, state = summary.State, items = summary.Items, succeeded = summary.Succeeded, failed = summary.Failed,
+                    results = summary.Results, seconds = summary.Seconds, images_per_second = summary.ImagesPerSecond, database = summary.DatabasePath,
+                    error = summary.Error,
+                }));
+            else
+                Console.WriteLine($"job {summary.JobId} {summary.State}: {summary.Succeeded}/{summary.Items} items explained, {summary.Failed} failed, {summary.Results} results in {summary.Seconds:F1}s ({summary.ImagesPerSecond:F1} images/s); database {summary.DatabasePath}");
+            return summary.State is "completed" or "completed_with_errors" ? 0 : 1;
+        }));
+        return command;
+    }
+
+    private static async Task<EmbeddedSummary> RunWithProgressAsync(EmbeddedOptions options, bool json, CancellationToken ct)
+    {
+        if (json || Console.IsOutputRedirected || !AnsiConsole.Profile.Capabilities.Interactive)
+        {
+            var last = DateTime.MinValue;
+            return await EmbeddedJob.RunAsync(options, view =>
+            {
+                if (json || DateTime.UtcNow - last < TimeSpan.FromSeconds(2)) return;
+                last = DateTime.UtcNow;
+                Console.WriteLine($"{view.State}: {view.Done}/{view.Total} items, {view.Results} results, {view.ItemsPerSecond:F1} items/s");
+            }, ct);
+        }
+        EmbeddedSummary? summary = null;
+        await AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .StartAsync(async context =>
+            {
+                var task = context.AddTask("explaining", maxValue: 1);
+                summary = await EmbeddedJob.RunAsync(options, view =>
+                {
+                    task.MaxValue = Math.Max(1, view.Total);
+                    task.Value = view.Done;
+                    task.Description = $"{view.Done}/{view.Total} items, {view.Results} results";
+                }, ct);
+                task.Value = task.MaxValue;
+            });
+        return summary!;
+    }
+
+    /// <summary>The bundled samples, found from the current folder or next to the program.</summary>
+    private static string Samples(string relative)
+    {
+        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                var candidate = Path.Combine(dir.FullName, "samples", relative);
+                if (File.Exists(candidate) || Directory.Exists(candidate)) return candidate;
+            }
+        }
+        return Path.Combine("samples", relative);
+    }
+}
