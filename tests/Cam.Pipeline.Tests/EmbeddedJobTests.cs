@@ -1,0 +1,83 @@
+using Cam.Cli.Embedded;
+using Cam.Contracts;
+using Cam.Scheduler.Jobs;
+using Cam.Storage;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Cam.Pipeline.Tests;
+
+public class EmbeddedJobTests
+{
+    private static async Task<(int Results, int Errors, List<string> Stages, List<(long, string, int)> Keys)> RowsAsync(string database, Guid job)
+    {
+        await using var services = new ServiceCollection().AddCamStorage(StorageSettings.SqliteFile(database)).BuildServiceProvider();
+        await using var db = await services.GetRequiredService<IDbContextFactory<CamDbContext>>().CreateDbContextAsync();
+        var keys = await db.Results.Where(r => r.JobId == job).Select(r => new { r.ItemNumber, r.Method, r.ClassIndex }).ToListAsync();
+        var stages = await db.ItemErrors.Where(e => e.JobId == job).OrderBy(e => e.ItemNumber).Select(e => e.Stage).ToListAsync();
+        return (keys.Count, stages.Count, stages, keys.Select(k => (k.ItemNumber, k.Method, k.ClassIndex)).ToList());
+    }
+
+    [Fact]
+    public async Task AJobOverDemoImagesGivesOneResultPerItemMethodAndClassAndRecordsBadItems()
+    {
+        using var workspace = new DemoWorkspace(images: 10);
+        var database = Path.Combine(workspace.Root, "cam.db");
+        var spec = new JobSpec
+        {
+            Dataset = "shapes/manifest.csv", Model = "shapes-model", Methods = [new MethodSpec("cam"), new MethodSpec("scorecam")],
+            Classes = "top:2", ShardSize = 4,
+        };
+        var summary = await EmbeddedJob.RunAsync(new EmbeddedOptions(spec, workspace.DataRoot, workspace.ModelRoot, database, Workers: 2));
+
+        Assert.Equal("completed_with_errors", summary.State);
+        Assert.Equal(13, summary.Items);
+        Assert.Equal((10L, 3L), (summary.Succeeded, summary.Failed));
+        var rows = await RowsAsync(database, summary.JobId);
+        Assert.Equal(10 * 2 * 2, rows.Results);
+        Assert.Equal(rows.Results, rows.Keys.Distinct().Count());
+        Assert.Equal(summary.Results, rows.Results);
+        Assert.Equal(["decode", "path", "decode"], rows.Stages);
+    }
+
+    [Fact]
+    public async Task LabelPolicyExplainsTheLabelledClass()
+    {
+        using var workspace = new DemoWorkspace(images: 6, withBadItems: false);
+        var database = Path.Combine(workspace.Root, "cam.db");
+        var spec = new JobSpec { Dataset = "shapes/manifest.csv", Model = "shapes-model", Methods = [new MethodSpec("cam")], Classes = "label" };
+        var summary = await EmbeddedJob.RunAsync(new EmbeddedOptions(spec, workspace.DataRoot, workspace.ModelRoot, database, Workers: 1));
+        Assert.Equal("completed", summary.State);
+        var labels = File.ReadAllLines(Path.Combine(workspace.DataRoot, "shapes", "manifest.csv")).Skip(1).Select(l => l.Split(',')[1]).ToList();
+        var rows = await RowsAsync(database, summary.JobId);
+        Assert.Equal(6, rows.Results);
+        foreach (var (item, _, cls) in rows.Keys)
+            Assert.Equal(labels[(int)item], Cam.Demo.ShapesGenerator.Classes[cls]);
+    }
+
+    [Fact]
+    public async Task AJobWithAMissingModelIsRefusedBeforeItStarts()
+    {
+        using var workspace = new DemoWorkspace(images: 1, withBadItems: false);
+        var spec = new JobSpec { Dataset = "shapes/manifest.csv", Model = "no-such-model" };
+        var error = await Assert.ThrowsAsync<JobValidationException>(() =>
+            EmbeddedJob.RunAsync(new EmbeddedOptions(spec, workspace.DataRoot, workspace.ModelRoot, Path.Combine(workspace.Root, "cam.db"), 1)));
+        Assert.Contains("no-such-model", error.Message);
+        var hostile = spec with { Model = "shapes-model", Dataset = "../../etc/passwd" };
+        await Assert.ThrowsAsync<JobValidationException>(() =>
+            EmbeddedJob.RunAsync(new EmbeddedOptions(hostile, workspace.DataRoot, workspace.ModelRoot, Path.Combine(workspace.Root, "cam2.db"), 1)));
+    }
+
+    [Fact]
+    public async Task AWrongModelPackageFailsTheJobWithItsReason()
+    {
+        using var workspace = new DemoWorkspace(images: 3, withBadItems: false);
+        var json = Path.Combine(workspace.ModelRoot, "shapes-model", "model.json");
+        File.WriteAllText(json, File.ReadAllText(json).Replace("\"numClasses\": 5", "\"numClasses\": 7").Replace("\"labels\": [", "\"labelsIgnored\": ["));
+        var spec = new JobSpec { Dataset = "shapes/manifest.csv", Model = "shapes-model", Methods = [new MethodSpec("cam")] };
+        var summary = await EmbeddedJob.RunAsync(new EmbeddedOptions(spec, workspace.DataRoot, workspace.ModelRoot, Path.Combine(workspace.Root, "cam.db"), 1));
+        Assert.Equal("failed", summary.State);
+        Assert.Equal(3, summary.Failed);
+        Assert.Contains("fc.weight", summary.Error);
+    }
+}
