@@ -49,7 +49,8 @@ public sealed class ScriptClassifier : IClassifier
         return result switch
         {
             Tensor t => [t],
-            object[] tuple => tuple.Cast<Tensor>().ToArray(),
+            System.Runtime.CompilerServices.ITuple tuple => Enumerable.Range(0, tuple.Length).Select(i => (Tensor)tuple[i]!).ToArray(),
+            object[] array => array.Cast<Tensor>().ToArray(),
             System.Collections.IEnumerable list => list.Cast<Tensor>().ToArray(),
             _ => throw new InvalidOperationException($"{Name} returned {result?.GetType().Name ?? "nothing"}, not (logits, activations…)"),
         };
