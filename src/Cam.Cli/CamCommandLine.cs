@@ -13,5 +13,9 @@ public static class CamCommandLine
         BenchCommand.Create(),
         DemoDataCommand.Create(),
         TrainDemoCommand.Create(),
+        EvaluateCommand.Create(),
+        ClusterCommands.Submit(),
+        ClusterCommands.Status(),
+        ClusterCommands.Cancel(),
     };
 }

@@ -1,0 +1,81 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using Cam.Contracts;
+
+namespace Cam.Cli.Commands;
+
+/// <summary><c>cam submit</c>, <c>cam status</c> and <c>cam cancel</c>: jobs on a scheduler.</summary>
+internal static class ClusterCommands
+{
+    private static readonly Option<string?> Scheduler = new("--scheduler") { Description = "scheduler URL (CAM_SCHEDULER_URL; http://localhost:8080)" };
+    private static readonly Option<string?> ApiKey = new("--api-key") { Description = "API key (CAM_API_KEY)" };
+
+    public static Command Submit()
+    {
+        var dataset = new Option<string>("--dataset") { Required = true, Description = "image folder or manifest, relative to the data root" };
+        var model = new Option<string>("--model") { Required = true, Description = "model package, relative to the model root" };
+        var methods = new Option<string>("--methods") { DefaultValueFactory = _ => "scorecam" };
+        var layers = new Option<string?>("--layers");
+        var classes = new Option<string>("--classes") { DefaultValueFactory = _ => "top:1" };
+        var shardSize = new Option<int?>("--shard-size");
+        var metrics = new Option<bool>("--metrics");
+        var command = new Command("submit", "submit a job to a scheduler; prints its id") { dataset, model, methods, layers, classes, shardSize, metrics, Scheduler, ApiKey };
+        command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
+        {
+            ClassPolicy.Parse(parse.GetValue(classes)!);
+            using var client = new SchedulerClient(parse.GetValue(Scheduler), parse.GetValue(ApiKey));
+            var answer = await client.SendAsync(HttpMethod.Post, "/api/jobs", new
+            {
+                dataset = parse.GetValue(dataset),
+                model = parse.GetValue(model),
+                methods = parse.GetValue(methods)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(m => new MethodSpec(m)),
+                layers = parse.GetValue(layers)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
+                classes = parse.GetValue(classes),
+                shardSize = parse.GetValue(shardSize),
+                metrics = parse.GetValue(metrics),
+            }, ct);
+            Console.WriteLine(answer["id"]?.GetValue<string>());
+            return 0;
+        }));
+        return command;
+    }
+
+    public static Command Status()
+    {
+        var job = new Argument<Guid>("job") { Description = "job id" };
+        var watch = new Option<bool>("--watch") { Description = "refresh until the job ends" };
+        var json = new Option<bool>("--json");
+        var command = new Command("status", "show a job's state and progress") { job, watch, json, Scheduler, ApiKey };
+        command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
+        {
+            using var client = new SchedulerClient(parse.GetValue(Scheduler), parse.GetValue(ApiKey));
+            while (true)
+            {
+                var view = await client.SendAsync(HttpMethod.Get, $"/api/jobs/{parse.GetValue(job)}", null, ct);
+                Console.WriteLine(parse.GetValue(json) ? view.ToJsonString() : Describe(view));
+                var state = view["state"]?.GetValue<string>();
+                if (!parse.GetValue(watch) || state != "running") return state is "failed" ? 1 : 0;
+                await Task.Delay(TimeSpan.FromSeconds(2), ct);
+            }
+        }));
+        return command;
+    }
+
+    public static Command Cancel()
+    {
+        var job = new Argument<Guid>("job") { Description = "job id" };
+        var command = new Command("cancel", "cancel a job") { job, Scheduler, ApiKey };
+        command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
+        {
+            using var client = new SchedulerClient(parse.GetValue(Scheduler), parse.GetValue(ApiKey));
+            var view = await client.SendAsync(HttpMethod.Post, $"/api/jobs/{parse.GetValue(job)}/cancel", null, ct);
+            Console.WriteLine($"{Describe(view)} ({view["message"]})");
+            return 0;
+        }));
+        return command;
+    }
+
+    private static string Describe(JsonObject view) =>
+        $"{view["id"]} {view["state"]}: {view["done"]}/{view["total"]} items ({view["failed"]} failed), {view["results"]} results, " +
+        $"{view["itemsPerSecond"]} items/s, eta {view["etaSeconds"]?.ToString() ?? "?"}s";
+}
