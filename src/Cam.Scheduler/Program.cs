@@ -5,6 +5,7 @@ using MassTransit;
 
 var settings = SchedulerSettings.FromEnvironment();
 var builder = WebApplication.CreateBuilder(args);
+builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
 var postgres = Environment.GetEnvironmentVariable("CAM_POSTGRES") is { Length: > 0 } pg ? pg : throw new InvalidOperationException("CAM_POSTGRES is not set");
 if (args.FirstOrDefault() == "migrate")
 {

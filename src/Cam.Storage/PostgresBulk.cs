@@ -32,7 +32,11 @@ internal static class PostgresBulk
     {
         if (results.Count == 0) return 0;
         await db.Database.ExecuteSqlRawAsync(
-            "CREATE TEMP TABLE IF NOT EXISTS results_staging (LIKE results INCLUDING DEFAULTS) ON COMMIT DELETE ROWS", ct);
+            """
+            CREATE TEMP TABLE IF NOT EXISTS results_staging ON COMMIT DELETE ROWS AS
+            SELECT job_id, item_number, method, layer, class_index, class_rank, score, probability, map_height, map_width, map, peak_y, peak_x, energy, metrics
+            FROM results WITH NO DATA
+            """, ct);
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
         await using (var import = await connection.BeginBinaryImportAsync(
                          "COPY results_staging (job_id, item_number, method, layer, class_index, class_rank, score, probability, map_height, map_width, map, peak_y, peak_x, energy, metrics) FROM STDIN (FORMAT BINARY)", ct))

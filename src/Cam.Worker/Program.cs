@@ -4,6 +4,7 @@ using MassTransit;
 
 var settings = WorkerSettings.FromEnvironment();
 var builder = WebApplication.CreateBuilder(args);
+builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
 builder.WebHost.UseUrls(Environment.GetEnvironmentVariable("CAM_WORKER_URLS") ?? "http://0.0.0.0:8081");
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = HostTimeouts.Shutdown());
 builder.Services.AddCamStorage(StorageSettings.Postgres(HostTimeouts.Required("CAM_POSTGRES")));
