@@ -1,0 +1,39 @@
+using System.Text.Json;
+using Cam.Engine.Models;
+
+namespace Cam.Engine.Tests;
+
+public class ArchitectureTests
+{
+    private static readonly Dictionary<string, Dictionary<string, long[]>> TorchvisionKeys =
+        JsonSerializer.Deserialize<Dictionary<string, Dictionary<string, long[]>>>(
+            File.ReadAllText(Path.Combine(Fixtures.Dir, "..", "torchvision", "state_dict_keys.json")))!;
+
+    public static TheoryData<string> Names()
+    {
+        var data = new TheoryData<string>();
+        foreach (var name in TorchvisionKeys.Keys) data.Add(name);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void StateDictHasTorchvisionsNamesAndShapes(string architecture)
+    {
+        using var model = Architectures.Create(architecture, 10);
+        var ours = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.shape);
+        var theirs = TorchvisionKeys[architecture];
+        Assert.Empty(theirs.Keys.Except(ours.Keys));
+        Assert.Empty(ours.Keys.Except(theirs.Keys));
+        foreach (var (key, shape) in theirs) Assert.True(shape.SequenceEqual(ours[key]), $"{key}: ours [{string.Join(",", ours[key])}], torchvision [{string.Join(",", shape)}]");
+    }
+
+    [Fact]
+    public void EveryBuiltInArchitectureOfTheIssueIsCovered()
+    {
+        string[] required = ["resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "vgg11", "vgg13", "vgg16", "vgg19",
+            "vgg11_bn", "vgg13_bn", "vgg16_bn", "vgg19_bn", "mobilenet_v2"];
+        Assert.Empty(required.Except(TorchvisionKeys.Keys));
+        Assert.Empty(required.Except(Architectures.Names));
+    }
+}

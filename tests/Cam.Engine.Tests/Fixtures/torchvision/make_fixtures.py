@@ -1,0 +1,59 @@
+"""torchvision's state_dict names and shapes for every built-in architecture (num_classes=10), for the C# test.
+With --weights DIR it also writes, for resnet50, vgg11_bn and mobilenet_v2, random weights (batch-norm statistics
+randomised) and a (2,3,64,80) input with torchvision's logits, to check a port by hand with `cam explain`
+(too large to commit). Run with Debian's python3-torch: /usr/bin/python3 make_fixtures.py [--weights DIR]"""
+import json
+import os
+import struct
+import sys
+
+import torch
+import torchvision
+
+ARCHITECTURES = ["resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "vgg11", "vgg13", "vgg16", "vgg19",
+                 "vgg11_bn", "vgg13_bn", "vgg16_bn", "vgg19_bn", "mobilenet_v2"]
+
+
+def save_safetensors(path, tensors):
+    header, blobs, offset = {}, [], 0
+    for name, t in tensors.items():
+        t = t.detach().contiguous()
+        data = t.numpy().tobytes()
+        header[name] = {"dtype": {torch.float32: "F32", torch.int64: "I64"}[t.dtype], "shape": list(t.shape),
+                        "data_offsets": [offset, offset + len(data)]}
+        offset += len(data)
+        blobs.append(data)
+    text = json.dumps(header).encode()
+    text += b" " * ((8 - len(text) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)))
+        f.write(text)
+        for b in blobs:
+            f.write(b)
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    keys = {name: {k: list(v.shape) for k, v in getattr(torchvision.models, name)(num_classes=10).state_dict().items()}
+            for name in ARCHITECTURES}
+    with open(os.path.join(here, "state_dict_keys.json"), "w") as f:
+        json.dump(keys, f)
+    if "--weights" in sys.argv:
+        out = sys.argv[sys.argv.index("--weights") + 1]
+        torch.manual_seed(0)
+        for name in ["resnet50", "vgg11_bn", "mobilenet_v2"]:
+            model = getattr(torchvision.models, name)(num_classes=10)
+            for m in model.modules():
+                if isinstance(m, torch.nn.BatchNorm2d):
+                    m.running_mean.uniform_(-0.1, 0.1)
+                    m.running_var.uniform_(0.5, 1.5)
+            model.eval()
+            x = torch.randn(2, 3, 64, 80)
+            with torch.no_grad():
+                y = model(x)
+            save_safetensors(os.path.join(out, f"{name}.safetensors"), model.state_dict())
+            save_safetensors(os.path.join(out, f"{name}-input.safetensors"), {"input": x, "logits": y})
+
+
+if __name__ == "__main__":
+    main()
