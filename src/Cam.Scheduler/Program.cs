@@ -3,10 +3,11 @@ using Cam.Scheduler.Api;
 using Cam.Storage;
 using MassTransit;
 
-var settings = SchedulerSettings.FromEnvironment();
 var builder = WebApplication.CreateBuilder(args);
+var config = builder.Configuration;
+var settings = SchedulerSettings.From(config);
 builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
-var postgres = Environment.GetEnvironmentVariable("CAM_POSTGRES") is { Length: > 0 } pg ? pg : throw new InvalidOperationException("CAM_POSTGRES is not set");
+var postgres = config["CAM_POSTGRES"] is { Length: > 0 } pg ? pg : throw new InvalidOperationException("CAM_POSTGRES is not set");
 if (args.FirstOrDefault() == "migrate")
 {
     await CamMigrator.MigrateAsync(StorageSettings.Postgres(postgres));
@@ -14,24 +15,24 @@ if (args.FirstOrDefault() == "migrate")
     return;
 }
 builder.Services.AddCamStorage(StorageSettings.Postgres(postgres));
-if (settings.ApiKey is null && Environment.GetEnvironmentVariable("CAM_API_KEY_DISABLED") != "true")
+if (settings.ApiKey is null && config["CAM_API_KEY_DISABLED"] != "true")
     throw new InvalidOperationException("CAM_API_KEY is not set (set CAM_API_KEY_DISABLED=true to run without one)");
 
-builder.WebHost.UseUrls(Environment.GetEnvironmentVariable("CAM_SCHEDULER_URLS") ?? "http://0.0.0.0:8080");
+builder.WebHost.UseUrls(config["CAM_SCHEDULER_URLS"] ?? "http://0.0.0.0:8080");
 builder.Services.AddCamScheduler(settings);
 builder.Services.AddMassTransit(bus =>
 {
     bus.AddSchedulerConsumers();
     bus.UsingRabbitMq((context, rabbit) =>
     {
-        rabbit.Host(new Uri(Environment.GetEnvironmentVariable("CAM_RABBITMQ") ?? throw new InvalidOperationException("CAM_RABBITMQ is not set")));
+        rabbit.Host(new Uri(config["CAM_RABBITMQ"] ?? throw new InvalidOperationException("CAM_RABBITMQ is not set")));
         rabbit.UseMessageRetry(r => r.Intervals(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(15)));
         rabbit.ConfigureEndpoints(context);
     });
 });
 builder.Services.AddHealthChecks();
 var app = builder.Build();
-if (Environment.GetEnvironmentVariable("CAM_MIGRATE_ON_START") == "true")
+if (config["CAM_MIGRATE_ON_START"] == "true")
     await app.Services.GetRequiredService<CamMigrator>().MigrateAsync();
 app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
 app.MapHealthChecks("/health/ready");

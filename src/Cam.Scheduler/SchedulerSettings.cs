@@ -13,15 +13,16 @@ public sealed record SchedulerSettings
     public int DefaultShardSize { get; init; } = 32;
     public TimeSpan DispatchInterval { get; init; } = TimeSpan.FromMilliseconds(200);
 
-    public static SchedulerSettings FromEnvironment() => new()
+    /// <summary>From configuration: environment variables, overridden by command-line flags (<c>--CAM_DATA_ROOT=/data</c>).</summary>
+    public static SchedulerSettings From(Microsoft.Extensions.Configuration.IConfiguration config) => new()
     {
-        DataRoot = Env("CAM_DATA_ROOT") ?? Directory.GetCurrentDirectory(),
-        ModelRoot = Env("CAM_MODEL_ROOT") ?? Directory.GetCurrentDirectory(),
-        ApiKey = Env("CAM_API_KEY"),
-        MaxOutstandingShards = int.TryParse(Env("CAM_MAX_OUTSTANDING_SHARDS"), out var m) && m > 0 ? m : 64,
-        Lease = TimeSpan.FromSeconds(int.TryParse(Env("CAM_SHARD_LEASE_SECONDS"), out var l) && l > 0 ? l : 600),
-        DefaultShardSize = int.TryParse(Env("CAM_SHARD_SIZE"), out var s) && s > 0 ? s : 32,
+        DataRoot = Env(config, "CAM_DATA_ROOT") ?? Directory.GetCurrentDirectory(),
+        ModelRoot = Env(config, "CAM_MODEL_ROOT") ?? Directory.GetCurrentDirectory(),
+        ApiKey = Env(config, "CAM_API_KEY"),
+        MaxOutstandingShards = int.TryParse(Env(config, "CAM_MAX_OUTSTANDING_SHARDS"), out var m) && m > 0 ? m : 64,
+        Lease = TimeSpan.FromSeconds(int.TryParse(Env(config, "CAM_SHARD_LEASE_SECONDS"), out var l) && l > 0 ? l : 600),
+        DefaultShardSize = int.TryParse(Env(config, "CAM_SHARD_SIZE"), out var s) && s > 0 ? s : 32,
     };
 
-    private static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : null;
+    private static string? Env(Microsoft.Extensions.Configuration.IConfiguration config, string name) => config[name] is { Length: > 0 } v ? v : null;
 }

@@ -2,19 +2,20 @@ using Cam.Storage;
 using Cam.Worker;
 using MassTransit;
 
-var settings = WorkerSettings.FromEnvironment();
 var builder = WebApplication.CreateBuilder(args);
+var config = builder.Configuration;
+var settings = WorkerSettings.From(config);
 builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
-builder.WebHost.UseUrls(Environment.GetEnvironmentVariable("CAM_WORKER_URLS") ?? "http://0.0.0.0:8081");
-builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = HostTimeouts.Shutdown());
-builder.Services.AddCamStorage(StorageSettings.Postgres(HostTimeouts.Required("CAM_POSTGRES")));
+builder.WebHost.UseUrls(config["CAM_WORKER_URLS"] ?? "http://0.0.0.0:8081");
+builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = HostTimeouts.Shutdown(config));
+builder.Services.AddCamStorage(StorageSettings.Postgres(HostTimeouts.Required(config, "CAM_POSTGRES")));
 builder.Services.AddCamWorker(settings);
 builder.Services.AddMassTransit(bus =>
 {
     bus.AddWorkerConsumers();
     bus.UsingRabbitMq((context, rabbit) =>
     {
-        rabbit.Host(new Uri(HostTimeouts.Required("CAM_RABBITMQ")));
+        rabbit.Host(new Uri(HostTimeouts.Required(config, "CAM_RABBITMQ")));
         rabbit.ConfigureEndpoints(context);
     });
 });

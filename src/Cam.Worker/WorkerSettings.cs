@@ -14,16 +14,17 @@ public sealed record WorkerSettings
     public bool NoOpExplainer { get; init; }
     public TimeSpan StopTimeout { get; init; } = TimeSpan.FromSeconds(660);
 
-    public static WorkerSettings FromEnvironment() => new()
+    /// <summary>From configuration: environment variables, overridden by command-line flags (<c>--CAM_DATA_ROOT=/data</c>).</summary>
+    public static WorkerSettings From(Microsoft.Extensions.Configuration.IConfiguration config) => new()
     {
-        DataRoot = Env("CAM_DATA_ROOT") ?? Directory.GetCurrentDirectory(),
-        ModelRoot = Env("CAM_MODEL_ROOT") ?? Directory.GetCurrentDirectory(),
-        Concurrency = int.TryParse(Env("CAM_WORKER_CONCURRENCY"), out var c) && c > 0 ? c : 1,
-        BatchSize = int.TryParse(Env("CAM_WORKER_BATCH_SIZE"), out var b) && b > 0 ? b : 16,
-        Device = Env("CAM_DEVICE") ?? "cpu",
-        NoOpExplainer = Env("CAM_WORKER_NOOP") is "1" or "true",
-        StopTimeout = TimeSpan.FromSeconds(int.TryParse(Env("CAM_WORKER_STOP_TIMEOUT_SECONDS"), out var s) && s > 0 ? s : 660),
+        DataRoot = Env(config, "CAM_DATA_ROOT") ?? Directory.GetCurrentDirectory(),
+        ModelRoot = Env(config, "CAM_MODEL_ROOT") ?? Directory.GetCurrentDirectory(),
+        Concurrency = int.TryParse(Env(config, "CAM_WORKER_CONCURRENCY"), out var c) && c > 0 ? c : 1,
+        BatchSize = int.TryParse(Env(config, "CAM_WORKER_BATCH_SIZE"), out var b) && b > 0 ? b : 16,
+        Device = Env(config, "CAM_DEVICE") ?? "cpu",
+        NoOpExplainer = Env(config, "CAM_WORKER_NOOP") is "1" or "true",
+        StopTimeout = TimeSpan.FromSeconds(int.TryParse(Env(config, "CAM_WORKER_STOP_TIMEOUT_SECONDS"), out var s) && s > 0 ? s : 660),
     };
 
-    private static string? Env(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : null;
+    private static string? Env(Microsoft.Extensions.Configuration.IConfiguration config, string name) => config[name] is { Length: > 0 } v ? v : null;
 }
