@@ -1,0 +1,32 @@
+# syntax=docker/dockerfile:1
+# The scheduler: REST API, job enumeration and shard dispatch (port 8080).
+# Build from the repository root:  docker build -f deploy/docker/scheduler.Dockerfile -t cam-scheduler .
+# `docker run cam-scheduler migrate` applies the EF Core migrations and exits.
+
+FROM mcr.microsoft.com/dotnet/sdk:10.0-noble AS build
+WORKDIR /src
+# Project files first, so the restore layer is cached until a project or package version changes.
+COPY Directory.Build.props Directory.Build.targets Directory.Packages.props ./
+COPY src/Cam.Contracts/Cam.Contracts.csproj src/Cam.Contracts/
+COPY src/Cam.Datasets/Cam.Datasets.csproj src/Cam.Datasets/
+COPY src/Cam.Storage/Cam.Storage.csproj src/Cam.Storage/
+COPY src/Cam.Scheduler/Cam.Scheduler.csproj src/Cam.Scheduler/
+RUN dotnet restore src/Cam.Scheduler/Cam.Scheduler.csproj -r linux-x64
+COPY build/ build/
+COPY src/ src/
+RUN dotnet publish src/Cam.Scheduler/Cam.Scheduler.csproj -c Release -r linux-x64 --self-contained false \
+      --no-restore -p:UseAppHost=false -o /app
+
+# Ubuntu 24.04: libstdc++ has GLIBCXX_3.4.32, so no shim patching is needed anywhere.
+FROM mcr.microsoft.com/dotnet/aspnet:10.0-noble
+RUN groupadd --gid 10001 cam && useradd --uid 10001 --gid 10001 --no-create-home --shell /usr/sbin/nologin cam
+WORKDIR /app
+COPY --from=build /app ./
+ENV CAM_DATA_ROOT=/data \
+    CAM_MODEL_ROOT=/models \
+    CAM_SCHEDULER_URLS=http://0.0.0.0:8080 \
+    ASPNETCORE_HTTP_PORTS=
+VOLUME ["/data", "/models"]
+EXPOSE 8080
+USER 10001:10001
+ENTRYPOINT ["dotnet", "Cam.Scheduler.dll"]

@@ -1,0 +1,45 @@
+# syntax=docker/dockerfile:1
+# A worker on the CUDA TorchSharp backend (TorchSharp-cuda-linux, libtorch for CUDA 12.8; port 8081: health only).
+# Build from the repository root:  docker build -f deploy/docker/worker-gpu.Dockerfile -t cam-worker-gpu .
+# Needs a node with an NVIDIA driver for CUDA 12.8 (>= 570) and the NVIDIA container toolkit / device plugin.
+
+FROM mcr.microsoft.com/dotnet/sdk:10.0-noble AS build
+WORKDIR /src
+COPY Directory.Build.props Directory.Build.targets Directory.Packages.props ./
+COPY src/Cam.Contracts/Cam.Contracts.csproj src/Cam.Contracts/
+COPY src/Cam.Datasets/Cam.Datasets.csproj src/Cam.Datasets/
+COPY src/Cam.Engine/Cam.Engine.csproj src/Cam.Engine/
+COPY src/Cam.Storage/Cam.Storage.csproj src/Cam.Storage/
+COPY src/Cam.Worker/Cam.Worker.csproj src/Cam.Worker/
+RUN dotnet restore src/Cam.Worker/Cam.Worker.csproj -r linux-x64 -p:TorchBackend=cuda
+COPY build/ build/
+COPY src/ src/
+RUN dotnet publish src/Cam.Worker/Cam.Worker.csproj -c Release -r linux-x64 --self-contained false \
+      --no-restore -p:TorchBackend=cuda -p:UseAppHost=false -o /app
+
+# The .NET runtime is taken from the official ASP.NET Core image rather than an apt feed.
+FROM mcr.microsoft.com/dotnet/aspnet:10.0-noble AS dotnet
+
+# CUDA 12.8 + cuDNN on Ubuntu 24.04 (libstdc++ has GLIBCXX_3.4.32, which TorchSharp 0.107's native shim needs).
+FROM nvidia/cuda:12.8.1-cudnn-runtime-ubuntu24.04
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ca-certificates libssl3t64 zlib1g tzdata \
+ && rm -rf /var/lib/apt/lists/*
+COPY --from=dotnet /usr/share/dotnet /usr/share/dotnet
+RUN ln -s /usr/share/dotnet/dotnet /usr/bin/dotnet \
+ && groupadd --gid 10001 cam && useradd --uid 10001 --gid 10001 --no-create-home --shell /usr/sbin/nologin cam
+WORKDIR /app
+COPY --from=build /app ./
+ENV DOTNET_RUNNING_IN_CONTAINER=true \
+    DOTNET_ROOT=/usr/share/dotnet \
+    CAM_DATA_ROOT=/data \
+    CAM_MODEL_ROOT=/models \
+    CAM_DEVICE=cuda \
+    CAM_WORKER_URLS=http://0.0.0.0:8081 \
+    CUDA_CACHE_PATH=/tmp/cuda-cache \
+    NVIDIA_VISIBLE_DEVICES=all \
+    NVIDIA_DRIVER_CAPABILITIES=compute,utility
+VOLUME ["/data", "/models"]
+EXPOSE 8081
+USER 10001:10001
+ENTRYPOINT ["dotnet", "Cam.Worker.dll"]

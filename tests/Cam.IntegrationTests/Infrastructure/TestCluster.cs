@@ -1,0 +1,192 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Cam.Contracts;
+using Xunit.Abstractions;
+
+namespace Cam.IntegrationTests.Infrastructure;
+
+/// <summary>How a test's cluster runs; short leases so that lost shards come back within a test.</summary>
+public sealed record ClusterOptions
+{
+    public int Workers { get; init; } = 2;
+    public int LeaseSeconds { get; init; } = 30;
+    public int WorkerBatchSize { get; init; } = 8;
+}
+
+/// <summary>
+/// A scheduler and workers as child processes over the collection's PostgreSQL and RabbitMQ, which it resets first.
+/// The test drives it through the scheduler's HTTP API, as a user would, and checks the database directly.
+/// </summary>
+public sealed class TestCluster : IAsyncDisposable
+{
+    public const string ApiKey = "integration-test-key";
+    private static readonly string[] Queues = QueueNamesWithFaults(QueueNames.ExplainShard, QueueNames.ShardOutcomes);
+    private static readonly HashSet<string> FinalStates = ["completed", "completed_with_errors", "failed", "cancelled"];
+
+    private readonly ServicesFixture services;
+    private readonly ITestOutputHelper log;
+    private readonly ClusterOptions options;
+    private readonly int schedulerPort = FreePort.Next();
+    private readonly List<CamProcess> processes = [];
+    private readonly HttpClient http;
+    private CamProcess? scheduler;
+
+    private TestCluster(ServicesFixture services, ITestOutputHelper log, TestDataset dataset, ClusterOptions options)
+    {
+        this.services = services;
+        this.log = log;
+        this.options = options;
+        Dataset = dataset;
+        http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{schedulerPort}"), Timeout = TimeSpan.FromSeconds(10) };
+        http.DefaultRequestHeaders.Add("X-Api-Key", ApiKey);
+    }
+
+    public TestDataset Dataset { get; }
+    public PostgresService Postgres => services.Postgres;
+    public RabbitMqService RabbitMq => services.RabbitMq;
+    public HttpClient Http => http;
+
+    public static async Task<TestCluster> StartAsync(ServicesFixture services, ITestOutputHelper log, TestDataset dataset, ClusterOptions? options = null)
+    {
+        await services.Postgres.ResetAsync();
+        await services.RabbitMq.ResetAsync(Queues);
+        var cluster = new TestCluster(services, log, dataset, options ?? new ClusterOptions());
+        try
+        {
+            await cluster.StartSchedulerAsync();
+            for (var i = 0; i < cluster.options.Workers; i++) await cluster.StartWorkerAsync();
+            return cluster;
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
+    }
+
+    private Dictionary<string, string> CommonEnvironment() => new()
+    {
+        ["CAM_POSTGRES"] = Postgres.ConnectionString,
+        ["CAM_RABBITMQ"] = RabbitMq.Uri,
+        ["CAM_DATA_ROOT"] = Dataset.Root,
+        ["CAM_MODEL_ROOT"] = Path.Combine(TestEnvironment.RepositoryRoot, "samples"),
+    };
+
+    public async Task StartSchedulerAsync()
+    {
+        var environment = CommonEnvironment();
+        environment["CAM_API_KEY"] = ApiKey;
+        environment["CAM_SCHEDULER_URLS"] = $"http://127.0.0.1:{schedulerPort}";
+        environment["CAM_SHARD_LEASE_SECONDS"] = options.LeaseSeconds.ToString();
+        scheduler = CamProcess.Start($"scheduler-{processes.Count}", "Cam.Scheduler", environment);
+        processes.Add(scheduler);
+        await WaitReadyAsync(scheduler, schedulerPort);
+    }
+
+    public async Task<CamProcess> StartWorkerAsync()
+    {
+        var port = FreePort.Next();
+        var environment = CommonEnvironment();
+        environment["CAM_WORKER_URLS"] = $"http://127.0.0.1:{port}";
+        environment["CAM_WORKER_BATCH_SIZE"] = options.WorkerBatchSize.ToString();
+        environment["CAM_WORKER_STOP_TIMEOUT_SECONDS"] = "60";
+        environment["CAM_SHUTDOWN_TIMEOUT_SECONDS"] = "90";
+        var worker = CamProcess.Start($"worker-{processes.Count}", "Cam.Worker", environment);
+        processes.Add(worker);
+        await WaitReadyAsync(worker, port);
+        return worker;
+    }
+
+    public IReadOnlyList<CamProcess> Processes => processes;
+
+    public CamProcess Scheduler => scheduler ?? throw new InvalidOperationException("no scheduler");
+
+    private static async Task WaitReadyAsync(CamProcess process, int port)
+    {
+        using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (process.HasExited)
+                throw new InvalidOperationException($"{process.Name} exited with {process.ExitCode}:\n{string.Join('\n', process.Output.TakeLast(40))}");
+            try
+            {
+                if ((await probe.GetAsync($"http://127.0.0.1:{port}/health/ready")).IsSuccessStatusCode) return;
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+            }
+            await Task.Delay(250);
+        }
+        throw new TimeoutException($"{process.Name} not ready after 90 s:\n{string.Join('\n', process.Output.TakeLast(40))}");
+    }
+
+    /// <summary>Submits a job over the dataset through <c>POST /api/jobs</c>.</summary>
+    public async Task<Guid> SubmitAsync(string[] methods, string classes = "top:1", int shardSize = 10)
+    {
+        var spec = new { dataset = Dataset.Manifest, model = "shapes-model", methods = methods.Select(m => new { name = m }), classes, shardSize };
+        using var response = await http.PostAsJsonAsync("/api/jobs", spec);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"POST /api/jobs answered {(int)response.StatusCode}: {body}");
+        return JsonNode.Parse(body)!["id"]!.GetValue<Guid>();
+    }
+
+    public async Task<JsonObject> JobAsync(Guid id) =>
+        (await http.GetFromJsonAsync<JsonObject>($"/api/jobs/{id}"))!;
+
+    /// <summary>Polls the job (through faults: an unanswered poll is tried again) until <paramref name="until"/> holds.</summary>
+    public async Task<JsonObject> WaitForAsync(Guid id, Func<JsonObject, bool> until, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        JsonObject? last = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                last = await JobAsync(id);
+                if (until(last)) return last;
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException)
+            {
+            }
+            await Task.Delay(300);
+        }
+        throw new TimeoutException($"job {id} did not get there in {timeout.TotalSeconds:F0} s; last seen: {last?.ToJsonString() ?? "nothing"}");
+    }
+
+    public Task<JsonObject> WaitForEndAsync(Guid id, TimeSpan timeout) => WaitForAsync(id, j => FinalStates.Contains(State(j)), timeout);
+
+    public static string State(JsonObject job) => job["state"]!.GetValue<string>();
+
+    public Task<long> ResultRowsAsync(Guid id) =>
+        Postgres.ScalarAsync<long>("SELECT count(*) FROM results WHERE job_id = @id", ("id", id));
+
+    /// <summary>Waits until the workers have stored at least <paramref name="count"/> results of the job.</summary>
+    public async Task<long> WaitForResultsAsync(Guid id, long count, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            var rows = await ResultRowsAsync(id);
+            if (rows >= count) return rows;
+            await Task.Delay(100);
+        }
+        throw new TimeoutException($"job {id}: fewer than {count} results after {timeout.TotalSeconds:F0} s");
+    }
+
+    private static string[] QueueNamesWithFaults(params string[] queues) =>
+        queues.SelectMany(q => new[] { q, q + "_error", q + "_skipped" }).ToArray();
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var process in processes)
+        {
+            process.Dispose();
+            log.WriteLine($"--- {process.Name} (last lines) ---");
+            foreach (var line in process.Output.TakeLast(25)) log.WriteLine(line);
+        }
+        http.Dispose();
+        await Task.CompletedTask;
+    }
+}

@@ -1,0 +1,58 @@
+using System.Globalization;
+using System.Text;
+
+namespace Cam.IntegrationTests.Infrastructure;
+
+/// <summary>A data root holding demo images from <c>samples/shapes</c> and a manifest over them, plus optional bad items.</summary>
+public sealed class TestDataset : IDisposable
+{
+    private TestDataset(string root, int goodItems, IReadOnlyList<string> badItems)
+    {
+        Root = root;
+        GoodItems = goodItems;
+        BadItems = badItems;
+    }
+
+    public string Root { get; }
+    public string Manifest => "manifest.csv";
+    public int GoodItems { get; }
+    /// <summary>Paths of the bad items, as written in the manifest.</summary>
+    public IReadOnlyList<string> BadItems { get; }
+    public int TotalItems => GoodItems + BadItems.Count;
+
+    public static TestDataset Create(int goodItems, bool withBadItems = false)
+    {
+        var root = Directory.CreateTempSubdirectory("cam-it-data-").FullName;
+        var samples = Path.Combine(TestEnvironment.RepositoryRoot, "samples", "shapes");
+        var rows = File.ReadLines(Path.Combine(samples, "manifest.csv")).Skip(1).Take(goodItems).ToList();
+        if (rows.Count < goodItems) throw new InvalidOperationException($"samples/shapes holds only {rows.Count} items");
+        Directory.CreateDirectory(Path.Combine(root, "images"));
+        var manifest = new StringBuilder("path,label,x0,y0,x1,y1\n");
+        foreach (var row in rows)
+        {
+            var path = row.Split(',')[0];
+            File.Copy(Path.Combine(samples, path), Path.Combine(root, path));
+            manifest.Append(row).Append('\n');
+        }
+        var bad = new List<string>();
+        if (withBadItems)
+        {
+            File.WriteAllBytes(Path.Combine(root, "images", "corrupt.png"), [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 1, 2, 3, 4, 5]);
+            bad.AddRange(["images/corrupt.png", "images/missing.png", "../../etc/passwd"]);
+            foreach (var path in bad) manifest.Append(CultureInfo.InvariantCulture, $"{path},circle,1,1,20,20\n");
+        }
+        File.WriteAllText(Path.Combine(root, "manifest.csv"), manifest.ToString());
+        return new TestDataset(root, goodItems, bad);
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
