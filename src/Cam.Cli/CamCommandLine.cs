@@ -14,6 +14,7 @@ public static class CamCommandLine
         DemoDataCommand.Create(),
         TrainDemoCommand.Create(),
         EvaluateCommand.Create(),
+        ReportCommand.Create(),
         ClusterCommands.Submit(),
         ClusterCommands.Status(),
         ClusterCommands.Cancel(),

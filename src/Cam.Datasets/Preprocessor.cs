@@ -46,11 +46,11 @@ public sealed class Preprocessor(PreprocessSpec spec, Device? device = null)
     }
 
     /// <summary>torchvision's Resize(int): the shorter side becomes <paramref name="shorter"/>, the longer one keeps the ratio (truncated).</summary>
-    internal static (int Height, int Width) ResizedSize(int h, int w, int shorter) =>
+    public static (int Height, int Width) ResizedSize(int h, int w, int shorter) =>
         h <= w ? (shorter, (int)((long)shorter * w / h)) : ((int)((long)shorter * h / w), shorter);
 
     /// <summary>torchvision's CenterCrop offsets: round((size − crop) / 2).</summary>
-    internal static (int Top, int Left) CropOffset(int h, int w, int ch, int cw) =>
+    public static (int Top, int Left) CropOffset(int h, int w, int ch, int cw) =>
         ((int)Math.Round((h - ch) / 2.0, MidpointRounding.ToEven), (int)Math.Round((w - cw) / 2.0, MidpointRounding.ToEven));
 
     /// <summary>A box in original pixels → the same box in the preprocessed input, clipped to it.</summary>

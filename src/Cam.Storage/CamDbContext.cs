@@ -83,7 +83,16 @@ public sealed class CamDbContext(DbContextOptions<CamDbContext> options) : DbCon
             e.Property(r => r.PeakX).HasColumnName("peak_x");
             e.Property(r => r.Energy).HasColumnName("energy");
             e.Property(r => r.Metrics).HasColumnName("metrics");
+            e.Property(r => r.PredictedClass).HasColumnName("predicted_class");
+            e.Property(r => r.LabelClass).HasColumnName("label_class");
+            e.Property(r => r.PointingHit).HasColumnName("pointing_hit");
+            e.Property(r => r.EnergyInBox).HasColumnName("energy_in_box");
+            e.Property(r => r.AverageDrop).HasColumnName("average_drop");
+            e.Property(r => r.IncreaseInConfidence).HasColumnName("increase_in_confidence");
+            e.Property(r => r.DeletionArea).HasColumnName("deletion_area");
+            e.Property(r => r.InsertionArea).HasColumnName("insertion_area");
             e.HasIndex(r => new { r.JobId, r.ItemNumber, r.Method, r.Layer, r.ClassIndex }).IsUnique().HasDatabaseName("ux_results_identity");
+            e.HasIndex(r => new { r.JobId, r.Method, r.ClassIndex }).HasDatabaseName("ix_results_job_method_class");
         });
         model.Entity<ItemErrorRow>(e =>
         {

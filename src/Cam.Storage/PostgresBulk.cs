@@ -34,12 +34,12 @@ internal static class PostgresBulk
         await db.Database.ExecuteSqlRawAsync(
             """
             CREATE TEMP TABLE IF NOT EXISTS results_staging ON COMMIT DELETE ROWS AS
-            SELECT job_id, item_number, method, layer, class_index, class_rank, score, probability, map_height, map_width, map, peak_y, peak_x, energy, metrics
+            SELECT job_id, item_number, method, layer, class_index, class_rank, score, probability, map_height, map_width, map, peak_y, peak_x, energy, metrics, predicted_class, label_class, pointing_hit, energy_in_box, average_drop, increase_in_confidence, deletion_area, insertion_area
             FROM results WITH NO DATA
             """, ct);
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
         await using (var import = await connection.BeginBinaryImportAsync(
-                         "COPY results_staging (job_id, item_number, method, layer, class_index, class_rank, score, probability, map_height, map_width, map, peak_y, peak_x, energy, metrics) FROM STDIN (FORMAT BINARY)", ct))
+                         "COPY results_staging (job_id, item_number, method, layer, class_index, class_rank, score, probability, map_height, map_width, map, peak_y, peak_x, energy, metrics, predicted_class, label_class, pointing_hit, energy_in_box, average_drop, increase_in_confidence, deletion_area, insertion_area) FROM STDIN (FORMAT BINARY)", ct))
         {
             foreach (var r in results)
             {
@@ -59,15 +59,29 @@ internal static class PostgresBulk
                 await import.WriteAsync(r.PeakX, NpgsqlDbType.Integer, ct);
                 await import.WriteAsync(r.Energy, NpgsqlDbType.Real, ct);
                 await WriteNullableAsync(import, r.Metrics, ct);
+                await import.WriteAsync(r.PredictedClass, NpgsqlDbType.Integer, ct);
+                await WriteNullableAsync(import, r.LabelClass, NpgsqlDbType.Integer, ct);
+                await WriteNullableAsync(import, r.PointingHit, NpgsqlDbType.Boolean, ct);
+                await WriteNullableAsync(import, r.EnergyInBox, NpgsqlDbType.Real, ct);
+                await WriteNullableAsync(import, r.AverageDrop, NpgsqlDbType.Real, ct);
+                await WriteNullableAsync(import, r.IncreaseInConfidence, NpgsqlDbType.Boolean, ct);
+                await WriteNullableAsync(import, r.DeletionArea, NpgsqlDbType.Real, ct);
+                await WriteNullableAsync(import, r.InsertionArea, NpgsqlDbType.Real, ct);
             }
             await import.CompleteAsync(ct);
         }
         return await db.Database.ExecuteSqlRawAsync("""
-            INSERT INTO results (job_id, item_number, method, layer, class_index, class_rank, score, probability, map_height, map_width, map, peak_y, peak_x, energy, metrics)
-            SELECT job_id, item_number, method, layer, class_index, class_rank, score, probability, map_height, map_width, map, peak_y, peak_x, energy, metrics
+            INSERT INTO results (job_id, item_number, method, layer, class_index, class_rank, score, probability, map_height, map_width, map, peak_y, peak_x, energy, metrics, predicted_class, label_class, pointing_hit, energy_in_box, average_drop, increase_in_confidence, deletion_area, insertion_area)
+            SELECT job_id, item_number, method, layer, class_index, class_rank, score, probability, map_height, map_width, map, peak_y, peak_x, energy, metrics, predicted_class, label_class, pointing_hit, energy_in_box, average_drop, increase_in_confidence, deletion_area, insertion_area
             FROM results_staging
             ON CONFLICT (job_id, item_number, method, layer, class_index) DO NOTHING
             """, ct);
+    }
+
+    private static async Task WriteNullableAsync<T>(NpgsqlBinaryImporter import, T? value, NpgsqlDbType type, CancellationToken ct) where T : struct
+    {
+        if (value is null) await import.WriteNullAsync(ct);
+        else await import.WriteAsync(value.Value, type, ct);
     }
 
     private static async Task WriteNullableAsync(NpgsqlBinaryImporter import, string? value, CancellationToken ct)

@@ -101,5 +101,7 @@ public sealed class ResultWriter(IDbContextFactory<CamDbContext> factory, Storag
         JobId = r.JobId, ItemNumber = r.ItemNumber, Method = r.Method, Layer = r.Layer, ClassIndex = r.ClassIndex, ClassRank = r.ClassRank,
         Score = r.Score, Probability = r.Probability, MapHeight = r.MapHeight, MapWidth = r.MapWidth, Map = r.Map,
         PeakY = r.PeakY, PeakX = r.PeakX, Energy = r.Energy, Metrics = r.Metrics,
+        PredictedClass = r.PredictedClass, LabelClass = r.LabelClass, PointingHit = r.PointingHit, EnergyInBox = r.EnergyInBox,
+        AverageDrop = r.AverageDrop, IncreaseInConfidence = r.IncreaseInConfidence, DeletionArea = r.DeletionArea, InsertionArea = r.InsertionArea,
     };
 }

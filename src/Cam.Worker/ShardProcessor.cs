@@ -157,7 +157,11 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
                 foreach (var r in ready) output.Error(r.Item.ItemId, "explain", e.Message);
                 return;
             }
-            foreach (var r in results) output.Add(ready[r.ImageIndex].Item.ItemId, r);
+            foreach (var r in results)
+            {
+                var item = ready[r.ImageIndex];
+                output.Add(item.Item.ItemId, r, item.Label ?? (item.Item.Label is { } text ? package.ClassOf(text) : null));
+            }
             foreach (var r in ready) output.Succeeded.Add(r.Item.ItemId);
         }
     }
@@ -200,7 +204,7 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
             Failed.Add(item);
         }
 
-        public void Add(long item, MapResult r)
+        public void Add(long item, MapResult r, int? labelClass = null)
         {
             var map = new byte[r.Map.Length * 4];
             Buffer.BlockCopy(r.Map, 0, map, 0, map.Length);
@@ -210,6 +214,9 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
                 Score = r.Score, Probability = r.Probability, MapHeight = r.Height, MapWidth = r.Width, Map = map,
                 PeakY = r.PeakY, PeakX = r.PeakX, Energy = r.Energy,
                 Metrics = r.Metrics is null ? null : JsonSerializer.Serialize(r.Metrics, JsonSerializerOptions.Web),
+                PredictedClass = r.PredictedClass, LabelClass = labelClass, PointingHit = r.PointingHit, EnergyInBox = r.EnergyInBox,
+                AverageDrop = r.Metrics?.AverageDrop, IncreaseInConfidence = r.Metrics?.IncreaseInConfidence,
+                DeletionArea = r.Metrics?.DeletionArea, InsertionArea = r.Metrics?.InsertionArea,
             });
         }
 

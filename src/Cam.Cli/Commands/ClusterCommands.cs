@@ -1,3 +1,4 @@
+using Spectre.Console;
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using Cam.Contracts;
@@ -49,6 +50,8 @@ internal static class ClusterCommands
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
             using var client = new SchedulerClient(parse.GetValue(Scheduler), parse.GetValue(ApiKey));
+            if (parse.GetValue(watch) && !parse.GetValue(json) && ProgressDisplay.Interactive)
+                return await WatchWithBarAsync(client, parse.GetValue(job), ct);
             while (true)
             {
                 var view = await client.SendAsync(HttpMethod.Get, $"/api/jobs/{parse.GetValue(job)}", null, ct);
@@ -59,6 +62,29 @@ internal static class ClusterCommands
             }
         }));
         return command;
+    }
+
+    private static async Task<int> WatchWithBarAsync(SchedulerClient client, Guid job, CancellationToken ct)
+    {
+        JsonObject view = null!;
+        await AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
+                new RemainingTimeColumn())
+            .StartAsync(async context =>
+            {
+                var task = context.AddTask("waiting", maxValue: 1);
+                while (true)
+                {
+                    view = await client.SendAsync(HttpMethod.Get, $"/api/jobs/{job}", null, ct);
+                    task.MaxValue = Math.Max(1, view["total"]?.GetValue<long>() ?? 1);
+                    task.Value = Math.Min(task.MaxValue, view["done"]?.GetValue<long>() ?? 0);
+                    task.Description = $"{view["state"]}: {view["done"]}/{view["total"]} items, {view["results"]} results";
+                    if (view["state"]?.GetValue<string>() != "running") break;
+                    await Task.Delay(TimeSpan.FromSeconds(2), ct);
+                }
+            });
+        Console.WriteLine(Describe(view));
+        return view["state"]?.GetValue<string>() is "failed" ? 1 : 0;
     }
 
     public static Command Cancel()

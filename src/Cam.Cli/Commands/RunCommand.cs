@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Text.Json;
+using Cam.Audit;
 using Cam.Cli.Embedded;
+using Cam.Storage;
 using Cam.Contracts;
 using Cam.Scheduler.Jobs;
 using Spectre.Console;
@@ -23,9 +25,10 @@ internal static class RunCommand
         var metrics = new Option<bool>("--metrics") { Description = "compute faithfulness and localisation metrics (more forwards)" };
         var json = new Option<bool>("--json") { Description = "end with one JSON summary" };
         var noop = new Option<bool>("--noop-explainer") { Description = "replace the engine by a no-op, to measure the pipeline alone" };
+        var noReport = new Option<bool>("--no-report") { Description = "do not write the audit report (report-JOB.html) at the end" };
         var command = new Command("run", "run a whole explanation job in this process (in-memory bus, SQLite)")
         {
-            dataset, model, methods, layers, classes, workers, output, shardSize, metrics, json, noop,
+            dataset, model, methods, layers, classes, workers, output, shardSize, metrics, json, noop, noReport,
         };
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
@@ -57,15 +60,28 @@ internal static class RunCommand
             {
                 throw new ArgumentException(e.Message);
             }
+            string? report = null;
+            AuditSummary? audit = null;
+            if (!parse.GetValue(noReport) && !parse.GetValue(noop) && summary.Results > 0)
+            {
+                report = Path.Combine(outDir, $"report-{summary.JobId}.html");
+                var auditOptions = new AuditOptions { DataRoot = dataRoot, ModelRoot = options.ModelRoot };
+                audit = await ProgressDisplay.RunAsync(parse.GetValue(json), progress =>
+                    AuditReport.WriteAsync(StorageSettings.SqliteFile(database), summary.JobId, auditOptions, report, Path.ChangeExtension(report, ".json"), progress, ct));
+            }
             if (parse.GetValue(json))
                 Console.WriteLine(JsonSerializer.Serialize(new
                 {
                     job_id = summary.JobId, state = summary.State, items = summary.Items, succeeded = summary.Succeeded, failed = summary.Failed,
                     results = summary.Results, seconds = summary.Seconds, images_per_second = summary.ImagesPerSecond, database = summary.DatabasePath,
-                    error = summary.Error,
+                    error = summary.Error, report, accuracy = audit?.Accuracy,
+                    shortcuts = audit?.Findings.Where(f => f.Suspicious).Select(f => new { method = f.Method, @class = f.Label, region = f.Region, peak_share = f.PeakShare }),
                 }));
             else
+            {
                 Console.WriteLine($"job {summary.JobId} {summary.State}: {summary.Succeeded}/{summary.Items} items explained, {summary.Failed} failed, {summary.Results} results in {summary.Seconds:F1}s ({summary.ImagesPerSecond:F1} images/s); database {summary.DatabasePath}");
+                if (audit is not null) ReportCommand.Describe(audit, report!);
+            }
             return summary.State is "completed" or "completed_with_errors" ? 0 : 1;
         }));
         return command;

@@ -43,6 +43,8 @@ public sealed class BatchExplainer(IClassifier model)
             if (explanation.Fused is not null) layers.Add((FusedLayer, explanation.Fused));
             var n = (int)input.shape[0];
             var k = explanation.Classes.GetLength(1);
+            using var predictedTensor = logits.argmax(1);
+            var predicted = predictedTensor.data<long>().ToArray();
             foreach (var (layer, maps) in layers)
             {
                 using var cpu = maps.to(ScalarType.Float32).cpu().contiguous();
@@ -54,8 +56,9 @@ public sealed class BatchExplainer(IClassifier model)
                     var cls = (int)explanation.Classes[i, j];
                     var map = values.AsSpan((i * k + j) * h * w, h * w).ToArray();
                     var (peakY, peakX, energy) = Summarise(map, w);
-                    results.Add(new MapResult(i, method.Name, layer, cls, j, logits[i, cls].item<float>(), probabilities[i, cls].item<float>(),
-                        h, w, map, peakY, peakX, energy));
+                    var result = new MapResult(i, method.Name, layer, cls, j, logits[i, cls].item<float>(), probabilities[i, cls].item<float>(),
+                        h, w, map, peakY, peakX, energy) { PredictedClass = (int)predicted[i] };
+                    results.Add(WithLocalisation(result, input, request));
                 }
             }
             if (request.ComputeMetrics) AddMetrics(results, input, request, method.Name);
@@ -84,6 +87,16 @@ public sealed class BatchExplainer(IClassifier model)
         return (peak / width, peak % width, map.Length == 0 ? 0f : (float)(sum / map.Length));
     }
 
+    /// <summary>Pointing game and energy in the box: cheap (no forward), so computed whenever boxes are known.</summary>
+    private static MapResult WithLocalisation(MapResult result, Tensor input, BatchRequest request)
+    {
+        var boxes = request.Boxes?[result.ImageIndex];
+        if (boxes is not { Count: > 0 }) return result;
+        using var map = torch.tensor(result.Map, [result.Height, result.Width]);
+        var localisation = Localisation.Score(map, input.shape[2], input.shape[3], boxes);
+        return result with { PointingHit = localisation.PointingHit, EnergyInBox = localisation.EnergyInBox };
+    }
+
     private void AddMetrics(List<MapResult> results, Tensor input, BatchRequest request, string method)
     {
         var score = ConfidenceMetrics.Softmax(model);
@@ -98,17 +111,12 @@ public sealed class BatchExplainer(IClassifier model)
             var confidence = ConfidenceMetrics.Compute(score, image.unsqueeze(0), map.unsqueeze(0), [result.ClassIndex])[0];
             var (deletion, insertion) = PixelCurves.Compute(score, image, map, result.ClassIndex, request.CurveSteps,
                 Math.Max(1, request.Options.ChunkSize ?? 16));
-            bool? hit = null;
-            float? energyInBox = null;
-            var boxes = request.Boxes?[result.ImageIndex];
-            if (boxes is { Count: > 0 })
-            {
-                var localisation = Localisation.Score(map, input.shape[2], input.shape[3], boxes);
-                (hit, energyInBox) = (localisation.PointingHit, localisation.EnergyInBox);
-            }
             results[r] = result with
             {
-                Metrics = new MapMetrics(confidence.Drop, confidence.Increase, deletion.Area, insertion.Area, hit, energyInBox),
+                Metrics = new MapMetrics(confidence.Drop, confidence.Increase, deletion.Area, insertion.Area, result.PointingHit, result.EnergyInBox)
+                {
+                    DeletionCurve = deletion.Scores, InsertionCurve = insertion.Scores,
+                },
             };
         }
     }

@@ -20,6 +20,12 @@ public sealed record MapResult(
     int PeakX,
     float Energy)
 {
+    /// <summary>The model's top-1 class for the image.</summary>
+    public int PredictedClass { get; init; }
+    /// <summary>With ground-truth boxes: whether the map's maximum falls inside one (the pointing game).</summary>
+    public bool? PointingHit { get; init; }
+    /// <summary>With ground-truth boxes: the share of the map's non-negative mass inside them.</summary>
+    public float? EnergyInBox { get; init; }
     /// <summary>Faithfulness metrics, when they were asked for.</summary>
     public MapMetrics? Metrics { get; init; }
 }
@@ -31,4 +37,10 @@ public sealed record MapMetrics(
     float DeletionArea,
     float InsertionArea,
     bool? PointingHit,
-    float? EnergyInBox);
+    float? EnergyInBox)
+{
+    /// <summary>The class's probability after each deletion step (the first point is the full image).</summary>
+    public float[]? DeletionCurve { get; init; }
+    /// <summary>The class's probability after each insertion step (the first point is the blank image).</summary>
+    public float[]? InsertionCurve { get; init; }
+}

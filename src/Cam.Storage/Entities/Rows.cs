@@ -67,6 +67,16 @@ public sealed class ResultRow
     public float Energy { get; set; }
     /// <summary>Faithfulness and localisation metrics as JSON, when computed.</summary>
     public string? Metrics { get; set; }
+    /// <summary>The model's top-1 class for the item; -1 when unknown.</summary>
+    public int PredictedClass { get; set; } = -1;
+    /// <summary>The item's label as a class index, when it has one the model knows.</summary>
+    public int? LabelClass { get; set; }
+    public bool? PointingHit { get; set; }
+    public float? EnergyInBox { get; set; }
+    public float? AverageDrop { get; set; }
+    public bool? IncreaseInConfidence { get; set; }
+    public float? DeletionArea { get; set; }
+    public float? InsertionArea { get; set; }
 }
 
 public sealed class ItemErrorRow

@@ -1,0 +1,175 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Cam.Datasets;
+using Cam.Engine.Packages;
+using Cam.Storage;
+using Cam.Storage.Entities;
+using Microsoft.EntityFrameworkCore;
+
+namespace Cam.Audit;
+
+/// <summary>Where the job's images and model live (to draw overlays and name classes), and how much to show.</summary>
+public sealed record AuditOptions
+{
+    public required string DataRoot { get; init; }
+    public required string ModelRoot { get; init; }
+    /// <summary>Method whose overlays fill the galleries; the job's first method when null.</summary>
+    public string? GalleryMethod { get; init; }
+    public int GallerySize { get; init; } = 8;
+}
+
+/// <summary>Progress of a long audit: a stage, and how far it is.</summary>
+public sealed record AuditProgress(string Stage, long Done, long Total);
+
+/// <summary>Builds the audit of a job from the database: aggregates in SQL, mean maps and shortcuts in one pass, overlays.</summary>
+public sealed class AuditBuilder(CamDbContext db, AuditOptions options)
+{
+    public async Task<AuditSummary> BuildAsync(Guid jobId, IProgress<AuditProgress>? progress = null, CancellationToken ct = default)
+    {
+        var job = await db.Jobs.AsNoTracking().SingleOrDefaultAsync(j => j.Id == jobId, ct) ?? throw new ArgumentException($"no job {jobId} in this database");
+        var spec = JsonNode.Parse(job.Spec)!.AsObject();
+        var dataset = spec["dataset"]?.GetValue<string>() ?? "";
+        var model = spec["model"]?.GetValue<string>() ?? "";
+        var specMethods = spec["methods"]?.AsArray().Select(m => m?["name"]?.GetValue<string>()).OfType<string>().ToList() ?? [];
+        var manifest = TryReadManifest(model);
+        var labels = manifest?.Labels ?? [];
+
+        var queries = new AuditQueries(db, jobId);
+        progress?.Report(new AuditProgress("aggregating", 0, 1));
+        var primary = await queries.PrimaryLayersAsync(ct);
+        primary = primary.OrderBy(p => specMethods.IndexOf(p.Method) is var i && i < 0 ? int.MaxValue : i).ToList();
+        var methods = new List<MethodSummary>();
+        var classes = new List<ClassSummary>();
+        var distributions = new List<MetricDistribution>();
+        foreach (var (method, layer) in primary)
+        {
+            methods.Add(await queries.MethodAsync(method, layer, ct));
+            classes.AddRange(await queries.ClassesAsync(method, layer, labels, ct));
+            distributions.AddRange(await queries.DistributionsAsync(method, layer, ct));
+        }
+        var (accuracy, labelled) = primary.Count > 0 ? await queries.AccuracyAsync(primary[0].Method, primary[0].Layer, ct) : (null, 0);
+        var (errorsByStage, firstErrors) = await queries.ErrorsAsync(20, ct);
+        progress?.Report(new AuditProgress("aggregating", 1, 1));
+
+        var findings = new List<ShortcutFinding>();
+        var meanMaps = new List<ClassMeanMap>();
+        var total = 0L;
+        foreach (var (method, layer) in primary) total += await queries.CountPrimaryAsync(method, layer, ct);
+        var done = 0L;
+        foreach (var (method, layer) in primary)
+        {
+            var accumulator = new ClassMapAccumulator();
+            await foreach (var r in queries.StreamPrimary(method, layer).WithCancellation(ct))
+            {
+                accumulator.Add(r.ClassIndex, Floats(r.Map), r.MapHeight, r.MapWidth, r.PeakY, r.PeakX);
+                if (++done % 500 == 0) progress?.Report(new AuditProgress("mean maps", done, total));
+            }
+            var inBox = classes.Where(c => c.Method == method).ToDictionary(c => c.ClassIndex, c => c.EnergyInBox);
+            findings.AddRange(ShortcutFinder.Find(method, accumulator, labels, inBox));
+            meanMaps.AddRange(accumulator.Classes.Select(c =>
+                new ClassMeanMap(method, c, AuditQueries.LabelOf(labels, c), accumulator.Height, accumulator.Width, accumulator.MeanMap(c), accumulator.Count(c))));
+        }
+        progress?.Report(new AuditProgress("mean maps", total, total));
+
+        var galleries = primary.Count == 0 ? [] : await GalleriesAsync(queries, primary, findings, labels, job, dataset, manifest, progress, ct);
+        return new AuditSummary
+        {
+            JobId = job.Id, State = job.State, Dataset = dataset, Model = model, Items = job.TotalItems, Succeeded = job.SucceededItems,
+            Failed = job.FailedItems, Results = job.Results,
+            Seconds = job.FinishedAt is { } end && job.StartedAt is { } start ? (end - start).TotalSeconds : null,
+            Accuracy = accuracy, LabelledItems = labelled, ClassLabels = labels, Methods = methods, Classes = classes, Distributions = distributions,
+            Findings = findings, MeanMaps = meanMaps, Galleries = galleries, ErrorsByStage = errorsByStage, FirstErrors = firstErrors,
+        };
+    }
+
+    private async Task<IReadOnlyList<Gallery>> GalleriesAsync(AuditQueries queries, IReadOnlyList<(string Method, string Layer)> primary,
+        IReadOnlyList<ShortcutFinding> findings, IReadOnlyList<string> labels, JobRow job, string dataset, ModelManifest? manifest,
+        IProgress<AuditProgress>? progress, CancellationToken ct)
+    {
+        var (method, layer) = primary.FirstOrDefault(p => p.Method == options.GalleryMethod) is { Method: not null } chosen ? chosen : primary[0];
+        var n = options.GallerySize;
+        var withBoxes = await db.Results.AsNoTracking().AnyAsync(r => r.JobId == job.Id && r.EnergyInBox != null, ct);
+        var order = withBoxes ? "the share of the map's energy inside the object's box" : "the explained class's probability";
+        var sets = new List<(string Title, string Description, IReadOnlyList<ResultRow> Rows)>
+        {
+            ("Best", $"{method}: the highest {order}", await queries.ExtremesAsync(method, layer, best: true, n, ct)),
+            ("Worst", $"{method}: the lowest {order} — where the model looks away from the object most", await queries.ExtremesAsync(method, layer, best: false, n, ct)),
+        };
+        var suspicious = findings.Where(f => f.Suspicious && f.Method == method).ToList();
+        if (suspicious.Count > 0)
+        {
+            var rows = new List<ResultRow>();
+            foreach (var f in suspicious)
+                rows.AddRange(await queries.PeakingNearAsync(method, layer, f.ClassIndex, f.PeakY, f.PeakX, Math.Max(2, n / suspicious.Count), ct));
+            sets.Add(("Most suspicious", $"{method}: maps peaking where a suspected shortcut sits ({string.Join("; ", suspicious.Select(f => $"'{f.Label}' in the {f.Region}"))})", rows));
+        }
+        else
+        {
+            sets.Add(("Most suspicious", $"{method}: the most confident maps whose peak misses the object", await queries.ConfidentMissesAsync(method, layer, n, ct)));
+        }
+
+        var paths = await queries.ItemPathsAsync(sets.SelectMany(s => s.Rows).Select(r => r.ItemNumber), ct);
+        var datasetRoot = DatasetRoot(dataset);
+        var root = new DataRoot(options.DataRoot);
+        var total = sets.Sum(s => s.Rows.Count);
+        var done = 0;
+        var galleries = new List<Gallery>();
+        foreach (var (title, description, rows) in sets)
+        {
+            var items = new List<GalleryItem>();
+            foreach (var r in rows)
+            {
+                var path = paths.GetValueOrDefault(r.ItemNumber, "?");
+                var label = AuditQueries.LabelOf(labels, r.ClassIndex);
+                var caption = $"#{r.ItemNumber} {path}: '{label}' p={r.Probability:F2}" + (r.EnergyInBox is { } inBox ? $", {inBox:P0} in box" : "");
+                var item = new GalleryItem(r.ItemNumber, path, r.Method, r.ClassIndex, label, r.Probability, r.EnergyInBox, caption);
+                try
+                {
+                    if (datasetRoot is null) throw new InvalidOperationException($"dataset '{dataset}' is not under the data root {options.DataRoot}");
+                    var image = ImageDecoder.Decode(root.Resolve(datasetRoot, path));
+                    item = item with { Png = OverlayRenderer.Render(image, manifest?.Preprocess ?? new PreprocessSpec(), Floats(r.Map), r.MapHeight, r.MapWidth) };
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or UnsafePathException or ImageDecodeException or InvalidOperationException or ArgumentException)
+                {
+                    item = item with { ImageError = e.Message };
+                }
+                items.Add(item);
+                progress?.Report(new AuditProgress("overlays", ++done, total));
+            }
+            galleries.Add(new Gallery(title, description, items));
+        }
+        return galleries;
+    }
+
+    private string? DatasetRoot(string dataset)
+    {
+        try
+        {
+            var full = Path.GetFullPath(Path.Combine(options.DataRoot, dataset));
+            return Path.GetRelativePath(Path.GetFullPath(options.DataRoot), DatasetSources.Open(full).Root);
+        }
+        catch (Exception e) when (e is IOException or ArgumentException or FormatException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private ModelManifest? TryReadManifest(string model)
+    {
+        try
+        {
+            return ModelPackage.ReadManifest(Path.Combine(options.ModelRoot, model));
+        }
+        catch (Exception e) when (e is ModelPackageException or IOException or JsonException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    internal static float[] Floats(byte[] bytes)
+    {
+        var values = new float[bytes.Length / 4];
+        Buffer.BlockCopy(bytes, 0, values, 0, values.Length * 4);
+        return values;
+    }
+}

@@ -1,0 +1,93 @@
+namespace Cam.Audit;
+
+/// <summary>An audit of one job: what the report shows, and what <c>--json</c> writes for machines.</summary>
+public sealed record AuditSummary
+{
+    public required Guid JobId { get; init; }
+    public required string State { get; init; }
+    public required string Dataset { get; init; }
+    public required string Model { get; init; }
+    public long Items { get; init; }
+    public long Succeeded { get; init; }
+    public long Failed { get; init; }
+    public long Results { get; init; }
+    public double? Seconds { get; init; }
+    /// <summary>Top-1 accuracy against the items' labels; null without labels.</summary>
+    public double? Accuracy { get; init; }
+    public long LabelledItems { get; init; }
+    public IReadOnlyList<string> ClassLabels { get; init; } = [];
+    public IReadOnlyList<MethodSummary> Methods { get; init; } = [];
+    public IReadOnlyList<ClassSummary> Classes { get; init; } = [];
+    public IReadOnlyList<MetricDistribution> Distributions { get; init; } = [];
+    public IReadOnlyList<ShortcutFinding> Findings { get; init; } = [];
+    public IReadOnlyList<ClassMeanMap> MeanMaps { get; init; } = [];
+    public IReadOnlyList<Gallery> Galleries { get; init; } = [];
+    public IReadOnlyDictionary<string, long> ErrorsByStage { get; init; } = new Dictionary<string, long>();
+    public IReadOnlyList<ItemError> FirstErrors { get; init; } = [];
+}
+
+/// <summary>Means over a method's maps of the explained class (rank 0) at its primary layer.</summary>
+public sealed record MethodSummary(
+    string Method,
+    string Layer,
+    long Maps,
+    double MeanProbability,
+    double MeanEnergy,
+    double? PointingGame,
+    double? EnergyInBox,
+    double? AverageDrop,
+    double? IncreaseInConfidence,
+    double? DeletionArea,
+    double? InsertionArea);
+
+/// <summary>The same means for one class (the explained class), plus accuracy for the items labelled with it.</summary>
+public sealed record ClassSummary(
+    string Method,
+    int ClassIndex,
+    string Label,
+    long Maps,
+    double MeanProbability,
+    double? PointingGame,
+    double? EnergyInBox,
+    double? AverageDrop,
+    double? DeletionArea,
+    double? InsertionArea,
+    long LabelledItems,
+    double? Accuracy);
+
+/// <summary>A histogram of one metric for one method, over [0, 1] in <see cref="Counts"/>.Length bins.</summary>
+public sealed record MetricDistribution(string Method, string Metric, long[] Counts);
+
+/// <summary>
+/// Where a class's maps concentrate. <see cref="PeakShare"/>: the share of the class's maps whose peak lies within one
+/// cell of the class's mean-map peak; <see cref="BaselineShare"/>: the same share among other classes' maps.
+/// </summary>
+public sealed record ShortcutFinding(
+    string Method,
+    int ClassIndex,
+    string Label,
+    string Region,
+    int PeakY,
+    int PeakX,
+    bool OnBorder,
+    double PeakShare,
+    double BaselineShare,
+    double? OutsideBox,
+    bool Suspicious,
+    string Message);
+
+/// <summary>A class's mean map (each map scaled to sum 1 before averaging), row-major.</summary>
+public sealed record ClassMeanMap(string Method, int ClassIndex, string Label, int Height, int Width, float[] Values, long Maps);
+
+public sealed record Gallery(string Title, string Description, IReadOnlyList<GalleryItem> Items);
+
+/// <summary>One overlay: the image as the model saw it with the map on top, as a PNG (null when the image could not be read).</summary>
+public sealed record GalleryItem(long ItemNumber, string Path, string Method, int ClassIndex, string Label, float Probability, float? EnergyInBox,
+    string Caption)
+{
+    [System.Text.Json.Serialization.JsonIgnore]
+    public byte[]? Png { get; init; }
+    public string? ImageError { get; init; }
+}
+
+public sealed record ItemError(long? ItemNumber, string Stage, string Message);

@@ -1,0 +1,109 @@
+using Cam.Datasets;
+using SkiaSharp;
+
+namespace Cam.Audit;
+
+/// <summary>
+/// Draws a map over its image as the model saw it (the package's resize and center crop), like torchcam's
+/// <c>overlay_mask</c>: the map upsampled bilinearly, coloured with jet, blended with the image, encoded as PNG.
+/// </summary>
+public static class OverlayRenderer
+{
+    /// <summary>Weight of the image in the blend (torchcam's default is 0.7; a little less keeps small maps readable).</summary>
+    public const float ImageWeight = 0.6f;
+
+    public static byte[] Render(DecodedImage image, PreprocessSpec preprocess, float[] map, int mapHeight, int mapWidth)
+    {
+        using var view = ModelView(image, preprocess);
+        var (h, w) = (view.Height, view.Width);
+        var heat = Colormap.MinMax(Upsample(map, mapHeight, mapWidth, h, w));
+        using var output = new SKBitmap(new SKImageInfo(w, h, SKColorType.Rgba8888, SKAlphaType.Opaque));
+        for (var y = 0; y < h; y++)
+        for (var x = 0; x < w; x++)
+        {
+            var pixel = view.GetPixel(x, y);
+            var (r, g, b) = Colormap.Jet(heat[y * w + x]);
+            output.SetPixel(x, y, new SKColor(Blend(pixel.Red, r), Blend(pixel.Green, g), Blend(pixel.Blue, b)));
+        }
+        return Encode(output);
+    }
+
+    /// <summary>A map alone, coloured, enlarged to <paramref name="size"/> pixels square (for the mean map per class).</summary>
+    public static byte[] RenderMap(float[] map, int mapHeight, int mapWidth, int size = 128)
+    {
+        var heat = Colormap.MinMax(Upsample(map, mapHeight, mapWidth, size, size));
+        using var output = new SKBitmap(new SKImageInfo(size, size, SKColorType.Rgba8888, SKAlphaType.Opaque));
+        for (var y = 0; y < size; y++)
+        for (var x = 0; x < size; x++)
+        {
+            var (r, g, b) = Colormap.Jet(heat[y * size + x]);
+            output.SetPixel(x, y, new SKColor(r, g, b));
+        }
+        return Encode(output);
+    }
+
+    /// <summary>The image resized (shorter side) and center-cropped as the package's preprocessing does.</summary>
+    public static SKBitmap ModelView(DecodedImage image, PreprocessSpec preprocess)
+    {
+        var bitmap = new SKBitmap(new SKImageInfo(image.Width, image.Height, SKColorType.Rgba8888, SKAlphaType.Opaque));
+        for (var y = 0; y < image.Height; y++)
+        for (var x = 0; x < image.Width; x++)
+        {
+            var i = (y * image.Width + x) * 3;
+            bitmap.SetPixel(x, y, new SKColor(image.Rgb[i], image.Rgb[i + 1], image.Rgb[i + 2]));
+        }
+        var (h, w) = (image.Height, image.Width);
+        if (preprocess.ResizeShorter is { } shorter)
+        {
+            (h, w) = Preprocessor.ResizedSize(h, w, shorter);
+            if ((h, w) != (image.Height, image.Width))
+            {
+                var resized = bitmap.Resize(new SKImageInfo(w, h, SKColorType.Rgba8888, SKAlphaType.Opaque), SKFilterQuality.Medium);
+                bitmap.Dispose();
+                bitmap = resized;
+            }
+        }
+        if (preprocess.Crop is var (ch, cw) && ch <= h && cw <= w)
+        {
+            var (top, left) = Preprocessor.CropOffset(h, w, ch, cw);
+            var cropped = new SKBitmap(new SKImageInfo(cw, ch, SKColorType.Rgba8888, SKAlphaType.Opaque));
+            using (var canvas = new SKCanvas(cropped)) canvas.DrawBitmap(bitmap, -left, -top);
+            bitmap.Dispose();
+            bitmap = cropped;
+        }
+        return bitmap;
+    }
+
+    /// <summary>Bilinear upsampling with half-pixel centres (PyTorch's <c>align_corners=False</c>).</summary>
+    public static float[] Upsample(float[] map, int h, int w, int outH, int outW)
+    {
+        var result = new float[outH * outW];
+        for (var y = 0; y < outH; y++)
+        {
+            var sy = Math.Clamp((y + 0.5f) * h / outH - 0.5f, 0, h - 1);
+            var y0 = (int)sy;
+            var y1 = Math.Min(y0 + 1, h - 1);
+            var fy = sy - y0;
+            for (var x = 0; x < outW; x++)
+            {
+                var sx = Math.Clamp((x + 0.5f) * w / outW - 0.5f, 0, w - 1);
+                var x0 = (int)sx;
+                var x1 = Math.Min(x0 + 1, w - 1);
+                var fx = sx - x0;
+                var top = map[y0 * w + x0] * (1 - fx) + map[y0 * w + x1] * fx;
+                var bottom = map[y1 * w + x0] * (1 - fx) + map[y1 * w + x1] * fx;
+                result[y * outW + x] = top * (1 - fy) + bottom * fy;
+            }
+        }
+        return result;
+    }
+
+    private static byte Blend(byte image, byte heat) => (byte)Math.Round(ImageWeight * image + (1 - ImageWeight) * heat);
+
+    private static byte[] Encode(SKBitmap bitmap)
+    {
+        using var image = SKImage.FromBitmap(bitmap);
+        using var data = image.Encode(SKEncodedImageFormat.Png, 100);
+        return data.ToArray();
+    }
+}

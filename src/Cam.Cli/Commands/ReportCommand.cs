@@ -1,0 +1,69 @@
+using System.CommandLine;
+using System.Text.Json;
+using Cam.Audit;
+using Cam.Storage;
+
+namespace Cam.Cli.Commands;
+
+/// <summary><c>cam report JOB</c>: the audit of a job as one HTML file (and a JSON summary), from SQLite or PostgreSQL.</summary>
+internal static class ReportCommand
+{
+    public static Command Create()
+    {
+        var job = new Argument<Guid>("job") { Description = "job id" };
+        var db = new Option<string?>("--db") { Description = "SQLite results database of an embedded run (cam run prints it)" };
+        var postgres = new Option<string?>("--postgres") { Description = "Npgsql connection string of a cluster's database (default: CAM_POSTGRES)" };
+        var output = new Option<string>("--out") { Description = "HTML file to write", DefaultValueFactory = _ => "report.html" };
+        var json = new Option<string?>("--json") { Description = "also write the audit's JSON summary to this file ('-' for standard output)" };
+        var dataRoot = new Option<string?>("--data-root") { Description = "folder the job's dataset path is relative to (default: CAM_DATA_ROOT or the current folder)" };
+        var modelRoot = new Option<string?>("--model-root") { Description = "folder the job's model path is relative to (default: CAM_MODEL_ROOT or the current folder)" };
+        var method = new Option<string?>("--method") { Description = "method whose overlays fill the galleries (default: the job's first)" };
+        var gallery = new Option<int>("--gallery") { Description = "overlays per gallery", DefaultValueFactory = _ => 8 };
+        var command = new Command("report", "write a job's audit: summary, per-class table, metric distributions, mean maps, galleries, shortcut finder")
+        {
+            job, db, postgres, output, json, dataRoot, modelRoot, method, gallery,
+        };
+        command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
+        {
+            var storage = Storage(parse.GetValue(db), parse.GetValue(postgres));
+            var options = new AuditOptions
+            {
+                DataRoot = Path.GetFullPath(parse.GetValue(dataRoot) ?? Environment.GetEnvironmentVariable("CAM_DATA_ROOT") ?? "."),
+                ModelRoot = Path.GetFullPath(parse.GetValue(modelRoot) ?? Environment.GetEnvironmentVariable("CAM_MODEL_ROOT") ?? "."),
+                GalleryMethod = parse.GetValue(method),
+                GallerySize = Math.Clamp(parse.GetValue(gallery), 0, 100),
+            };
+            var jsonPath = parse.GetValue(json);
+            var html = Path.GetFullPath(parse.GetValue(output)!);
+            var audit = await ProgressDisplay.RunAsync(jsonPath == "-", progress =>
+                AuditReport.WriteAsync(storage, parse.GetValue(job), options, html, jsonPath is null or "-" ? null : jsonPath, progress, ct));
+            if (jsonPath == "-") Console.WriteLine(JsonSerializer.Serialize(audit, AuditReport.Json));
+            else Describe(audit, html);
+            return 0;
+        }));
+        return command;
+    }
+
+    public static void Describe(AuditSummary audit, string html)
+    {
+        Console.WriteLine($"report {html}");
+        foreach (var m in audit.Methods)
+            Console.WriteLine($"  {m.Method} ({m.Layer}): pointing game {Pct(m.PointingGame)}, energy in box {Pct(m.EnergyInBox)}, average drop {Pct(m.AverageDrop)}");
+        if (audit.Accuracy is { } accuracy) Console.WriteLine($"  accuracy {accuracy:P1} of {audit.LabelledItems} labelled items");
+        foreach (var f in audit.Findings.Where(f => f.Suspicious)) Console.WriteLine($"  shortcut? {f.Method}: {f.Message}");
+    }
+
+    private static string Pct(double? value) => value is { } v ? v.ToString("P1") : "–";
+
+    private static StorageSettings Storage(string? db, string? postgres)
+    {
+        if (db is not null && postgres is not null) throw new ArgumentException("give --db or --postgres, not both");
+        if (db is not null)
+        {
+            if (!File.Exists(db)) throw new FileNotFoundException($"database '{db}' does not exist");
+            return StorageSettings.SqliteFile(db);
+        }
+        postgres ??= Environment.GetEnvironmentVariable("CAM_POSTGRES");
+        return postgres is { Length: > 0 } ? StorageSettings.Postgres(postgres) : throw new ArgumentException("give --db FILE (embedded run) or --postgres / CAM_POSTGRES");
+    }
+}
