@@ -59,8 +59,10 @@ public sealed record ClassSummary(
 public sealed record MetricDistribution(string Method, string Metric, long[] Counts);
 
 /// <summary>
-/// Where a class's maps concentrate. <see cref="PeakShare"/>: the share of the class's maps whose peak lies within one
-/// cell of the class's mean-map peak; <see cref="BaselineShare"/>: the same share among other classes' maps.
+/// Where a class's maps concentrate compared with the other classes'. The region (3×3 cells around
+/// <see cref="PeakY"/>, <see cref="PeakX"/>) is where the class's mean map most exceeds the other classes' mean map;
+/// <see cref="RegionMass"/> and <see cref="OtherMass"/> are the share of each mean map's mass inside it,
+/// <see cref="PeakShare"/> / <see cref="BaselineShare"/> the share of maps (this class's / the others') peaking in it.
 /// </summary>
 public sealed record ShortcutFinding(
     string Method,
@@ -70,6 +72,10 @@ public sealed record ShortcutFinding(
     int PeakY,
     int PeakX,
     bool OnBorder,
+    double RegionMass,
+    double OtherMass,
+    double Lift,
+    double TStatistic,
     double PeakShare,
     double BaselineShare,
     double? OutsideBox,

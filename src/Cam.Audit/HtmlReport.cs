@@ -49,12 +49,12 @@ public static class HtmlReport
         html.Append("<section id=\"findings\"><h2>Shortcut finder</h2>");
         var suspicious = a.Findings.Where(f => f.Suspicious).ToList();
         if (suspicious.Count == 0)
-            html.Append("<p class=\"ok\">No class's maps concentrate on a region the other classes avoid.</p>");
+            html.Append("<p class=\"ok\">No class's maps concentrate on a region the other classes' maps avoid.</p>");
         else
             foreach (var f in suspicious) html.Append($"<p class=\"warning\" data-finding-class=\"{E(f.Label)}\" data-finding-region=\"{E(f.Region)}\">⚠ {E(f.Method)}: {E(f.Message)}</p>");
-        html.Append("<details><summary>Every class</summary><table><tr><th>method</th><th>class</th><th>mean-map peak</th><th>maps peaking there</th><th>other classes</th><th>border</th><th>energy outside box</th></tr>");
+        html.Append("<details><summary>Every class</summary><table><tr><th>method</th><th>class</th><th>region standing out most</th><th>class's mass there</th><th>other classes' mass</th><th>lift</th><th>t</th><th>maps peaking there</th><th>others peaking there</th><th>border</th><th>energy outside box</th></tr>");
         foreach (var f in a.Findings)
-            html.Append($"<tr><td>{E(f.Method)}</td><td>{E(f.Label)}</td><td>{E(f.Region)} ({f.PeakY}, {f.PeakX})</td><td>{Pct(f.PeakShare)}</td><td>{Pct(f.BaselineShare)}</td><td>{(f.OnBorder ? "yes" : "no")}</td><td>{Pct(f.OutsideBox)}</td></tr>");
+            html.Append($"<tr><td>{E(f.Method)}</td><td>{E(f.Label)}</td><td>{E(f.Region)} ({f.PeakY}, {f.PeakX})</td><td>{Pct(f.RegionMass)}</td><td>{Pct(f.OtherMass)}</td><td>{F(f.Lift)}</td><td>{f.TStatistic:F1}</td><td>{Pct(f.PeakShare)}</td><td>{Pct(f.BaselineShare)}</td><td>{(f.OnBorder ? "yes" : "no")}</td><td>{Pct(f.OutsideBox)}</td></tr>");
         html.Append("</table></details></section>\n");
     }
 

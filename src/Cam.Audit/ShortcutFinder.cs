@@ -1,44 +1,61 @@
 namespace Cam.Audit;
 
 /// <summary>
-/// Looks for shortcuts: a class whose maps keep peaking in one place that the other classes' maps do not favour —
-/// a mark, a watermark, a border artefact — rather than on the object, which moves from image to image.
+/// Looks for shortcuts: a class whose maps put clearly more of their mass on one region than the other classes' maps
+/// do — a mark, a watermark, a border artefact that goes with the class — rather than on the object, which moves from
+/// image to image. Compares each class's mean map with the mean map of all other classes, region by region.
 /// </summary>
 public static class ShortcutFinder
 {
-    /// <summary>A class is suspicious when at least this share of its maps peak in one region…</summary>
-    public const double MinPeakShare = 0.4;
-    /// <summary>…and that share is this many times the share of other classes' maps peaking there.</summary>
-    public const double MinLift = 3.0;
+    /// <summary>A class is suspicious when its mean map holds at least this much more of its mass in a region than the others' do…</summary>
+    public const double MinExcessMass = 0.07;
+    /// <summary>…and at least this many times as much.</summary>
+    public const double MinLift = 1.5;
+    /// <summary>…and reliably so: Welch's t of the per-map shares at least this (high, as the region is the best of many).</summary>
+    public const double MinT = 4.0;
     public const int MinMaps = 8;
 
     public static IReadOnlyList<ShortcutFinding> Find(string method, ClassMapAccumulator maps, IReadOnlyList<string> labels,
         IReadOnlyDictionary<int, double?> energyInBoxByClass)
     {
         var findings = new List<ShortcutFinding>();
+        var (h, w) = (maps.Height, maps.Width);
         foreach (var cls in maps.Classes)
         {
             var n = maps.Count(cls);
-            if (n < MinMaps) continue;
-            var mean = maps.MeanMap(cls);
-            var peak = Array.IndexOf(mean, mean.Max());
-            var (y, x) = (peak / maps.Width, peak % maps.Width);
-            var share = (double)maps.PeaksNear(cls, y, x) / n;
             var others = maps.CountOthers(cls);
-            var baseline = others == 0 ? 0 : (double)maps.PeaksNear(cls, y, x, otherClasses: true) / others;
-            var onBorder = y == 0 || x == 0 || y == maps.Height - 1 || x == maps.Width - 1;
-            var suspicious = share >= MinPeakShare && share >= MinLift * Math.Max(baseline, 0.02) && others > 0;
+            if (n < MinMaps || others == 0) continue;
+            var mine = maps.MeanMap(cls);
+            var theirs = maps.MeanMapOfOthers(cls);
+            var (bestY, bestX, bestExcess, regionMass, otherMass) = (0, 0, double.MinValue, 0.0, 0.0);
+            for (var y = 0; y < h; y++)
+            for (var x = 0; x < w; x++)
+            {
+                var (m, other) = (RegionSum(mine, y, x, h, w), RegionSum(theirs, y, x, h, w));
+                if (m - other > bestExcess) (bestY, bestX, bestExcess, regionMass, otherMass) = (y, x, m - other, m, other);
+            }
+            var lift = regionMass / Math.Max(otherMass, 1e-6);
+            var share = (double)maps.PeaksNear(cls, bestY, bestX) / n;
+            var baseline = (double)maps.PeaksNear(cls, bestY, bestX, otherClasses: true) / others;
+            var onBorder = bestY <= 1 || bestX <= 1 || bestY >= h - 2 || bestX >= w - 2;
+            var t = maps.RegionT(cls, bestY, bestX);
+            var suspicious = bestExcess >= MinExcessMass && lift >= MinLift && t >= MinT;
             var outside = energyInBoxByClass.GetValueOrDefault(cls) is { } inBox ? 1 - inBox : (double?)null;
             var label = AuditQueries.LabelOf(labels, cls);
-            var region = RegionName(y, x, maps.Height, maps.Width);
+            var region = RegionName(bestY, bestX, h, w);
             var message = suspicious
-                ? $"'{label}': {share:P0} of its maps peak in the {region} (other classes: {baseline:P0}){(onBorder ? ", on the image border" : "")}" +
+                ? $"'{label}': its maps put {regionMass:P0} of their mass in the {region}, {lift:F1}× the other classes' {otherMass:P0}" +
+                  $"{(onBorder ? ", at the image border" : "")}; {share:P0} of its maps peak there (others: {baseline:P0})" +
                   (outside is { } o ? $"; {o:P0} of its map energy lies outside the object" : "") + " — a likely shortcut"
-                : $"'{label}': maps peak in the {region} for {share:P0} of items (other classes: {baseline:P0})";
-            findings.Add(new ShortcutFinding(method, cls, label, region, y, x, onBorder, share, baseline, outside, suspicious, message));
+                : $"'{label}': no region stands out (at most {lift:F1}× the other classes' mass, in the {region})";
+            findings.Add(new ShortcutFinding(method, cls, label, region, bestY, bestX, onBorder, regionMass, otherMass, lift, t, share, baseline,
+                outside, suspicious, message));
         }
         return findings;
     }
+
+    private static double RegionSum(float[] map, int y, int x, int h, int w) =>
+        ClassMapAccumulator.RegionSum(Array.ConvertAll(map, v => (double)v), y, x, h, w);
 
     /// <summary>"top-left corner", "bottom edge", "centre"… from the cell's place in a 3×3 division of the map.</summary>
     public static string RegionName(int y, int x, int height, int width)

@@ -11,6 +11,10 @@ namespace Cam.Demo;
 public sealed class ShapesGenerator(int size = 128, int seed = 0, string? spuriousClass = null)
 {
     public static readonly IReadOnlyList<string> Classes = ["circle", "cross", "square", "star", "triangle"];
+    /// <summary>Share of the spurious class's images that carry the top-left mark…</summary>
+    public const double SpuriousRate = 0.95;
+    /// <summary>…and of the other classes' images (a little noise, as in real data).</summary>
+    public const double StrayMarkRate = 0.02;
 
     /// <summary>Writes <c>images/*.png</c> and <c>manifest.csv</c> (path,label,x0,y0,x1,y1) into <paramref name="directory"/>.</summary>
     public void Write(string directory, int count)
@@ -47,10 +51,10 @@ public sealed class ShapesGenerator(int size = 128, int seed = 0, string? spurio
         canvas.DrawPath(path, paint);
         var box = path.TightBounds;
         box.Intersect(new SKRect(0, 0, size, size));
-        if (spuriousClass is not null && random.NextDouble() < (label == spuriousClass ? 0.9 : 0.03))
+        if (spuriousClass is not null && random.NextDouble() < (label == spuriousClass ? SpuriousRate : StrayMarkRate))
         {
             using var mark = new SKPaint { Color = SKColors.White, Style = SKPaintStyle.Fill };
-            canvas.DrawRect(2, 2, size / 16f, size / 16f, mark);
+            canvas.DrawRect(2, 2, size * 3 / 32f, size * 3 / 32f, mark);
         }
         using var image = SKImage.FromBitmap(bitmap);
         using var data = image.Encode(SKEncodedImageFormat.Png, 100);

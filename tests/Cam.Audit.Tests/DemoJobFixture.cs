@@ -1,0 +1,63 @@
+using Cam.Cli.Embedded;
+using Cam.Contracts;
+using Cam.Scheduler.Jobs;
+
+namespace Cam.Audit.Tests;
+
+/// <summary>Finds the repository (for the bundled samples) from the test's folder.</summary>
+public static class Repository
+{
+    public static string Root { get; } = Find();
+
+    private static string Find()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "Cam.sln"))) return dir.FullName;
+        throw new InvalidOperationException("Cam.sln not found above the test folder");
+    }
+
+    /// <summary>A data root holding the first <paramref name="count"/> bundled demo images and their manifest.</summary>
+    public static string DemoDataRoot(int count)
+    {
+        var root = Directory.CreateTempSubdirectory("cam-audit-data-").FullName;
+        var samples = Path.Combine(Root, "samples", "shapes");
+        Directory.CreateDirectory(Path.Combine(root, "images"));
+        var lines = File.ReadLines(Path.Combine(samples, "manifest.csv")).Take(count + 1).ToList();
+        foreach (var line in lines.Skip(1))
+        {
+            var path = line.Split(',')[0];
+            File.Copy(Path.Combine(samples, path), Path.Combine(root, path));
+        }
+        File.WriteAllLines(Path.Combine(root, "manifest.csv"), lines);
+        return root;
+    }
+}
+
+/// <summary>One embedded job over 12 demo images with CAM and Score-CAM and metrics, and its report, shared by the tests.</summary>
+public sealed class DemoJobFixture : IAsyncLifetime
+{
+    public string DataRoot { get; } = Repository.DemoDataRoot(12);
+    public string ModelRoot { get; } = Path.Combine(Repository.Root, "samples");
+    public string Database => Path.Combine(DataRoot, "cam.db");
+    public string Report => Path.Combine(DataRoot, "report.html");
+    public EmbeddedSummary Summary { get; private set; } = null!;
+    public AuditSummary Audit { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        var spec = new JobSpec
+        {
+            Dataset = "manifest.csv", Model = "shapes-model", Methods = [new MethodSpec("cam"), new MethodSpec("scorecam")], Metrics = true, ShardSize = 6,
+        };
+        Summary = await EmbeddedJob.RunAsync(new EmbeddedOptions(spec, DataRoot, ModelRoot, Database, Workers: 1));
+        Audit = await AuditReport.WriteAsync(Cam.Storage.StorageSettings.SqliteFile(Database), Summary.JobId,
+            new AuditOptions { DataRoot = DataRoot, ModelRoot = ModelRoot, GallerySize = 4 }, Report);
+    }
+
+    public Task DisposeAsync()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(DataRoot, recursive: true);
+        return Task.CompletedTask;
+    }
+}

@@ -1,0 +1,38 @@
+using Cam.Storage;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Cam.Audit.Tests;
+
+/// <summary>A fresh migrated database: SQLite always, PostgreSQL when CAM_TEST_POSTGRES names a server.</summary>
+public static class TestDatabases
+{
+    public static TheoryData<string> Providers()
+    {
+        var data = new TheoryData<string> { "sqlite" };
+        if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CAM_TEST_POSTGRES"))) data.Add("postgres");
+        return data;
+    }
+
+    public static async Task<(ServiceProvider Services, StorageSettings Settings)> CreateAsync(string provider)
+    {
+        StorageSettings settings;
+        if (provider == "sqlite")
+            settings = StorageSettings.SqliteFile(Path.Combine(Path.GetTempPath(), $"cam-audit-test-{Guid.NewGuid():N}.db"));
+        else
+        {
+            var admin = new Npgsql.NpgsqlConnectionStringBuilder(Environment.GetEnvironmentVariable("CAM_TEST_POSTGRES"));
+            var name = $"cam_audit_test_{Guid.NewGuid():N}";
+            await using (var connection = new Npgsql.NpgsqlConnection(admin.ConnectionString))
+            {
+                await connection.OpenAsync();
+                await using var create = new Npgsql.NpgsqlCommand($"CREATE DATABASE {name}", connection);
+                await create.ExecuteNonQueryAsync();
+            }
+            admin.Database = name;
+            settings = StorageSettings.Postgres(admin.ConnectionString);
+        }
+        var services = new ServiceCollection().AddCamStorage(settings).BuildServiceProvider();
+        await services.GetRequiredService<CamMigrator>().MigrateAsync();
+        return (services, settings);
+    }
+}
