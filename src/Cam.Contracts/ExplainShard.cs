@@ -19,6 +19,8 @@ public sealed record ExplainShard
     public required ClassPolicy Classes { get; init; }
     public bool Normalized { get; init; } = true;
     public bool ComputeMetrics { get; init; }
+    /// <summary>Steps of the deletion and insertion curves when metrics are computed (added in v1 with a default, so older messages read the same).</summary>
+    public int MetricSteps { get; init; } = 16;
     /// <summary>Folder the items' paths are relative to, itself relative to the worker's data root.</summary>
     public required string DatasetRoot { get; init; }
     public required IReadOnlyList<ItemRef> Items { get; init; }

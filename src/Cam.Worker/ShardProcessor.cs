@@ -149,6 +149,7 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
                     Classes = Classes(shard.Classes, ready.Select(r => r.Label).ToList()),
                     Normalized = shard.Normalized,
                     ComputeMetrics = shard.ComputeMetrics,
+                    CurveSteps = Math.Clamp(shard.MetricSteps, 1, 256),
                     Boxes = boxes,
                 });
             }

@@ -19,8 +19,9 @@ internal static class ClusterCommands
         var layers = new Option<string?>("--layers");
         var classes = new Option<string>("--classes") { DefaultValueFactory = _ => "top:1" };
         var shardSize = new Option<int?>("--shard-size");
-        var metrics = new Option<bool>("--metrics");
-        var command = new Command("submit", "submit a job to a scheduler; prints its id") { dataset, model, methods, layers, classes, shardSize, metrics, Scheduler, ApiKey };
+        var metrics = new Option<bool>("--metrics") { Description = "compute faithfulness metrics (more forwards)" };
+        var metricSteps = new Option<int>("--metric-steps") { Description = "steps of the deletion and insertion curves", DefaultValueFactory = _ => 16 };
+        var command = new Command("submit", "submit a job to a scheduler; prints its id") { dataset, model, methods, layers, classes, shardSize, metrics, metricSteps, Scheduler, ApiKey };
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
             ClassPolicy.Parse(parse.GetValue(classes)!);
@@ -34,6 +35,7 @@ internal static class ClusterCommands
                 classes = parse.GetValue(classes),
                 shardSize = parse.GetValue(shardSize),
                 metrics = parse.GetValue(metrics),
+                metricSteps = parse.GetValue(metricSteps),
             }, ct);
             Console.WriteLine(answer["id"]?.GetValue<string>());
             return 0;

@@ -22,13 +22,14 @@ internal static class RunCommand
         var workers = new Option<int>("--workers") { Description = "in-process workers", DefaultValueFactory = _ => 1 };
         var output = new Option<string>("--out") { Description = "folder for the results database", DefaultValueFactory = _ => "cam-output" };
         var shardSize = new Option<int?>("--shard-size") { Description = "items per shard" };
-        var metrics = new Option<bool>("--metrics") { Description = "compute faithfulness and localisation metrics (more forwards)" };
+        var metrics = new Option<bool>("--metrics") { Description = "compute faithfulness metrics: average drop, increase in confidence, deletion and insertion (more forwards)" };
+        var metricSteps = new Option<int>("--metric-steps") { Description = "steps of the deletion and insertion curves", DefaultValueFactory = _ => 16 };
         var json = new Option<bool>("--json") { Description = "end with one JSON summary" };
         var noop = new Option<bool>("--noop-explainer") { Description = "replace the engine by a no-op, to measure the pipeline alone" };
         var noReport = new Option<bool>("--no-report") { Description = "do not write the audit report (report-JOB.html) at the end" };
         var command = new Command("run", "run a whole explanation job in this process (in-memory bus, SQLite)")
         {
-            dataset, model, methods, layers, classes, workers, output, shardSize, metrics, json, noop, noReport,
+            dataset, model, methods, layers, classes, workers, output, shardSize, metrics, metricSteps, json, noop, noReport,
         };
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
@@ -47,6 +48,7 @@ internal static class RunCommand
                 Classes = parse.GetValue(classes)!,
                 ShardSize = parse.GetValue(shardSize),
                 Metrics = parse.GetValue(metrics),
+                MetricSteps = parse.GetValue(metricSteps),
             };
             var outDir = Directory.CreateDirectory(parse.GetValue(output)!).FullName;
             var database = Path.Combine(outDir, $"cam-{DateTime.UtcNow:yyyyMMdd-HHmmss}.db");

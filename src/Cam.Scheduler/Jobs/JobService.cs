@@ -35,6 +35,7 @@ public sealed class JobService(SchedulerSettings settings, JobStore store, JobEn
             throw new JobValidationException(e.Message);
         }
         if (spec.ShardSize is < 1 or > 10_000) throw new JobValidationException("shardSize must be between 1 and 10000");
+        if (spec.MetricSteps is < 1 or > 256) throw new JobValidationException("metricSteps must be between 1 and 256");
         DatasetPath(spec);
         var model = Under(settings.ModelRoot, spec.Model, "model");
         if (!File.Exists(Path.Combine(model, "model.json"))) throw new JobValidationException($"model package '{spec.Model}' has no model.json");

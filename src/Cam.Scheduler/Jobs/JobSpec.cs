@@ -17,4 +17,6 @@ public sealed record JobSpec
     public int? ShardSize { get; init; }
     public bool Normalized { get; init; } = true;
     public bool Metrics { get; init; }
+    /// <summary>Steps of the deletion and insertion curves (each step costs two forwards per map).</summary>
+    public int MetricSteps { get; init; } = 16;
 }
