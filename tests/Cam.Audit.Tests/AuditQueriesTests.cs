@@ -1,4 +1,5 @@
 using Cam.Storage;
+using Cam.Tests.Shared;
 using Cam.Storage.Entities;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;

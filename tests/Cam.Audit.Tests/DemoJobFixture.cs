@@ -4,17 +4,10 @@ using Cam.Scheduler.Jobs;
 
 namespace Cam.Audit.Tests;
 
-/// <summary>Finds the repository (for the bundled samples) from the test's folder.</summary>
+/// <summary>The bundled samples, copied where a test may write next to them.</summary>
 public static class Repository
 {
-    public static string Root { get; } = Find();
-
-    private static string Find()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Cam.sln"))) return dir.FullName;
-        throw new InvalidOperationException("Cam.sln not found above the test folder");
-    }
+    public static string Root => Cam.Tests.Shared.RepositoryRoot.Path;
 
     /// <summary>A data root holding the first <paramref name="count"/> bundled demo images and their manifest.</summary>
     public static string DemoDataRoot(int count)

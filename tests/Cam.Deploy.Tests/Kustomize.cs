@@ -12,7 +12,7 @@ public static class Kustomize
 
     private static readonly ConcurrentDictionary<string, Lazy<Rendered>> Renders = new();
 
-    public static string RepoRoot { get; } = FindRepoRoot();
+    public static string RepoRoot => Cam.Tests.Shared.RepositoryRoot.Path;
 
     public static Rendered Render(string target) =>
         Renders.GetOrAdd(target, t => new Lazy<Rendered>(() => Run(t))).Value;
@@ -54,13 +54,6 @@ public static class Kustomize
         YamlScalarNode scalar => JsonValue.Create(scalar.Value ?? ""),
         _ => null,
     };
-
-    private static string FindRepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Cam.sln"))) return dir.FullName;
-        throw new InvalidOperationException($"no Cam.sln above {AppContext.BaseDirectory}");
-    }
 
     private static string? FindOnPath(string name) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "")

@@ -1,6 +1,7 @@
 using Cam.Contracts;
 using Cam.Storage;
 using Cam.Storage.Entities;
+using Cam.Tests.Shared;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -9,35 +10,9 @@ namespace Cam.Storage.Tests;
 /// <summary>The same behaviour on SQLite (always) and PostgreSQL (when CAM_TEST_POSTGRES names a server).</summary>
 public class StoreTests
 {
-    public static TheoryData<string> Providers()
-    {
-        var data = new TheoryData<string> { "sqlite" };
-        if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CAM_TEST_POSTGRES"))) data.Add("postgres");
-        return data;
-    }
+    public static TheoryData<string> Providers() => TestDatabases.Providers();
 
-    private static async Task<ServiceProvider> DatabaseAsync(string provider)
-    {
-        StorageSettings settings;
-        if (provider == "sqlite")
-            settings = StorageSettings.SqliteFile(Path.Combine(Path.GetTempPath(), $"cam-test-{Guid.NewGuid():N}.db"));
-        else
-        {
-            var admin = new Npgsql.NpgsqlConnectionStringBuilder(Environment.GetEnvironmentVariable("CAM_TEST_POSTGRES"));
-            var name = $"cam_test_{Guid.NewGuid():N}";
-            await using (var connection = new Npgsql.NpgsqlConnection(admin.ConnectionString))
-            {
-                await connection.OpenAsync();
-                await using var create = new Npgsql.NpgsqlCommand($"CREATE DATABASE {name}", connection);
-                await create.ExecuteNonQueryAsync();
-            }
-            admin.Database = name;
-            settings = StorageSettings.Postgres(admin.ConnectionString);
-        }
-        var services = new ServiceCollection().AddCamStorage(settings).BuildServiceProvider();
-        await services.GetRequiredService<CamMigrator>().MigrateAsync();
-        return services;
-    }
+    private static async Task<ServiceProvider> DatabaseAsync(string provider) => (await TestDatabases.CreateAsync(provider)).Services;
 
     private static async Task<Guid> JobWithShardsAsync(JobStore store, int shards, int itemsPerShard)
     {

@@ -20,7 +20,7 @@ public static class TestEnvironment
     public static bool UsesLocalImages => Variable(PostgresImageVariable) is not null || Variable(RabbitMqImageVariable) is not null;
 
     /// <summary>The folder holding Cam.sln.</summary>
-    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+    public static string RepositoryRoot => Cam.Tests.Shared.RepositoryRoot.Path;
 
     /// <summary>Debug or Release: the configuration these tests were built with, which the programs they start share.</summary>
     public static string Configuration { get; } = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
@@ -31,11 +31,4 @@ public static class TestEnvironment
         Path.Combine(RepositoryRoot, "src", project, "bin", Configuration, "net10.0", project + ".dll");
 
     private static string? Variable(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : null;
-
-    private static string FindRepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Cam.sln"))) return dir.FullName;
-        throw new InvalidOperationException($"no Cam.sln above {AppContext.BaseDirectory}");
-    }
 }

@@ -1,9 +1,9 @@
 using Cam.Storage;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Cam.Audit.Tests;
+namespace Cam.Tests.Shared;
 
-/// <summary>A fresh migrated database: SQLite always, PostgreSQL when CAM_TEST_POSTGRES names a server.</summary>
+/// <summary>A fresh migrated database: SQLite always, PostgreSQL when CAM_TEST_POSTGRES names a server. Linked into the test projects that need it.</summary>
 public static class TestDatabases
 {
     public static TheoryData<string> Providers()
@@ -17,11 +17,11 @@ public static class TestDatabases
     {
         StorageSettings settings;
         if (provider == "sqlite")
-            settings = StorageSettings.SqliteFile(Path.Combine(Path.GetTempPath(), $"cam-audit-test-{Guid.NewGuid():N}.db"));
+            settings = StorageSettings.SqliteFile(Path.Combine(Path.GetTempPath(), $"cam-test-{Guid.NewGuid():N}.db"));
         else
         {
             var admin = new Npgsql.NpgsqlConnectionStringBuilder(Environment.GetEnvironmentVariable("CAM_TEST_POSTGRES"));
-            var name = $"cam_audit_test_{Guid.NewGuid():N}";
+            var name = $"cam_test_{Guid.NewGuid():N}";
             await using (var connection = new Npgsql.NpgsqlConnection(admin.ConnectionString))
             {
                 await connection.OpenAsync();
