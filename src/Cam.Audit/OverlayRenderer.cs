@@ -17,41 +17,38 @@ public static class OverlayRenderer
         using var view = ModelView(image, preprocess);
         var (h, w) = (view.Height, view.Width);
         var heat = Colormap.MinMax(Upsample(map, mapHeight, mapWidth, h, w));
-        using var output = new SKBitmap(new SKImageInfo(w, h, SKColorType.Rgba8888, SKAlphaType.Opaque));
-        for (var y = 0; y < h; y++)
-        for (var x = 0; x < w; x++)
+        var pixels = view.Bytes; // RGBA, row-major
+        for (var i = 0; i < heat.Length; i++)
         {
-            var pixel = view.GetPixel(x, y);
-            var (r, g, b) = Colormap.Jet(heat[y * w + x]);
-            output.SetPixel(x, y, new SKColor(Blend(pixel.Red, r), Blend(pixel.Green, g), Blend(pixel.Blue, b)));
+            var (r, g, b) = Colormap.Jet(heat[i]);
+            pixels[i * 4] = Blend(pixels[i * 4], r);
+            pixels[i * 4 + 1] = Blend(pixels[i * 4 + 1], g);
+            pixels[i * 4 + 2] = Blend(pixels[i * 4 + 2], b);
+            pixels[i * 4 + 3] = 255;
         }
-        return Encode(output);
+        return Encode(FromRgba(pixels, w, h));
     }
 
     /// <summary>A map alone, coloured, enlarged to <paramref name="size"/> pixels square (for the mean map per class).</summary>
     public static byte[] RenderMap(float[] map, int mapHeight, int mapWidth, int size = 128)
     {
         var heat = Colormap.MinMax(Upsample(map, mapHeight, mapWidth, size, size));
-        using var output = new SKBitmap(new SKImageInfo(size, size, SKColorType.Rgba8888, SKAlphaType.Opaque));
-        for (var y = 0; y < size; y++)
-        for (var x = 0; x < size; x++)
+        var pixels = new byte[size * size * 4];
+        for (var i = 0; i < heat.Length; i++)
         {
-            var (r, g, b) = Colormap.Jet(heat[y * size + x]);
-            output.SetPixel(x, y, new SKColor(r, g, b));
+            var (r, g, b) = Colormap.Jet(heat[i]);
+            (pixels[i * 4], pixels[i * 4 + 1], pixels[i * 4 + 2], pixels[i * 4 + 3]) = (r, g, b, 255);
         }
-        return Encode(output);
+        return Encode(FromRgba(pixels, size, size));
     }
 
     /// <summary>The image resized (shorter side) and center-cropped as the package's preprocessing does.</summary>
     public static SKBitmap ModelView(DecodedImage image, PreprocessSpec preprocess)
     {
-        var bitmap = new SKBitmap(new SKImageInfo(image.Width, image.Height, SKColorType.Rgba8888, SKAlphaType.Opaque));
-        for (var y = 0; y < image.Height; y++)
-        for (var x = 0; x < image.Width; x++)
-        {
-            var i = (y * image.Width + x) * 3;
-            bitmap.SetPixel(x, y, new SKColor(image.Rgb[i], image.Rgb[i + 1], image.Rgb[i + 2]));
-        }
+        var rgba = new byte[image.Width * image.Height * 4];
+        for (int i = 0, j = 0; i < rgba.Length; i += 4, j += 3)
+            (rgba[i], rgba[i + 1], rgba[i + 2], rgba[i + 3]) = (image.Rgb[j], image.Rgb[j + 1], image.Rgb[j + 2], 255);
+        var bitmap = FromRgba(rgba, image.Width, image.Height);
         var (h, w) = (image.Height, image.Width);
         if (preprocess.ResizeShorter is { } shorter)
         {
@@ -96,6 +93,14 @@ public static class OverlayRenderer
             }
         }
         return result;
+    }
+
+    /// <summary>An RGBA bitmap holding a copy of <paramref name="rgba"/>.</summary>
+    private static SKBitmap FromRgba(byte[] rgba, int width, int height)
+    {
+        var bitmap = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque));
+        System.Runtime.InteropServices.Marshal.Copy(rgba, 0, bitmap.GetPixels(), rgba.Length);
+        return bitmap;
     }
 
     private static byte Blend(byte image, byte heat) => (byte)Math.Round(ImageWeight * image + (1 - ImageWeight) * heat);
