@@ -15,7 +15,8 @@ public sealed class ShapesTrainer(Action<string>? log = null)
 
     public sealed record Outcome(int TrainImages, int HeldOutImages, double HeldOutAccuracy);
 
-    public async Task<Outcome> TrainAsync(string manifestPath, string packageDirectory, int epochs = 8, int seed = 0, CancellationToken ct = default)
+    public async Task<Outcome> TrainAsync(string manifestPath, string packageDirectory, int epochs = 8, int seed = 0, CancellationToken ct = default,
+        string architecture = "shapesnet")
     {
         torch.manual_seed(seed);
         var source = new ManifestSource(manifestPath);
@@ -34,7 +35,8 @@ public sealed class ShapesTrainer(Action<string>? log = null)
         using var validationIndex = torch.tensor(order[..heldOut].Select(i => (long)i).ToArray());
         using var trainIndex = torch.tensor(order[heldOut..].Select(i => (long)i).ToArray());
 
-        using var model = new ShapesNet(labels.Count);
+        using var model = Architectures.Create(architecture, labels.Count) as ShapesNet
+            ?? throw new ArgumentException($"the demo trains a shapesnet architecture, not '{architecture}'");
         using var optimizer = torch.optim.Adam(model.parameters(), lr: 3e-3, weight_decay: 1e-4);
         var schedule = torch.optim.lr_scheduler.StepLR(optimizer, Math.Max(1, epochs * 2 / 3), 0.3);
         const int batchSize = 32;
@@ -63,7 +65,7 @@ public sealed class ShapesTrainer(Action<string>? log = null)
         }
         model.eval();
         var accuracy = Accuracy(model, x, y, validationIndex);
-        WritePackage(model, packageDirectory, labels);
+        WritePackage(model, packageDirectory, labels, architecture);
         return new Outcome(usable.Count - heldOut, heldOut, accuracy);
     }
 
@@ -79,13 +81,13 @@ public sealed class ShapesTrainer(Action<string>? log = null)
         return predictions.eq(y.index_select(0, index)).to(ScalarType.Float32).mean().item<float>();
     }
 
-    public static void WritePackage(nn.Module model, string directory, IReadOnlyList<string> labels)
+    public static void WritePackage(nn.Module model, string directory, IReadOnlyList<string> labels, string architecture = "shapesnet")
     {
         Directory.CreateDirectory(directory);
         SafeTensors.Save(Path.Combine(directory, "weights.safetensors"), model.state_dict());
         var manifest = new ModelManifest
         {
-            Format = "builtin", Architecture = "shapesnet", File = "weights.safetensors", NumClasses = labels.Count, Labels = labels,
+            Format = "builtin", Architecture = architecture, File = "weights.safetensors", NumClasses = labels.Count, Labels = labels,
             Preprocess = Preprocess, TargetLayers = ["features"],
         };
         File.WriteAllText(Path.Combine(directory, "model.json"), JsonSerializer.Serialize(manifest, ModelManifest.Json));

@@ -22,6 +22,8 @@ public static class Architectures
         ["vgg19_bn"] = n => new Vgg("vgg19_bn", 19, batchNorm: true, n),
         ["mobilenet_v2"] = n => new MobileNetV2("mobilenet_v2", n),
         ["shapesnet"] = n => new ShapesNet(n),
+        ["shapesnet_local"] = n => new ShapesNet(n, headKernel: 1),
+        ["shapesnet_local16"] = n => new ShapesNet(n, headKernel: 1, lastPool: false),
     };
 
     public static IReadOnlyCollection<string> Names => Factories.Keys;

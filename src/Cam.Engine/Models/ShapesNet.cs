@@ -17,14 +17,15 @@ public sealed class ShapesNet : Module<Tensor, Tensor>
     private readonly Sequential features;
     private readonly Linear fc;
 
-    public ShapesNet(int numClasses, int width = 64) : base("shapesnet")
+    public ShapesNet(int numClasses, int width = 64, int headKernel = 3, bool lastPool = true) : base("shapesnet")
     {
+        var pad = headKernel / 2;
         features = Sequential(
             Conv2d(3, width / 2, 3, stride: 2, padding: 1, bias: false), BatchNorm2d(width / 2), ReLU(inplace: true), MaxPool2d(2),
             Conv2d(width / 2, width, 3, padding: 1, bias: false), BatchNorm2d(width), ReLU(inplace: true), MaxPool2d(2),
-            Conv2d(width, width, 3, padding: 1, bias: false), BatchNorm2d(width), ReLU(inplace: true), MaxPool2d(2),
-            Conv2d(width, 2 * width, 3, padding: 1, bias: false), BatchNorm2d(2 * width), ReLU(inplace: true),
-            Conv2d(2 * width, 2 * width, 3, padding: 1, bias: false), BatchNorm2d(2 * width), ReLU(inplace: true));
+            Conv2d(width, width, 3, padding: 1, bias: false), BatchNorm2d(width), ReLU(inplace: true), lastPool ? MaxPool2d(2) : Identity(),
+            Conv2d(width, 2 * width, headKernel, padding: pad, bias: false), BatchNorm2d(2 * width), ReLU(inplace: true),
+            Conv2d(2 * width, 2 * width, headKernel, padding: pad, bias: false), BatchNorm2d(2 * width), ReLU(inplace: true));
         fc = Linear(2 * width, numClasses);
         RegisterComponents();
     }
