@@ -61,7 +61,7 @@ public sealed class AuditBuilder(CamDbContext db, AuditOptions options)
             var accumulator = new ClassMapAccumulator();
             await foreach (var r in queries.StreamPrimary(method, layer).WithCancellation(ct))
             {
-                accumulator.Add(r.ClassIndex, Floats(r.Map), r.MapHeight, r.MapWidth, r.PeakY, r.PeakX);
+                accumulator.Add(r.ClassIndex, r.MapValues(), r.MapHeight, r.MapWidth, r.PeakY, r.PeakX);
                 if (++done % 500 == 0) progress?.Report(new AuditProgress("mean maps", done, total));
             }
             var inBox = classes.Where(c => c.Method == method).ToDictionary(c => c.ClassIndex, c => c.EnergyInBox);
@@ -127,7 +127,7 @@ public sealed class AuditBuilder(CamDbContext db, AuditOptions options)
                 {
                     if (datasetRoot is null) throw new InvalidOperationException($"dataset '{dataset}' is not under the data root {options.DataRoot}");
                     var image = ImageDecoder.Decode(root.Resolve(datasetRoot, path));
-                    item = item with { Png = OverlayRenderer.Render(image, manifest?.Preprocess ?? new PreprocessSpec(), Floats(r.Map), r.MapHeight, r.MapWidth) };
+                    item = item with { Png = OverlayRenderer.Render(image, manifest?.Preprocess ?? new PreprocessSpec(), r.MapValues(), r.MapHeight, r.MapWidth) };
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException or UnsafePathException or ImageDecodeException or InvalidOperationException or ArgumentException)
                 {
@@ -164,12 +164,5 @@ public sealed class AuditBuilder(CamDbContext db, AuditOptions options)
         {
             return null;
         }
-    }
-
-    internal static float[] Floats(byte[] bytes)
-    {
-        var values = new float[bytes.Length / 4];
-        Buffer.BlockCopy(bytes, 0, values, 0, values.Length * 4);
-        return values;
     }
 }

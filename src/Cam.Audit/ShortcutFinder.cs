@@ -25,13 +25,13 @@ public static class ShortcutFinder
             var n = maps.Count(cls);
             var others = maps.CountOthers(cls);
             if (n < MinMaps || others == 0) continue;
-            var mine = maps.MeanMap(cls);
-            var theirs = maps.MeanMapOfOthers(cls);
+            var mine = Array.ConvertAll(maps.MeanMap(cls), v => (double)v);
+            var theirs = Array.ConvertAll(maps.MeanMapOfOthers(cls), v => (double)v);
             var (bestY, bestX, bestExcess, regionMass, otherMass) = (0, 0, double.MinValue, 0.0, 0.0);
             for (var y = 0; y < h; y++)
             for (var x = 0; x < w; x++)
             {
-                var (m, other) = (RegionSum(mine, y, x, h, w), RegionSum(theirs, y, x, h, w));
+                var (m, other) = (ClassMapAccumulator.RegionSum(mine, y, x, h, w), ClassMapAccumulator.RegionSum(theirs, y, x, h, w));
                 if (m - other > bestExcess) (bestY, bestX, bestExcess, regionMass, otherMass) = (y, x, m - other, m, other);
             }
             var lift = regionMass / Math.Max(otherMass, 1e-6);
@@ -53,9 +53,6 @@ public static class ShortcutFinder
         }
         return findings;
     }
-
-    private static double RegionSum(float[] map, int y, int x, int h, int w) =>
-        ClassMapAccumulator.RegionSum(Array.ConvertAll(map, v => (double)v), y, x, h, w);
 
     /// <summary>"top-left corner", "bottom edge", "centre"… from the cell's place in a 3×3 division of the map.</summary>
     public static string RegionName(int y, int x, int height, int width)

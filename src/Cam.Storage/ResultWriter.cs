@@ -89,19 +89,10 @@ public sealed class ResultWriter(IDbContextFactory<CamDbContext> factory, Storag
                 existingErrors.Add((e.ItemNumber, e.Stage));
         }
         var newResults = output.Results.Where(r => existingResults.Add((r.ItemNumber, r.Method, r.Layer, r.ClassIndex))).ToList();
-        db.Results.AddRange(newResults.Select(r => CopyWithoutId(r)));
+        db.Results.AddRange(newResults.Select(r => r.CopyWithoutId()));
         db.ItemErrors.AddRange(output.Errors.Where(e => e.ItemNumber is null || existingErrors.Add((e.ItemNumber, e.Stage))));
         await db.SaveChangesAsync(ct);
         db.ChangeTracker.Clear();
         return newResults.Count;
     }
-
-    private static ResultRow CopyWithoutId(ResultRow r) => new()
-    {
-        JobId = r.JobId, ItemNumber = r.ItemNumber, Method = r.Method, Layer = r.Layer, ClassIndex = r.ClassIndex, ClassRank = r.ClassRank,
-        Score = r.Score, Probability = r.Probability, MapHeight = r.MapHeight, MapWidth = r.MapWidth, Map = r.Map,
-        PeakY = r.PeakY, PeakX = r.PeakX, Energy = r.Energy, Metrics = r.Metrics,
-        PredictedClass = r.PredictedClass, LabelClass = r.LabelClass, PointingHit = r.PointingHit, EnergyInBox = r.EnergyInBox,
-        AverageDrop = r.AverageDrop, IncreaseInConfidence = r.IncreaseInConfidence, DeletionArea = r.DeletionArea, InsertionArea = r.InsertionArea,
-    };
 }

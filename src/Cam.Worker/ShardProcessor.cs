@@ -207,12 +207,10 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
 
         public void Add(long item, MapResult r, int? labelClass = null)
         {
-            var map = new byte[r.Map.Length * 4];
-            Buffer.BlockCopy(r.Map, 0, map, 0, map.Length);
             Results.Add(new ResultRow
             {
                 JobId = jobId, ItemNumber = item, Method = r.Method, Layer = r.Layer, ClassIndex = r.ClassIndex, ClassRank = r.Rank,
-                Score = r.Score, Probability = r.Probability, MapHeight = r.Height, MapWidth = r.Width, Map = map,
+                Score = r.Score, Probability = r.Probability, MapHeight = r.Height, MapWidth = r.Width, Map = ResultRow.EncodeMap(r.Map),
                 PeakY = r.PeakY, PeakX = r.PeakX, Energy = r.Energy,
                 Metrics = r.Metrics is null ? null : JsonSerializer.Serialize(r.Metrics, JsonSerializerOptions.Web),
                 PredictedClass = r.PredictedClass, LabelClass = labelClass, PointingHit = r.PointingHit, EnergyInBox = r.EnergyInBox,

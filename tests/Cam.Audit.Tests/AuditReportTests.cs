@@ -68,7 +68,7 @@ public class AuditReportTests(DemoJobFixture demo) : IClassFixture<DemoJobFixtur
             for (var c = 0; c < 3; c++)
             for (var i = 0; i < h * w; i++)
                 pixels[c * h * w + i] = (image.Rgb[i * 3 + c] / 255f - 0.5f) / 0.5f;
-            var map = AuditBuilder.Floats(row.Map);
+            var map = row.MapValues();
             var mask = OverlayRenderer.Upsample(map, row.MapHeight, row.MapWidth, h, w);
             using var input = torch.tensor(pixels, [1, 3, h, w]);
             using var masked = input * torch.tensor(mask, [1, 1, h, w]);

@@ -2,6 +2,7 @@ using Cam.Cli.Embedded;
 using Cam.Contracts;
 using Cam.IntegrationTests.Infrastructure;
 using Cam.Scheduler.Jobs;
+using Cam.Storage.Entities;
 using Microsoft.Data.Sqlite;
 using Xunit.Abstractions;
 
@@ -23,7 +24,7 @@ public sealed class EmbeddedParityTests(ServicesFixture services, ITestOutputHel
             Assert.Equal("completed", TestCluster.State(await cluster.WaitForEndAsync(id, TimeSpan.FromMinutes(3))));
             distributed = (await cluster.Postgres.RowsAsync(
                     "SELECT item_number, method, layer, class_index, class_rank, probability, map FROM results WHERE job_id = @id", ("id", id)))
-                .Select(r => new Row((long)r[0], (string)r[1], (string)r[2], (int)r[3], (int)r[4], (float)r[5], Floats((byte[])r[6]))).ToList();
+                .Select(r => new Row((long)r[0], (string)r[1], (string)r[2], (int)r[3], (int)r[4], (float)r[5], ResultRow.DecodeMap((byte[])r[6]))).ToList();
         }
 
         var database = Path.Combine(dataset.Root, "embedded.db");
@@ -41,7 +42,7 @@ public sealed class EmbeddedParityTests(ServicesFixture services, ITestOutputHel
             await using var reader = await command.ExecuteReaderAsync();
             while (await reader.ReadAsync())
                 embedded.Add(new Row(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3), reader.GetInt32(4), reader.GetFloat(5),
-                    Floats((byte[])reader[6])));
+                    ResultRow.DecodeMap((byte[])reader[6])));
         }
         SqliteConnection.ClearAllPools();
 
@@ -56,12 +57,5 @@ public sealed class EmbeddedParityTests(ServicesFixture services, ITestOutputHel
             Assert.Equal(d.Map.Length, e.Map.Length);
             for (var i = 0; i < d.Map.Length; i++) Assert.Equal(d.Map[i], e.Map[i], 4);
         }
-    }
-
-    private static float[] Floats(byte[] bytes)
-    {
-        var values = new float[bytes.Length / 4];
-        Buffer.BlockCopy(bytes, 0, values, 0, values.Length * 4);
-        return values;
     }
 }

@@ -54,17 +54,10 @@ public static class JobsApi
             {
                 r.Id, item = r.ItemNumber, r.Method, r.Layer, classIndex = r.ClassIndex, rank = r.ClassRank, r.Score, r.Probability,
                 peak = new[] { r.PeakY, r.PeakX }, r.Energy, shape = new[] { r.MapHeight, r.MapWidth },
-                map = maps == false ? null : MapValues(r.Map), metrics = r.Metrics is null ? (System.Text.Json.JsonElement?)null : System.Text.Json.JsonDocument.Parse(r.Metrics).RootElement,
+                map = maps == false ? null : r.MapValues(), metrics = r.Metrics is null ? (System.Text.Json.JsonElement?)null : System.Text.Json.JsonDocument.Parse(r.Metrics).RootElement,
             }),
             next = page.Count > 0 ? page[^1].Id : (long?)null,
         });
-    }
-
-    private static float[] MapValues(byte[] bytes)
-    {
-        var values = new float[bytes.Length / 4];
-        Buffer.BlockCopy(bytes, 0, values, 0, values.Length * 4);
-        return values;
     }
 
     private static IResult NotFound(Guid id) => Results.Problem($"no job {id}", statusCode: StatusCodes.Status404NotFound);

@@ -77,6 +77,31 @@ public sealed class ResultRow
     public bool? IncreaseInConfidence { get; set; }
     public float? DeletionArea { get; set; }
     public float? InsertionArea { get; set; }
+
+    /// <summary>The map as floats (stored as float32 bytes, row-major).</summary>
+    public float[] MapValues() => DecodeMap(Map);
+
+    public static float[] DecodeMap(byte[] bytes)
+    {
+        var values = new float[bytes.Length / 4];
+        Buffer.BlockCopy(bytes, 0, values, 0, values.Length * 4);
+        return values;
+    }
+
+    public static byte[] EncodeMap(float[] values)
+    {
+        var bytes = new byte[values.Length * 4];
+        Buffer.BlockCopy(values, 0, bytes, 0, bytes.Length);
+        return bytes;
+    }
+
+    /// <summary>A copy to insert afresh: every column but the generated id.</summary>
+    public ResultRow CopyWithoutId()
+    {
+        var copy = (ResultRow)MemberwiseClone();
+        copy.Id = 0;
+        return copy;
+    }
 }
 
 public sealed class ItemErrorRow
