@@ -15,8 +15,12 @@ public sealed class ShapesTrainer(Action<string>? log = null)
 
     public sealed record Outcome(int TrainImages, int HeldOutImages, double HeldOutAccuracy);
 
+    /// <param name="localisationWeight">
+    /// Weight of <see cref="CamLocalisationLoss"/> next to cross-entropy, for images with a box; 0 trains on labels alone
+    /// (as for the spurious-correlation demo, whose shortcut must survive training).
+    /// </param>
     public async Task<Outcome> TrainAsync(string manifestPath, string packageDirectory, int epochs = 8, int seed = 0, CancellationToken ct = default,
-        string architecture = "shapesnet")
+        string architecture = "shapesnet", double localisationWeight = 0)
     {
         torch.manual_seed(seed);
         var source = new ManifestSource(manifestPath);
@@ -28,6 +32,10 @@ public sealed class ShapesTrainer(Action<string>? log = null)
         var preprocessor = new Preprocessor(Preprocess);
         using var x = preprocessor.Batch(usable.Select(l => l.Image!).ToList());
         using var y = torch.tensor(usable.Select(l => (long)IndexOf(labels, items[l.Index].Label!)).ToArray());
+        // One box per image (the first), or x1 ≤ x0 for none; the demo's images are not resized, so pixels are input pixels.
+        using var boxes = torch.tensor(usable.SelectMany(l => items[l.Index].Boxes is [var b, ..] ? new[] { b.X0, b.Y0, b.X1, b.Y1 } : [0f, 0f, 0f, 0f]).ToArray())
+            .view(usable.Count, 4);
+        var (height, width) = (x.shape[2], x.shape[3]);
 
         var shuffle = new Random(seed);
         var order = Enumerable.Range(0, usable.Count).OrderBy(_ => shuffle.Next()).ToArray();
@@ -52,16 +60,25 @@ public sealed class ShapesTrainer(Action<string>? log = null)
                 using var scope = NewDisposeScope();
                 var index = permutation.slice(0, start, Math.Min(start + batchSize, permutation.shape[0]), 1);
                 var batch = x.index_select(0, index);
-                if (shuffle.Next(2) == 1) batch = batch.flip(3);
+                var target = y.index_select(0, index);
+                var batchBoxes = boxes.index_select(0, index);
+                if (shuffle.Next(2) == 1)
+                {
+                    batch = batch.flip(3);
+                    batchBoxes = CamLocalisationLoss.FlipHorizontally(batchBoxes, width);
+                }
                 optimizer.zero_grad();
-                var loss = nn.functional.cross_entropy(model.call(batch), y.index_select(0, index));
+                var (logits, maps) = model.ForwardWithMaps(batch, target);
+                var loss = nn.functional.cross_entropy(logits, target);
+                if (localisationWeight > 0) loss = loss + localisationWeight * CamLocalisationLoss.Compute(maps, batchBoxes, height, width);
                 loss.backward();
                 optimizer.step();
                 lossSum += loss.item<float>();
                 batches++;
             }
             schedule.step();
-            log?.Invoke($"epoch {epoch + 1}/{epochs}: loss {lossSum / batches:F4}, held-out accuracy {Accuracy(model, x, y, validationIndex):P1}");
+            log?.Invoke($"epoch {epoch + 1}/{epochs}: loss {lossSum / batches:F4}, held-out accuracy {Accuracy(model, x, y, validationIndex):P1}, " +
+                $"CAM peak in box {PeakInBox(model, x, y, boxes, validationIndex):P1}");
         }
         model.eval();
         var accuracy = Accuracy(model, x, y, validationIndex);
@@ -79,6 +96,24 @@ public sealed class ShapesTrainer(Action<string>? log = null)
         using var scope = NewDisposeScope();
         var predictions = model.call(x.index_select(0, index)).argmax(1);
         return predictions.eq(y.index_select(0, index)).to(ScalarType.Float32).mean().item<float>();
+    }
+
+    /// <summary>Share of boxed images whose true-class CAM has its largest cell inside the box (the pointing game at map resolution).</summary>
+    private static double PeakInBox(ShapesNet model, Tensor x, Tensor y, Tensor boxes, Tensor index)
+    {
+        model.eval();
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        var (_, maps) = model.ForwardWithMaps(x.index_select(0, index), y.index_select(0, index));
+        var b = boxes.index_select(0, index);
+        var (h, w) = (maps.shape[1], maps.shape[2]);
+        var peak = maps.reshape(maps.shape[0], h * w).argmax(1);
+        var py = peak.div(w, rounding_mode: RoundingMode.floor).to(ScalarType.Float32).add(0.5).mul(x.shape[2] / (float)h).sub(0.5);
+        var px = (peak % w).to(ScalarType.Float32).add(0.5).mul(x.shape[3] / (float)w).sub(0.5);
+        var boxed = b[.., 2].gt(b[.., 0]);
+        var hit = px.ge(b[.., 0]).logical_and(px.lt(b[.., 2])).logical_and(py.ge(b[.., 1])).logical_and(py.lt(b[.., 3])).logical_and(boxed);
+        var count = boxed.sum().item<long>();
+        return count == 0 ? double.NaN : hit.sum().item<long>() / (double)count;
     }
 
     public static void WritePackage(nn.Module model, string directory, IReadOnlyList<string> labels, string architecture = "shapesnet")

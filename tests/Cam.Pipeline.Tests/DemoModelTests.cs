@@ -16,21 +16,23 @@ public class DemoModelTests
     }
 
     [Fact]
-    public async Task BundledDemoModelIsAccurateOnHeldOutImagesAndLocalisesWithBothMethods()
+    public async Task The_bundled_demo_model_is_accurate_on_held_out_images_and_both_methods_point_inside_the_shape()
     {
         var folder = Directory.CreateTempSubdirectory("cam-heldout-").FullName;
         try
         {
-            // A seed the training data never used: images the model has not seen.
-            new ShapesGenerator(size: 128, seed: 4242).Write(folder, 40);
+            // A seed the training data never used: images the model has not seen. The figures on 500 such images are in
+            // docs/demo.md; this small set re-checks the goals themselves.
+            new ShapesGenerator(size: 128, seed: 4242).Write(folder, 60);
             var report = await ModelEvaluator.EvaluateAsync(Path.Combine(folder, "manifest.csv"), Samples("shapes-model"), ["cam", "scorecam"]);
-            Assert.Equal(40, report.Labelled);
+            Assert.Equal(60, report.Labelled);
             Assert.True(report.Accuracy >= 0.95, $"accuracy {report.Accuracy:P1}");
-            // Both methods computed on every boxed image; their pointing-game figures are in docs/demo.md (the 0.9 goal
-            // is not met yet: most misses land a few pixels outside the shape's tight box).
-            Assert.Equal(40, report.Methods["cam"].ItemsWithBoxes);
-            Assert.InRange(report.Methods["cam"].PointingGame!.Value, 0.5, 1.0);
-            Assert.InRange(report.Methods["scorecam"].PointingGame!.Value, 0.5, 1.0);
+            foreach (var method in new[] { "cam", "scorecam" })
+            {
+                Assert.Equal(60, report.Methods[method].ItemsWithBoxes);
+                var pointing = report.Methods[method].PointingGame!.Value;
+                Assert.True(pointing >= 0.9, $"{method}: pointing game {pointing:P1}");
+            }
         }
         finally
         {

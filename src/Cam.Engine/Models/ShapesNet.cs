@@ -36,4 +36,19 @@ public sealed class ShapesNet : Module<Tensor, Tensor>
         var pooled = functional.adaptive_avg_pool2d(features.call(x), [1, 1]).flatten(1);
         return fc.call(pooled).MoveToOuterDisposeScope();
     }
+
+    /// <summary>
+    /// Logits and, for each image, the class activation map of one class (<c>features</c> weighted by that class's
+    /// row of <c>fc</c>, before pooling): the map CAM shows, with the gradient still attached, for training.
+    /// </summary>
+    /// <param name="classes">(n) class index per image.</param>
+    /// <returns>Logits (n, classes) and maps (n, h, w).</returns>
+    public (Tensor Logits, Tensor Maps) ForwardWithMaps(Tensor x, Tensor classes)
+    {
+        using var scope = NewDisposeScope();
+        var maps = features.call(x);
+        var logits = fc.call(functional.adaptive_avg_pool2d(maps, [1, 1]).flatten(1));
+        var classMaps = torch.einsum("nchw,nc->nhw", maps, fc.weight!.index_select(0, classes));
+        return (logits.MoveToOuterDisposeScope(), classMaps.MoveToOuterDisposeScope());
+    }
 }
