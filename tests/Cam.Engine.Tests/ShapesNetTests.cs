@@ -24,4 +24,29 @@ public class ShapesNetTests
         Assert.Equal([2L, 5], pass.Logits.shape);
         Assert.Equal([2L, 128, mapSize, mapSize], pass.Activations[0].shape);
     }
+
+    [Fact]
+    public void The_training_maps_are_each_images_class_map_and_average_to_its_logit_minus_the_bias()
+    {
+        torch.manual_seed(7);
+        using var model = new ShapesNet(5);
+        model.eval();
+        using var input = torch.randn(3, 3, 128, 128);
+        using var classes = torch.tensor(new long[] { 4, 0, 2 });
+        var (logits, maps) = model.ForwardWithMaps(input, classes);
+        using (logits)
+        using (maps)
+        using (var reference = model.call(input))
+        {
+            Assert.True(logits.allclose(reference, rtol: 1e-5, atol: 1e-5));
+            Assert.Equal([3L, 8, 8], maps.shape);
+            var bias = model.state_dict()["fc.bias"];
+            for (var i = 0; i < 3; i++)
+            {
+                var c = classes[i].item<long>();
+                var expected = logits[i, c].item<float>() - bias[c].item<float>();
+                Assert.Equal(expected, maps[i].mean().item<float>(), 4);
+            }
+        }
+    }
 }
