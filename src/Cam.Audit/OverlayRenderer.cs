@@ -52,7 +52,7 @@ public static class OverlayRenderer
         var (h, w) = (image.Height, image.Width);
         if (preprocess.ResizeShorter is { } shorter)
         {
-            (h, w) = Preprocessor.ResizedSize(h, w, shorter);
+            (h, w) = PreprocessGeometry.ResizedSize(h, w, shorter);
             if ((h, w) != (image.Height, image.Width))
             {
                 var resized = bitmap.Resize(new SKImageInfo(w, h, SKColorType.Rgba8888, SKAlphaType.Opaque), SKFilterQuality.Medium);
@@ -62,7 +62,7 @@ public static class OverlayRenderer
         }
         if (preprocess.Crop is var (ch, cw) && ch <= h && cw <= w)
         {
-            var (top, left) = Preprocessor.CropOffset(h, w, ch, cw);
+            var (top, left) = PreprocessGeometry.CropOffset(h, w, ch, cw);
             var cropped = new SKBitmap(new SKImageInfo(cw, ch, SKColorType.Rgba8888, SKAlphaType.Opaque));
             using (var canvas = new SKCanvas(cropped)) canvas.DrawBitmap(bitmap, -left, -top);
             bitmap.Dispose();

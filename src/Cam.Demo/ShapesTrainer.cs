@@ -2,6 +2,7 @@ using System.Text.Json;
 using Cam.Datasets;
 using Cam.Engine.Models;
 using Cam.Engine.Packages;
+using Cam.Engine.Preprocessing;
 using Cam.Engine.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -6,6 +6,7 @@ using Cam.Engine.Batches;
 using Cam.Engine.Methods;
 using Cam.Engine.Metrics;
 using Cam.Engine.Packages;
+using Cam.Engine.Preprocessing;
 using Cam.Storage;
 using Cam.Storage.Entities;
 using static TorchSharp.torch;
@@ -136,7 +137,7 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
         {
             var boxes = ready.Select(r => (IReadOnlyList<PixelBox>)(r.Item.Boxes ?? []).Select(b =>
             {
-                var t = preprocessor.TransformBox(new Box(b.X0, b.Y0, b.X1, b.Y1), r.Image.Width, r.Image.Height);
+                var t = preprocessor.Spec.TransformBox(new Box(b.X0, b.Y0, b.X1, b.Y1), r.Image.Width, r.Image.Height);
                 return new PixelBox(t.X0, t.Y0, t.X1, t.Y1);
             }).ToList()).ToList();
             IReadOnlyList<MapResult> results;

@@ -1,3 +1,5 @@
+using System.Xml.Linq;
+
 namespace Cam.Deploy.Tests;
 
 /// <summary>The images cannot be built in CI (no registry access); these check what the Dockerfiles promise.</summary>
@@ -44,5 +46,45 @@ public class DockerfileTests
         var lines = Lines(file);
         Assert.Contains(lines, l => l.StartsWith("RUN dotnet restore") && l.Contains($"-p:TorchBackend={backend}"));
         Assert.Contains(lines, l => l.Contains("--no-restore") && l.Contains($"-p:TorchBackend={backend}"));
+    }
+
+    /// <summary>The project and every project it references, transitively, as paths relative to the repository root.</summary>
+    private static IReadOnlyList<string> ProjectClosure(string project)
+    {
+        var seen = new List<string>();
+        var pending = new Stack<string>([Path.GetFullPath(Path.Combine(Kustomize.RepoRoot, project))]);
+        while (pending.TryPop(out var path))
+        {
+            var relative = Path.GetRelativePath(Kustomize.RepoRoot, path).Replace('\\', '/');
+            if (seen.Contains(relative)) continue;
+            seen.Add(relative);
+            foreach (var reference in XDocument.Load(path).Descendants("ProjectReference"))
+                pending.Push(Path.GetFullPath(Path.Combine(Path.GetDirectoryName(path)!, reference.Attribute("Include")!.Value)));
+        }
+        return seen;
+    }
+
+    [Fact]
+    public void The_scheduler_and_the_projects_it_references_use_no_torch_backend()
+    {
+        var closure = ProjectClosure("src/Cam.Scheduler/Cam.Scheduler.csproj");
+        Assert.Contains("src/Cam.Datasets/Cam.Datasets.csproj", closure);
+        foreach (var project in closure)
+        {
+            var xml = XDocument.Load(Path.Combine(Kustomize.RepoRoot, project));
+            Assert.False(xml.Descendants("UsesTorchBackend").Any(e => e.Value.Trim() == "true"), $"{project} uses the torch backend");
+            Assert.DoesNotContain(xml.Descendants("PackageReference"), r => r.Attribute("Include")!.Value.StartsWith("TorchSharp"));
+        }
+    }
+
+    [Theory]
+    [InlineData("scheduler.Dockerfile", "src/Cam.Scheduler/Cam.Scheduler.csproj")]
+    [InlineData("worker-cpu.Dockerfile", "src/Cam.Worker/Cam.Worker.csproj")]
+    [InlineData("worker-gpu.Dockerfile", "src/Cam.Worker/Cam.Worker.csproj")]
+    public void The_restore_layer_copies_every_project_file_the_image_builds(string file, string project)
+    {
+        var lines = Lines(file);
+        foreach (var reference in ProjectClosure(project))
+            Assert.Contains(lines, l => l.StartsWith("COPY ") && l.Contains(reference));
     }
 }

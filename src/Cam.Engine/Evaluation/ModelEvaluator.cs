@@ -3,6 +3,7 @@ using Cam.Engine.Batches;
 using Cam.Engine.Methods;
 using Cam.Engine.Metrics;
 using Cam.Engine.Packages;
+using Cam.Engine.Preprocessing;
 
 namespace Cam.Engine.Evaluation;
 
@@ -67,7 +68,7 @@ public static class ModelEvaluator
             foreach (var result in results.Where(r => (r.Layer == BatchExplainer.FusedLayer) == several))
             {
                 var (item, image) = boxed[result.ImageIndex].r;
-                var boxes = item.Boxes.Select(b => preprocessor.TransformBox(b, image.Width, image.Height)).Select(b => new PixelBox(b.X0, b.Y0, b.X1, b.Y1)).ToList();
+                var boxes = item.Boxes.Select(b => preprocessor.Spec.TransformBox(b, image.Width, image.Height)).Select(b => new PixelBox(b.X0, b.Y0, b.X1, b.Y1)).ToList();
                 using var map = TorchSharp.torch.tensor(result.Map, [result.Height, result.Width]);
                 var score = Localisation.Score(map, input.shape[2], input.shape[3], boxes);
                 if (score.PointingHit) hits[result.Method]++;

@@ -1,9 +1,13 @@
+using Cam.Datasets;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Cam.Datasets;
+namespace Cam.Engine.Preprocessing;
 
-/// <summary>Applies a <see cref="PreprocessSpec"/> with TorchSharp, on a device, to a batch of decoded images.</summary>
+/// <summary>
+/// Applies a <see cref="PreprocessSpec"/> with TorchSharp, on a device, to a batch of decoded images (boxes follow with
+/// <see cref="PreprocessGeometry.TransformBox"/>).
+/// </summary>
 public sealed class Preprocessor(PreprocessSpec spec, Device? device = null)
 {
     private readonly Device device = device ?? CPU;
@@ -29,7 +33,7 @@ public sealed class Preprocessor(PreprocessSpec spec, Device? device = null)
         var (h, w) = (image.Height, image.Width);
         if (Spec.ResizeShorter is { } shorter)
         {
-            var (nh, nw) = ResizedSize(h, w, shorter);
+            var (nh, nw) = PreprocessGeometry.ResizedSize(h, w, shorter);
             if ((nh, nw) != (h, w))
                 x = nn.functional.interpolate(x, [nh, nw], mode: InterpolationMode.Bilinear, align_corners: false);
             (h, w) = (nh, nw);
@@ -37,41 +41,11 @@ public sealed class Preprocessor(PreprocessSpec spec, Device? device = null)
         if (Spec.Crop is var (ch, cw))
         {
             if (ch > h || cw > w) throw new ArgumentException($"a {h}×{w} image is smaller than the {ch}×{cw} crop");
-            var (top, left) = CropOffset(h, w, ch, cw);
+            var (top, left) = PreprocessGeometry.CropOffset(h, w, ch, cw);
             x = x[.., .., top..(top + ch), left..(left + cw)];
         }
         var mean = torch.tensor(Spec.Mean, device: device).reshape(1, 3, 1, 1);
         var std = torch.tensor(Spec.Std, device: device).reshape(1, 3, 1, 1);
         return ((x - mean) / std).squeeze(0);
-    }
-
-    /// <summary>torchvision's Resize(int): the shorter side becomes <paramref name="shorter"/>, the longer one keeps the ratio (truncated).</summary>
-    public static (int Height, int Width) ResizedSize(int h, int w, int shorter) =>
-        h <= w ? (shorter, (int)((long)shorter * w / h)) : ((int)((long)shorter * h / w), shorter);
-
-    /// <summary>torchvision's CenterCrop offsets: round((size − crop) / 2).</summary>
-    public static (int Top, int Left) CropOffset(int h, int w, int ch, int cw) =>
-        ((int)Math.Round((h - ch) / 2.0, MidpointRounding.ToEven), (int)Math.Round((w - cw) / 2.0, MidpointRounding.ToEven));
-
-    /// <summary>A box in original pixels → the same box in the preprocessed input, clipped to it.</summary>
-    public Box TransformBox(Box box, int width, int height)
-    {
-        var (h, w) = (height, width);
-        var (sx, sy) = (1f, 1f);
-        if (Spec.ResizeShorter is { } shorter)
-        {
-            var (nh, nw) = ResizedSize(h, w, shorter);
-            (sx, sy) = (nw / (float)w, nh / (float)h);
-            (h, w) = (nh, nw);
-        }
-        var (top, left, ch, cw) = (0, 0, h, w);
-        if (Spec.Crop is var (cropH, cropW))
-        {
-            (top, left) = CropOffset(h, w, cropH, cropW);
-            (ch, cw) = (cropH, cropW);
-        }
-        return new Box(
-            Math.Clamp(box.X0 * sx - left, 0, cw), Math.Clamp(box.Y0 * sy - top, 0, ch),
-            Math.Clamp(box.X1 * sx - left, 0, cw), Math.Clamp(box.Y1 * sy - top, 0, ch));
     }
 }
