@@ -17,13 +17,7 @@ public static class CamLocalisationLoss
     {
         using var scope = NewDisposeScope();
         var (n, h, w) = (maps.shape[0], maps.shape[1], maps.shape[2]);
-        // Centre of each cell in input pixels, where the bilinearly upsampled map has its maximum.
-        var centreY = (arange(h, dtype: ScalarType.Float32, device: maps.device) + 0.5f) * (inputHeight / (float)h) - 0.5f;
-        var centreX = (arange(w, dtype: ScalarType.Float32, device: maps.device) + 0.5f) * (inputWidth / (float)w) - 0.5f;
-        var b = boxes.to(ScalarType.Float32).to(maps.device);
-        var insideY = centreY.view(1, h).ge(b[.., 1..2]).logical_and(centreY.view(1, h).lt(b[.., 3..4]));
-        var insideX = centreX.view(1, w).ge(b[.., 0..1]).logical_and(centreX.view(1, w).lt(b[.., 2..3]));
-        var inside = insideY.view(n, h, 1).logical_and(insideX.view(n, 1, w)).view(n, h * w);
+        var inside = CellsInBox(boxes, h, w, inputHeight, inputWidth, maps.device);
         var usable = inside.any(1);
         if (!usable.any().item<bool>()) return zeros([], device: maps.device).MoveToOuterDisposeScope();
         // Rows without a box are left out before the log-sum-exp: an all −∞ row would send NaN into the gradient.
@@ -32,6 +26,22 @@ public static class CamLocalisationLoss
         var outside = inside.index_select(0, rows).logical_not();
         var inBox = flat.masked_fill(outside, float.NegativeInfinity).logsumexp(1);
         return (flat.logsumexp(1) - inBox).mean().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// (n, h·w): which cells of an h×w map over the input have their centre — where the bilinearly upsampled map peaks
+    /// when the cell does — inside each image's box.
+    /// </summary>
+    public static Tensor CellsInBox(Tensor boxes, long h, long w, long inputHeight, long inputWidth, Device device)
+    {
+        using var scope = NewDisposeScope();
+        var n = boxes.shape[0];
+        var centreY = (arange(h, dtype: ScalarType.Float32, device: device) + 0.5f) * (inputHeight / (float)h) - 0.5f;
+        var centreX = (arange(w, dtype: ScalarType.Float32, device: device) + 0.5f) * (inputWidth / (float)w) - 0.5f;
+        var b = boxes.to(ScalarType.Float32).to(device);
+        var insideY = centreY.view(1, h).ge(b[.., 1..2]).logical_and(centreY.view(1, h).lt(b[.., 3..4]));
+        var insideX = centreX.view(1, w).ge(b[.., 0..1]).logical_and(centreX.view(1, w).lt(b[.., 2..3]));
+        return insideY.view(n, h, 1).logical_and(insideX.view(n, 1, w)).view(n, h * w).MoveToOuterDisposeScope();
     }
 
     /// <summary>The boxes of horizontally flipped inputs.</summary>

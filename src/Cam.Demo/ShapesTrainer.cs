@@ -14,6 +14,9 @@ public sealed class ShapesTrainer(Action<string>? log = null)
 {
     public static readonly PreprocessSpec Preprocess = new() { Mean = [0.5f, 0.5f, 0.5f], Std = [0.5f, 0.5f, 0.5f] };
 
+    /// <summary>What the bundled demo model was trained with (docs/demo.md).</summary>
+    public const double DefaultLocalisationWeight = 0.5;
+
     public sealed record Outcome(int TrainImages, int HeldOutImages, double HeldOutAccuracy);
 
     /// <param name="localisationWeight">
@@ -21,7 +24,7 @@ public sealed class ShapesTrainer(Action<string>? log = null)
     /// (as for the spurious-correlation demo, whose shortcut must survive training).
     /// </param>
     public async Task<Outcome> TrainAsync(string manifestPath, string packageDirectory, int epochs = 8, int seed = 0, CancellationToken ct = default,
-        string architecture = "shapesnet", double localisationWeight = 0)
+        string architecture = "shapesnet", double localisationWeight = DefaultLocalisationWeight)
     {
         torch.manual_seed(seed);
         var source = new ManifestSource(manifestPath);
@@ -49,6 +52,7 @@ public sealed class ShapesTrainer(Action<string>? log = null)
         using var optimizer = torch.optim.Adam(model.parameters(), lr: 3e-3, weight_decay: 1e-4);
         var schedule = torch.optim.lr_scheduler.StepLR(optimizer, Math.Max(1, epochs * 2 / 3), 0.3);
         const int batchSize = 32;
+        Validation? validation = null;
         for (var epoch = 0; epoch < epochs; epoch++)
         {
             model.train();
@@ -78,43 +82,37 @@ public sealed class ShapesTrainer(Action<string>? log = null)
                 batches++;
             }
             schedule.step();
-            log?.Invoke($"epoch {epoch + 1}/{epochs}: loss {lossSum / batches:F4}, held-out accuracy {Accuracy(model, x, y, validationIndex):P1}, " +
-                $"CAM peak in box {PeakInBox(model, x, y, boxes, validationIndex):P1}");
+            validation = Validate(model, x, y, boxes, validationIndex);
+            log?.Invoke($"epoch {epoch + 1}/{epochs}: loss {lossSum / batches:F4}, held-out accuracy {validation.Accuracy:P1}, " +
+                $"CAM peak in box {validation.PeakInBox:P1}");
         }
-        model.eval();
-        var accuracy = Accuracy(model, x, y, validationIndex);
+        validation ??= Validate(model, x, y, boxes, validationIndex);
         WritePackage(model, packageDirectory, labels, architecture);
-        return new Outcome(usable.Count - heldOut, heldOut, accuracy);
+        return new Outcome(usable.Count - heldOut, heldOut, validation.Accuracy);
     }
 
     private static int IndexOf(IReadOnlyList<string> labels, string label) =>
         labels.ToList().IndexOf(label) is var i and >= 0 ? i : throw new FormatException($"unknown label '{label}'");
 
-    private static double Accuracy(ShapesNet model, Tensor x, Tensor y, Tensor index)
-    {
-        model.eval();
-        using var _ = no_grad();
-        using var scope = NewDisposeScope();
-        var predictions = model.call(x.index_select(0, index)).argmax(1);
-        return predictions.eq(y.index_select(0, index)).to(ScalarType.Float32).mean().item<float>();
-    }
+    private sealed record Validation(double Accuracy, double PeakInBox);
 
-    /// <summary>Share of boxed images whose true-class CAM has its largest cell inside the box (the pointing game at map resolution).</summary>
-    private static double PeakInBox(ShapesNet model, Tensor x, Tensor y, Tensor boxes, Tensor index)
+    /// <summary>
+    /// Held-out accuracy, and the share of images whose true-class CAM has its largest cell inside the box (the pointing
+    /// game at map resolution, over the images whose box holds a cell centre), from one forward pass.
+    /// </summary>
+    private static Validation Validate(ShapesNet model, Tensor x, Tensor y, Tensor boxes, Tensor index)
     {
         model.eval();
         using var _ = no_grad();
         using var scope = NewDisposeScope();
-        var (_, maps) = model.ForwardWithMaps(x.index_select(0, index), y.index_select(0, index));
-        var b = boxes.index_select(0, index);
-        var (h, w) = (maps.shape[1], maps.shape[2]);
-        var peak = maps.reshape(maps.shape[0], h * w).argmax(1);
-        var py = peak.div(w, rounding_mode: RoundingMode.floor).to(ScalarType.Float32).add(0.5).mul(x.shape[2] / (float)h).sub(0.5);
-        var px = (peak % w).to(ScalarType.Float32).add(0.5).mul(x.shape[3] / (float)w).sub(0.5);
-        var boxed = b[.., 2].gt(b[.., 0]);
-        var hit = px.ge(b[.., 0]).logical_and(px.lt(b[.., 2])).logical_and(py.ge(b[.., 1])).logical_and(py.lt(b[.., 3])).logical_and(boxed);
-        var count = boxed.sum().item<long>();
-        return count == 0 ? double.NaN : hit.sum().item<long>() / (double)count;
+        var target = y.index_select(0, index);
+        var (logits, maps) = model.ForwardWithMaps(x.index_select(0, index), target);
+        var accuracy = logits.argmax(1).eq(target).to(ScalarType.Float32).mean().item<float>();
+        var (n, h, w) = (maps.shape[0], maps.shape[1], maps.shape[2]);
+        var inside = CamLocalisationLoss.CellsInBox(boxes.index_select(0, index), h, w, x.shape[2], x.shape[3], maps.device);
+        var hit = inside.gather(1, maps.reshape(n, h * w).argmax(1, keepdim: true));
+        var boxed = inside.any(1).sum().item<long>();
+        return new Validation(accuracy, boxed == 0 ? double.NaN : hit.sum().item<long>() / (double)boxed);
     }
 
     public static void WritePackage(nn.Module model, string directory, IReadOnlyList<string> labels, string architecture = "shapesnet")

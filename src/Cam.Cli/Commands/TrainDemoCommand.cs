@@ -17,7 +17,7 @@ internal static class TrainDemoCommand
         var localisation = new Option<double>("--localisation-weight")
         {
             Description = "weight of the term that asks the true class's CAM to peak inside the manifest's box (0: labels only)",
-            DefaultValueFactory = _ => 0.5,
+            DefaultValueFactory = _ => ShapesTrainer.DefaultLocalisationWeight,
         };
         var command = new Command("train-demo", "train the demo CNN on the shapes data (CPU, a few minutes)") { data, output, epochs, seed, threads, arch, localisation };
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
