@@ -1,20 +1,11 @@
 using Cam.Demo;
 using Cam.Engine.Evaluation;
+using Cam.Tests.Shared;
 
 namespace Cam.Pipeline.Tests;
 
 public class DemoModelTests
 {
-    private static string Samples(string relative)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "samples", relative);
-            if (Directory.Exists(candidate) || File.Exists(candidate)) return candidate;
-        }
-        throw new DirectoryNotFoundException($"samples/{relative} not found above {AppContext.BaseDirectory}");
-    }
-
     [Fact]
     public async Task The_bundled_demo_model_is_accurate_on_held_out_images_and_both_methods_point_inside_the_shape()
     {
@@ -24,7 +15,7 @@ public class DemoModelTests
             // A seed the training data never used: images the model has not seen. The figures on 500 such images are in
             // docs/demo.md; this small set re-checks the goals themselves.
             new ShapesGenerator(size: 128, seed: 4242).Write(folder, 60);
-            var report = await ModelEvaluator.EvaluateAsync(Path.Combine(folder, "manifest.csv"), Samples("shapes-model"), ["cam", "scorecam"]);
+            var report = await ModelEvaluator.EvaluateAsync(Path.Combine(folder, "manifest.csv"), Path.Combine(RepositoryRoot.Path, "samples", "shapes-model"), ["cam", "scorecam"]);
             Assert.Equal(60, report.Labelled);
             Assert.True(report.Accuracy >= 0.95, $"accuracy {report.Accuracy:P1}");
             foreach (var method in new[] { "cam", "scorecam" })
