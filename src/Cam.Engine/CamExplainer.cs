@@ -1,5 +1,6 @@
 using Cam.Engine.Chunking;
 using Cam.Engine.Methods;
+using Cam.Engine.Precision;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -35,6 +36,8 @@ public sealed record ExplainerOptions
     public MemoryBudget Budget { get; init; } = new();
     /// <summary>Forward identical masks once (results are unchanged); off only to measure or verify that.</summary>
     public bool ShareIdenticalMasks { get; init; } = true;
+    /// <summary>Precision of the masked forwards (float32 unless reduced precision is asked for).</summary>
+    public ForwardPrecision Precision { get; init; } = ForwardPrecision.Float32;
 }
 
 /// <summary>

@@ -7,6 +7,7 @@ public sealed record MethodOptions
     public int? NumSamples { get; init; }
     public float? Std { get; init; }
     public long Seed { get; init; }
+    public MethodConvention Convention { get; init; } = MethodConvention.Paper;
 }
 
 /// <summary>The methods by name: cam, scorecam, sscam, iscam.</summary>
