@@ -29,8 +29,11 @@ public sealed record ExplainShard
 /// <summary>A model package: a folder relative to the model root, with an optional content hash to pin its version.</summary>
 public sealed record ModelReference(string Package, string? Sha256 = null);
 
-/// <summary>A method and its options: <c>cam</c>, <c>scorecam</c>, <c>sscam</c>, <c>iscam</c>.</summary>
-public sealed record MethodSpec(string Name, int? NumSamples = null, float? Std = null, long Seed = 0);
+/// <summary>
+/// A method (<see cref="MethodNames"/>) and its options. <c>Convention</c> (<c>paper</c> or <c>torchcam</c>, paper when
+/// null) matters where implementations disagree (Grad-CAM++); it was added with a default, so older messages read the same.
+/// </summary>
+public sealed record MethodSpec(string Name, int? NumSamples = null, float? Std = null, long Seed = 0, string? Convention = null);
 
 /// <summary>Which classes to explain per item: the top-k predictions, the item's label, or explicit class indices.</summary>
 public sealed record ClassPolicy(ClassPolicyKind Kind, int K = 1, IReadOnlyList<int>? Explicit = null)

@@ -78,37 +78,45 @@ public sealed class CamExplainer
     public IReadOnlyList<string> LayersFor(long[] sampleShape) =>
         resolvedLayers ??= requestedLayers ?? [model.LocateCandidateLayer(sampleShape)];
 
-    public Explanation Explain(Tensor input, ClassSelection classes, bool normalized = true)
+    /// <param name="itemKeys">One key per image (its item number in a job) seeding per-image noise; the batch index when null.</param>
+    public Explanation Explain(Tensor input, ClassSelection classes, bool normalized = true, IReadOnlyList<long>? itemKeys = null)
     {
         if (input.ndim != 4 || input.shape[1] != 3)
             throw new ArgumentException($"the input must be (N, 3, H, W), not ({string.Join(", ", input.shape)})");
+        if (itemKeys is not null && itemKeys.Count != input.shape[0])
+            throw new ArgumentException($"{itemKeys.Count} item keys were given for {input.shape[0]} images");
         var sampleShape = input.shape.Skip(1).ToArray();
         var layers = LayersFor(sampleShape);
         using var scope = NewDisposeScope();
-        using var _ = no_grad();
         var x = input.to(model.Device);
-        using var pass = model.Forward(x, layers);
-        var classIndex = classes.Resolve(pass.Logits);
+        // Gradient methods keep the graph of this forward for their backward passes; everything else runs without one.
+        using var pass = method.UsesScoreGradients ? model.ForwardWithGraph(x, layers) : model.Forward(x, layers);
+        using var _ = no_grad();
+        var logits = pass.Logits.detach();
+        var activations = pass.Activations.Select(a => a.detach()).ToList();
+        var classIndex = classes.Resolve(logits);
         var classTensor = torch.tensor(classIndex, device: model.Device);
-        using var runner = new MaskedForwardRunner(model, x, ChunkSizeFor(sampleShape), shareIdenticalMasks);
+        using var runner = new MaskedForwardRunner(model, x, method.UsesMaskedForwards ? ChunkSizeFor(sampleShape) : 1, shareIdenticalMasks);
         var context = new CamContext
         {
-            Model = model, Input = x, Logits = pass.Logits, Layers = layers, Activations = pass.Activations,
+            Model = model, Input = x, Logits = logits, Layers = layers, Activations = activations,
             Classes = classTensor, Runner = runner,
+            ItemKeys = itemKeys ?? Enumerable.Range(0, (int)input.shape[0]).Select(i => (long)i).ToArray(),
+            Gradients = method.UsesScoreGradients ? new ScoreGradients(pass, classTensor) : null,
         };
         var weights = method.ComputeWeights(context);
         var maps = new Tensor[layers.Count];
         for (var i = 0; i < layers.Count; i++)
         {
-            var map = CamMaps.Combine(weights[i], pass.Activations[i]);
+            var map = CamMaps.Combine(weights[i], activations[i]);
             if (method.AppliesRelu) map = map.relu_();
             if (normalized) CamMaps.NormalizeInPlace(map);
             maps[i] = map.MoveToOuterDisposeScope();
         }
-        var fused = maps.Length > 1 ? CamMaps.Fuse(maps).MoveToOuterDisposeScope() : null;
+        var fused = maps.Length > 1 ? CamMaps.Fuse(maps.Select(method.ScaleForFusion).ToList()).MoveToOuterDisposeScope() : null;
         return new Explanation
         {
-            Logits = pass.Logits.clone().MoveToOuterDisposeScope(),
+            Logits = logits.clone().MoveToOuterDisposeScope(),
             Layers = layers,
             Maps = maps,
             Fused = fused,
@@ -121,7 +129,7 @@ public sealed class CamExplainer
     {
         if (plannedChunk is null || plannedShape is null || !plannedShape.SequenceEqual(sampleShape))
         {
-            plannedChunk = method is ScoreCamFamily ? planner.Plan(model, sampleShape) : 1;
+            plannedChunk = planner.Plan(model, sampleShape);
             plannedShape = sampleShape;
         }
         return plannedChunk.Value;

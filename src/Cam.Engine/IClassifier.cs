@@ -35,6 +35,13 @@ public interface IClassifier : IDisposable
     ForwardPass Forward(Tensor input, IReadOnlyList<string> layers);
 
     /// <summary>
+    /// Forward pass that keeps the autograd graph from the outputs of <paramref name="layers"/> to the logits, so that
+    /// gradients of class scores with respect to those activations can be taken. The model's parameters never require
+    /// gradients, so nothing accumulates in them; the graph lives until the returned tensors are disposed.
+    /// </summary>
+    ForwardPass ForwardWithGraph(Tensor input, IReadOnlyList<string> layers);
+
+    /// <summary>
     /// The layer a CAM would use when none is named: of all layers, in the order they produce output on a forward
     /// pass of zeros, the last whose output has the input's rank and a spatial size other than 1.
     /// </summary>

@@ -89,7 +89,10 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
     {
         try
         {
-            return CamMethods.Create(spec.Name, new MethodOptions { NumSamples = spec.NumSamples, Std = spec.Std, Seed = spec.Seed });
+            return CamMethods.Create(spec.Name, new MethodOptions
+            {
+                NumSamples = spec.NumSamples, Std = spec.Std, Seed = spec.Seed, Convention = MethodConventions.Parse(spec.Convention),
+            });
         }
         catch (ArgumentException e)
         {
@@ -152,6 +155,7 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
                     ComputeMetrics = shard.ComputeMetrics,
                     CurveSteps = Math.Clamp(shard.MetricSteps, 1, 256),
                     Boxes = boxes,
+                    ItemKeys = ready.Select(r => r.Item.Number).ToList(),
                 });
             }
             catch (ArgumentException e)

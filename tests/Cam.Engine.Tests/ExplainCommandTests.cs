@@ -29,6 +29,46 @@ public class ExplainCommandTests
         }
     }
 
+    public static TheoryData<string> GradientCases()
+    {
+        var data = new TheoryData<string>();
+        foreach (var c in Fixtures.GradientCases) data.Add(c["case"].GetString()!);
+        return data;
+    }
+
+    /// <summary>Each gradient fixture through the command line, with its metadata as the flags a user would pass.</summary>
+    [Theory]
+    [MemberData(nameof(GradientCases))]
+    public void ExplainReproducesEveryGradientFixtureFromItsMetadata(string name)
+    {
+        var fixture = Path.Combine(Fixtures.GradientDir, name + ".safetensors");
+        var output = Path.Combine(Path.GetTempPath(), $"cam-{Guid.NewGuid():N}.safetensors");
+        try
+        {
+            using var expected = SafeTensors.Load(fixture);
+            var meta = expected.Metadata;
+            var normalized = meta["normalized"] == "true";
+            string[] args = ["explain", "--arch", meta["arch"], "--num-classes", meta["num_classes"],
+                "--weights", Path.Combine(Fixtures.GradientDir, meta["weights"]), "--input", fixture,
+                "--method", meta["method"], "--convention", meta["convention"], "--layers", meta["target_layers"],
+                "--class-idx", meta["class_idx"], "--out", output, .. normalized ? Array.Empty<string>() : ["--raw"]];
+            Assert.Equal(0, Cam(args));
+            using var actual = SafeTensors.Load(output);
+            Tolerance.Relative(expected["logits"], actual["logits"], 1e-4, "logits");
+            foreach (var layer in meta["target_layers"].Split(','))
+            {
+                if (normalized) Tolerance.Absolute(expected["expected." + layer], actual["cam." + layer], 1e-4, layer);
+                else Tolerance.Relative(expected["expected." + layer], actual["cam." + layer], 1e-4, layer);
+            }
+            if (expected.Tensors.ContainsKey("expected.fused"))
+                Tolerance.Absolute(expected["expected.fused"], actual["cam.fused"], 1e-4, "fused");
+        }
+        finally
+        {
+            File.Delete(output);
+        }
+    }
+
     [Fact]
     public void ExplainFindsTheCandidateLayerWhenNoneIsGiven()
     {

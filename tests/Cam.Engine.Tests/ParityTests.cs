@@ -13,20 +13,34 @@ public class ParityTests
         return data;
     }
 
+    public static TheoryData<string> GradientCaseNames()
+    {
+        var data = new TheoryData<string>();
+        foreach (var c in Fixtures.GradientCases) data.Add(c["case"].GetString()!);
+        return data;
+    }
+
     private static string Meta(IReadOnlyDictionary<string, string> meta, string key, string fallback = "") =>
         meta.TryGetValue(key, out var v) ? v : fallback;
 
     [Theory]
     [MemberData(nameof(CaseNames))]
-    public void ReferenceCaseIsReproduced(string name)
+    public void ReferenceCaseIsReproduced(string name) => Reproduce(Fixtures.Dir, name);
+
+    [Theory]
+    [MemberData(nameof(GradientCaseNames))]
+    public void GradientReferenceCaseIsReproduced(string name) => Reproduce(Fixtures.GradientDir, name);
+
+    private static void Reproduce(string directory, string name)
     {
-        using var file = SafeTensors.Load(Fixtures.Path_(name + ".safetensors"));
+        using var file = SafeTensors.Load(Path.Combine(directory, name + ".safetensors"));
         var meta = file.Metadata;
-        using var model = Engine.Models.ModuleClassifier.Load(Meta(meta, "arch"), int.Parse(Meta(meta, "num_classes")), Fixtures.Path_(Meta(meta, "weights")));
+        using var model = Engine.Models.ModuleClassifier.Load(Meta(meta, "arch"), int.Parse(Meta(meta, "num_classes")), Path.Combine(directory, Meta(meta, "weights")));
         var method = CamMethods.Create(Meta(meta, "method"), new MethodOptions
         {
             FcLayer = meta.GetValueOrDefault("fc_layer"),
             NumSamples = meta.TryGetValue("num_samples", out var s) ? int.Parse(s) : null,
+            Convention = MethodConventions.Parse(meta.GetValueOrDefault("convention")),
         });
         var layers = Meta(meta, "target_layers").Split(',');
         var options = new ExplainerOptions { ChunkSize = meta.TryGetValue("batch_size", out var b) ? int.Parse(b) : null };

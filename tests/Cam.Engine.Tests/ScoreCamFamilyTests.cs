@@ -154,6 +154,7 @@ public class ScoreCamFamilyTests
             : inner.Logits(input);
 
         public ForwardPass Forward(Tensor input, IReadOnlyList<string> layers) => inner.Forward(input, layers);
+        public ForwardPass ForwardWithGraph(Tensor input, IReadOnlyList<string> layers) => inner.ForwardWithGraph(input, layers);
         public string LocateCandidateLayer(long[] sampleShape) => inner.LocateCandidateLayer(sampleShape);
         public (string Name, Tensor Weight) LinearWeights(string? name) => inner.LinearWeights(name);
         public long ActivationBytesPerSample(long[] sampleShape) => inner.ActivationBytesPerSample(sampleShape);

@@ -15,13 +15,14 @@ internal static class ClusterCommands
     {
         var dataset = new Option<string>("--dataset") { Required = true, Description = "image folder or manifest, relative to the data root" };
         var model = new Option<string>("--model") { Required = true, Description = "model package, relative to the model root" };
-        var methods = new Option<string>("--methods") { DefaultValueFactory = _ => "scorecam" };
+        var methods = new Option<string>("--methods") { DefaultValueFactory = _ => "scorecam", Description = MethodArguments.MethodsHelp };
+        var convention = MethodArguments.Convention();
         var layers = new Option<string?>("--layers");
         var classes = new Option<string>("--classes") { DefaultValueFactory = _ => "top:1" };
         var shardSize = new Option<int?>("--shard-size");
         var metrics = new Option<bool>("--metrics") { Description = "compute faithfulness metrics (more forwards)" };
         var metricSteps = new Option<int>("--metric-steps") { Description = "steps of the deletion and insertion curves", DefaultValueFactory = _ => 16 };
-        var command = new Command("submit", "submit a job to a scheduler; prints its id") { dataset, model, methods, layers, classes, shardSize, metrics, metricSteps, Scheduler, ApiKey };
+        var command = new Command("submit", "submit a job to a scheduler; prints its id") { dataset, model, methods, convention, layers, classes, shardSize, metrics, metricSteps, Scheduler, ApiKey };
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
             ClassPolicy.Parse(parse.GetValue(classes)!);
@@ -30,7 +31,7 @@ internal static class ClusterCommands
             {
                 dataset = parse.GetValue(dataset),
                 model = parse.GetValue(model),
-                methods = parse.GetValue(methods)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(m => new MethodSpec(m)),
+                methods = MethodArguments.Specs(parse.GetValue(methods)!, parse.GetValue(convention)),
                 layers = parse.GetValue(layers)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
                 classes = parse.GetValue(classes),
                 shardSize = parse.GetValue(shardSize),

@@ -16,7 +16,8 @@ internal static class RunCommand
     {
         var dataset = new Option<string>("--dataset") { Description = "image folder or manifest (CSV/JSONL)", DefaultValueFactory = _ => Samples("shapes/manifest.csv") };
         var model = new Option<string>("--model") { Description = "model package folder", DefaultValueFactory = _ => Samples("shapes-model") };
-        var methods = new Option<string>("--methods") { Description = "comma-separated: cam, scorecam, sscam, iscam", DefaultValueFactory = _ => "cam,scorecam" };
+        var methods = new Option<string>("--methods") { Description = MethodArguments.MethodsHelp, DefaultValueFactory = _ => "cam,scorecam" };
+        var convention = MethodArguments.Convention();
         var layers = new Option<string?>("--layers") { Description = "comma-separated target layers; the package's defaults when omitted" };
         var classes = new Option<string>("--classes") { Description = "top:k, label, or class indices", DefaultValueFactory = _ => "top:1" };
         var workers = new Option<int>("--workers") { Description = "in-process workers", DefaultValueFactory = _ => 1 };
@@ -29,7 +30,7 @@ internal static class RunCommand
         var noReport = new Option<bool>("--no-report") { Description = "do not write the audit report (report-JOB.html) at the end" };
         var command = new Command("run", "run a whole explanation job in this process (in-memory bus, SQLite)")
         {
-            dataset, model, methods, layers, classes, workers, output, shardSize, metrics, metricSteps, json, noop, noReport,
+            dataset, model, methods, convention, layers, classes, workers, output, shardSize, metrics, metricSteps, json, noop, noReport,
         };
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
@@ -43,7 +44,7 @@ internal static class RunCommand
             {
                 Dataset = Directory.Exists(datasetPath) ? "." : Path.GetFileName(datasetPath),
                 Model = Path.GetFileName(modelPath),
-                Methods = parse.GetValue(methods)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(m => new MethodSpec(m)).ToList(),
+                Methods = MethodArguments.Specs(parse.GetValue(methods)!, parse.GetValue(convention)),
                 Layers = parse.GetValue(layers)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
                 Classes = parse.GetValue(classes)!,
                 ShardSize = parse.GetValue(shardSize),

@@ -19,6 +19,8 @@ public sealed record BatchRequest
     public int CurveSteps { get; init; } = 16;
     /// <summary>Ground-truth boxes per image, in input pixels (after preprocessing); empty lists when unknown.</summary>
     public IReadOnlyList<IReadOnlyList<PixelBox>>? Boxes { get; init; }
+    /// <summary>One key per image (its item number) seeding per-image noise, so results do not depend on batching; batch indices when null.</summary>
+    public IReadOnlyList<long>? ItemKeys { get; init; }
 }
 
 /// <summary>
@@ -36,7 +38,7 @@ public sealed class BatchExplainer(IClassifier model)
         foreach (var method in request.Methods)
         {
             var explainer = ExplainerFor(method, request);
-            using var explanation = explainer.Explain(input, request.Classes, request.Normalized);
+            using var explanation = explainer.Explain(input, request.Classes, request.Normalized, request.ItemKeys);
             using var probabilities = torch.softmax(explanation.Logits, 1).cpu();
             using var logits = explanation.Logits.cpu();
             var layers = explanation.Layers.Select((name, i) => (name, explanation.Maps[i])).ToList();

@@ -41,7 +41,7 @@ public sealed class MaskedForwardRunner : IDisposable
     /// The logits of every channel's masked inputs, averaged over the samples: masks (N, C, h, w), already
     /// normalised per channel, → (N, C, classes).
     /// </summary>
-    public Tensor MeanMaskedLogits(Tensor masks, MaskSampling sampling, int layer)
+    public Tensor MeanMaskedLogits(Tensor masks, MaskSampling sampling, int layer, IReadOnlyList<long>? itemKeys = null)
     {
         var (n, c) = ((int)masks.shape[0], (int)masks.shape[1]);
         var plan = sampling.HasNoise || !shareIdenticalMasks ? MaskGroups.Distinct(n, c) : MaskGroups.Find(masks);
@@ -55,7 +55,7 @@ public sealed class MaskedForwardRunner : IDisposable
             for (var s = 0; s < sampling.Samples; s++)
             {
                 var sample = s;
-                var logits = ForwardInChunks(plan.Representatives.Count, (start, length) => BuildChunk(masks, plan.Representatives, start, length, sampling, sample, layer));
+                var logits = ForwardInChunks(plan.Representatives.Count, (start, length) => BuildChunk(masks, plan.Representatives, start, length, sampling, sample, layer, itemKeys));
                 sum = sum is null ? logits : sum.add_(logits);
             }
             parts.Add(sampling.Samples == 1 ? sum! : sum!.div_(sampling.Samples));
@@ -78,7 +78,8 @@ public sealed class MaskedForwardRunner : IDisposable
         return zeroLogits.alias();
     }
 
-    private Tensor BuildChunk(Tensor masks, IReadOnlyList<(int N, int C)> rows, int start, int length, MaskSampling sampling, int sample, int layer)
+    private Tensor BuildChunk(Tensor masks, IReadOnlyList<(int N, int C)> rows, int start, int length, MaskSampling sampling, int sample, int layer,
+        IReadOnlyList<long>? itemKeys)
     {
         var images = new long[length];
         var channels = new long[length];
@@ -88,19 +89,19 @@ public sealed class MaskedForwardRunner : IDisposable
         var chunkMasks = masks.index([TensorIndex.Tensor(imageIndex), TensorIndex.Tensor(channelIndex)]).unsqueeze(1);
         var size = input.shape.Skip(2).ToArray();
         var upsampled = nn.functional.interpolate(chunkMasks, size, mode: size.Length == 3 ? InterpolationMode.Trilinear : InterpolationMode.Bilinear, align_corners: false);
-        if (sampling.HasNoise) upsampled = upsampled.add_(Noise(images, channels, sampling, sample, layer, size));
+        if (sampling.HasNoise) upsampled = upsampled.add_(Noise(images.Select(n => itemKeys?[(int)n] ?? n).ToArray(), channels, sampling, sample, layer, size));
         var masked = upsampled * input.index_select(0, imageIndex);
         var scale = sampling.Scale(sample);
         return scale == 1.0 ? masked : masked.mul_(scale);
     }
 
-    /// <summary>Noise for each (sample, layer, image, channel) from its own seed, so that it does not depend on chunking.</summary>
-    private Tensor Noise(long[] images, long[] channels, MaskSampling sampling, int sample, int layer, long[] size)
+    /// <summary>Noise for each (sample, layer, item, channel) from its own seed, so that it depends on neither chunking nor batching.</summary>
+    private Tensor Noise(long[] items, long[] channels, MaskSampling sampling, int sample, int layer, long[] size)
     {
-        var rows = new Tensor[images.Length];
-        for (var i = 0; i < images.Length; i++)
+        var rows = new Tensor[items.Length];
+        for (var i = 0; i < items.Length; i++)
         {
-            var seed = SeedMixer.Mix(sampling.Seed, sample, layer, images[i], channels[i]);
+            var seed = SeedMixer.Mix(sampling.Seed, sample, layer, items[i], channels[i]);
             using var generator = new Generator(seed, CPU);
             rows[i] = torch.randn([1, .. size], generator: generator).mul_(sampling.NoiseStd);
         }

@@ -4,17 +4,25 @@ using static TorchSharp.torch;
 namespace Cam.Engine.Hooks;
 
 /// <summary>
-/// Forward hooks that keep a detached copy of each target layer's output (the last one, when a layer runs
-/// more than once). The hooks are removed on dispose, and also when registering any of them fails.
+/// Forward hooks that record each target layer's output (the last one, when a layer runs more than once). The hooks
+/// are removed on dispose, and also when registering any of them fails.
+/// <para>
+/// Without a graph, each output is kept as a detached copy. With <c>keepGraph</c>, the output itself is kept, made to
+/// require gradients when nothing upstream does (the models' parameters are frozen), and the forward goes on with a
+/// copy of it, so that an in-place operation further on can neither change the recorded values nor break the
+/// gradients taken with respect to them.
+/// </para>
 /// </summary>
 internal sealed class ActivationRecorder : IDisposable
 {
     private readonly List<Action> removers = [];
     private readonly Tensor?[] outputs;
     private readonly IReadOnlyList<string> names;
+    private readonly bool keepGraph;
 
-    public ActivationRecorder(IReadOnlyList<(string Name, nn.Module<Tensor, Tensor> Module)> layers)
+    public ActivationRecorder(IReadOnlyList<(string Name, nn.Module<Tensor, Tensor> Module)> layers, bool keepGraph = false)
     {
+        this.keepGraph = keepGraph;
         names = layers.Select(l => l.Name).ToList();
         outputs = new Tensor?[layers.Count];
         try
@@ -22,11 +30,7 @@ internal sealed class ActivationRecorder : IDisposable
             for (var i = 0; i < layers.Count; i++)
             {
                 var index = i;
-                var remover = layers[i].Module.register_forward_hook((_, _, output) =>
-                {
-                    Store(index, output);
-                    return null!;
-                });
+                var remover = layers[i].Module.register_forward_hook((_, _, output) => Store(index, output)!);
                 removers.Add(remover.remove);
             }
         }
@@ -37,10 +41,18 @@ internal sealed class ActivationRecorder : IDisposable
         }
     }
 
-    private void Store(int index, Tensor output)
+    /// <summary>Records the output; returns what the forward goes on with (null: the output itself).</summary>
+    private Tensor? Store(int index, Tensor output)
     {
         outputs[index]?.Dispose();
-        outputs[index] = output.detach().clone().DetachFromDisposeScope();
+        if (!keepGraph)
+        {
+            outputs[index] = output.detach().clone().DetachFromDisposeScope();
+            return null;
+        }
+        if (!output.requires_grad) output.requires_grad_(true);
+        outputs[index] = output.alias().DetachFromDisposeScope();
+        return output.clone();
     }
 
     /// <summary>Hands the recorded activations to the caller, who then owns them.</summary>

@@ -8,11 +8,14 @@ public static class CamMaps
 {
     private const double Eps = 1e-8;
 
-    /// <summary>Σ_c w[n,k,c]·A[n,c] ignoring NaNs: weights (N, K, C), activation (N, C, h, w) → (N, K, h, w).</summary>
+    /// <summary>
+    /// Σ_c w[n,k,c]·A[n,c] ignoring NaNs: weights (N, K, C), or (N, K, C, h, w) when they vary across the map, and
+    /// activation (N, C, h, w) → (N, K, h, w).
+    /// </summary>
     public static Tensor Combine(Tensor weights, Tensor activation)
     {
         using var scope = NewDisposeScope();
-        var w = weights.unsqueeze(-1).unsqueeze(-1);
+        var w = weights.ndim == 3 ? weights.unsqueeze(-1).unsqueeze(-1) : weights;
         var a = activation.unsqueeze(1);
         var products = w * a;
         // nansum over channels, as the reference does

@@ -1,3 +1,4 @@
+using Cam.Contracts;
 using static TorchSharp.torch;
 
 namespace Cam.Engine.Methods;
@@ -5,7 +6,7 @@ namespace Cam.Engine.Methods;
 /// <summary>CAM (Zhou et al., 2016): the weights are the fully connected layer's rows for the class; no ReLU.</summary>
 public sealed class ClassActivationMap(string? fcLayer = null) : CamMethod
 {
-    public override string Name => "cam";
+    public override string Name => MethodNames.Cam;
     public override bool AppliesRelu => false;
 
     /// <summary>The fully connected layer; the first one of the model when not given.</summary>

@@ -1,3 +1,4 @@
+using Cam.Contracts;
 using Cam.Engine.Chunking;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -12,6 +13,7 @@ namespace Cam.Engine.Methods;
 public abstract class ScoreCamFamily : CamMethod
 {
     public override bool AppliesRelu => true;
+    public override bool UsesMaskedForwards => true;
 
     /// <summary>How the masked inputs are sampled: count, scale of each sample, noise.</summary>
     private protected abstract MaskSampling Sampling { get; }
@@ -26,7 +28,7 @@ public abstract class ScoreCamFamily : CamMethod
                 using var scope = NewDisposeScope();
                 var masks = CamMaps.NormalizeInPlace(context.Activations[layer].clone());
                 // (N, C, classes): the mean logits of each channel's masked inputs
-                var maskedLogits = context.Runner.MeanMaskedLogits(masks, Sampling, layer);
+                var maskedLogits = context.Runner.MeanMaskedLogits(masks, Sampling, layer, context.ItemKeys);
                 var (n, c) = (masks.shape[0], masks.shape[1]);
                 var k = context.Classes.shape[1];
                 // Gather the requested classes: (N, C, K), minus the unmasked logits of those classes (N, 1, K).
@@ -49,14 +51,17 @@ public abstract class ScoreCamFamily : CamMethod
 /// <summary>Score-CAM (Wang et al., 2020).</summary>
 public sealed class ScoreCam : ScoreCamFamily
 {
-    public override string Name => "scorecam";
+    public override string Name => MethodNames.ScoreCam;
     private protected override MaskSampling Sampling => MaskSampling.Single;
 }
 
-/// <summary>SS-CAM (Wang et al., 2020): Gaussian noise of deviation <c>std</c> added to each upsampled mask, averaged over samples.</summary>
+/// <summary>
+/// SS-CAM (Wang et al., 2020): Gaussian noise of deviation <c>std</c> added to each upsampled mask, averaged over
+/// samples; drawn per image from its item key, so a result does not depend on the batch it was explained in.
+/// </summary>
 public sealed class SmoothScoreCam(int numSamples = 35, float std = 2.0f, long seed = 0) : ScoreCamFamily
 {
-    public override string Name => "sscam";
+    public override string Name => MethodNames.SmoothScoreCam;
     public int NumSamples { get; } = numSamples >= 1 ? numSamples : throw new ArgumentException("SS-CAM needs at least one sample");
     public float Std { get; } = std >= 0 ? std : throw new ArgumentException("SS-CAM's noise deviation cannot be negative");
     public long Seed { get; } = seed;
@@ -69,7 +74,7 @@ public sealed class SmoothScoreCam(int numSamples = 35, float std = 2.0f, long s
 /// </summary>
 public sealed class IntegratedScoreCam(int numSamples = 10) : ScoreCamFamily
 {
-    public override string Name => "iscam";
+    public override string Name => MethodNames.IntegratedScoreCam;
     public int NumSamples { get; } = numSamples >= 1 ? numSamples : throw new ArgumentException("IS-CAM needs at least one sample");
     private protected override MaskSampling Sampling => MaskSampling.Integrated(NumSamples);
 }

@@ -18,6 +18,8 @@ public sealed class ModuleClassifier : IClassifier
         Device = device ?? CPU;
         if (Device.type != DeviceType.CPU) model.to(Device);
         model.eval();
+        // Explaining never trains: frozen parameters keep gradient methods from accumulating .grad or graph state in them.
+        foreach (var parameter in model.parameters()) parameter.requires_grad_(false);
         modules = model.named_modules().ToDictionary(m => m.name, m => m.module, StringComparer.Ordinal);
         LayerNames = modules.Keys.ToList();
     }
@@ -52,6 +54,22 @@ public sealed class ModuleClassifier : IClassifier
     {
         using var recorder = new ActivationRecorder(layers.Select(l => (l, Hookable(l))).ToList());
         using var _ = no_grad();
+        var logits = model.call(input);
+        try
+        {
+            return new ForwardPass(logits, recorder.Take());
+        }
+        catch
+        {
+            logits.Dispose();
+            throw;
+        }
+    }
+
+    public ForwardPass ForwardWithGraph(Tensor input, IReadOnlyList<string> layers)
+    {
+        using var recorder = new ActivationRecorder(layers.Select(l => (l, Hookable(l))).ToList(), keepGraph: true);
+        using var _ = enable_grad();
         var logits = model.call(input);
         try
         {

@@ -35,6 +35,7 @@ public sealed class ScriptClassifier : IClassifier
             throw new ModelPackageException($"'{path}' is not a TorchScript file TorchSharp can load: {e.Message.Split('\n')[0]}");
         }
         module.eval();
+        foreach (var parameter in module.parameters()) parameter.requires_grad_(false);
         return new ScriptClassifier(module, outputs, numClasses, device, Path.GetFileNameWithoutExtension(path));
     }
 
@@ -42,9 +43,9 @@ public sealed class ScriptClassifier : IClassifier
     public Device Device { get; }
     public IReadOnlyList<string> LayerNames => outputs;
 
-    private Tensor[] Run(Tensor input)
+    private Tensor[] Run(Tensor input, bool keepGraph = false)
     {
-        using var _ = no_grad();
+        using var _ = enable_grad(keepGraph);
         var result = module.call(input);
         return result switch
         {
@@ -63,9 +64,21 @@ public sealed class ScriptClassifier : IClassifier
         return all[0];
     }
 
-    public ForwardPass Forward(Tensor input, IReadOnlyList<string> layers)
+    public ForwardPass Forward(Tensor input, IReadOnlyList<string> layers) => Forward(input, layers, keepGraph: false);
+
+    /// <summary>
+    /// Without hooks inside a TorchScript graph, the graph from the activations to the logits is kept by making the
+    /// input require gradients; gradients are then taken with respect to the returned activations only.
+    /// </summary>
+    public ForwardPass ForwardWithGraph(Tensor input, IReadOnlyList<string> layers)
     {
-        var all = Run(input);
+        using var leaf = input.detach().requires_grad_(true);
+        return Forward(leaf, layers, keepGraph: true);
+    }
+
+    private ForwardPass Forward(Tensor input, IReadOnlyList<string> layers, bool keepGraph)
+    {
+        var all = Run(input, keepGraph);
         if (all.Length != outputs.Count + 1)
         {
             foreach (var t in all) t.Dispose();
@@ -80,7 +93,7 @@ public sealed class ScriptClassifier : IClassifier
                 foreach (var t in all) t.Dispose();
                 throw new ArgumentException($"{Name} has no output '{layer}' (outputs: {string.Join(", ", outputs)})");
             }
-            picked.Add(all[index + 1].clone());
+            picked.Add(keepGraph ? all[index + 1].alias() : all[index + 1].clone());
         }
         foreach (var t in all.Skip(1)) t.Dispose();
         return new ForwardPass(all[0], picked);

@@ -10,8 +10,6 @@ public sealed class JobValidationException(string message) : Exception(message);
 /// <summary>Accepts jobs: validates the spec against the data and model roots, stores the job and starts enumerating it.</summary>
 public sealed class JobService(SchedulerSettings settings, JobStore store, JobEnumerator enumerator)
 {
-    private static readonly string[] KnownMethods = ["cam", "scorecam", "sscam", "iscam"];
-
     public async Task<Guid> SubmitAsync(JobSpec spec, CancellationToken ct = default)
     {
         Validate(spec);
@@ -25,7 +23,11 @@ public sealed class JobService(SchedulerSettings settings, JobStore store, JobEn
     {
         if (spec.Methods.Count == 0) throw new JobValidationException("at least one method is needed");
         foreach (var m in spec.Methods)
-            if (!KnownMethods.Contains(m.Name)) throw new JobValidationException($"unknown method '{m.Name}' (known: {string.Join(", ", KnownMethods)})");
+        {
+            if (!MethodNames.IsKnown(m.Name)) throw new JobValidationException($"unknown method '{m.Name}' (known: {string.Join(", ", MethodNames.All)})");
+            if (m.Convention is not null && !MethodNames.Conventions.Contains(m.Convention))
+                throw new JobValidationException($"methods: unknown convention '{m.Convention}' for '{m.Name}' (known: {string.Join(", ", MethodNames.Conventions)})");
+        }
         try
         {
             ClassPolicy.Parse(spec.Classes);

@@ -1,0 +1,129 @@
+using Cam.Engine.Methods;
+using Cam.Engine.Tensors;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Cam.Engine.Tests;
+
+public class GradientMethodTests
+{
+    /// <summary>Two real images from a fixture at 64×64 (layer4 is 2×2, layer3 4×4).</summary>
+    private static Tensor Input()
+    {
+        using var file = SafeTensors.Load(Fixtures.Path_("iscam_layer4.safetensors"));
+        return file["input"][.., .., ..64, ..64].contiguous();
+    }
+
+    private static Explanation Explain(IClassifier model, CamMethod method, Tensor input, ClassSelection classes, long[]? keys = null, string[]? layers = null) =>
+        new CamExplainer(model, method, layers ?? ["layer3", "layer4"]).Explain(input, classes, itemKeys: keys);
+
+    [Fact]
+    public void SmoothGradCamPlusPlusWithVanishingNoiseIsGradCamPlusPlusAsPublished()
+    {
+        using var model = Fixtures.ResNet18();
+        using var input = Input();
+        var classes = ClassSelection.OnePerImage([1, 8]);
+        using var plusPlus = Explain(model, new GradCamPlusPlus(MethodConvention.Paper), input, classes);
+        using var noiseless = Explain(model, new SmoothGradCamPlusPlus(numSamples: 3, std: 0f), input, classes);
+        using var tiny = Explain(model, new SmoothGradCamPlusPlus(numSamples: 3, std: 1e-5f), input, classes);
+        using var noisy = Explain(model, new SmoothGradCamPlusPlus(numSamples: 3, std: 0.5f), input, classes);
+        for (var l = 0; l < 2; l++)
+        {
+            Tolerance.Absolute(plusPlus.Maps[l], noiseless.Maps[l], 1e-4, $"std 0, layer {l}");
+            Tolerance.Absolute(plusPlus.Maps[l], tiny.Maps[l], 1e-3, $"std 1e-5, layer {l}");
+        }
+        var difference = (plusPlus.Maps[0] - noisy.Maps[0]).abs().max().item<float>();
+        Assert.True(difference > 1e-2, $"noise of std 0.5 changed the maps by only {difference}");
+    }
+
+    [Theory]
+    [InlineData("smoothgradcampp")]
+    [InlineData("sscam")]
+    public void NoisyMethodsGiveAnImageTheSameMapWhateverBatchItIsExplainedIn(string name)
+    {
+        using var model = Fixtures.ResNet18();
+        using var input = Input();
+        var method = CamMethods.Create(name, new MethodOptions { NumSamples = 2, Std = 1f, Seed = 7 });
+        using var together = Explain(model, method, input, ClassSelection.OnePerImage([3, 9]), keys: [100, 200], layers: ["layer3"]);
+        using var first = Explain(model, method, input[..1], ClassSelection.OnePerImage([3]), keys: [100], layers: ["layer3"]);
+        using var second = Explain(model, method, input[1..], ClassSelection.OnePerImage([9]), keys: [200], layers: ["layer3"]);
+        // Convolutions of one image and of two round differently (about 5e-5 on these maps even without noise), and the
+        // third powers of Grad-CAM++ amplify that: 1e-3 separates it from other noise, which moves the maps by > 1e-2.
+        Tolerance.Absolute(together.Maps[0][..1], first.Maps[0], 1e-3, "first image alone vs in the batch");
+        Tolerance.Absolute(together.Maps[0][1..], second.Maps[0], 1e-3, "second image alone vs in the batch");
+        using var otherKey = Explain(model, method, input[..1], ClassSelection.OnePerImage([3]), keys: [101], layers: ["layer3"]);
+        var moved = (otherKey.Maps[0] - first.Maps[0]).abs().max().item<float>();
+        Assert.True(moved > 1e-2, $"another item key moved the map by only {moved}");
+    }
+
+    [Fact]
+    public void EachClassRankHasTheMapOfThatClassExplainedAlone()
+    {
+        using var model = Fixtures.ResNet18();
+        using var input = Input();
+        foreach (var method in new CamMethod[] { new GradCam(), new GradCamPlusPlus(), new LayerCam() })
+        {
+            using var top = Explain(model, method, input, ClassSelection.Top(3));
+            for (var k = 0; k < 3; k++)
+            {
+                var classes = Enumerable.Range(0, 2).Select(n => (int)top.Classes[n, k]).ToList();
+                using var alone = Explain(model, method, input, ClassSelection.OnePerImage(classes));
+                for (var l = 0; l < 2; l++)
+                    Tolerance.Absolute(alone.Maps[l], top.Maps[l][.., k..(k + 1)], 1e-5, $"{method.Name} rank {k} layer {l}");
+                Tolerance.Absolute(alone.Fused!, top.Fused![.., k..(k + 1)], 1e-5, $"{method.Name} rank {k} fused");
+            }
+        }
+    }
+
+    [Fact]
+    public void ParametersNeverTakeGradientsAndNoHookOrGraphIsLeftBehind()
+    {
+        using var model = Fixtures.ResNet18();
+        var module = (nn.Module<Tensor, Tensor>)model.GetType()
+            .GetField("model", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!
+            .GetValue(model)!;
+        using var input = Input();
+        for (var i = 0; i < 2; i++)
+            using (Explain(model, new GradCam(), input, ClassSelection.Top(2))) { }
+        foreach (var (name, parameter) in module.named_parameters())
+        {
+            Assert.False(parameter.requires_grad, $"{name} requires gradients");
+            Assert.Null(parameter.grad);
+        }
+        var fired = 0;
+        var probe = ((nn.Module<Tensor, Tensor>)module.named_modules().First(m => m.name == "layer4").module)
+            .register_forward_hook((_, _, _) => { fired++; return null!; });
+        using (var logits = model.Logits(input)) Assert.False(logits.requires_grad);
+        probe.remove();
+        Assert.Equal(1, fired);
+        using var fresh = Fixtures.ResNet18();
+        using var a = model.Logits(input);
+        using var b = fresh.Logits(input);
+        Assert.True(a.allclose(b));
+    }
+
+    [Fact]
+    public void AScoreWithoutAGraphToTheLayersIsAClearErrorNotACrash()
+    {
+        using var inner = Fixtures.ResNet18();
+        using var model = new GraphlessClassifier(inner);
+        using var input = Input();
+        var error = Assert.Throws<InvalidOperationException>(() => Explain(model, new GradCam(), input, ClassSelection.Top(1)));
+        Assert.Contains("cannot be differentiated", error.Message);
+    }
+
+    /// <summary>A classifier whose forward "with graph" keeps none, as a model that cannot be differentiated would.</summary>
+    private sealed class GraphlessClassifier(IClassifier inner) : IClassifier
+    {
+        public string Name => inner.Name;
+        public Device Device => inner.Device;
+        public IReadOnlyList<string> LayerNames => inner.LayerNames;
+        public Tensor Logits(Tensor input) => inner.Logits(input);
+        public ForwardPass Forward(Tensor input, IReadOnlyList<string> layers) => inner.Forward(input, layers);
+        public ForwardPass ForwardWithGraph(Tensor input, IReadOnlyList<string> layers) => inner.Forward(input, layers);
+        public string LocateCandidateLayer(long[] sampleShape) => inner.LocateCandidateLayer(sampleShape);
+        public (string Name, Tensor Weight) LinearWeights(string? name) => inner.LinearWeights(name);
+        public long ActivationBytesPerSample(long[] sampleShape) => inner.ActivationBytesPerSample(sampleShape);
+        public void Dispose() { }
+    }
+}
