@@ -36,8 +36,12 @@ public sealed record ExplainerOptions
     public MemoryBudget Budget { get; init; } = new();
     /// <summary>Forward identical masks once (results are unchanged); off only to measure or verify that.</summary>
     public bool ShareIdenticalMasks { get; init; } = true;
-    /// <summary>Precision of the masked forwards (float32 unless reduced precision is asked for).</summary>
-    public ForwardPrecision Precision { get; init; } = ForwardPrecision.Float32;
+    /// <summary>
+    /// The precision of the masked-input forwards (bfloat16 or float16, optionally channels-last), run by a copy of the
+    /// model with its weights cast once (<see cref="IClassifier.AtPrecision"/>). The explained forward, its gradients and
+    /// the combination of the maps stay in the model's own precision. Null: the model's own precision.
+    /// </summary>
+    public ForwardPrecision? Precision { get; init; }
 }
 
 /// <summary>
@@ -47,6 +51,7 @@ public sealed record ExplainerOptions
 public sealed class CamExplainer
 {
     private readonly IClassifier model;
+    private readonly IClassifier maskedModel;
     private readonly CamMethod method;
     private readonly MaskChunkPlanner planner;
     private readonly bool shareIdenticalMasks;
@@ -68,6 +73,7 @@ public sealed class CamExplainer
                     throw new ArgumentException($"{model.Name} has no layer '{layer}'");
             method.Validate(requestedLayers);
         }
+        maskedModel = options.Precision is { } precision ? model.AtPrecision(precision) : model;
         planner = new MaskChunkPlanner(options.Budget, options.ChunkSize);
         shareIdenticalMasks = options.ShareIdenticalMasks;
     }
@@ -93,10 +99,10 @@ public sealed class CamExplainer
         using var pass = method.UsesScoreGradients ? model.ForwardWithGraph(x, layers) : model.Forward(x, layers);
         using var _ = no_grad();
         var logits = pass.Logits.detach();
-        var activations = pass.Activations.Select(a => a.detach()).ToList();
+        var activations = pass.Activations.Select(a => a.detach().to(ScalarType.Float32)).ToList();
         var classIndex = classes.Resolve(logits);
         var classTensor = torch.tensor(classIndex, device: model.Device);
-        using var runner = new MaskedForwardRunner(model, x, method.UsesMaskedForwards ? ChunkSizeFor(sampleShape) : 1, shareIdenticalMasks);
+        using var runner = new MaskedForwardRunner(maskedModel, x, method.UsesMaskedForwards ? ChunkSizeFor(sampleShape) : 1, shareIdenticalMasks);
         var context = new CamContext
         {
             Model = model, Input = x, Logits = logits, Layers = layers, Activations = activations,
@@ -129,7 +135,7 @@ public sealed class CamExplainer
     {
         if (plannedChunk is null || plannedShape is null || !plannedShape.SequenceEqual(sampleShape))
         {
-            plannedChunk = planner.Plan(model, sampleShape);
+            plannedChunk = planner.Plan(maskedModel, sampleShape);
             plannedShape = sampleShape;
         }
         return plannedChunk.Value;

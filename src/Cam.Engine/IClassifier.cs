@@ -1,3 +1,4 @@
+using Cam.Engine.Precision;
 using static TorchSharp.torch;
 
 namespace Cam.Engine;
@@ -24,6 +25,19 @@ public interface IClassifier : IDisposable
 {
     string Name { get; }
     Device Device { get; }
+
+    /// <summary>
+    /// The precision the model computes in. Inputs of any floating dtype are cast to it; logits come back as float32;
+    /// activations (and their gradients) come in this dtype.
+    /// </summary>
+    ForwardPrecision Precision { get; }
+
+    /// <summary>
+    /// This model computing in <paramref name="precision"/>: itself at its own precision, otherwise a copy with its weights
+    /// cast once, made on first use and disposed with this model. The explained forward stays in this model's precision;
+    /// reduced precision serves forwards that tolerate it (the Score-CAM family's masked inputs).
+    /// </summary>
+    IClassifier AtPrecision(ForwardPrecision precision);
 
     /// <summary>Names of the layers whose activations can be requested.</summary>
     IReadOnlyList<string> LayerNames { get; }

@@ -113,17 +113,8 @@ public class GradientMethodTests
     }
 
     /// <summary>A classifier whose forward "with graph" keeps none, as a model that cannot be differentiated would.</summary>
-    private sealed class GraphlessClassifier(IClassifier inner) : IClassifier
+    private sealed class GraphlessClassifier(IClassifier inner) : DelegatingClassifier(inner)
     {
-        public string Name => inner.Name;
-        public Device Device => inner.Device;
-        public IReadOnlyList<string> LayerNames => inner.LayerNames;
-        public Tensor Logits(Tensor input) => inner.Logits(input);
-        public ForwardPass Forward(Tensor input, IReadOnlyList<string> layers) => inner.Forward(input, layers);
-        public ForwardPass ForwardWithGraph(Tensor input, IReadOnlyList<string> layers) => inner.Forward(input, layers);
-        public string LocateCandidateLayer(long[] sampleShape) => inner.LocateCandidateLayer(sampleShape);
-        public (string Name, Tensor Weight) LinearWeights(string? name) => inner.LinearWeights(name);
-        public long ActivationBytesPerSample(long[] sampleShape) => inner.ActivationBytesPerSample(sampleShape);
-        public void Dispose() { }
+        public override ForwardPass ForwardWithGraph(Tensor input, IReadOnlyList<string> layers) => Forward(input, layers);
     }
 }

@@ -143,21 +143,10 @@ public class ScoreCamFamilyTests
     }
 
     /// <summary>Throws the error libtorch raises when a forward does not fit, for batches above a size.</summary>
-    private sealed class FailingClassifier(IClassifier inner, int maxBatch) : IClassifier
+    private sealed class FailingClassifier(IClassifier inner, int maxBatch) : DelegatingClassifier(inner)
     {
-        public string Name => inner.Name;
-        public Device Device => inner.Device;
-        public IReadOnlyList<string> LayerNames => inner.LayerNames;
-
-        public Tensor Logits(Tensor input) => input.shape[0] > maxBatch
+        public override Tensor Logits(Tensor input) => input.shape[0] > maxBatch
             ? throw new System.Runtime.InteropServices.ExternalException("CUDA out of memory. Tried to allocate 2.00 GiB")
-            : inner.Logits(input);
-
-        public ForwardPass Forward(Tensor input, IReadOnlyList<string> layers) => inner.Forward(input, layers);
-        public ForwardPass ForwardWithGraph(Tensor input, IReadOnlyList<string> layers) => inner.ForwardWithGraph(input, layers);
-        public string LocateCandidateLayer(long[] sampleShape) => inner.LocateCandidateLayer(sampleShape);
-        public (string Name, Tensor Weight) LinearWeights(string? name) => inner.LinearWeights(name);
-        public long ActivationBytesPerSample(long[] sampleShape) => inner.ActivationBytesPerSample(sampleShape);
-        public void Dispose() { }
+            : base.Logits(input);
     }
 }

@@ -3,23 +3,27 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Cam.Engine;
+using Cam.Engine.Chunking;
 using Cam.Engine.Methods;
 using Cam.Engine.Models;
+using Cam.Engine.Precision;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Cam.Cli.Commands;
 
 /// <summary>
-/// <c>cam bench</c>: times one explanation of a random batch with random weights and prints one JSON object.
-/// The ceiling is the model's raw forward throughput at the chunk size used; efficiency is the time those
-/// forwards alone would take over the time the explanation took.
+/// <c>cam bench</c>: times the explanation of a random batch with random weights and prints one JSON object. The
+/// ceiling is what the method's work alone costs on the same model, device and batch: the forwards (at the masked
+/// forwards' precision and chunk size) for CAM and the Score-CAM family, the forward kept with its graph plus one
+/// backward per class for the gradient methods. Efficiency is the ceiling's time over the explanation's.
 /// </summary>
 internal static class BenchCommand
 {
     public static Command Create()
     {
-        var method = new Option<string>("--method") { DefaultValueFactory = _ => "scorecam", Description = "cam, scorecam, sscam or iscam" };
+        var method = new Option<string>("--method") { DefaultValueFactory = _ => "scorecam", Description = MethodArguments.MethodsHelp };
+        var convention = MethodArguments.Convention();
         var arch = new Option<string>("--arch") { DefaultValueFactory = _ => "resnet18" };
         var numClasses = new Option<int>("--num-classes") { DefaultValueFactory = _ => 1000 };
         var size = new Option<int>("--size") { DefaultValueFactory = _ => 224, Description = "input height and width" };
@@ -28,35 +32,50 @@ internal static class BenchCommand
         var threads = new Option<int?>("--threads") { Description = "CPU threads for TorchSharp" };
         var layers = new Option<string?>("--layers");
         var chunk = new Option<int?>("--chunk-size") { Description = "fix the masked forwards' chunk size" };
-        var memoryBudget = new Option<int?>("--memory-budget-mb");
+        var memoryBudget = new Option<int?>("--memory-budget-mb") { Description = "CPU memory for the masked forwards (on CUDA: a share of the free memory)" };
         var numSamples = new Option<int?>("--num-samples");
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 0 };
+        var device = new Option<string>("--device") { DefaultValueFactory = _ => "cpu", Description = "cpu or cuda[:n]" };
+        var dtype = new Option<string>("--dtype") { DefaultValueFactory = _ => "float32", Description = "precision of the masked forwards: float32, bfloat16 or float16" };
+        var channelsLast = new Option<bool>("--channels-last") { Description = "masked forwards in the channels-last memory layout" };
+        var warmup = new Option<int>("--warmup") { DefaultValueFactory = _ => 1, Description = "untimed explanations first (layer search, allocator and kernel warm-up)" };
+        var verifyChunking = new Option<bool>("--verify-chunking")
+        {
+            Description = "also explain with the planned chunk size and report the largest map difference (with --chunk-size far above what fits: the out-of-memory back-off)",
+        };
 
         var command = new Command("bench", "time an explanation of random images with random weights; prints JSON")
         {
-            method, arch, numClasses, size, batch, classes, threads, layers, chunk, memoryBudget, numSamples, seed,
+            method, convention, arch, numClasses, size, batch, classes, threads, layers, chunk, memoryBudget, numSamples, seed, device, dtype, channelsLast, warmup, verifyChunking,
         };
         command.SetAction(parse => CommandErrors.Run(() =>
         {
             TorchSetup.Apply(parse.GetValue(threads));
+            var target = TorchSetup.ParseDevice(parse.GetValue(device)!);
+            var precision = ForwardPrecision.Parse(parse.GetValue(dtype), parse.GetValue(channelsLast));
             torch.manual_seed(parse.GetValue(seed));
-            var n = parse.GetValue(batch);
-            var s = parse.GetValue(size);
-            var k = parse.GetValue(classes);
-            using var model = new ModuleClassifier(Architectures.Create(parse.GetValue(arch)!, parse.GetValue(numClasses)), parse.GetValue(arch)!);
-            var camMethod = CamMethods.Create(parse.GetValue(method)!, new MethodOptions { NumSamples = parse.GetValue(numSamples) });
-            var explainer = new CamExplainer(model, camMethod,
-                parse.GetValue(layers)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-                new ExplainerOptions { ChunkSize = parse.GetValue(chunk), Budget = TorchSetup.Budget(parse.GetValue(memoryBudget)) });
-            using var input = torch.randn(n, 3, s, s);
+            var (n, s, k) = (parse.GetValue(batch), parse.GetValue(size), parse.GetValue(classes));
+            var architecture = parse.GetValue(arch)!;
+            var classCount = parse.GetValue(numClasses);
+            using var model = new ModuleClassifier(Architectures.Create(architecture, classCount), architecture, target, () => Architectures.Create(architecture, classCount));
+            var camMethod = CamMethods.Create(parse.GetValue(method)!, new MethodOptions
+            {
+                NumSamples = parse.GetValue(numSamples), Convention = MethodConventions.Parse(parse.GetValue(convention)),
+            });
+            var targetLayers = parse.GetValue(layers)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var budget = TorchSetup.Budget(parse.GetValue(memoryBudget));
+            var explainer = new CamExplainer(model, camMethod, targetLayers,
+                new ExplainerOptions { ChunkSize = parse.GetValue(chunk), Budget = budget, Precision = precision });
+            using var input = torch.randn(n, 3, s, s, device: target);
 
+            for (var i = 0; i < parse.GetValue(warmup); i++)
+                explainer.Explain(input, ClassSelection.Top(k)).Dispose();
+            BenchCeilings.Synchronize(target);
             var clock = Stopwatch.StartNew();
             using var result = explainer.Explain(input, ClassSelection.Top(k));
+            BenchCeilings.Synchronize(target);
             var seconds = clock.Elapsed.TotalSeconds;
 
-            var chunkSize = result.Stats.ChunkSize;
-            var ceiling = ForwardThroughput(model, chunkSize, s);
-            var ideal = (result.Stats.MaskedForwards + 1) / ceiling;
             var json = new JsonObject
             {
                 ["method"] = camMethod.Name,
@@ -64,37 +83,61 @@ internal static class BenchCommand
                 ["size"] = s,
                 ["batch"] = n,
                 ["classes"] = k,
+                ["device"] = target.ToString(),
+                ["device_name"] = target.type == DeviceType.CUDA ? CudaRuntime.DeviceName(Math.Max(target.index, 0)) : $"cpu ({Environment.ProcessorCount} cores)",
+                ["dtype"] = precision.Name,
+                ["channels_last"] = precision.ChannelsLast,
                 ["threads"] = torch.get_num_threads(),
                 ["layers"] = string.Join(",", result.Layers),
                 ["seconds"] = Math.Round(seconds, 3),
-                ["seconds_per_image"] = Math.Round(seconds / n, 3),
-                ["masked_forwards"] = result.Stats.MaskedForwards,
-                ["forwards_saved"] = result.Stats.ForwardsSaved,
-                ["chunk_size"] = chunkSize,
-                ["forward_images_per_s"] = Math.Round(ceiling, 2),
-                ["efficiency"] = Math.Round(ideal / seconds, 3),
-                ["peak_rss_mb"] = PeakRssMegabytes(),
+                ["seconds_per_image"] = Math.Round(seconds / n, 4),
+                ["images_per_second"] = Math.Round(n / seconds, 2),
             };
+            AddCeiling(json, model, camMethod, precision, result, input, seconds, k, s);
+            if (parse.GetValue(verifyChunking)) AddChunkingCheck(json, model, camMethod, targetLayers, budget, precision, input, k, result);
+            json["peak_rss_mb"] = PeakRssMegabytes();
+            if (target.type == DeviceType.CUDA && CudaRuntime.Memory(Math.Max(target.index, 0)) is var (free, total))
+                json["peak_device_mb"] = Math.Round((total - free) / 1048576.0, 1);
             Console.WriteLine(json.ToJsonString(new JsonSerializerOptions { WriteIndented = false }));
             return 0;
         }));
         return command;
     }
 
-    /// <summary>Images per second of plain forwards at the given chunk size (after one warm-up chunk).</summary>
-    private static double ForwardThroughput(IClassifier model, int chunkSize, int size)
+    private static void AddCeiling(JsonObject json, IClassifier model, CamMethod method, ForwardPrecision precision, Explanation result, Tensor input,
+        double seconds, int classes, int size)
     {
-        using var scope = NewDisposeScope();
-        var x = torch.randn(chunkSize, 3, size, size);
-        model.Logits(x).Dispose();
-        var images = 0;
-        var clock = Stopwatch.StartNew();
-        while (images < 3 * chunkSize || clock.Elapsed.TotalSeconds < 2)
+        if (method.UsesScoreGradients || method is SmoothGradCamPlusPlus)
         {
-            model.Logits(x).Dispose();
-            images += chunkSize;
+            // Smooth Grad-CAM++ does its own noisy forward with graph and backward per class, once per sample.
+            var samples = method is SmoothGradCamPlusPlus smooth ? smooth.NumSamples : 1;
+            var ideal = samples * BenchCeilings.ForwardBackwardSeconds(model, input, result.Layers, classes);
+            json["forward_backward_seconds"] = Math.Round(ideal / samples, 4);
+            json["ceiling_images_per_s"] = Math.Round(input.shape[0] * samples / ideal, 2);
+            json["efficiency"] = Math.Round(ideal / seconds, 3);
+            return;
         }
-        return images / clock.Elapsed.TotalSeconds;
+        var masked = model.AtPrecision(precision);
+        var chunk = result.Stats.ChunkSize;
+        var ceiling = BenchCeilings.ForwardImagesPerSecond(masked, chunk, size);
+        json["masked_forwards"] = result.Stats.MaskedForwards;
+        json["forwards_saved"] = result.Stats.ForwardsSaved;
+        json["chunk_size"] = chunk;
+        json["oom_retries"] = result.Stats.OutOfMemoryRetries;
+        json["forward_images_per_s"] = Math.Round(ceiling, 2);
+        json["efficiency"] = Math.Round((result.Stats.MaskedForwards + 1) / ceiling / seconds, 3);
+    }
+
+    /// <summary>The same explanation with the chunk size planned from the budget: its maps must equal the timed run's.</summary>
+    private static void AddChunkingCheck(JsonObject json, IClassifier model, CamMethod method, string[]? layers, MemoryBudget budget, ForwardPrecision precision,
+        Tensor input, int classes, Explanation result)
+    {
+        var planned = new CamExplainer(model, method, layers, new ExplainerOptions { Budget = budget, Precision = precision });
+        using var reference = planned.Explain(input, ClassSelection.Top(classes));
+        var difference = result.Maps.Zip(reference.Maps).Max(p => (p.First - p.Second).abs().max().item<float>());
+        json["planned_chunk_size"] = reference.Stats.ChunkSize;
+        json["final_chunk_size"] = result.Stats.ChunkSize;
+        json["max_abs_diff_vs_planned"] = difference;
     }
 
     /// <summary>Peak resident set size of this process (VmHWM), in MiB.</summary>

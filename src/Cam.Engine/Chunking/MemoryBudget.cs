@@ -21,28 +21,48 @@ public sealed class MemoryBudget(long cpuBytes = MemoryBudget.DefaultCpuBytes, d
     }
 }
 
-/// <summary>Free device memory from the CUDA runtime (<c>cudaMemGetInfo</c>), loaded only on CUDA hosts.</summary>
-internal static class CudaRuntime
+/// <summary>Device memory and name from the CUDA runtime (<c>cudaMemGetInfo</c>, <c>cudaGetDeviceProperties</c>), loaded only on CUDA hosts.</summary>
+public static class CudaRuntime
 {
     private delegate int MemGetInfo(out nuint free, out nuint total);
     private delegate int SetDevice(int device);
+    private delegate int GetDeviceProperties(byte[] properties, int device);
 
-    private static readonly Lazy<(MemGetInfo, SetDevice)?> Api = new(Load);
+    private sealed record Functions(MemGetInfo MemGetInfo, SetDevice SetDevice, GetDeviceProperties? Properties);
 
-    public static long? FreeBytes(int device)
+    private static readonly Lazy<Functions?> Api = new(Load);
+
+    public static long? FreeBytes(int device) => Memory(device)?.Free;
+
+    /// <summary>Free and total bytes of the device, or null without a CUDA runtime.</summary>
+    public static (long Free, long Total)? Memory(int device)
     {
-        if (Api.Value is not var (memGetInfo, setDevice)) return null;
-        if (setDevice(device) != 0 || memGetInfo(out var free, out _) != 0) return null;
-        return (long)free;
+        if (Api.Value is not { } api) return null;
+        if (api.SetDevice(device) != 0 || api.MemGetInfo(out var free, out var total) != 0) return null;
+        return ((long)free, (long)total);
     }
 
-    private static (MemGetInfo, SetDevice)? Load()
+    /// <summary>The device's name (the first field of cudaDeviceProp in every CUDA version), or null.</summary>
+    public static string? DeviceName(int device)
     {
-        foreach (var name in new[] { "libcudart.so", "libcudart.so.12", "libcudart.so.11.0", "cudart64_12.dll" })
+        if (Api.Value?.Properties is not { } properties) return null;
+        var buffer = new byte[16384];
+        if (properties(buffer, device) != 0) return null;
+        var end = Array.IndexOf(buffer, (byte)0, 0, 256);
+        return System.Text.Encoding.ASCII.GetString(buffer, 0, end < 0 ? 256 : end);
+    }
+
+    private static Functions? Load()
+    {
+        // libtorch_cuda has loaded its libcudart already where TorchSharp runs on CUDA; dlopen by name finds that one.
+        foreach (var name in new[] { "libcudart.so.13", "libcudart.so.12", "libcudart.so", "libcudart.so.11.0", "cudart64_12.dll" })
         {
             if (!NativeLibrary.TryLoad(name, typeof(CudaRuntime).Assembly, null, out var handle)) continue;
-            if (NativeLibrary.TryGetExport(handle, "cudaMemGetInfo", out var info) && NativeLibrary.TryGetExport(handle, "cudaSetDevice", out var set))
-                return (Marshal.GetDelegateForFunctionPointer<MemGetInfo>(info), Marshal.GetDelegateForFunctionPointer<SetDevice>(set));
+            if (!NativeLibrary.TryGetExport(handle, "cudaMemGetInfo", out var info) || !NativeLibrary.TryGetExport(handle, "cudaSetDevice", out var set)) continue;
+            GetDeviceProperties? properties = null;
+            if (NativeLibrary.TryGetExport(handle, "cudaGetDeviceProperties_v2", out var props) || NativeLibrary.TryGetExport(handle, "cudaGetDeviceProperties", out props))
+                properties = Marshal.GetDelegateForFunctionPointer<GetDeviceProperties>(props);
+            return new Functions(Marshal.GetDelegateForFunctionPointer<MemGetInfo>(info), Marshal.GetDelegateForFunctionPointer<SetDevice>(set), properties);
         }
         return null;
     }

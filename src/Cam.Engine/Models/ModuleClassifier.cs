@@ -1,4 +1,5 @@
 using Cam.Engine.Hooks;
+using Cam.Engine.Precision;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -11,8 +12,18 @@ public sealed class ModuleClassifier : IClassifier
     private readonly nn.Module<Tensor, Tensor> model;
     private readonly Dictionary<string, nn.Module> modules;
 
-    public ModuleClassifier(nn.Module<Tensor, Tensor> model, string name, Device? device = null)
+    private readonly Func<nn.Module<Tensor, Tensor>>? factory;
+    private readonly Dictionary<ForwardPrecision, ModuleClassifier> copies = [];
+
+    /// <param name="factory">Builds a fresh module of the same architecture, for copies at another precision.</param>
+    public ModuleClassifier(nn.Module<Tensor, Tensor> model, string name, Device? device = null, Func<nn.Module<Tensor, Tensor>>? factory = null)
+        : this(model, name, device, factory, ForwardPrecision.Float32)
     {
+    }
+
+    private ModuleClassifier(nn.Module<Tensor, Tensor> model, string name, Device? device, Func<nn.Module<Tensor, Tensor>>? factory, ForwardPrecision precision)
+    {
+        this.factory = factory;
         this.model = model;
         Name = name;
         Device = device ?? CPU;
@@ -22,6 +33,8 @@ public sealed class ModuleClassifier : IClassifier
         foreach (var parameter in model.parameters()) parameter.requires_grad_(false);
         modules = model.named_modules().ToDictionary(m => m.name, m => m.module, StringComparer.Ordinal);
         LayerNames = modules.Keys.ToList();
+        if (precision != ForwardPrecision.Float32) PrecisionCast.Module(model, precision);
+        Precision = precision;
     }
 
     /// <summary>Builds a built-in architecture and loads its weights from a safetensors state_dict.</summary>
@@ -31,7 +44,7 @@ public sealed class ModuleClassifier : IClassifier
         try
         {
             WeightLoader.Load(model, weightsPath);
-            return new ModuleClassifier(model, architecture, device);
+            return new ModuleClassifier(model, architecture, device, () => Architectures.Create(architecture, numClasses));
         }
         catch
         {
@@ -43,18 +56,45 @@ public sealed class ModuleClassifier : IClassifier
     public string Name { get; }
     public Device Device { get; }
     public IReadOnlyList<string> LayerNames { get; }
+    public ForwardPrecision Precision { get; }
+
+    public IClassifier AtPrecision(ForwardPrecision precision)
+    {
+        if (precision == Precision) return this;
+        if (copies.TryGetValue(precision, out var copy)) return copy;
+        if (factory is null) throw new NotSupportedException($"{Name} was built without a factory, so it cannot be copied to run in {precision.Name}");
+        var module = factory();
+        try
+        {
+            using (no_grad()) module.load_state_dict(model.state_dict());
+            return copies[precision] = new ModuleClassifier(module, Name, Device, factory, precision);
+        }
+        catch
+        {
+            module.Dispose();
+            throw;
+        }
+    }
 
     public Tensor Logits(Tensor input)
     {
         using var _ = no_grad();
-        return model.call(input);
+        return Call(input);
+    }
+
+    /// <summary>The forward at the model's precision: the input cast to it, the logits back to float32.</summary>
+    private Tensor Call(Tensor input)
+    {
+        if (!Precision.IsReduced && !Precision.ChannelsLast) return model.call(input);
+        using var scope = NewDisposeScope();
+        return model.call(PrecisionCast.Input(input, Precision)).to(ScalarType.Float32).MoveToOuterDisposeScope();
     }
 
     public ForwardPass Forward(Tensor input, IReadOnlyList<string> layers)
     {
         using var recorder = new ActivationRecorder(layers.Select(l => (l, Hookable(l))).ToList());
         using var _ = no_grad();
-        var logits = model.call(input);
+        var logits = Call(input);
         try
         {
             return new ForwardPass(logits, recorder.Take());
@@ -70,7 +110,7 @@ public sealed class ModuleClassifier : IClassifier
     {
         using var recorder = new ActivationRecorder(layers.Select(l => (l, Hookable(l))).ToList(), keepGraph: true);
         using var _ = enable_grad();
-        var logits = model.call(input);
+        var logits = Call(input);
         try
         {
             return new ForwardPass(logits, recorder.Take());
@@ -102,7 +142,7 @@ public sealed class ModuleClassifier : IClassifier
     }
 
     public long ActivationBytesPerSample(long[] sampleShape) =>
-        RecordOutputShapes(sampleShape, leavesOnly: true).Sum(s => s.Shape.Aggregate(4L, (a, b) => a * b));
+        RecordOutputShapes(sampleShape, leavesOnly: true).Sum(s => s.Shape.Aggregate(PrecisionCast.ElementSize(Precision.DType), (a, b) => a * b));
 
     /// <summary>One forward pass of zeros with a hook on every layer, recording output shapes in firing order.</summary>
     private List<(string Name, long[] Shape)> RecordOutputShapes(long[] sampleShape, bool leavesOnly = false)
@@ -124,7 +164,7 @@ public sealed class ModuleClassifier : IClassifier
             }
             using var _ = no_grad();
             using var scope = NewDisposeScope();
-            model.call(zeros([1, .. sampleShape], device: Device));
+            Call(zeros([1, .. sampleShape], device: Device));
         }
         finally
         {
@@ -146,5 +186,10 @@ public sealed class ModuleClassifier : IClassifier
         return (name, matrix.clone());
     }
 
-    public void Dispose() => model.Dispose();
+    public void Dispose()
+    {
+        foreach (var copy in copies.Values) copy.Dispose();
+        copies.Clear();
+        model.Dispose();
+    }
 }

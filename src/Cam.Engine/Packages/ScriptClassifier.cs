@@ -1,3 +1,4 @@
+using Cam.Engine.Precision;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -13,16 +14,24 @@ public sealed class ScriptClassifier : IClassifier
     private readonly IReadOnlyList<string> outputs;
     private readonly int numClasses;
 
-    private ScriptClassifier(jit.ScriptModule module, IReadOnlyList<string> outputs, int numClasses, Device device, string name)
+    private readonly string path;
+    private readonly Dictionary<ForwardPrecision, ScriptClassifier> copies = [];
+
+    private ScriptClassifier(jit.ScriptModule module, IReadOnlyList<string> outputs, int numClasses, Device device, string path, ForwardPrecision precision)
     {
         this.module = module;
         this.outputs = outputs;
         this.numClasses = numClasses;
+        this.path = path;
         Device = device;
-        Name = name;
+        Name = Path.GetFileNameWithoutExtension(path);
+        Precision = precision;
     }
 
-    public static ScriptClassifier Load(string path, IReadOnlyList<string> outputs, int numClasses, Device? device = null)
+    public static ScriptClassifier Load(string path, IReadOnlyList<string> outputs, int numClasses, Device? device = null) =>
+        Load(path, outputs, numClasses, device, ForwardPrecision.Float32);
+
+    private static ScriptClassifier Load(string path, IReadOnlyList<string> outputs, int numClasses, Device? device, ForwardPrecision precision)
     {
         device ??= CPU;
         jit.ScriptModule module;
@@ -35,18 +44,29 @@ public sealed class ScriptClassifier : IClassifier
             throw new ModelPackageException($"'{path}' is not a TorchScript file TorchSharp can load: {e.Message.Split('\n')[0]}");
         }
         module.eval();
+        if (precision != ForwardPrecision.Float32)
+            using (no_grad()) module.to(precision.DType);
         foreach (var parameter in module.parameters()) parameter.requires_grad_(false);
-        return new ScriptClassifier(module, outputs, numClasses, device, Path.GetFileNameWithoutExtension(path));
+        return new ScriptClassifier(module, outputs, numClasses, device, path, precision);
     }
 
     public string Name { get; }
     public Device Device { get; }
     public IReadOnlyList<string> LayerNames => outputs;
+    public ForwardPrecision Precision { get; }
+
+    /// <summary>A copy loaded again from the file with its parameters and buffers cast (the convolutions' weight layout is left as it is).</summary>
+    public IClassifier AtPrecision(ForwardPrecision precision)
+    {
+        if (precision == Precision) return this;
+        if (!copies.TryGetValue(precision, out var copy)) copies[precision] = copy = Load(path, outputs, numClasses, Device, precision);
+        return copy;
+    }
 
     private Tensor[] Run(Tensor input, bool keepGraph = false)
     {
         using var _ = enable_grad(keepGraph);
-        var result = module.call(input);
+        var result = module.call(PrecisionCast.Input(input, Precision));
         return result switch
         {
             Tensor t => [t],
@@ -61,7 +81,13 @@ public sealed class ScriptClassifier : IClassifier
     {
         var all = Run(input);
         for (var i = 1; i < all.Length; i++) all[i].Dispose();
-        return all[0];
+        return Float32(all[0]);
+    }
+
+    private static Tensor Float32(Tensor logits)
+    {
+        if (logits.dtype == ScalarType.Float32) return logits;
+        using (logits) return logits.to(ScalarType.Float32);
     }
 
     public ForwardPass Forward(Tensor input, IReadOnlyList<string> layers) => Forward(input, layers, keepGraph: false);
@@ -96,7 +122,7 @@ public sealed class ScriptClassifier : IClassifier
             picked.Add(keepGraph ? all[index + 1].alias() : all[index + 1].clone());
         }
         foreach (var t in all.Skip(1)) t.Dispose();
-        return new ForwardPass(all[0], picked);
+        return new ForwardPass(Float32(all[0]), picked);
     }
 
     public string LocateCandidateLayer(long[] sampleShape)
@@ -123,8 +149,13 @@ public sealed class ScriptClassifier : IClassifier
         using var scope = NewDisposeScope();
         var all = Run(zeros([1, .. sampleShape], device: Device));
         // Without hooks, the returned tensors and the input stand in for the peak; doubled as a margin.
-        return 2 * all.Sum(t => t.numel() * 4) + 8 * sampleShape.Aggregate(4L, (a, b) => a * b);
+        return 2 * all.Sum(t => t.numel() * t.ElementSize) + 8 * sampleShape.Aggregate(4L, (a, b) => a * b);
     }
 
-    public void Dispose() => module.Dispose();
+    public void Dispose()
+    {
+        foreach (var copy in copies.Values) copy.Dispose();
+        copies.Clear();
+        module.Dispose();
+    }
 }

@@ -1,0 +1,43 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Cam.Engine.Precision;
+
+/// <summary>
+/// Casting for reduced-precision forwards. TorchSharp 0.107 has no autocast and its <c>contiguous()</c> takes no memory
+/// format, so weights and inputs are cast explicitly, and a channels-last layout is made by permuting, copying and
+/// permuting back (the strides of NHWC with the NCHW shape).
+/// </summary>
+public static class PrecisionCast
+{
+    /// <summary>An input batch as the model takes it: its dtype, and channels-last when asked for.</summary>
+    public static Tensor Input(Tensor input, ForwardPrecision precision)
+    {
+        var cast = input.dtype == precision.DType ? input : input.to(precision.DType);
+        return precision.ChannelsLast && cast.ndim == 4 ? ChannelsLast(cast) : cast;
+    }
+
+    public static Tensor ChannelsLast(Tensor t) => t.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
+
+    /// <summary>Casts a module's parameters and buffers in place; with channels-last, its 2-D convolutions' weights too.</summary>
+    public static void Module(nn.Module module, ForwardPrecision precision)
+    {
+        using var _ = no_grad();
+        module.to(precision.DType);
+        if (precision.ChannelsLast)
+        {
+            foreach (var (_, child) in module.named_modules())
+                if (child is Conv2d conv && conv.weight.ndim == 4)
+                    conv.weight = new Parameter(ChannelsLast(conv.weight.detach()), requires_grad: false);
+        }
+        foreach (var parameter in module.parameters()) parameter.requires_grad_(false);
+    }
+
+    public static long ElementSize(ScalarType dtype) => dtype switch
+    {
+        ScalarType.BFloat16 or ScalarType.Float16 => 2,
+        ScalarType.Float64 => 8,
+        _ => 4,
+    };
+}
