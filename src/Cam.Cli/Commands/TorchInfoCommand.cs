@@ -21,6 +21,8 @@ internal static class TorchInfoCommand
             var json = new JsonObject
             {
                 ["torchsharp"] = typeof(torch).Assembly.GetName().Version?.ToString(),
+                ["dotnet"] = Environment.Version.ToString(),
+                ["dotnet_runtime_directory"] = System.Runtime.InteropServices.RuntimeEnvironment.GetRuntimeDirectory(),
                 ["cuda_available"] = cuda,
                 ["cudnn_available"] = cuda && torch.cuda.is_cudnn_available(),
                 ["cuda_device_count"] = cuda ? torch.cuda.device_count() : 0,
