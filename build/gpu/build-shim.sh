@@ -5,13 +5,16 @@
 # find_package(Torch) and TorchSharp's version file; the sources compiled are the ones that CMakeLists lists.
 #
 #   build-shim.sh --sources DIR/src/Native --out DIR [--python PYTHON] [--jobs N] [--build-dir DIR] [--configure-only]
+#                 [--allow-partial]
 #
 # Every translation unit is attempted (ninja -k 0) so that one run shows every error. The library links torch, torch_cpu,
 # c10 and, where present, torch_cuda and c10_cuda (kept even when nothing references them: they register CUDA with
-# libtorch), with the torch/lib folder as its run path.
+# libtorch), with the torch/lib folder as its run path. With --allow-partial, sources that fail to compile against this
+# libtorch are left out and the rest is linked (exit code 3, the missing sources named): TorchSharp binds each native
+# function when first called, so only the functions of those sources are unavailable.
 set -euo pipefail
 
-sources="" out="" python="${PYTHON:-python3}" jobs="$(nproc)" build="" configure_only=""
+sources="" out="" python="${PYTHON:-python3}" jobs="$(nproc)" build="" configure_only="" allow_partial=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --sources) sources="$2"; shift 2 ;;
@@ -20,6 +23,7 @@ while [ $# -gt 0 ]; do
     --jobs) jobs="$2"; shift 2 ;;
     --build-dir) build="$2"; shift 2 ;;
     --configure-only) configure_only=1; shift ;;
+    --allow-partial) allow_partial=1; shift ;;
     *) echo "build-shim: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -45,7 +49,10 @@ for required in -ltorch -ltorch_cpu -lc10; do
 done
 
 # The sources of the library: the .cpp and .c entries of set(SOURCES ...) in the upstream CMakeLists.
-mapfile -t units < <(awk '/set\(SOURCES/ {on=1; next} on && /\)/ {on=0} on' "$src/CMakeLists.txt" | tr -s ' \t' '\n' | grep -E '\.(cpp|c)$')
+mapfile -t units < <(awk '
+  /set\(SOURCES/ { on = 1; sub(/.*set\(SOURCES/, "") }
+  on { line = $0; if (line ~ /\)/) { sub(/\).*/, "", line); on = 0 } print line }' "$src/CMakeLists.txt" \
+  | tr -s ' \t' '\n' | grep -E '\.(cpp|c)$')
 [ "${#units[@]}" -gt 0 ] || { echo "build-shim: no sources found in $src/CMakeLists.txt" >&2; exit 1; }
 
 defines="-D_GLIBCXX_USE_CXX11_ABI=$abi -DNDEBUG -D__LINUX__ -D_NO_ASYNCRTIMP -D_NO_PPLXIMP"
@@ -82,9 +89,20 @@ echo "build-shim: $build/build.ninja with ${#units[@]} sources, linking ${libs[*
 [ -n "$configure_only" ] && exit 0
 
 start=$SECONDS
+partial=""
 if ! ninja -C "$build" -j "$jobs" -k 0; then
   echo "build-shim: FAILED after $((SECONDS - start)) s; the errors of every failing source are above" >&2
-  exit 1
+  [ -n "$allow_partial" ] || exit 1
+  compiled=() missing=()
+  for unit in "${units[@]}"; do
+    object="$build/obj/${unit%.*}.o"
+    if [ -f "$object" ]; then compiled+=("$object"); else missing+=("$unit"); fi
+  done
+  [ "${#compiled[@]}" -gt 0 ] || exit 1
+  echo "build-shim: linking without ${missing[*]}" >&2
+  # shellcheck disable=SC2086 # the flags are words
+  ${CXX:-g++} "${compiled[@]}" -o "$build/libLibTorchSharp.so" $(sed -n 's/^ldflags = //p' "$build/build.ninja") || exit 1
+  partial="${missing[*]}"
 fi
 cp "$build/libLibTorchSharp.so" "$out/libLibTorchSharp.so"
 exports=$(nm -D --defined-only "$out/libLibTorchSharp.so" | grep -c ' T THS' || true)
@@ -93,4 +111,8 @@ if ldd "$out/libLibTorchSharp.so" | grep -q 'not found'; then
   ldd "$out/libLibTorchSharp.so" | grep 'not found' >&2
   echo "build-shim: unresolved libraries" >&2
   exit 1
+fi
+if [ -n "$partial" ]; then
+  echo "build-shim: PARTIAL library: the functions of $partial are missing" >&2
+  exit 3
 fi
