@@ -11,6 +11,8 @@ public static class CamCommandLine
         RunCommand.Create(),
         ExplainCommand.Create(),
         BenchCommand.Create(),
+        ParityCommand.Create(),
+        TorchInfoCommand.Create(),
         DemoDataCommand.Create(),
         TrainDemoCommand.Create(),
         EvaluateCommand.Create(),
