@@ -76,4 +76,24 @@ public class ShardProcessorTests
             services.GetRequiredService<ShardProcessor>().ProcessAsync(shard with { Model = new ModelReference("../../etc") }, CancellationToken.None));
         Assert.Contains("outside the model root", error.Message);
     }
+
+    [Fact]
+    public async Task A_model_package_linked_from_outside_the_model_root_fails_the_shard_and_one_linked_inside_works()
+    {
+        using var workspace = new DemoWorkspace(images: 1, withBadItems: false);
+        var (services, _, shard) = await SetUpAsync(workspace);
+        await using var __ = services;
+        var outside = Path.Combine(workspace.Root, "outside-model");
+        Directory.Move(Path.Combine(workspace.ModelRoot, "shapes-model"), outside);
+        Directory.CreateSymbolicLink(Path.Combine(workspace.ModelRoot, "escape"), outside);
+        var processor = services.GetRequiredService<ShardProcessor>();
+        var error = await Assert.ThrowsAsync<ShardFailureException>(() =>
+            processor.ProcessAsync(shard with { Model = new ModelReference("escape") }, CancellationToken.None));
+        Assert.Contains("outside the model root through a symbolic link", error.Message);
+
+        Directory.Move(outside, Path.Combine(workspace.ModelRoot, "v2"));
+        Directory.CreateSymbolicLink(Path.Combine(workspace.ModelRoot, "current"), "v2");
+        var outcome = await processor.ProcessAsync(shard with { Model = new ModelReference("current") }, CancellationToken.None);
+        Assert.Equal((1, 0), (outcome.Succeeded, outcome.Failed));
+    }
 }
