@@ -97,4 +97,23 @@ public class SymbolicLinkTests
         Assert.Contains("outside the model package", Assert.Throws<UnsafePathException>(() => ModelPackagePaths.File(package, "/etc/passwd")).Message);
         Assert.Contains("symbolic links", Assert.Throws<UnsafePathException>(() => ModelPackagePaths.File(package, "loop.safetensors")).Message);
     }
+
+    [Fact]
+    public async Task An_image_folder_with_link_loops_enumerates_and_the_looping_file_fails_alone()
+    {
+        using var root = new TempFolder();
+        root.Image("cat/a.png", 2, 2, SKColors.Red);
+        Link(root, "cat/loop.png", "loop.png");
+        Directory.CreateSymbolicLink(Path.Combine(root.Path, "self"), "self");
+        Directory.CreateSymbolicLink(Path.Combine(root.Path, "cat", "self"), "self");
+
+        var source = DatasetSources.Open(root.Path);
+        var items = await source.EnumerateAsync().ToListAsync();
+        Assert.Equal(["cat"], source.ClassNames);
+        Assert.Equal(["cat/a.png", "cat/loop.png"], items.Select(i => i.Path));
+        var loaded = new ImageLoader(new DataRoot(root.Path)).Load(".", items.Select(i => i.Path).ToList());
+        Assert.True(loaded[0].Ok);
+        Assert.Equal("path", loaded[1].Stage);
+        Assert.Contains("symbolic links", loaded[1].Error);
+    }
 }
