@@ -24,33 +24,43 @@ public sealed record ImageLimits(long MaxFileBytes = 64L * 1024 * 1024, long Max
 
 /// <summary>
 /// Decodes JPEG, PNG, WebP, BMP and GIF (first frame) with SkiaSharp, applies the EXIF orientation and converts to
-/// RGB (alpha composited over black). The pixel count is checked from the header before anything is decoded.
+/// RGB (alpha composited over black). The file's size and the pixel count its header declares are checked before
+/// anything is decoded (a decompression bomb costs its header), and the file and the RGBA pixels stay in native
+/// memory: the managed result is the RGB array alone.
 /// </summary>
 public static class ImageDecoder
 {
     public static DecodedImage Decode(string path, ImageLimits? limits = null)
     {
         limits ??= new ImageLimits();
-        var file = new FileInfo(path);
-        if (!file.Exists) throw new ImageDecodeException(ImageErrorReason.Missing, $"'{path}' does not exist");
-        if (file.Length == 0) throw new ImageDecodeException(ImageErrorReason.Corrupt, $"'{path}' is empty");
-        if (file.Length > limits.MaxFileBytes)
-            throw new ImageDecodeException(ImageErrorReason.TooLarge, $"'{path}' is {file.Length} bytes, above the limit of {limits.MaxFileBytes}");
-        var bytes = File.ReadAllBytes(path);
-        return Decode(bytes, path, limits);
+        using var data = Open(path, limits);
+        return Decode(data, path, limits);
     }
 
     public static DecodedImage Decode(byte[] bytes, string name, ImageLimits? limits = null)
     {
-        limits ??= new ImageLimits();
         using var data = SKData.CreateCopy(bytes);
-        using var codec = SKCodec.Create(data)
-                          ?? throw (HasImageSignature(bytes)
-                              ? new ImageDecodeException(ImageErrorReason.Corrupt, $"'{name}' is a damaged or truncated image")
-                              : new ImageDecodeException(ImageErrorReason.Unsupported, $"'{name}' is not a JPEG, PNG, WebP, BMP or GIF image"));
+        return Decode(data, name, limits ?? new ImageLimits());
+    }
+
+    /// <summary>
+    /// The stored width and height of the image at <paramref name="path"/>, from its header alone (to plan batches
+    /// by pixels); the same refusals as <see cref="Decode(string, ImageLimits?)"/> except for damage past the header.
+    /// </summary>
+    public static (int Width, int Height) ReadSize(string path, ImageLimits? limits = null)
+    {
+        limits ??= new ImageLimits();
+        using var data = Open(path, limits);
+        using var codec = OpenCodec(data, path);
+        CheckPixels(codec.Info, path, limits);
+        return (codec.Info.Width, codec.Info.Height);
+    }
+
+    private static DecodedImage Decode(SKData data, string name, ImageLimits limits)
+    {
+        using var codec = OpenCodec(data, name);
         var info = codec.Info;
-        if ((long)info.Width * info.Height > limits.MaxPixels)
-            throw new ImageDecodeException(ImageErrorReason.TooManyPixels, $"'{name}' is {info.Width}×{info.Height}, above the limit of {limits.MaxPixels} pixels");
+        CheckPixels(info, name, limits);
         var target = new SKImageInfo(info.Width, info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         using var bitmap = new SKBitmap(target);
         var result = codec.GetPixels(target, bitmap.GetPixels());
@@ -59,7 +69,29 @@ public static class ImageDecoder
         return Orient(ToRgb(bitmap), codec.EncodedOrigin);
     }
 
-    private static bool HasImageSignature(byte[] b) =>
+    /// <summary>The file's bytes in native memory, after the checks that need no decoding.</summary>
+    private static SKData Open(string path, ImageLimits limits)
+    {
+        var file = new FileInfo(path);
+        if (!file.Exists) throw new ImageDecodeException(ImageErrorReason.Missing, $"'{path}' does not exist");
+        if (file.Length == 0) throw new ImageDecodeException(ImageErrorReason.Corrupt, $"'{path}' is empty");
+        if (file.Length > limits.MaxFileBytes)
+            throw new ImageDecodeException(ImageErrorReason.TooLarge, $"'{path}' is {file.Length} bytes, above the limit of {limits.MaxFileBytes}");
+        return SKData.Create(path) ?? throw new IOException($"'{path}' cannot be read");
+    }
+
+    private static SKCodec OpenCodec(SKData data, string name) =>
+        SKCodec.Create(data) ?? throw (HasImageSignature(data.Span)
+            ? new ImageDecodeException(ImageErrorReason.Corrupt, $"'{name}' is a damaged or truncated image")
+            : new ImageDecodeException(ImageErrorReason.Unsupported, $"'{name}' is not a JPEG, PNG, WebP, BMP or GIF image"));
+
+    private static void CheckPixels(SKImageInfo info, string name, ImageLimits limits)
+    {
+        if ((long)info.Width * info.Height > limits.MaxPixels)
+            throw new ImageDecodeException(ImageErrorReason.TooManyPixels, $"'{name}' is {info.Width}×{info.Height}, above the limit of {limits.MaxPixels} pixels");
+    }
+
+    private static bool HasImageSignature(ReadOnlySpan<byte> b) =>
         b is [0x89, (byte)'P', (byte)'N', (byte)'G', ..] or [0xFF, 0xD8, ..] or [(byte)'G', (byte)'I', (byte)'F', (byte)'8', ..] or [(byte)'B', (byte)'M', ..]
         || (b.Length >= 12 && b[0] == 'R' && b[1] == 'I' && b[2] == 'F' && b[3] == 'F' && b[8] == 'W' && b[9] == 'E' && b[10] == 'B' && b[11] == 'P');
 
@@ -92,7 +124,7 @@ public static class ImageDecoder
 
     private static DecodedImage ToRgb(SKBitmap bitmap)
     {
-        var rgba = bitmap.Bytes;
+        var rgba = bitmap.GetPixelSpan();
         var pixels = bitmap.Width * bitmap.Height;
         var rgb = new byte[pixels * 3];
         for (var i = 0; i < pixels; i++)

@@ -11,6 +11,27 @@ public sealed class ImageLoader(DataRoot dataRoot, ImageLimits? limits = null, i
 {
     private readonly ImageLimits limits = limits ?? new ImageLimits();
 
+    /// <summary>
+    /// The pixel count of each image from its header alone, to plan batches (<see cref="PixelBoundedBatches"/>);
+    /// 0 where it cannot be had: that item fails with its reason when it is loaded.
+    /// </summary>
+    public long[] Pixels(string datasetRoot, IReadOnlyList<string> paths, CancellationToken ct = default)
+    {
+        var pixels = new long[paths.Count];
+        Parallel.For(0, paths.Count, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = ct }, i =>
+        {
+            try
+            {
+                var (width, height) = ImageDecoder.ReadSize(dataRoot.Resolve(datasetRoot, paths[i]), limits);
+                pixels[i] = (long)width * height;
+            }
+            catch (Exception e) when (e is UnsafePathException or ImageDecodeException or IOException or UnauthorizedAccessException)
+            {
+            }
+        });
+        return pixels;
+    }
+
     public LoadedImage[] Load(string datasetRoot, IReadOnlyList<string> paths, CancellationToken ct = default)
     {
         var results = new LoadedImage[paths.Count];

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Cam.Datasets;
 using Cam.Engine.Packages;
 using TorchSharp;
 
@@ -13,7 +14,7 @@ public sealed class ModelCache(WorkerSettings settings) : IDisposable
     private readonly ConcurrentDictionary<string, ConcurrentBag<ModelPackage>> idle = new(StringComparer.Ordinal);
     private readonly torch.Device device = new(settings.Device);
 
-    /// <summary>Rents the package at <paramref name="package"/> (relative to the model root; it may not escape it).</summary>
+    /// <summary>Rents the package at <paramref name="package"/> (relative to the model root; it may not escape it, symbolic links included).</summary>
     public Lease Rent(string package)
     {
         var directory = Resolve(package);
@@ -24,11 +25,14 @@ public sealed class ModelCache(WorkerSettings settings) : IDisposable
 
     private string Resolve(string package)
     {
-        var root = Path.GetFullPath(settings.ModelRoot);
-        var full = Path.GetFullPath(Path.Combine(root, package));
-        if (full != root && !full.StartsWith(root.TrimEnd('/') + "/", StringComparison.Ordinal))
-            throw new ModelPackageException($"model package '{package}' is outside the model root");
-        return full;
+        try
+        {
+            return ModelPackagePaths.Folder(settings.ModelRoot, package);
+        }
+        catch (UnsafePathException e)
+        {
+            throw new ModelPackageException($"model package '{package}': {e.Message}");
+        }
     }
 
     public void Dispose()

@@ -70,7 +70,8 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
                 throw new ShardFailureException($"model '{shard.Model.Package}' has no layer '{layer}'");
         var preprocessor = new Preprocessor(package.Manifest.Preprocess, package.Classifier.Device);
         var explainer = new BatchExplainer(package.Classifier);
-        var batches = shard.Items.Chunk(settings.BatchSize).ToList();
+        var batches = Batches(shard, ct);
+        if (batches.Count == 0) return;
         var next = Task.Run(() => loader.Load(shard.DatasetRoot, batches[0].Select(i => i.Path).ToList(), ct), ct);
         for (var b = 0; b < batches.Count; b++)
         {
@@ -83,6 +84,13 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
             if (!await jobs.IsJobRunningAsync(shard.JobId, ct)) return;
             ExplainBatch(shard, package, batches[b], images, preprocessor, explainer, methods, layers, output);
         }
+    }
+
+    /// <summary>The shard's items in batches bounded by count and by decoded pixels (read from the images' headers).</summary>
+    private List<ItemRef[]> Batches(ExplainShard shard, CancellationToken ct)
+    {
+        var pixels = loader.Pixels(shard.DatasetRoot, shard.Items.Select(i => i.Path).ToList(), ct);
+        return PixelBoundedBatches.Plan(pixels, settings.BatchSize, settings.MaxBatchPixels).Select(r => shard.Items.Take(r).ToArray()).ToList();
     }
 
     private static CamMethod CreateMethod(MethodSpec spec)
@@ -111,6 +119,11 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
                 output.Error(items[i].ItemId, images[i].Stage!, images[i].Error!);
                 continue;
             }
+            if (preprocessor.Problem(images[i].Image!) is { } problem)
+            {
+                output.Error(items[i].ItemId, "preprocess", problem);
+                continue;
+            }
             int? label = null;
             if (shard.Classes.Kind == ClassPolicyKind.Label)
             {
@@ -130,10 +143,15 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
         {
             input = preprocessor.Batch(ready.Select(r => r.Image).ToList());
         }
-        catch (ArgumentException)
+        catch (ArgumentException) when (ready.Count > 1)
         {
             // Mixed sizes without a crop: explain the images one by one instead.
             foreach (var r in ready) ExplainBatch(shard, package, [r.Item], [new LoadedImage(0, r.Image, null, null)], preprocessor, explainer, methods, layers, output);
+            return;
+        }
+        catch (ArgumentException e)
+        {
+            output.Error(ready[0].Item.ItemId, "preprocess", e.Message);
             return;
         }
         using (input)

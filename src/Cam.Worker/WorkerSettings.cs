@@ -7,8 +7,14 @@ public sealed record WorkerSettings
     public string ModelRoot { get; init; } = Directory.GetCurrentDirectory();
     /// <summary>Shards processed at once by this worker (= prefetch).</summary>
     public int Concurrency { get; init; } = 1;
-    /// <summary>Images explained together.</summary>
+    /// <summary>Images explained together, at most.</summary>
     public int BatchSize { get; init; } = 16;
+    /// <summary>
+    /// Decoded pixels in one batch, at most (an image above it is a batch of its own): with the next batch prefetched,
+    /// a worker holds about twice this decoded, 3 bytes a pixel, whatever the photos' sizes.
+    /// </summary>
+    public long MaxBatchPixels { get; init; } = DefaultMaxBatchPixels;
+    public const long DefaultMaxBatchPixels = 64_000_000;
     public string Device { get; init; } = "cpu";
     /// <summary>Replace the engine by a no-op that stores an empty map per result: measures the pipeline alone.</summary>
     public bool NoOpExplainer { get; init; }
@@ -21,6 +27,7 @@ public sealed record WorkerSettings
         ModelRoot = Env(config, "CAM_MODEL_ROOT") ?? Directory.GetCurrentDirectory(),
         Concurrency = int.TryParse(Env(config, "CAM_WORKER_CONCURRENCY"), out var c) && c > 0 ? c : 1,
         BatchSize = int.TryParse(Env(config, "CAM_WORKER_BATCH_SIZE"), out var b) && b > 0 ? b : 16,
+        MaxBatchPixels = long.TryParse(Env(config, "CAM_WORKER_BATCH_MEGAPIXELS"), out var mp) && mp > 0 ? mp * 1_000_000 : DefaultMaxBatchPixels,
         Device = Env(config, "CAM_DEVICE") ?? "cpu",
         NoOpExplainer = Env(config, "CAM_WORKER_NOOP") is "1" or "true",
         StopTimeout = TimeSpan.FromSeconds(int.TryParse(Env(config, "CAM_WORKER_STOP_TIMEOUT_SECONDS"), out var s) && s > 0 ? s : 660),

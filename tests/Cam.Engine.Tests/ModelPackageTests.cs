@@ -57,6 +57,18 @@ public class ModelPackageTests
             var layer = Copy("layer", j => j["targetLayers"] = new System.Text.Json.Nodes.JsonArray("layer4"));
             Assert.Contains("layer4", Assert.Throws<ModelPackageException>(() => ModelPackage.Load(layer)).Message);
             Assert.Contains("no model.json", Assert.Throws<ModelPackageException>(() => ModelPackage.Load(root)).Message);
+
+            // model.json's file must stay inside the package: by a relative path, an absolute one, or a symbolic link.
+            var escape = Copy("escape", j => j["file"] = "../missing/weights.safetensors");
+            Assert.Contains("outside the model package", Assert.Throws<ModelPackageException>(() => ModelPackage.Load(escape)).Message);
+            var absolute = Copy("absolute", j => j["file"] = Path.Combine(missing, "weights.safetensors"));
+            Assert.Contains("outside the model package", Assert.Throws<ModelPackageException>(() => ModelPackage.Load(absolute)).Message);
+            var linked = Copy("linked", j => j["file"] = "link.safetensors");
+            File.CreateSymbolicLink(Path.Combine(linked, "link.safetensors"), Path.Combine(missing, "weights.safetensors"));
+            Assert.Contains("through a symbolic link", Assert.Throws<ModelPackageException>(() => ModelPackage.Load(linked)).Message);
+            var inside = Copy("inside", j => j["file"] = "link.safetensors");
+            File.CreateSymbolicLink(Path.Combine(inside, "link.safetensors"), "weights.safetensors");
+            using (ModelPackage.Load(inside)) { }
         }
         finally
         {

@@ -1,5 +1,7 @@
 using Cam.Datasets;
 using Cam.Engine.Preprocessing;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Cam.Engine.Tests;
 
@@ -23,5 +25,80 @@ public class PreprocessorTests
         var large = new DecodedImage(6, 4, new byte[6 * 4 * 3]);
         var error = Assert.Throws<ArgumentException>(() => new Preprocessor(new PreprocessSpec()).Batch([small, large]));
         Assert.Contains("center crop", error.Message);
+    }
+}
+
+public class PreprocessorResizeTests
+{
+    private static DecodedImage RandomImage(int width, int height, int seed)
+    {
+        var rgb = new byte[width * height * 3];
+        new Random(seed).NextBytes(rgb);
+        return new DecodedImage(width, height, rgb);
+    }
+
+    /// <summary>The former algorithm, as torchvision does it: the whole image as float32, PyTorch's bilinear interpolate, crop, normalise.</summary>
+    private static Tensor Reference(DecodedImage image, PreprocessSpec spec)
+    {
+        using var scope = torch.NewDisposeScope();
+        var x = torch.tensor(image.Rgb, [image.Height, image.Width, 3]).permute(2, 0, 1).to(ScalarType.Float32).div(255f).unsqueeze(0);
+        var (h, w) = (image.Height, image.Width);
+        if (spec.ResizeShorter is { } shorter)
+        {
+            (h, w) = PreprocessGeometry.ResizedSize(h, w, shorter);
+            x = torch.nn.functional.interpolate(x, [h, w], mode: InterpolationMode.Bilinear, align_corners: false);
+        }
+        if (spec.Crop is var (ch, cw))
+        {
+            var (top, left) = PreprocessGeometry.CropOffset(h, w, ch, cw);
+            x = x[.., .., top..(top + ch), left..(left + cw)];
+        }
+        var mean = torch.tensor(spec.Mean).reshape(1, 3, 1, 1);
+        var std = torch.tensor(spec.Std).reshape(1, 3, 1, 1);
+        return ((x - mean) / std).squeeze(0).MoveToOuterDisposeScope();
+    }
+
+    [Theory]
+    [InlineData(97, 61, 32, 28)]
+    [InlineData(61, 97, 40, 0)]
+    [InlineData(14, 10, 20, 18)]
+    [InlineData(33, 33, 33, 31)]
+    [InlineData(500, 380, 256, 224)]
+    [InlineData(23, 17, 0, 0)]
+    public void Resizing_and_cropping_from_bytes_matches_pytorch_bilinear_interpolation_of_the_float_image(int width, int height, int shorter, int crop)
+    {
+        var spec = new PreprocessSpec
+        {
+            ResizeShorter = shorter > 0 ? shorter : null, CenterCrop = crop > 0 ? [crop, crop] : null,
+            Mean = [0.485f, 0.456f, 0.406f], Std = [0.229f, 0.224f, 0.225f],
+        };
+        var image = RandomImage(width, height, seed: width * 31 + height);
+        using var expected = Reference(image, spec);
+        using var batch = new Preprocessor(spec).Batch([image]);
+        Assert.Equal(expected.shape, batch[0].shape);
+        Tolerance.Absolute(expected, batch[0], 2e-5, $"{width}×{height} → shorter {shorter}, crop {crop}");
+    }
+}
+
+[Collection(Cam.Tests.Shared.PeakMemoryCollection.Name)]
+public class PreprocessorMemoryTests(Xunit.Abstractions.ITestOutputHelper log)
+{
+    [Fact]
+    public void Preprocessing_a_large_photo_never_holds_it_as_float32()
+    {
+        // 24 megapixels: 72 MB as bytes, 288 MB as float32. The model input (ImageNet spec) is 224×224.
+        var image = new DecodedImage(6000, 4000, new byte[6000 * 4000 * 3]);
+        Array.Fill(image.Rgb, (byte)90);
+        var preprocessor = new Preprocessor(PreprocessSpec.ImageNet);
+        using (preprocessor.Batch([new DecodedImage(300, 200, new byte[300 * 200 * 3])])) { } // libtorch's first-use allocations
+        Tensor? batch = null;
+        var rise = Cam.Tests.Shared.PeakMemory.RiseDuring(() => batch = preprocessor.Batch([image]));
+        log.WriteLine($"peak resident memory rise: {rise / 1e6:F1} MB");
+        using (batch)
+        {
+            Assert.Equal([1L, 3, 224, 224], batch!.shape);
+            Assert.Equal((90 / 255f - 0.485f) / 0.229f, batch[0, 0, 100, 100].item<float>(), 4);
+        }
+        Assert.True(rise < image.Rgb.Length / 4, $"peak resident memory rose by {rise / 1e6:F1} MB preprocessing an image of {image.Rgb.Length / 1e6:F0} MB");
     }
 }

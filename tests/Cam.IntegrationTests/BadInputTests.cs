@@ -33,6 +33,33 @@ public sealed class BadInputTests(ServicesFixture services, ITestOutputHelper lo
     }
 
     [Fact]
+    public async Task A_manifest_of_good_and_hostile_lines_explains_exactly_the_good_items_and_records_one_error_per_hostile_line()
+    {
+        using var dataset = TestDataset.CreateHostile(goodItems: 12, format: "jsonl");
+        await using var cluster = await TestCluster.StartAsync(services, log, dataset);
+
+        var id = await cluster.SubmitAsync(["cam"], shardSize: 4);
+        var job = await cluster.WaitForEndAsync(id, TimeSpan.FromMinutes(3));
+
+        var expected = dataset.Expected;
+        var good = Enumerable.Range(0, expected.Count).Where(n => expected[n] is null).Select(n => (long)n).ToList();
+        var hostile = Enumerable.Range(0, expected.Count).Where(n => expected[n] is not null).Select(n => ((long)n, expected[n]!)).ToList();
+        Assert.Equal("completed_with_errors", TestCluster.State(job));
+        Assert.Equal((good.Count, hostile.Count), (job["succeeded"]!.GetValue<long>(), job["failed"]!.GetValue<long>()));
+        var errors = (await cluster.Http.GetFromJsonAsync<JsonObject>($"/api/jobs/{id}/errors"))!["items"]!.AsArray()
+            .Select(e => (Item: e!["item"]!.GetValue<long>(), Stage: e["stage"]!.GetValue<string>(), Message: e["message"]!.GetValue<string>())).ToList();
+        Assert.Equal(hostile.Order(), errors.Select(e => (e.Item, e.Stage)).Order());
+        var explained = await cluster.Postgres.RowsAsync("SELECT DISTINCT item_number FROM results WHERE job_id = @id", ("id", id));
+        Assert.Equal(good, explained.Select(r => (long)r[0]).Order());
+        Assert.Equal(good.Count, await cluster.ResultRowsAsync(id));
+
+        var nul = errors.Single(e => e.Message.Contains("NUL"));
+        var stored = await cluster.Postgres.ScalarAsync<string>("SELECT path FROM items WHERE job_id = @id AND number = @n", ("id", id), ("n", nul.Item));
+        Assert.Equal("hostile/nul\\0.png", stored);
+        Assert.All(cluster.Processes, p => Assert.False(p.HasExited, $"{p.Name} exited"));
+    }
+
+    [Fact]
     public async Task A_malformed_message_goes_to_the_error_queue_and_the_worker_carries_on()
     {
         using var dataset = TestDataset.Create(goodItems: 8);

@@ -69,6 +69,19 @@ public class EmbeddedJobTests
     }
 
     [Fact]
+    public async Task A_dataset_linked_from_outside_the_data_root_is_refused_before_the_job_starts()
+    {
+        using var workspace = new DemoWorkspace(images: 2, withBadItems: false);
+        var outside = Path.Combine(workspace.Root, "outside.csv");
+        File.Copy(Path.Combine(workspace.DataRoot, "shapes", "manifest.csv"), outside);
+        File.CreateSymbolicLink(Path.Combine(workspace.DataRoot, "shapes", "linked.csv"), outside);
+        var spec = new JobSpec { Dataset = "shapes/linked.csv", Model = "shapes-model", Methods = [new MethodSpec("cam")] };
+        var error = await Assert.ThrowsAsync<JobValidationException>(() =>
+            EmbeddedJob.RunAsync(new EmbeddedOptions(spec, workspace.DataRoot, workspace.ModelRoot, Path.Combine(workspace.Root, "cam.db"), 1)));
+        Assert.Contains("outside the data root through a symbolic link", error.Message);
+    }
+
+    [Fact]
     public async Task AWrongModelPackageFailsTheJobWithItsReason()
     {
         using var workspace = new DemoWorkspace(images: 3, withBadItems: false);

@@ -2,6 +2,7 @@ using Cam.Contracts;
 using Cam.Storage;
 using Cam.Storage.Entities;
 using Cam.Worker;
+using SkiaSharp;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -9,11 +10,13 @@ namespace Cam.Pipeline.Tests;
 
 public class ShardProcessorTests
 {
-    private static async Task<(ServiceProvider Services, Guid Job, ExplainShard Shard)> SetUpAsync(DemoWorkspace workspace)
+    internal static async Task<(ServiceProvider Services, Guid Job, ExplainShard Shard)> SetUpAsync(DemoWorkspace workspace,
+        Func<WorkerSettings, WorkerSettings>? configure = null, string database = "cam.db")
     {
+        var settings = new WorkerSettings { DataRoot = workspace.DataRoot, ModelRoot = workspace.ModelRoot, BatchSize = 3 };
         var services = new ServiceCollection()
-            .AddCamStorage(StorageSettings.SqliteFile(Path.Combine(workspace.Root, "cam.db")))
-            .AddCamWorker(new WorkerSettings { DataRoot = workspace.DataRoot, ModelRoot = workspace.ModelRoot, BatchSize = 3 })
+            .AddCamStorage(StorageSettings.SqliteFile(Path.Combine(workspace.Root, database)))
+            .AddCamWorker(configure?.Invoke(settings) ?? settings)
             .BuildServiceProvider();
         await services.GetRequiredService<CamMigrator>().MigrateAsync();
         var store = services.GetRequiredService<JobStore>();
@@ -75,5 +78,74 @@ public class ShardProcessorTests
         var error = await Assert.ThrowsAsync<ShardFailureException>(() =>
             services.GetRequiredService<ShardProcessor>().ProcessAsync(shard with { Model = new ModelReference("../../etc") }, CancellationToken.None));
         Assert.Contains("outside the model root", error.Message);
+    }
+
+    [Fact]
+    public async Task A_model_package_linked_from_outside_the_model_root_fails_the_shard_and_one_linked_inside_works()
+    {
+        using var workspace = new DemoWorkspace(images: 1, withBadItems: false);
+        var (services, _, shard) = await SetUpAsync(workspace);
+        await using var __ = services;
+        var outside = Path.Combine(workspace.Root, "outside-model");
+        Directory.Move(Path.Combine(workspace.ModelRoot, "shapes-model"), outside);
+        Directory.CreateSymbolicLink(Path.Combine(workspace.ModelRoot, "escape"), outside);
+        var processor = services.GetRequiredService<ShardProcessor>();
+        var error = await Assert.ThrowsAsync<ShardFailureException>(() =>
+            processor.ProcessAsync(shard with { Model = new ModelReference("escape") }, CancellationToken.None));
+        Assert.Contains("outside the model root through a symbolic link", error.Message);
+
+        Directory.Move(outside, Path.Combine(workspace.ModelRoot, "v2"));
+        Directory.CreateSymbolicLink(Path.Combine(workspace.ModelRoot, "current"), "v2");
+        var outcome = await processor.ProcessAsync(shard with { Model = new ModelReference("current") }, CancellationToken.None);
+        Assert.Equal((1, 0), (outcome.Succeeded, outcome.Failed));
+    }
+
+    [Fact]
+    public async Task A_shard_whose_items_all_failed_at_enumeration_completes_with_nothing_to_do()
+    {
+        using var workspace = new DemoWorkspace(images: 1, withBadItems: false);
+        var (services, _, shard) = await SetUpAsync(workspace);
+        await using var _ = services;
+        var outcome = await services.GetRequiredService<ShardProcessor>().ProcessAsync(shard with { Items = [] }, CancellationToken.None);
+        Assert.Equal((0, 0, 0), (outcome.Succeeded, outcome.Failed, outcome.Results));
+    }
+
+    [Fact]
+    public async Task An_image_smaller_than_the_models_crop_is_an_item_error_of_stage_preprocess()
+    {
+        using var workspace = new DemoWorkspace(images: 3, withBadItems: false);
+        var json = Path.Combine(workspace.ModelRoot, "shapes-model", "model.json");
+        File.WriteAllText(json, File.ReadAllText(json).Replace("\"preprocess\": {", "\"preprocess\": { \"centerCrop\": [100, 100],"));
+        var (services, job, shard) = await SetUpAsync(workspace);
+        await using var _ = services;
+        var outcome = await services.GetRequiredService<ShardProcessor>().ProcessAsync(shard, CancellationToken.None);
+        Assert.Equal((0, 3), (outcome.Succeeded, outcome.Failed));
+        await using var db = await services.GetRequiredService<IDbContextFactory<CamDbContext>>().CreateDbContextAsync();
+        var errors = await db.ItemErrors.Where(e => e.JobId == job).ToListAsync();
+        Assert.Equal(3, errors.Count);
+        Assert.All(errors, e => Assert.Equal("preprocess", e.Stage));
+        Assert.All(errors, e => Assert.Contains("smaller than the 100×100 crop", e.Message));
+    }
+
+    [Fact]
+    public async Task An_image_whose_model_input_would_exceed_the_limit_is_an_item_error_and_the_rest_is_explained()
+    {
+        using var workspace = new DemoWorkspace(images: 2, withBadItems: false);
+        // The demo package does not resize: a 2100×2100 image would be a 4.4-megapixel model input.
+        using (var bitmap = new SKBitmap(2100, 2100))
+        {
+            bitmap.Erase(SKColors.Gray);
+            using var png = bitmap.Encode(SKEncodedImageFormat.Png, 100);
+            File.WriteAllBytes(Path.Combine(workspace.DataRoot, "shapes", "images", "wide.png"), png.ToArray());
+        }
+        File.AppendAllText(Path.Combine(workspace.DataRoot, "shapes", "manifest.csv"), "images/wide.png,circle,,,,\n");
+        var (services, job, shard) = await SetUpAsync(workspace);
+        await using var _ = services;
+        var outcome = await services.GetRequiredService<ShardProcessor>().ProcessAsync(shard with { Methods = [new MethodSpec("cam")] }, CancellationToken.None);
+        Assert.Equal((2, 1, 2), (outcome.Succeeded, outcome.Failed, outcome.Results));
+        await using var db = await services.GetRequiredService<IDbContextFactory<CamDbContext>>().CreateDbContextAsync();
+        var error = await db.ItemErrors.SingleAsync(e => e.JobId == job);
+        Assert.Equal(("preprocess", 2L), (error.Stage, error.ItemNumber));
+        Assert.Contains("above the limit", error.Message);
     }
 }

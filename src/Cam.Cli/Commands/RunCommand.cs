@@ -5,6 +5,7 @@ using Cam.Cli.Embedded;
 using Cam.Storage;
 using Cam.Contracts;
 using Cam.Scheduler.Jobs;
+using Cam.Worker;
 using Spectre.Console;
 
 namespace Cam.Cli.Commands;
@@ -27,10 +28,15 @@ internal static class RunCommand
         var metricSteps = new Option<int>("--metric-steps") { Description = "steps of the deletion and insertion curves", DefaultValueFactory = _ => 16 };
         var json = new Option<bool>("--json") { Description = "end with one JSON summary" };
         var noop = new Option<bool>("--noop-explainer") { Description = "replace the engine by a no-op, to measure the pipeline alone" };
+        var batchMegapixels = new Option<int>("--batch-megapixels")
+        {
+            Description = "decoded pixels per batch of a worker, in millions (bounds memory with large photos)",
+            DefaultValueFactory = _ => (int)(WorkerSettings.DefaultMaxBatchPixels / 1_000_000),
+        };
         var noReport = new Option<bool>("--no-report") { Description = "do not write the audit report (report-JOB.html) at the end" };
         var command = new Command("run", "run a whole explanation job in this process (in-memory bus, SQLite)")
         {
-            dataset, model, methods, convention, layers, classes, workers, output, shardSize, metrics, metricSteps, json, noop, noReport,
+            dataset, model, methods, convention, layers, classes, workers, output, shardSize, metrics, metricSteps, json, noop, noReport, batchMegapixels,
         };
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
@@ -39,6 +45,7 @@ internal static class RunCommand
             if (!File.Exists(datasetPath) && !Directory.Exists(datasetPath)) throw new FileNotFoundException($"dataset '{datasetPath}' does not exist");
             if (!Directory.Exists(modelPath)) throw new DirectoryNotFoundException($"model package '{modelPath}' does not exist");
             if (parse.GetValue(workers) < 1) throw new ArgumentException("--workers must be at least 1");
+            if (parse.GetValue(batchMegapixels) < 1) throw new ArgumentException("--batch-megapixels must be at least 1");
             var dataRoot = Directory.Exists(datasetPath) ? datasetPath : Path.GetDirectoryName(datasetPath)!;
             var spec = new JobSpec
             {
@@ -53,7 +60,10 @@ internal static class RunCommand
             };
             var outDir = Directory.CreateDirectory(parse.GetValue(output)!).FullName;
             var database = Path.Combine(outDir, $"cam-{DateTime.UtcNow:yyyyMMdd-HHmmss}.db");
-            var options = new EmbeddedOptions(spec, dataRoot, Path.GetDirectoryName(modelPath)!, database, parse.GetValue(workers), parse.GetValue(noop));
+            var options = new EmbeddedOptions(spec, dataRoot, Path.GetDirectoryName(modelPath)!, database, parse.GetValue(workers), parse.GetValue(noop))
+            {
+                MaxBatchPixels = parse.GetValue(batchMegapixels) * 1_000_000L,
+            };
             EmbeddedSummary summary;
             try
             {

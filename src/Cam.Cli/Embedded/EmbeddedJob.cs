@@ -13,7 +13,11 @@ using Microsoft.Extensions.Logging;
 namespace Cam.Cli.Embedded;
 
 /// <summary>What an embedded run needs: the job, where its data and models live, and where to put the database.</summary>
-public sealed record EmbeddedOptions(JobSpec Spec, string DataRoot, string ModelRoot, string DatabasePath, int Workers, bool NoOpExplainer = false);
+public sealed record EmbeddedOptions(JobSpec Spec, string DataRoot, string ModelRoot, string DatabasePath, int Workers, bool NoOpExplainer = false)
+{
+    /// <summary>Decoded pixels per batch of each in-process worker (<see cref="WorkerSettings.MaxBatchPixels"/>).</summary>
+    public long MaxBatchPixels { get; init; } = WorkerSettings.DefaultMaxBatchPixels;
+}
 
 public sealed record EmbeddedSummary(Guid JobId, string State, long Items, long Succeeded, long Failed, long Results, double Seconds, double ImagesPerSecond, string DatabasePath, string? Error);
 
@@ -38,6 +42,7 @@ public static class EmbeddedJob
         builder.Services.AddCamWorker(new WorkerSettings
         {
             DataRoot = options.DataRoot, ModelRoot = options.ModelRoot, Concurrency = options.Workers, NoOpExplainer = options.NoOpExplainer,
+            MaxBatchPixels = options.MaxBatchPixels,
         });
         builder.Services.AddMassTransit(bus =>
         {

@@ -58,7 +58,7 @@ public sealed class ModelPackage : IDisposable
 
     public static ModelManifest ReadManifest(string directory)
     {
-        var path = Path.Combine(directory, "model.json");
+        var path = InPackage(directory, "model.json");
         if (!System.IO.File.Exists(path)) throw new ModelPackageException($"model package '{directory}' has no model.json");
         ModelManifest manifest;
         try
@@ -89,8 +89,9 @@ public sealed class ModelPackage : IDisposable
         directory = Path.GetFullPath(directory);
         if (!System.IO.Directory.Exists(directory)) throw new ModelPackageException($"model package '{directory}' does not exist");
         var manifest = ReadManifest(directory);
-        var file = Path.Combine(directory, manifest.File);
-        if (string.IsNullOrEmpty(manifest.File) || !System.IO.File.Exists(file))
+        if (string.IsNullOrEmpty(manifest.File)) throw new ModelPackageException($"model package '{directory}': model.json names no file");
+        var file = InPackage(directory, manifest.File);
+        if (!System.IO.File.Exists(file))
             throw new ModelPackageException($"model package '{directory}': file '{manifest.File}' is missing");
         IClassifier classifier = manifest.Format switch
         {
@@ -110,6 +111,19 @@ public sealed class ModelPackage : IDisposable
         {
             classifier.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>A file of the package, which must stay inside its folder (symbolic links resolved).</summary>
+    private static string InPackage(string directory, string file)
+    {
+        try
+        {
+            return ModelPackagePaths.File(directory, file);
+        }
+        catch (UnsafePathException e)
+        {
+            throw new ModelPackageException($"model package '{directory}': {e.Message}");
         }
     }
 

@@ -43,10 +43,18 @@ public sealed class JobService(SchedulerSettings settings, JobStore store, JobEn
         if (!File.Exists(Path.Combine(model, "model.json"))) throw new JobValidationException($"model package '{spec.Model}' has no model.json");
     }
 
-    /// <summary>The dataset's full path, which must lie under the data root.</summary>
+    /// <summary>The dataset's canonical path, which must lie under the data root (symbolic links included).</summary>
     public string DatasetPath(JobSpec spec)
     {
-        var path = Under(settings.DataRoot, spec.Dataset, "dataset");
+        string path;
+        try
+        {
+            path = new DataRoot(settings.DataRoot).Resolve(spec.Dataset);
+        }
+        catch (UnsafePathException e)
+        {
+            throw new JobValidationException($"dataset: {e.Message}");
+        }
         if (!File.Exists(path) && !Directory.Exists(path)) throw new JobValidationException($"dataset '{spec.Dataset}' does not exist");
         return path;
     }
@@ -61,5 +69,5 @@ public sealed class JobService(SchedulerSettings settings, JobStore store, JobEn
     }
 
     /// <summary>The dataset root as the workers see it: relative to the data root.</summary>
-    public string WorkerDatasetRoot(IDatasetSource source) => Path.GetRelativePath(Path.GetFullPath(settings.DataRoot), source.Root);
+    public string WorkerDatasetRoot(IDatasetSource source) => Path.GetRelativePath(new DataRoot(settings.DataRoot).FullPath, source.Root);
 }

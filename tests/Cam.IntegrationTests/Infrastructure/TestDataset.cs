@@ -1,20 +1,25 @@
 using System.Globalization;
 using System.Text;
+using Cam.Tests.Shared;
 
 namespace Cam.IntegrationTests.Infrastructure;
 
 /// <summary>A data root holding demo images from <c>samples/shapes</c> and a manifest over them, plus optional bad items.</summary>
 public sealed class TestDataset : IDisposable
 {
-    private TestDataset(string root, int goodItems, IReadOnlyList<string> badItems)
+    private TestDataset(string root, int goodItems, IReadOnlyList<string> badItems, string manifest = "manifest.csv", IReadOnlyList<string?>? expected = null)
     {
         Root = root;
         GoodItems = goodItems;
         BadItems = badItems;
+        Manifest = manifest;
+        Expected = expected ?? [];
     }
 
     public string Root { get; }
-    public string Manifest => "manifest.csv";
+    public string Manifest { get; }
+    /// <summary>For a hostile dataset: per item number, the stage its error must have (null for a good item).</summary>
+    public IReadOnlyList<string?> Expected { get; }
     public int GoodItems { get; }
     /// <summary>Paths of the bad items, as written in the manifest.</summary>
     public IReadOnlyList<string> BadItems { get; }
@@ -43,6 +48,14 @@ public sealed class TestDataset : IDisposable
         }
         File.WriteAllText(Path.Combine(root, "manifest.csv"), manifest.ToString());
         return new TestDataset(root, goodItems, bad);
+    }
+
+    /// <summary><paramref name="goodItems"/> demo images and a manifest mixing them with one line of each input fault (<see cref="HostileDataset"/>).</summary>
+    public static TestDataset CreateHostile(int goodItems, string format)
+    {
+        var plain = Create(goodItems);
+        var (manifest, expected) = HostileDataset.Write(plain.Root, HostileDataset.GoodRows(Path.Combine(plain.Root, plain.Manifest)), format);
+        return new TestDataset(plain.Root, goodItems, [], manifest, expected);
     }
 
     public void Dispose()
