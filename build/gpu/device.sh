@@ -41,7 +41,7 @@ if [ "$mode" = device ]; then
   budget="${budget:-480}"
   python=python3
   [ -x /opt/torch/.venv/bin/python3 ] && python=/opt/torch/.venv/bin/python3
-  dev=cuda size=224 batch=32 archs="resnet18 resnet50" threads_arg=()
+  dev=cuda size=224 batch=32 grad_batch=64 archs="resnet18 resnet50" threads_arg=()
   # 16384 is every masked input of the batch (8 × 2048) at once: about 180 GB of activations, past an H200's 141 GB.
   # 4096 (about 45 GB at roughly 11 MB an image) would fit on an H100 and never exercise the back-off.
   oom_args=(--arch resnet50 --size 224 --batch 8 --chunk-size "${CAM_OOM_CHUNK:-16384}")
@@ -53,7 +53,7 @@ else
   python=python3
   [ -x /usr/bin/python3 ] && python=/usr/bin/python3
   # Small sizes: the same steps and commands, resnet18 only, a few parity cases (one of each kind), on 2 CPU cores.
-  dev=cpu size=64 batch=2 archs="resnet18" threads_arg=(--threads 2)
+  dev=cpu size=64 batch=2 grad_batch=2 archs="resnet18" threads_arg=(--threads 2)
   oom_args=(--arch resnet18 --size 64 --batch 2 --chunk-size 1024)
   parity_cases=(--case cam_int_class --case scorecam_two_layers_fused --case locate_resnet18 --case gradcam_layer4)
   anchor_chunk=64
@@ -188,6 +188,12 @@ anchors() {  # anchors NAME ARCH CLASSES TIMEOUT [EXTRA…]
     --size "$size" --batch "$batch" --classes "$classes" --chunk "$anchor_chunk" "${threads_arg[@]}" "$@"
 }
 
+# Grad-CAM: one forward kept with its graph and one backward per class, efficiency against exactly that (a few seconds).
+gradbench() {  # gradbench ARCH CLASSES
+  cam_step "bench-$1-gradcam-top$2" 90 bench --method gradcam --arch "$1" --size "$size" --batch "$grad_batch" --classes "$2" \
+    --device "$dev" "${threads_arg[@]}" --warmup 1
+}
+
 for arch in $archs; do
   if [ "$arch" = resnet50 ]; then t=200; ta=300; else t=100; ta=150; fi
   bench "$arch" bfloat16 1 "$t"
@@ -195,6 +201,7 @@ for arch in $archs; do
   anchors "anchors-$arch-top1" "$arch" 1 "$ta"
   bench "$arch" bfloat16 5 "$t"
   bench "$arch" float32 5 "$t"
+  if [ "$arch" = resnet18 ]; then gradbench resnet50 1; gradbench resnet50 5; fi
 done
 anchors anchors-resnet18-top5 resnet18 5 240
 # pytorch-grad-cam converts activations to NumPy, which has no bfloat16: float16 autocast on the GPU (CPU autocast in
