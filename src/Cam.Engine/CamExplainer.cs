@@ -61,6 +61,7 @@ public sealed class CamExplainer
         this.model = model;
         this.method = method;
         requestedLayers = layers is { Count: > 0 } ? layers : null;
+        method.CheckApplies(model);
         if (requestedLayers is not null)
         {
             foreach (var layer in requestedLayers)
