@@ -24,8 +24,8 @@ public sealed record ModelManifest
     public IReadOnlyList<string> Labels { get; init; } = [];
     public PreprocessSpec Preprocess { get; init; } = PreprocessSpec.ImageNet;
     public IReadOnlyList<string> TargetLayers { get; init; } = [];
-    /// <summary>TorchScript only: names of the activations returned after the logits.</summary>
-    public IReadOnlyList<string> Outputs { get; init; } = [];
+    /// <summary>TorchScript only: the activations returned after the logits, by name, token sequences with their layout.</summary>
+    public IReadOnlyList<ModelOutput> Outputs { get; init; } = [];
 
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -81,6 +81,19 @@ public sealed class ModelPackage : IDisposable
         {
             throw new ModelPackageException($"{path}: preprocess: {e.Message}");
         }
+        foreach (var output in manifest.Outputs)
+        {
+            try
+            {
+                output.Tokens?.Validate();
+            }
+            catch (ArgumentException e)
+            {
+                throw new ModelPackageException($"{path}: output '{output.Name}': {e.Message}");
+            }
+        }
+        var repeated = manifest.Outputs.GroupBy(o => o.Name).FirstOrDefault(g => g.Count() > 1);
+        if (repeated is not null) throw new ModelPackageException($"{path}: output '{repeated.Key}' is named twice");
         return manifest;
     }
 
@@ -95,7 +108,8 @@ public sealed class ModelPackage : IDisposable
         IClassifier classifier = manifest.Format switch
         {
             "builtin" => LoadBuiltin(directory, manifest, file, device),
-            "torchscript" => ScriptClassifier.Load(file, manifest.Outputs, manifest.NumClasses, device),
+            "torchscript" => ScriptClassifier.Load(file, manifest.Outputs.Select(o => o.Name).ToList(), manifest.NumClasses, device,
+                manifest.Outputs.Where(o => o.Tokens is not null).ToDictionary(o => o.Name, o => o.Tokens!)),
             _ => throw new ModelPackageException($"model package '{directory}': unknown format '{manifest.Format}' (builtin or torchscript)"),
         };
         try
