@@ -105,4 +105,25 @@ public class ModelPackageTests
             Directory.Delete(root, recursive: true);
         }
     }
+
+    [Fact]
+    public void AModelThatTakesOneInputSizeFailsAtLoadWhenThePackageDoesNotCropToIt()
+    {
+        var root = Directory.CreateTempSubdirectory("cam-pkg-").FullName;
+        try
+        {
+            foreach (var f in Directory.GetFiles(ModernArchitectureTests.Modern("vit_scripted"))) File.Copy(f, Path.Combine(root, Path.GetFileName(f)));
+            var json = Path.Combine(root, "model.json");
+            var node = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(json))!.AsObject();
+            node["preprocess"]!.AsObject().Remove("centerCrop");
+            File.WriteAllText(json, node.ToJsonString());
+            var error = Assert.Throws<ModelPackageException>(() => ModelPackage.Load(root)).Message;
+            Assert.Contains("(1, 3, 64, 64)", error);
+            Assert.Contains("centerCrop", error);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
 }

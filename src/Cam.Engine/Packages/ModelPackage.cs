@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Cam.Datasets;
@@ -144,7 +145,18 @@ public sealed class ModelPackage : IDisposable
     {
         var size = manifest.Preprocess.Crop is var (h, w) ? new long[] { 1, 3, h, w } : [1, 3, 64, 64];
         using var probe = zeros(size, device: classifier.Device);
-        using var logits = classifier.Logits(probe);
+        Tensor logits;
+        try
+        {
+            logits = classifier.Logits(probe);
+        }
+        catch (Exception e) when (e is ArgumentException or ExternalException or InvalidOperationException)
+        {
+            // A ViT takes one input size: without a crop to it, every image would fail.
+            throw new ModelPackageException($"model package '{directory}': the model refuses a ({string.Join(", ", size)}) input" +
+                $"{(manifest.Preprocess.Crop is null ? " (a model that takes one input size needs preprocess.centerCrop)" : "")}: {e.Message.Split('\n')[0]}");
+        }
+        using var _ = logits;
         if (logits.ndim != 2 || logits.shape[1] != manifest.NumClasses)
             throw new ModelPackageException($"model package '{directory}': the model gives {(logits.ndim == 2 ? logits.shape[1] : -1)} logits, model.json says {manifest.NumClasses} classes");
     }
