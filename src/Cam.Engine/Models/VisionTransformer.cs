@@ -48,7 +48,7 @@ public sealed class VisionTransformer : Module<Tensor, Tensor>, ILayerDeclaratio
 
     public TokenLayout? TokensOf(string layer) => layer == "encoder" || layer.StartsWith("encoder.", StringComparison.Ordinal) ? tokens : null;
 
-    public CamHead? CamHead => Layers.CamHead.None(
+    public CamHead? CamHead => CamHead.None(
         "its head reads the class token, not globally pooled features, so no layer's channels are weighted by a linear head (use Score-CAM or its variants)");
 
     public override Tensor forward(Tensor x)
