@@ -36,7 +36,8 @@ public interface IClassifier : IDisposable
 
     /// <summary>
     /// The layer a CAM would use when none is named: of all layers, in the order they produce output on a forward
-    /// pass of zeros, the last whose output has the input's rank and a spatial size other than 1.
+    /// pass of zeros, the last whose output has the input's rank and a spatial size other than 1 (token outputs
+    /// counted by their folded shape); an architecture may declare its own instead (a ViT's last block's ln_1).
     /// </summary>
     string LocateCandidateLayer(long[] sampleShape);
 

@@ -3,7 +3,8 @@ Debian's python3-torch 1.13 and python3-torchvision 0.14: /usr/bin/python3 make_
 
 Weights and inputs are not stored: both sides fill every state_dict tensor from a counter-based generator keyed by the
 tensor's name (splitmix64 of FNV-1a(name) + index, 24 bits, exact in float32), so the C# test makes the same values
-(DeterministicWeights.cs). What is stored is what PyTorch computes from them:
+(DeterministicWeights.cs); a ViT's head, which torchvision starts at zero, gets values like every other weight.
+What is stored is what PyTorch computes from them:
 
 - logits.safetensors: torchvision's logits for each architecture, on inputs of several sizes (the CNNs non-square too);
 - vit_scorecam.safetensors: a reduced ViT (torchvision's VisionTransformer class, 3 layers, 48 wide, 32x32 input,
