@@ -66,6 +66,7 @@ public sealed class CamExplainer
         this.model = model;
         this.method = method;
         requestedLayers = layers is { Count: > 0 } ? layers : null;
+        method.CheckApplies(model);
         if (requestedLayers is not null)
         {
             foreach (var layer in requestedLayers)
@@ -99,7 +100,7 @@ public sealed class CamExplainer
         using var pass = method.UsesScoreGradients ? model.ForwardWithGraph(x, layers) : model.Forward(x, layers);
         using var _ = no_grad();
         var logits = pass.Logits.detach();
-        var activations = pass.Activations.Select(a => a.detach().to(ScalarType.Float32)).ToList();
+        var activations = pass.Activations.Select((a, i) => pass.Folded(i, a.detach()).to(ScalarType.Float32)).ToList();
         var classIndex = classes.Resolve(logits);
         var classTensor = torch.tensor(classIndex, device: model.Device);
         using var runner = new MaskedForwardRunner(maskedModel, x, method.UsesMaskedForwards ? ChunkSizeFor(sampleShape) : 1, shareIdenticalMasks);

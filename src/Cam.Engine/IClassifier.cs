@@ -3,11 +3,19 @@ using static TorchSharp.torch;
 
 namespace Cam.Engine;
 
-/// <summary>The logits of one forward pass and the activations of the layers asked for; the caller owns both.</summary>
-public sealed class ForwardPass(Tensor logits, IReadOnlyList<Tensor> activations) : IDisposable
+/// <summary>
+/// The logits of one forward pass and the activations of the layers asked for; the caller owns both. A forward kept
+/// with its graph hands out the activations as the layers produced them, so that gradients can be taken with respect
+/// to them, with a fold that turns an activation or its gradient into the (N, C, h, w) grid the methods see (token
+/// sequences); otherwise the activations come folded already.
+/// </summary>
+public sealed class ForwardPass(Tensor logits, IReadOnlyList<Tensor> activations, Func<int, Tensor, Tensor>? fold = null) : IDisposable
 {
     public Tensor Logits { get; } = logits;
     public IReadOnlyList<Tensor> Activations { get; } = activations;
+
+    /// <summary>The i-th layer's activation, or a tensor of its shape (its gradient), as the (N, C, h, w) grid the methods see.</summary>
+    public Tensor Folded(int layer, Tensor tensor) => fold is null ? tensor : fold(layer, tensor);
 
     public void Dispose()
     {
@@ -57,7 +65,8 @@ public interface IClassifier : IDisposable
 
     /// <summary>
     /// The layer a CAM would use when none is named: of all layers, in the order they produce output on a forward
-    /// pass of zeros, the last whose output has the input's rank and a spatial size other than 1.
+    /// pass of zeros, the last whose output has the input's rank and a spatial size other than 1 (token outputs
+    /// counted by their folded shape); an architecture may declare its own instead (a ViT's last block's ln_1).
     /// </summary>
     string LocateCandidateLayer(long[] sampleShape);
 

@@ -64,6 +64,7 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
     private async Task ExplainAsync(ExplainShard shard, ModelPackage package, Accumulator output, CancellationToken ct)
     {
         var methods = shard.Methods.Select(m => CreateMethod(m)).ToList();
+        foreach (var method in methods) CheckApplies(method, shard, package);
         var layers = shard.TargetLayers.Count > 0 ? shard.TargetLayers : package.Manifest.TargetLayers;
         foreach (var layer in layers)
             if (!package.Classifier.LayerNames.Contains(layer))
@@ -105,6 +106,19 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
         catch (ArgumentException e)
         {
             throw new ShardFailureException(e.Message);
+        }
+    }
+
+    /// <summary>A method that cannot explain the model at all (CAM on a ViT) fails the shard before any image is read.</summary>
+    private static void CheckApplies(CamMethod method, ExplainShard shard, ModelPackage package)
+    {
+        try
+        {
+            method.CheckApplies(package.Classifier);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            throw new ShardFailureException($"model '{shard.Model.Package}': {e.Message}");
         }
     }
 

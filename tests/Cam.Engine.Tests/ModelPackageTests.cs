@@ -1,3 +1,5 @@
+using System.Text.Json;
+using Cam.Engine.Layers;
 using Cam.Engine.Methods;
 using Cam.Engine.Packages;
 using Cam.Engine.Tensors;
@@ -69,6 +71,68 @@ public class ModelPackageTests
             var inside = Copy("inside", j => j["file"] = "link.safetensors");
             File.CreateSymbolicLink(Path.Combine(inside, "link.safetensors"), "weights.safetensors");
             using (ModelPackage.Load(inside)) { }
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void OutputsAreNamesOrObjectsDeclaringTokens()
+    {
+        const string json = """
+            { "format": "torchscript", "file": "model.pt", "numClasses": 2,
+              "outputs": ["features", { "name": "blocks.11.norm1", "tokens": { "prefix": 5, "patch": 14 } }, { "name": "head_in", "tokens": { "prefix": 1 } }] }
+            """;
+        var manifest = JsonSerializer.Deserialize<ModelManifest>(json, ModelManifest.Json)!;
+        Assert.Equal(
+            [new ModelOutput("features"), new ModelOutput("blocks.11.norm1", new TokenLayout { Prefix = 5, Patch = 14 }), new ModelOutput("head_in", new TokenLayout { Prefix = 1 })],
+            manifest.Outputs);
+        var written = JsonSerializer.Serialize(manifest, ModelManifest.Json);
+        Assert.Equal(manifest.Outputs, JsonSerializer.Deserialize<ModelManifest>(written, ModelManifest.Json)!.Outputs);
+        Assert.Contains("\"features\"", written.Replace(" ", "").Replace("\n", ""));
+    }
+
+    [Fact]
+    public void BadTokenDeclarationsFailAtLoadNamingTheOutput()
+    {
+        var root = Directory.CreateTempSubdirectory("cam-pkg-").FullName;
+        try
+        {
+            void Write(string outputs) => File.WriteAllText(Path.Combine(root, "model.json"),
+                $$"""{ "format": "torchscript", "file": "model.pt", "numClasses": 2, "outputs": {{outputs}} }""");
+            Write("""[{ "name": "x", "tokens": { "prefix": -1 } }]""");
+            var negative = Assert.Throws<ModelPackageException>(() => ModelPackage.ReadManifest(root)).Message;
+            Assert.Contains("output 'x'", negative);
+            Assert.Contains("prefix", negative);
+            Write("""[{ "tokens": { "prefix": 1 } }]""");
+            Assert.Contains("needs a name", Assert.Throws<ModelPackageException>(() => ModelPackage.ReadManifest(root)).Message);
+            Write("""[3]""");
+            Assert.Contains("is not valid", Assert.Throws<ModelPackageException>(() => ModelPackage.ReadManifest(root)).Message);
+            Write("""["x", { "name": "x", "tokens": { "prefix": 1 } }]""");
+            Assert.Contains("'x' is named twice", Assert.Throws<ModelPackageException>(() => ModelPackage.ReadManifest(root)).Message);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void AModelThatTakesOneInputSizeFailsAtLoadWhenThePackageDoesNotCropToIt()
+    {
+        var root = Directory.CreateTempSubdirectory("cam-pkg-").FullName;
+        try
+        {
+            foreach (var f in Directory.GetFiles(ModernArchitectureTests.Modern("vit_scripted"))) File.Copy(f, Path.Combine(root, Path.GetFileName(f)));
+            var json = Path.Combine(root, "model.json");
+            var node = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(json))!.AsObject();
+            node["preprocess"]!.AsObject().Remove("centerCrop");
+            File.WriteAllText(json, node.ToJsonString());
+            var error = Assert.Throws<ModelPackageException>(() => ModelPackage.Load(root)).Message;
+            Assert.Contains("(1, 3, 64, 64)", error);
+            Assert.Contains("centerCrop", error);
         }
         finally
         {

@@ -1,6 +1,7 @@
 using Cam.Contracts;
 using Cam.Storage;
 using Cam.Storage.Entities;
+using Cam.Tests.Shared;
 using Cam.Worker;
 using SkiaSharp;
 using Microsoft.EntityFrameworkCore;
@@ -147,5 +148,30 @@ public class ShardProcessorTests
         var error = await db.ItemErrors.SingleAsync(e => e.JobId == job);
         Assert.Equal(("preprocess", 2L), (error.Stage, error.ItemNumber));
         Assert.Contains("above the limit", error.Message);
+    }
+
+    [Fact]
+    public async Task CamAskedOfAVisionTransformerFailsTheShardWithTheReasonBeforeAnyImage()
+    {
+        using var workspace = new DemoWorkspace(images: 2, withBadItems: false);
+        var package = Path.Combine(workspace.ModelRoot, "vit");
+        Directory.CreateDirectory(package);
+        foreach (var file in Directory.GetFiles(Path.Combine(RepositoryRoot.Path, "tests", "Cam.Engine.Tests", "Fixtures", "modern", "vit_scripted")))
+            File.Copy(file, Path.Combine(package, Path.GetFileName(file)));
+        var (services, job, shard) = await SetUpAsync(workspace);
+        await using var _ = services;
+        var vitShard = shard with { Model = new ModelReference("vit"), Methods = [new MethodSpec("scorecam"), new MethodSpec("cam")] };
+        var error = await Assert.ThrowsAsync<ShardFailureException>(() =>
+            services.GetRequiredService<ShardProcessor>().ProcessAsync(vitShard, CancellationToken.None));
+        Assert.Contains("model 'vit'", error.Message);
+        Assert.Contains("CAM does not apply", error.Message);
+        Assert.Contains("class token", error.Message);
+
+        // Score-CAM alone explains the same shard.
+        var outcome = await services.GetRequiredService<ShardProcessor>().ProcessAsync(vitShard with { Methods = [new MethodSpec("scorecam")] }, CancellationToken.None);
+        Assert.Equal((2, 0, 2), (outcome.Succeeded, outcome.Failed, outcome.Results));
+        await using var db = await services.GetRequiredService<IDbContextFactory<CamDbContext>>().CreateDbContextAsync();
+        var result = await db.Results.SingleAsync(r => r.JobId == job && r.ItemNumber == 0);
+        Assert.Equal(("encoder.layers.encoder_layer_2.ln_1", 4, 4), (result.Layer, result.MapHeight, result.MapWidth));
     }
 }

@@ -40,6 +40,9 @@ public abstract class CamMethod
     /// <summary>Checks the method can run on these layers before any forward pass is spent.</summary>
     public virtual void Validate(IReadOnlyList<string> layers) { }
 
+    /// <summary>Throws <see cref="MethodNotApplicableException"/> when the method cannot explain this model at all.</summary>
+    public virtual void CheckApplies(IClassifier model) { }
+
     /// <summary>
     /// The channel weights of every layer: (N, K, C) each, or (N, K, C, h, w) for weights that vary across the map.
     /// </summary>

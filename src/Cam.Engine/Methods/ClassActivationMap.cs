@@ -17,6 +17,9 @@ public sealed class ClassActivationMap(string? fcLayer = null) : CamMethod
         if (layers.Count > 1) throw new ArgumentException("CAM takes a single target layer");
     }
 
+    /// <summary>The model must have a linear head over pooled features (<see cref="IClassifier.LinearWeights"/> refuses otherwise).</summary>
+    public override void CheckApplies(IClassifier model) => model.LinearWeights(FcLayer).Weight.Dispose();
+
     public override Tensor[] ComputeWeights(CamContext context)
     {
         var (name, weight) = context.Model.LinearWeights(FcLayer);

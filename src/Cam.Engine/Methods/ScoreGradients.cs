@@ -30,7 +30,7 @@ public sealed class ScoreGradients(ForwardPass pass, Tensor classes)
             var activation = pass.Activations[i];
             using var gradient = activation.grad
                 ?? throw new InvalidOperationException("the class score does not depend on every target layer (a layer after the logits, or unused?)");
-            gradients[i] = gradient.detach().to(ScalarType.Float32, copy: true).MoveToOuterDisposeScope();
+            gradients[i] = pass.Folded(i, gradient.detach()).to(ScalarType.Float32, copy: true).MoveToOuterDisposeScope();
             activation.grad = null;
         }
         return gradients;

@@ -1,4 +1,6 @@
 using Cam.Engine.Hooks;
+using Cam.Engine.Layers;
+using Cam.Engine.Methods;
 using Cam.Engine.Precision;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -11,6 +13,7 @@ public sealed class ModuleClassifier : IClassifier
 {
     private readonly nn.Module<Tensor, Tensor> model;
     private readonly Dictionary<string, nn.Module> modules;
+    private readonly ILayerDeclarations? declarations;
 
     private readonly Func<nn.Module<Tensor, Tensor>>? factory;
     private readonly Dictionary<ForwardPrecision, ModuleClassifier> copies = [];
@@ -31,6 +34,7 @@ public sealed class ModuleClassifier : IClassifier
         model.eval();
         // Explaining never trains: frozen parameters keep gradient methods from accumulating .grad or graph state in them.
         foreach (var parameter in model.parameters()) parameter.requires_grad_(false);
+        declarations = model as ILayerDeclarations;
         modules = model.named_modules().ToDictionary(m => m.name, m => m.module, StringComparer.Ordinal);
         LayerNames = modules.Keys.ToList();
         if (precision != ForwardPrecision.Float32) PrecisionCast.Module(model, precision);
@@ -97,7 +101,7 @@ public sealed class ModuleClassifier : IClassifier
         var logits = Call(input);
         try
         {
-            return new ForwardPass(logits, recorder.Take());
+            return new ForwardPass(logits, TokenFolding.Fold(recorder.Take(), layers, TokensOf, input.shape));
         }
         catch
         {
@@ -113,7 +117,9 @@ public sealed class ModuleClassifier : IClassifier
         var logits = Call(input);
         try
         {
-            return new ForwardPass(logits, recorder.Take());
+            // Gradients are taken with respect to the outputs as the layers produced them; token outputs are folded
+            // into their grid afterwards, activations and gradients alike (pytorch-grad-cam's reshape_transform).
+            return new ForwardPass(logits, recorder.Take(), TokenFolding.Folder(layers, TokensOf, input.shape));
         }
         catch
         {
@@ -130,12 +136,26 @@ public sealed class ModuleClassifier : IClassifier
                ?? throw new ArgumentException($"layer '{layer}' of {Name} does not map a tensor to a tensor and cannot be hooked");
     }
 
+    /// <summary>The token layout the architecture declares for a layer; null for (N, C, h, w) outputs.</summary>
+    public TokenLayout? TokensOf(string layer) => declarations?.TokensOf(layer);
+
+    /// <summary>The architecture's declared default layer, else the search, token layers counted by their folded shape.</summary>
     public string LocateCandidateLayer(long[] sampleShape)
     {
+        if (declarations?.DefaultTargetLayer is { } declared) return declared;
         var shapes = RecordOutputShapes(sampleShape);
         for (var i = shapes.Count - 1; i >= 0; i--)
         {
-            var (name, shape) = shapes[i];
+            var (name, output) = shapes[i];
+            long[] shape;
+            try
+            {
+                shape = TokenFolding.Shape(TokensOf(name), output, sampleShape);
+            }
+            catch (ArgumentException)
+            {
+                continue;
+            }
             if (shape.Length == sampleShape.Length + 1 && shape.Skip(2).Any(d => d != 1)) return name;
         }
         throw new InvalidOperationException($"no layer of {Name} produces a spatial output; name the target layer explicitly");
@@ -173,8 +193,16 @@ public sealed class ModuleClassifier : IClassifier
         return shapes;
     }
 
+    /// <summary>
+    /// The weights CAM combines channels with: the named linear layer's, else the architecture's declared head (its
+    /// rows scaled by a declared norm's gain), else the first linear layer's. Refused when the architecture declares
+    /// that CAM does not apply.
+    /// </summary>
     public (string Name, Tensor Weight) LinearWeights(string? name)
     {
+        var head = declarations?.CamHead;
+        if (head?.NotApplicable is { } reason) throw new MethodNotApplicableException($"CAM does not apply to {Name}: {reason}");
+        name ??= head?.Linear;
         name ??= modules.FirstOrDefault(m => m.Value is Linear).Key
                  ?? throw new InvalidOperationException($"{Name} has no fully connected layer; name one with --fc-layer");
         if (!modules.TryGetValue(name, out var module))
@@ -183,6 +211,11 @@ public sealed class ModuleClassifier : IClassifier
                      ?? throw new ArgumentException($"layer '{name}' of {Name} has no weight");
         // A 1×1 convolution standing in for the fully connected layer has weights (classes, channels, 1, 1).
         var matrix = weight.ndim > 2 ? weight.detach().view(weight.shape[0], weight.shape[1]) : weight.detach();
+        if (head?.Gain is { } gainLayer && name == head.Linear)
+        {
+            var gain = modules[gainLayer].named_parameters(recurse: false).First(p => p.name == "weight").parameter;
+            return (name, matrix * gain.detach().unsqueeze(0));
+        }
         return (name, matrix.clone());
     }
 

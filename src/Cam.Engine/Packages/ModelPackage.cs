@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Cam.Datasets;
@@ -24,8 +25,8 @@ public sealed record ModelManifest
     public IReadOnlyList<string> Labels { get; init; } = [];
     public PreprocessSpec Preprocess { get; init; } = PreprocessSpec.ImageNet;
     public IReadOnlyList<string> TargetLayers { get; init; } = [];
-    /// <summary>TorchScript only: names of the activations returned after the logits.</summary>
-    public IReadOnlyList<string> Outputs { get; init; } = [];
+    /// <summary>TorchScript only: the activations returned after the logits, by name, token sequences with their layout.</summary>
+    public IReadOnlyList<ModelOutput> Outputs { get; init; } = [];
 
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -81,6 +82,19 @@ public sealed class ModelPackage : IDisposable
         {
             throw new ModelPackageException($"{path}: preprocess: {e.Message}");
         }
+        foreach (var output in manifest.Outputs)
+        {
+            try
+            {
+                output.Tokens?.Validate();
+            }
+            catch (ArgumentException e)
+            {
+                throw new ModelPackageException($"{path}: output '{output.Name}': {e.Message}");
+            }
+        }
+        var repeated = manifest.Outputs.GroupBy(o => o.Name).FirstOrDefault(g => g.Count() > 1);
+        if (repeated is not null) throw new ModelPackageException($"{path}: output '{repeated.Key}' is named twice");
         return manifest;
     }
 
@@ -96,7 +110,8 @@ public sealed class ModelPackage : IDisposable
         IClassifier classifier = manifest.Format switch
         {
             "builtin" => LoadBuiltin(directory, manifest, file, device),
-            "torchscript" => ScriptClassifier.Load(file, manifest.Outputs, manifest.NumClasses, device),
+            "torchscript" => ScriptClassifier.Load(file, manifest.Outputs.Select(o => o.Name).ToList(), manifest.NumClasses, device,
+                manifest.Outputs.Where(o => o.Tokens is not null).ToDictionary(o => o.Name, o => o.Tokens!)),
             _ => throw new ModelPackageException($"model package '{directory}': unknown format '{manifest.Format}' (builtin or torchscript)"),
         };
         try
@@ -144,7 +159,18 @@ public sealed class ModelPackage : IDisposable
     {
         var size = manifest.Preprocess.Crop is var (h, w) ? new long[] { 1, 3, h, w } : [1, 3, 64, 64];
         using var probe = zeros(size, device: classifier.Device);
-        using var logits = classifier.Logits(probe);
+        Tensor logits;
+        try
+        {
+            logits = classifier.Logits(probe);
+        }
+        catch (Exception e) when (e is ArgumentException or ExternalException or InvalidOperationException)
+        {
+            // A ViT takes one input size: without a crop to it, every image would fail.
+            throw new ModelPackageException($"model package '{directory}': the model refuses a ({string.Join(", ", size)}) input" +
+                $"{(manifest.Preprocess.Crop is null ? " (a model that takes one input size needs preprocess.centerCrop)" : "")}: {e.Message.Split('\n')[0]}");
+        }
+        using var _ = logits;
         if (logits.ndim != 2 || logits.shape[1] != manifest.NumClasses)
             throw new ModelPackageException($"model package '{directory}': the model gives {(logits.ndim == 2 ? logits.shape[1] : -1)} logits, model.json says {manifest.NumClasses} classes");
     }

@@ -1,3 +1,5 @@
+using Cam.Engine.Layers;
+using Cam.Engine.Methods;
 using Cam.Engine.Precision;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -6,21 +8,24 @@ namespace Cam.Engine.Packages;
 
 /// <summary>
 /// A TorchScript model whose forward returns <c>(logits, activation_1, …)</c>. Hooks cannot be attached inside a
-/// TorchScript graph from C#, so the activations come as extra outputs, named by the package.
+/// TorchScript graph from C#, so the activations come as extra outputs, named by the package. Outputs declared as
+/// token sequences are handed out folded into their patch grid.
 /// </summary>
 public sealed class ScriptClassifier : IClassifier
 {
     private readonly jit.ScriptModule module;
     private readonly IReadOnlyList<string> outputs;
     private readonly int numClasses;
-
+    private readonly IReadOnlyDictionary<string, TokenLayout> tokens;
     private readonly string path;
     private readonly Dictionary<ForwardPrecision, ScriptClassifier> copies = [];
 
-    private ScriptClassifier(jit.ScriptModule module, IReadOnlyList<string> outputs, int numClasses, Device device, string path, ForwardPrecision precision)
+    private ScriptClassifier(jit.ScriptModule module, IReadOnlyList<string> outputs, IReadOnlyDictionary<string, TokenLayout> tokens, int numClasses,
+        Device device, string path, ForwardPrecision precision)
     {
         this.module = module;
         this.outputs = outputs;
+        this.tokens = tokens;
         this.numClasses = numClasses;
         this.path = path;
         Device = device;
@@ -28,10 +33,13 @@ public sealed class ScriptClassifier : IClassifier
         Precision = precision;
     }
 
-    public static ScriptClassifier Load(string path, IReadOnlyList<string> outputs, int numClasses, Device? device = null) =>
-        Load(path, outputs, numClasses, device, ForwardPrecision.Float32);
+    /// <param name="tokens">The outputs that are token sequences, with their layout.</param>
+    public static ScriptClassifier Load(string path, IReadOnlyList<string> outputs, int numClasses, Device? device = null,
+        IReadOnlyDictionary<string, TokenLayout>? tokens = null) =>
+        Load(path, outputs, numClasses, device, tokens ?? new Dictionary<string, TokenLayout>(), ForwardPrecision.Float32);
 
-    private static ScriptClassifier Load(string path, IReadOnlyList<string> outputs, int numClasses, Device? device, ForwardPrecision precision)
+    private static ScriptClassifier Load(string path, IReadOnlyList<string> outputs, int numClasses, Device? device,
+        IReadOnlyDictionary<string, TokenLayout> tokens, ForwardPrecision precision)
     {
         device ??= CPU;
         jit.ScriptModule module;
@@ -47,7 +55,7 @@ public sealed class ScriptClassifier : IClassifier
         if (precision != ForwardPrecision.Float32)
             using (no_grad()) module.to(precision.DType);
         foreach (var parameter in module.parameters()) parameter.requires_grad_(false);
-        return new ScriptClassifier(module, outputs, numClasses, device, path, precision);
+        return new ScriptClassifier(module, outputs, tokens, numClasses, device, path, precision);
     }
 
     public string Name { get; }
@@ -59,7 +67,7 @@ public sealed class ScriptClassifier : IClassifier
     public IClassifier AtPrecision(ForwardPrecision precision)
     {
         if (precision == Precision) return this;
-        if (!copies.TryGetValue(precision, out var copy)) copies[precision] = copy = Load(path, outputs, numClasses, Device, precision);
+        if (!copies.TryGetValue(precision, out var copy)) copies[precision] = copy = Load(path, outputs, numClasses, Device, tokens, precision);
         return copy;
     }
 
@@ -122,20 +130,54 @@ public sealed class ScriptClassifier : IClassifier
             picked.Add(keepGraph ? all[index + 1].alias() : all[index + 1].clone());
         }
         foreach (var t in all.Skip(1)) t.Dispose();
-        return new ForwardPass(Float32(all[0]), picked);
+        var logits = Float32(all[0]);
+        if (keepGraph)
+        {
+            // Gradients are taken with respect to the outputs as the model returned them; token outputs are folded
+            // into their grid afterwards, activations and gradients alike.
+            return new ForwardPass(logits, picked, TokenFolding.Folder(layers, TokensOf, input.shape));
+        }
+        try
+        {
+            return new ForwardPass(logits, TokenFolding.Fold(picked.ToArray(), layers, TokensOf, input.shape));
+        }
+        catch
+        {
+            logits.Dispose();
+            throw;
+        }
     }
+
+    public TokenLayout? TokensOf(string layer) => tokens.GetValueOrDefault(layer);
 
     public string LocateCandidateLayer(long[] sampleShape)
     {
         using var scope = NewDisposeScope();
         var all = Run(zeros([1, .. sampleShape], device: Device));
-        for (var i = all.Length - 1; i >= 1; i--)
-            if (all[i].ndim == sampleShape.Length + 1 && all[i].shape.Skip(2).Any(d => d != 1)) return outputs[i - 1];
+        for (var i = Math.Min(all.Length - 1, outputs.Count); i >= 1; i--)
+        {
+            long[] shape;
+            try
+            {
+                shape = TokenFolding.Shape(TokensOf(outputs[i - 1]), all[i].shape, sampleShape);
+            }
+            catch (ArgumentException)
+            {
+                continue;
+            }
+            if (shape.Length == sampleShape.Length + 1 && shape.Skip(2).Any(d => d != 1)) return outputs[i - 1];
+        }
         throw new InvalidOperationException($"no output of {Name} has a spatial size; name the target layer");
     }
 
+    /// <summary>
+    /// The named parameter, else the last (classes, channels) matrix. Refused when an output is a token sequence: a
+    /// transformer's head reads the class token (or normalises pooled tokens), not pooled channels through a linear layer.
+    /// </summary>
     public (string Name, Tensor Weight) LinearWeights(string? name)
     {
+        if (tokens.Count > 0)
+            throw new MethodNotApplicableException($"CAM does not apply to {Name}: its outputs {string.Join(", ", tokens.Keys)} are token sequences, and a transformer's head reads the class token, not globally pooled features through a linear layer (use Score-CAM or its variants)");
         var parameters = module.named_parameters().ToList();
         var weight = name is not null
             ? parameters.FirstOrDefault(p => p.name == name + ".weight")

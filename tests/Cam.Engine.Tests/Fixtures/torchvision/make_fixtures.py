@@ -11,7 +11,8 @@ import torch
 import torchvision
 
 ARCHITECTURES = ["resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "vgg11", "vgg13", "vgg16", "vgg19",
-                 "vgg11_bn", "vgg13_bn", "vgg16_bn", "vgg19_bn", "mobilenet_v2"]
+                 "vgg11_bn", "vgg13_bn", "vgg16_bn", "vgg19_bn", "mobilenet_v2",
+                 "vit_b_16", "vit_b_32", "convnext_tiny", "efficientnet_b0"]
 
 
 def save_safetensors(path, tensors):

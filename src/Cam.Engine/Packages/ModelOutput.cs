@@ -1,0 +1,33 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Cam.Engine.Layers;
+
+namespace Cam.Engine.Packages;
+
+/// <summary>
+/// One activation a TorchScript model returns after its logits: in <c>model.json</c> either its name, or
+/// <c>{"name": …, "tokens": {"prefix": 1}}</c> for a token sequence (N, prefix + h·w, D) to fold into the patch grid.
+/// </summary>
+[JsonConverter(typeof(ModelOutputConverter))]
+public sealed record ModelOutput(string Name, TokenLayout? Tokens = null);
+
+/// <summary>Reads an output given as a string or as an object, and writes it back the same way.</summary>
+internal sealed class ModelOutputConverter : JsonConverter<ModelOutput>
+{
+    private sealed record Form(string? Name, TokenLayout? Tokens);
+
+    public override ModelOutput Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        if (reader.TokenType == JsonTokenType.String) return new ModelOutput(reader.GetString()!);
+        if (reader.TokenType != JsonTokenType.StartObject) throw new JsonException("an output is a name or {\"name\": …, \"tokens\": {…}}");
+        var form = JsonSerializer.Deserialize<Form>(ref reader, options)!;
+        if (string.IsNullOrEmpty(form.Name)) throw new JsonException("an output needs a name");
+        return new ModelOutput(form.Name, form.Tokens);
+    }
+
+    public override void Write(Utf8JsonWriter writer, ModelOutput value, JsonSerializerOptions options)
+    {
+        if (value.Tokens is null) writer.WriteStringValue(value.Name);
+        else JsonSerializer.Serialize(writer, new Form(value.Name, value.Tokens), options);
+    }
+}
