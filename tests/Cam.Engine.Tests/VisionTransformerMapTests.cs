@@ -8,7 +8,7 @@ namespace Cam.Engine.Tests;
 /// <summary>
 /// Maps of the reduced ViT against Fixtures/modern/vit_scorecam.safetensors: Score-CAM written out in PyTorch with a
 /// forward hook on the last block's first layer norm and the tokens folded into the patch grid; and the same network
-/// exported by torch.jit.trace, as a package declaring that output a token sequence.
+/// exported by torch.jit.trace, as a package declaring that output a token sequence; Grad-CAM against vit_gradcam.safetensors.
 /// </summary>
 public class VisionTransformerMapTests
 {
@@ -56,6 +56,20 @@ public class VisionTransformerMapTests
         using var ours = new CamExplainer(builtin, new ScoreCam(), options: options).Explain(input, Classes(reference));
         Tolerance.Absolute(ours.Maps[0], scripted.Maps[0], 1e-4, "TorchScript vs built-in");
         Tolerance.Absolute(reference["expected"], scripted.Maps[0], 1e-4, "TorchScript vs PyTorch");
+    }
+
+    [Fact]
+    public void GradCamOnTheLastBlocksLayerNormEqualsPyTorchAutogradWithTheSameReshapeBuiltInAndScripted()
+    {
+        using var reference = SafeTensors.Load(ModernArchitectureTests.Modern("vit_gradcam.safetensors"));
+        using var builtin = ViTTiny.Filled();
+        using var package = ModelPackage.Load(ScriptedPackage);
+        using var input = Input();
+        using var ours = new CamExplainer(builtin, new GradCam()).Explain(input, Classes(reference));
+        Tolerance.Absolute(reference["expected"], ours.Maps[0], 1e-4, "Grad-CAM maps vs PyTorch");
+        // Gradients of the scripted graph's logits with respect to the token output it returns, folded afterwards.
+        using var scripted = new CamExplainer(package.Classifier, new GradCam()).Explain(input, Classes(reference));
+        Tolerance.Absolute(reference["expected"], scripted.Maps[0], 1e-4, "TorchScript Grad-CAM vs PyTorch");
     }
 
     [Fact]

@@ -11,6 +11,9 @@ What is stored is what PyTorch computes from them:
   8x8 patches) with its logits and the Score-CAM maps of its last block's first layer norm, computed here with a
   forward hook and Score-CAM written out (tokens without the class token folded into the 4x4 patch grid, as
   pytorch-grad-cam's reshape_transform does);
+- vit_gradcam.safetensors: Grad-CAM of the same layer, written out with autograd (a hook keeps the token output in
+  the graph; per class rank the gradient of the batch's summed class scores; activations and gradients folded alike):
+  /usr/bin/python3 make_modern.py --gradcam-only writes it alone;
 - vit_scripted/: the same reduced ViT exported by torch.jit.trace so that forward returns (logits, ln_1 tokens), as a
   model package whose model.json declares that output a token sequence with one prefix token.
 """
@@ -160,6 +163,35 @@ def score_cam(model, layer, x, classes):
     return logits, acts, maps
 
 
+def grad_cam(model, layer, x, classes):
+    """Grad-CAM written out with autograd: a hook keeps the layer's token output in the graph; per class rank, the
+    gradient of the batch's summed class scores with respect to it; activations and gradients folded alike."""
+    captured = {}
+    handle = model.get_submodule(layer).register_forward_hook(lambda m, i, o: captured.__setitem__("a", o))
+    logits = model(x)
+    handle.remove()
+    size, patch = x.shape[2], TINY["patch_size"]
+    acts = tokens_to_grid(captured["a"].detach(), size, size, patch)
+    maps = torch.empty(x.shape[0], classes.shape[1], acts.shape[2], acts.shape[3])
+    for j in range(classes.shape[1]):
+        score = logits.gather(1, classes[:, j:j + 1]).sum()
+        (grad,) = torch.autograd.grad(score, captured["a"], retain_graph=True)
+        weights = tokens_to_grid(grad, size, size, patch).mean(dim=(2, 3))
+        cam = torch.relu((weights[:, :, None, None] * acts).sum(1))
+        cam = cam - cam.flatten(1).min(1).values[:, None, None]
+        maps[:, j] = cam / (cam.flatten(1).max(1).values[:, None, None] + 1e-8)
+    return maps
+
+
+def make_vit_gradcam():
+    model = tiny_vit()
+    x = image("input.vit_tiny", [2, 3, TINY["image_size"], TINY["image_size"]])
+    classes = torch.tensor([[3, 7], [0, 9]])
+    save_safetensors(os.path.join(HERE, "vit_gradcam.safetensors"),
+                     {"classes": classes, "expected": grad_cam(model, TINY_LAYER, x, classes)},
+                     {"config": json.dumps(TINY), "layer": TINY_LAYER, "seed": str(SEED)})
+
+
 class WithTokens(torch.nn.Module):
     """forward returns (logits, the named layers' outputs), the outputs caught by forward hooks while tracing."""
 
@@ -210,6 +242,9 @@ def make_vit_maps():
 if __name__ == "__main__":
     import sys
     torch.set_num_threads(2)
+    if "--gradcam-only" in sys.argv:
+        make_vit_gradcam()
+        sys.exit(0)
     if "--maps-only" not in sys.argv:
         make_logits()
     make_vit_maps()
