@@ -79,27 +79,15 @@ public class GradientMethodTests
     public void ParametersNeverTakeGradientsAndNoHookOrGraphIsLeftBehind()
     {
         using var model = Fixtures.ResNet18();
-        var module = (nn.Module<Tensor, Tensor>)model.GetType()
-            .GetField("model", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!
-            .GetValue(model)!;
         using var input = Input();
         for (var i = 0; i < 2; i++)
             using (Explain(model, new GradCam(), input, ClassSelection.Top(2))) { }
-        foreach (var (name, parameter) in module.named_parameters())
+        foreach (var (name, parameter) in LeftoverChecks.ModuleOf(model).named_parameters())
         {
             Assert.False(parameter.requires_grad, $"{name} requires gradients");
             Assert.Null(parameter.grad);
         }
-        var fired = 0;
-        var probe = ((nn.Module<Tensor, Tensor>)module.named_modules().First(m => m.name == "layer4").module)
-            .register_forward_hook((_, _, _) => { fired++; return null!; });
-        using (var logits = model.Logits(input)) Assert.False(logits.requires_grad);
-        probe.remove();
-        Assert.Equal(1, fired);
-        using var fresh = Fixtures.ResNet18();
-        using var a = model.Logits(input);
-        using var b = fresh.Logits(input);
-        Assert.True(a.allclose(b));
+        LeftoverChecks.AssertNoHookLeftAndFreshLogits(model, input);
     }
 
     [Fact]
