@@ -5,6 +5,7 @@ using Cam.Cli.Embedded;
 using Cam.Storage;
 using Cam.Contracts;
 using Cam.Scheduler.Jobs;
+using Cam.Scheduler.Validation;
 using Spectre.Console;
 
 namespace Cam.Cli.Commands;
