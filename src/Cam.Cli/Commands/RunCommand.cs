@@ -63,9 +63,14 @@ internal static class RunCommand
             {
                 throw new ArgumentException(e.Message);
             }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                Console.Error.WriteLine("interrupted before the job started");
+                return CommandErrors.Interrupted;
+            }
             string? report = null;
             AuditSummary? audit = null;
-            if (!parse.GetValue(noReport) && !parse.GetValue(noop) && summary.Results > 0)
+            if (!parse.GetValue(noReport) && !parse.GetValue(noop) && summary.Results > 0 && !ct.IsCancellationRequested)
             {
                 report = Path.Combine(outDir, $"report-{summary.JobId}.html");
                 var auditOptions = new AuditOptions { DataRoot = dataRoot, ModelRoot = options.ModelRoot };
@@ -85,7 +90,7 @@ internal static class RunCommand
                 Console.WriteLine($"job {summary.JobId} {summary.State}: {summary.Succeeded}/{summary.Items} items explained, {summary.Failed} failed, {summary.Results} results in {summary.Seconds:F1}s ({summary.ImagesPerSecond:F1} images/s); database {summary.DatabasePath}");
                 if (audit is not null) ReportCommand.Describe(audit, report!);
             }
-            return summary.State is "completed" or "completed_with_errors" ? 0 : 1;
+            return summary.State is "completed" or "completed_with_errors" ? 0 : ct.IsCancellationRequested ? CommandErrors.Interrupted : CommandErrors.Failure;
         }));
         return command;
     }
