@@ -15,6 +15,8 @@ public sealed record SchedulerSettings
     /// <summary>Items per shard when a job does not say.</summary>
     public int DefaultShardSize { get; init; } = 32;
     public TimeSpan DispatchInterval { get; init; } = TimeSpan.FromMilliseconds(200);
+    /// <summary>How long sending one shard's message may take before it counts as failed and the shard goes back to pending.</summary>
+    public TimeSpan SendTimeout { get; init; } = TimeSpan.FromSeconds(30);
     /// <summary>Waits between the attempts of an enumeration that fails (the database away, the data volume gone); the job fails after the last.</summary>
     public IReadOnlyList<TimeSpan> EnumerationRetryDelays { get; init; } = new[] { 1, 2, 4, 8, 16, 32 }.Select(s => TimeSpan.FromSeconds(s)).ToList();
     /// <summary>How often running jobs whose enumeration is unfinished and not in progress here are taken up again.</summary>

@@ -112,17 +112,23 @@ public sealed class ShardDispatcher(SchedulerSettings settings, JobStore store, 
             Items = items.Where(i => i.State != ItemState.Failed).Select(i => new ItemRef(i.Number, i.Number, i.Path, i.Label,
                 i.Boxes is null ? null : JsonSerializer.Deserialize<float[][]>(i.Boxes)!.Select(b => new BoxRef(b[0], b[1], b[2], b[3])).ToList())).ToList(),
         };
+        // Bounded: a send that waits on a broker connection which never comes back (seen after a broker restart) must
+        // not hold up every dispatch round; the shard goes back to pending and is sent again.
+        using var sending = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        sending.CancelAfter(settings.SendTimeout);
         try
         {
             // Mandatory: a message no queue takes (the queue deleted) is an error here, not a silent loss.
             await endpoint.Send(message, context =>
             {
                 if (context.TryGetPayload<RabbitMqSendContext>(out var rabbit)) rabbit.Mandatory = true;
-            }, ct);
+            }, sending.Token);
         }
-        catch
+        catch (Exception e)
         {
             await store.TryUnpublishAsync(shard.JobId, shard.Number, attempt.Value, CancellationToken.None);
+            if (e is OperationCanceledException && !ct.IsCancellationRequested)
+                throw new TimeoutException($"shard {shard.JobId}/{shard.Number}: the broker did not take the message within {settings.SendTimeout.TotalSeconds}s", e);
             throw;
         }
         return true;
