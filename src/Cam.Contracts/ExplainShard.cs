@@ -10,7 +10,10 @@ public sealed record ExplainShard
 
     public required Guid JobId { get; init; }
     public required int ShardNumber { get; init; }
-    /// <summary>1 for the first publication, incremented each time the lease expires and the shard is published again.</summary>
+    /// <summary>
+    /// 1 for the first publication, incremented each time the shard is published again. A worker runs the shard under
+    /// the attempt it claims in the database (the shard's current one), which its reports carry.
+    /// </summary>
     public required int Attempt { get; init; }
     public required ModelReference Model { get; init; }
     public required IReadOnlyList<MethodSpec> Methods { get; init; }

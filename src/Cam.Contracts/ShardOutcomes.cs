@@ -28,4 +28,22 @@ public static class QueueNames
 {
     public const string ExplainShard = "cam-explain-shard";
     public const string ShardOutcomes = "cam-shard-outcomes";
+
+    /// <summary>Redeliveries of one shard message the broker allows (a consumer that dies before acknowledging) before it dead-letters it.</summary>
+    public const int ShardDeliveryLimit = 4;
+
+    /// <summary>Where the broker puts a shard message past its delivery limit: MassTransit's error queue of the shard queue.</summary>
+    public const string ShardDeadLetterExchange = ExplainShard + "_error";
+
+    /// <summary>
+    /// The shard queue's RabbitMQ arguments: a quorum queue with a delivery limit, dead-lettering into the error
+    /// queue. The scheduler (which declares the queue before any worker exists) and the workers declare it with
+    /// exactly these, as RabbitMQ refuses a declaration whose arguments differ from the queue's.
+    /// </summary>
+    public static IReadOnlyDictionary<string, object> ShardQueueArguments { get; } = new Dictionary<string, object>
+    {
+        ["x-queue-type"] = "quorum",
+        ["x-delivery-limit"] = ShardDeliveryLimit,
+        ["x-dead-letter-exchange"] = ShardDeadLetterExchange,
+    };
 }

@@ -1,4 +1,5 @@
 using Cam.Scheduler.Jobs;
+using Cam.Scheduler.Validation;
 using MassTransit;
 
 namespace Cam.Scheduler;
@@ -9,6 +10,8 @@ public static class SchedulerRegistration
     public static IServiceCollection AddCamScheduler(this IServiceCollection services, SchedulerSettings settings)
     {
         services.AddSingleton(settings);
+        services.AddSingleton<ModelPackageInspector>();
+        services.AddSingleton<JobSpecValidator>();
         services.AddSingleton<JobEnumerator>();
         services.AddSingleton<JobService>();
         services.AddSingleton<ShardDispatcher>();

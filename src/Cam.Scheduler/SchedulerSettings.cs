@@ -6,12 +6,21 @@ public sealed record SchedulerSettings
     public string DataRoot { get; init; } = Directory.GetCurrentDirectory();
     public string ModelRoot { get; init; } = Directory.GetCurrentDirectory();
     public string? ApiKey { get; init; }
-    /// <summary>Shards published and not yet finished, across jobs: flow control towards the broker.</summary>
+    /// <summary>Shards of running jobs published or running at once: flow control towards the broker.</summary>
     public int MaxOutstandingShards { get; init; } = 64;
-    public TimeSpan Lease { get; init; } = TimeSpan.FromSeconds(600);
+    /// <summary>A published shard that no worker has claimed within this is published again (its message may be lost).</summary>
+    public TimeSpan QueueTimeout { get; init; } = TimeSpan.FromSeconds(3600);
+    /// <summary>Failed attempts (errors, or workers that died holding the shard) after which a shard fails and its items become item errors.</summary>
+    public int MaxAttempts { get; init; } = 3;
     /// <summary>Items per shard when a job does not say.</summary>
     public int DefaultShardSize { get; init; } = 32;
     public TimeSpan DispatchInterval { get; init; } = TimeSpan.FromMilliseconds(200);
+    /// <summary>How long sending one shard's message may take before it counts as failed and the shard goes back to pending.</summary>
+    public TimeSpan SendTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>Waits between the attempts of an enumeration that fails (the database away, the data volume gone); the job fails after the last.</summary>
+    public IReadOnlyList<TimeSpan> EnumerationRetryDelays { get; init; } = new[] { 1, 2, 4, 8, 16, 32 }.Select(s => TimeSpan.FromSeconds(s)).ToList();
+    /// <summary>How often running jobs whose enumeration is unfinished and not in progress here are taken up again.</summary>
+    public TimeSpan EnumerationResumeInterval { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>From configuration: environment variables, overridden by command-line flags (<c>--CAM_DATA_ROOT=/data</c>).</summary>
     public static SchedulerSettings From(Microsoft.Extensions.Configuration.IConfiguration config) => new()
@@ -19,10 +28,14 @@ public sealed record SchedulerSettings
         DataRoot = Env(config, "CAM_DATA_ROOT") ?? Directory.GetCurrentDirectory(),
         ModelRoot = Env(config, "CAM_MODEL_ROOT") ?? Directory.GetCurrentDirectory(),
         ApiKey = Env(config, "CAM_API_KEY"),
-        MaxOutstandingShards = int.TryParse(Env(config, "CAM_MAX_OUTSTANDING_SHARDS"), out var m) && m > 0 ? m : 64,
-        Lease = TimeSpan.FromSeconds(int.TryParse(Env(config, "CAM_SHARD_LEASE_SECONDS"), out var l) && l > 0 ? l : 600),
-        DefaultShardSize = int.TryParse(Env(config, "CAM_SHARD_SIZE"), out var s) && s > 0 ? s : 32,
+        MaxOutstandingShards = Positive(config, "CAM_MAX_OUTSTANDING_SHARDS") ?? 64,
+        QueueTimeout = TimeSpan.FromSeconds(Positive(config, "CAM_SHARD_QUEUE_TIMEOUT_SECONDS") ?? 3600),
+        MaxAttempts = Positive(config, "CAM_SHARD_MAX_ATTEMPTS") ?? 3,
+        DefaultShardSize = Positive(config, "CAM_SHARD_SIZE") ?? 32,
     };
+
+    private static int? Positive(Microsoft.Extensions.Configuration.IConfiguration config, string name) =>
+        int.TryParse(Env(config, name), out var value) && value > 0 ? value : null;
 
     private static string? Env(Microsoft.Extensions.Configuration.IConfiguration config, string name) => config[name] is { Length: > 0 } v ? v : null;
 }

@@ -32,6 +32,7 @@ public sealed class CamDbContext(DbContextOptions<CamDbContext> options) : DbCon
             e.Property(j => j.StartedAt).HasColumnName("started_at");
             e.Property(j => j.FinishedAt).HasColumnName("finished_at");
             e.Property(j => j.Error).HasColumnName("error");
+            e.Property(j => j.DatasetRoot).HasColumnName("dataset_root");
             e.HasIndex(j => j.State).HasDatabaseName("ix_jobs_state");
         });
         model.Entity<ShardRow>(e =>
@@ -49,7 +50,10 @@ public sealed class CamDbContext(DbContextOptions<CamDbContext> options) : DbCon
             e.Property(s => s.Failed).HasColumnName("failed");
             e.Property(s => s.Results).HasColumnName("results");
             e.Property(s => s.Error).HasColumnName("error");
+            e.Property(s => s.ClaimedBy).HasColumnName("claimed_by");
+            e.Property(s => s.Failures).HasColumnName("failures");
             e.HasIndex(s => new { s.JobId, s.State }).HasDatabaseName("ix_shards_job_state");
+            e.HasIndex(s => new { s.State, s.LeaseExpiresAt }).HasDatabaseName("ix_shards_state_lease");
         });
         model.Entity<ItemRow>(e =>
         {

@@ -10,10 +10,13 @@ namespace Cam.Storage;
 /// </summary>
 public sealed class JobStore(IDbContextFactory<CamDbContext> factory, StorageSettings settings)
 {
-    public async Task CreateJobAsync(Guid id, string specJson, CancellationToken ct = default)
+    public async Task CreateJobAsync(Guid id, string specJson, string? datasetRoot = null, CancellationToken ct = default)
     {
         await using var db = await factory.CreateDbContextAsync(ct);
-        db.Jobs.Add(new JobRow { Id = id, Spec = specJson, State = JobState.Running, CreatedAt = DateTime.UtcNow, StartedAt = DateTime.UtcNow });
+        db.Jobs.Add(new JobRow
+        {
+            Id = id, Spec = specJson, State = JobState.Running, CreatedAt = DateTime.UtcNow, StartedAt = DateTime.UtcNow, DatasetRoot = datasetRoot,
+        });
         await db.SaveChangesAsync(ct);
     }
 
@@ -74,16 +77,19 @@ public sealed class JobStore(IDbContextFactory<CamDbContext> factory, StorageSet
         return await db.Jobs.AsNoTracking().OrderByDescending(j => j.CreatedAt).Take(limit).ToListAsync(ct);
     }
 
+    /// <summary>Running jobs, oldest first.</summary>
     public async Task<IReadOnlyList<JobRow>> RunningJobsAsync(CancellationToken ct = default)
     {
         await using var db = await factory.CreateDbContextAsync(ct);
-        return await db.Jobs.AsNoTracking().Where(j => j.State == JobState.Running).ToListAsync(ct);
+        return await db.Jobs.AsNoTracking().Where(j => j.State == JobState.Running).OrderBy(j => j.CreatedAt).ToListAsync(ct);
     }
 
+    /// <summary>Shards of running jobs that are published or running: what the dispatcher's flow control counts.</summary>
     public async Task<int> OutstandingShardsAsync(CancellationToken ct = default)
     {
         await using var db = await factory.CreateDbContextAsync(ct);
-        return await db.Shards.CountAsync(s => s.State == ShardState.Published, ct);
+        var running = db.Jobs.Where(j => j.State == JobState.Running).Select(j => j.Id);
+        return await db.Shards.CountAsync(s => (s.State == ShardState.Published || s.State == ShardState.Running) && running.Contains(s.JobId), ct);
     }
 
     public async Task<IReadOnlyList<ShardRow>> PendingShardsAsync(Guid jobId, int limit, CancellationToken ct = default)
@@ -93,12 +99,20 @@ public sealed class JobStore(IDbContextFactory<CamDbContext> factory, StorageSet
             .OrderBy(s => s.Number).Take(limit).ToListAsync(ct);
     }
 
-    public async Task<IReadOnlyList<ShardRow>> ExpiredLeasesAsync(DateTime now, int limit, CancellationToken ct = default)
+    /// <summary>Published shards of running jobs that no worker claimed in time (a message lost, or queued too long): to publish again.</summary>
+    public Task<IReadOnlyList<ShardRow>> UnclaimedAsync(DateTime now, int limit, CancellationToken ct = default) =>
+        ExpiredAsync(ShardState.Published, now, limit, ct);
+
+    /// <summary>Running shards of running jobs whose worker stopped renewing its claim (it died, or lost the database): failed attempts.</summary>
+    public Task<IReadOnlyList<ShardRow>> ExpiredClaimsAsync(DateTime now, int limit, CancellationToken ct = default) =>
+        ExpiredAsync(ShardState.Running, now, limit, ct);
+
+    private async Task<IReadOnlyList<ShardRow>> ExpiredAsync(string state, DateTime now, int limit, CancellationToken ct)
     {
         await using var db = await factory.CreateDbContextAsync(ct);
         var running = db.Jobs.Where(j => j.State == JobState.Running).Select(j => j.Id);
         return await db.Shards.AsNoTracking()
-            .Where(s => s.State == ShardState.Published && s.LeaseExpiresAt < now && running.Contains(s.JobId))
+            .Where(s => s.State == state && s.LeaseExpiresAt < now && running.Contains(s.JobId))
             .OrderBy(s => s.LeaseExpiresAt).Take(limit).ToListAsync(ct);
     }
 
@@ -109,8 +123,12 @@ public sealed class JobStore(IDbContextFactory<CamDbContext> factory, StorageSet
             .OrderBy(i => i.Number).ToListAsync(ct);
     }
 
-    /// <summary>Takes a lease on a shard about to be published: pending → published (or, when its lease expired, published again). Returns the attempt, or null when the shard was not in the expected state.</summary>
-    public async Task<int?> TryLeaseAsync(Guid jobId, int number, int expectedAttempts, DateTime leaseUntil, CancellationToken ct = default)
+    /// <summary>
+    /// Takes a shard about to be published: pending → published (or, when no worker claimed it in time, published
+    /// again), to be claimed before <paramref name="claimBefore"/>. Returns the attempt, or null when the shard was
+    /// not in the expected state.
+    /// </summary>
+    public async Task<int?> TryLeaseAsync(Guid jobId, int number, int expectedAttempts, DateTime claimBefore, CancellationToken ct = default)
     {
         await using var db = await factory.CreateDbContextAsync(ct);
         var changed = await db.Shards
@@ -119,11 +137,23 @@ public sealed class JobStore(IDbContextFactory<CamDbContext> factory, StorageSet
             .ExecuteUpdateAsync(s => s
                 .SetProperty(x => x.State, ShardState.Published)
                 .SetProperty(x => x.Attempts, expectedAttempts + 1)
-                .SetProperty(x => x.LeaseExpiresAt, leaseUntil), ct);
+                .SetProperty(x => x.LeaseExpiresAt, claimBefore), ct);
         return changed == 1 ? expectedAttempts + 1 : null;
     }
 
-    /// <summary>published → completed, counting the shard into its job once. False when already counted.</summary>
+    /// <summary>published → pending when its message could not be sent, so that the next round sends it without waiting for the claim deadline.</summary>
+    public async Task<bool> TryUnpublishAsync(Guid jobId, int number, int attempt, CancellationToken ct = default)
+    {
+        await using var db = await factory.CreateDbContextAsync(ct);
+        return await db.Shards
+            .Where(s => s.JobId == jobId && s.Number == number && s.Attempts == attempt && s.State == ShardState.Published)
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.State, ShardState.Pending).SetProperty(x => x.LeaseExpiresAt, (DateTime?)null), ct) == 1;
+    }
+
+    /// <summary>
+    /// → completed, counting the shard into its job once. Accepted from any unfinished state: the results are stored,
+    /// whichever attempt stored them (a worker presumed dead may finish after all). False when already counted.
+    /// </summary>
     public async Task<bool> TryCompleteShardAsync(ShardCompleted message, CancellationToken ct = default)
     {
         await using var db = await factory.CreateDbContextAsync(ct);
@@ -131,28 +161,22 @@ public sealed class JobStore(IDbContextFactory<CamDbContext> factory, StorageSet
         return await strategy.ExecuteAsync(async () =>
         {
             await using var tx = await db.Database.BeginTransactionAsync(ct);
-            var changed = await db.Shards
-                .Where(s => s.JobId == message.JobId && s.Number == message.ShardNumber && s.State == ShardState.Published)
-                .ExecuteUpdateAsync(s => s
-                    .SetProperty(x => x.State, ShardState.Completed)
-                    .SetProperty(x => x.Succeeded, message.Succeeded)
-                    .SetProperty(x => x.Failed, message.Failed)
-                    .SetProperty(x => x.Results, message.Results), ct);
-            if (changed == 1)
-            {
-                await db.Jobs.Where(j => j.Id == message.JobId).ExecuteUpdateAsync(s => s
-                    .SetProperty(j => j.FinishedShards, j => j.FinishedShards + 1)
-                    .SetProperty(j => j.SucceededItems, j => j.SucceededItems + message.Succeeded)
-                    .SetProperty(j => j.FailedItems, j => j.FailedItems + message.Failed)
-                    .SetProperty(j => j.Results, j => j.Results + message.Results), ct);
-            }
+            var changed = await ShardCompletion.CompleteAsync(db,
+                new ShardTally(message.JobId, message.ShardNumber, message.Succeeded, message.Failed, message.Results), ct);
             await tx.CommitAsync(ct);
-            return changed == 1;
+            return changed;
         });
     }
 
-    /// <summary>published → failed: every item of the shard gets an item error with the reason; counted once.</summary>
-    public async Task<bool> TryFailShardAsync(ShardFailed message, CancellationToken ct = default)
+    /// <summary>
+    /// One attempt of a shard failed (an error its worker reported, or a claim its worker stopped renewing). The
+    /// shard goes back to pending for another attempt, or, once <paramref name="maxAttempts"/> attempts have
+    /// failed, fails: every item not yet explained gets an item error with the reason, counted into the job once.
+    /// Only the current attempt counts (guarded on attempt and state); with <paramref name="claimExpiredBefore"/>,
+    /// only a running shard whose claim ran out before then.
+    /// </summary>
+    public async Task<AttemptOutcome> TryFailAttemptAsync(Guid jobId, int number, int attempt, string reason, int maxAttempts,
+        DateTime? claimExpiredBefore = null, CancellationToken ct = default)
     {
         await using var db = await factory.CreateDbContextAsync(ct);
         var strategy = db.Database.CreateExecutionStrategy();
@@ -160,33 +184,46 @@ public sealed class JobStore(IDbContextFactory<CamDbContext> factory, StorageSet
         {
             db.ChangeTracker.Clear();
             await using var tx = await db.Database.BeginTransactionAsync(ct);
-            var changed = await db.Shards
-                .Where(s => s.JobId == message.JobId && s.Number == message.ShardNumber && s.State == ShardState.Published)
-                .ExecuteUpdateAsync(s => s.SetProperty(x => x.State, ShardState.Failed).SetProperty(x => x.Error, message.Reason), ct);
-            if (changed == 1)
-            {
-                var pending = await db.Items.Where(i => i.JobId == message.JobId && i.ShardNumber == message.ShardNumber && i.State != ItemState.Succeeded)
-                    .Select(i => i.Number).ToListAsync(ct);
-                var now = DateTime.UtcNow;
-                foreach (var number in pending)
-                    db.ItemErrors.Add(new ItemErrorRow { JobId = message.JobId, ItemNumber = number, Stage = "shard", Message = message.Reason, At = now });
-                await db.SaveChangesAsync(ct);
-                await db.Items.Where(i => i.JobId == message.JobId && i.ShardNumber == message.ShardNumber && i.State != ItemState.Succeeded)
-                    .ExecuteUpdateAsync(s => s.SetProperty(i => i.State, ItemState.Failed), ct);
-                await db.Jobs.Where(j => j.Id == message.JobId).ExecuteUpdateAsync(s => s
-                    .SetProperty(j => j.FinishedShards, j => j.FinishedShards + 1)
-                    .SetProperty(j => j.FailedItems, j => j.FailedItems + pending.Count)
-                    .SetProperty(j => j.Error, message.Reason), ct);
-            }
+            var shard = db.Shards.Where(s => s.JobId == jobId && s.Number == number && s.Attempts == attempt);
+            shard = claimExpiredBefore is { } deadline
+                ? shard.Where(s => s.State == ShardState.Running && s.LeaseExpiresAt < deadline)
+                : shard.Where(s => s.State == ShardState.Published || s.State == ShardState.Running);
+            var changed = await shard.ExecuteUpdateAsync(s => s
+                .SetProperty(x => x.State, x => x.Failures + 1 >= maxAttempts ? ShardState.Failed : ShardState.Pending)
+                .SetProperty(x => x.Failures, x => x.Failures + 1)
+                .SetProperty(x => x.Error, reason)
+                .SetProperty(x => x.ClaimedBy, (string?)null)
+                .SetProperty(x => x.LeaseExpiresAt, (DateTime?)null), ct);
+            if (changed == 0) return AttemptOutcome.NotCounted;
+            var failed = await db.Shards.AnyAsync(s => s.JobId == jobId && s.Number == number && s.State == ShardState.Failed, ct);
+            if (failed) await FailItemsOfShardAsync(db, jobId, number, reason, ct);
             await tx.CommitAsync(ct);
-            return changed == 1;
+            return failed ? AttemptOutcome.ShardFailed : AttemptOutcome.WillRetry;
         });
+    }
+
+    private static async Task FailItemsOfShardAsync(CamDbContext db, Guid jobId, int number, string reason, CancellationToken ct)
+    {
+        var pending = await db.Items.Where(i => i.JobId == jobId && i.ShardNumber == number && i.State != ItemState.Succeeded)
+            .Select(i => i.Number).ToListAsync(ct);
+        var now = DateTime.UtcNow;
+        var known = await db.ItemErrors.Where(e => e.JobId == jobId && e.Stage == "shard" && e.ItemNumber != null && pending.Contains(e.ItemNumber.Value))
+            .Select(e => e.ItemNumber!.Value).ToListAsync(ct);
+        foreach (var item in pending.Except(known))
+            db.ItemErrors.Add(new ItemErrorRow { JobId = jobId, ItemNumber = item, Stage = "shard", Message = reason, At = now });
+        await db.SaveChangesAsync(ct);
+        await db.Items.Where(i => i.JobId == jobId && i.ShardNumber == number && i.State != ItemState.Succeeded)
+            .ExecuteUpdateAsync(s => s.SetProperty(i => i.State, ItemState.Failed), ct);
+        await db.Jobs.Where(j => j.Id == jobId).ExecuteUpdateAsync(s => s
+            .SetProperty(j => j.FinishedShards, j => j.FinishedShards + 1)
+            .SetProperty(j => j.FailedItems, j => j.FailedItems + pending.Count)
+            .SetProperty(j => j.Error, reason), ct);
     }
 
     /// <summary>
     /// Ends a running job whose enumeration is done and whose shards have all finished: its counts are recomputed
-    /// from the stored rows, and its state is failed (a whole shard failed, or nothing succeeded), completed with
-    /// errors, or completed. Returns the final state, or null while the job goes on.
+    /// from the stored rows, and its state is failed (nothing succeeded), completed with errors (some items failed,
+    /// a whole shard's included), or completed. Returns the final state, or null while the job goes on.
     /// </summary>
     public async Task<string?> TryFinishJobAsync(Guid jobId, CancellationToken ct = default)
     {
@@ -196,8 +233,7 @@ public sealed class JobStore(IDbContextFactory<CamDbContext> factory, StorageSet
         var succeeded = await db.Items.LongCountAsync(i => i.JobId == jobId && i.State == ItemState.Succeeded, ct);
         var failed = await db.Items.LongCountAsync(i => i.JobId == jobId && i.State == ItemState.Failed, ct);
         var results = await db.Results.LongCountAsync(r => r.JobId == jobId, ct);
-        var shardFailed = await db.Shards.AnyAsync(s => s.JobId == jobId && s.State == ShardState.Failed, ct);
-        var state = shardFailed || (job.TotalItems > 0 && succeeded == 0) ? JobState.Failed
+        var state = job.TotalItems > 0 && succeeded == 0 ? JobState.Failed
             : failed > 0 ? JobState.CompletedWithErrors
             : JobState.Completed;
         var changed = await db.Jobs.Where(j => j.Id == jobId && j.State == JobState.Running).ExecuteUpdateAsync(s => s
@@ -209,22 +245,32 @@ public sealed class JobStore(IDbContextFactory<CamDbContext> factory, StorageSet
         return changed == 1 ? state : null;
     }
 
-    /// <summary>Ends the job as failed, e.g. when its dataset cannot be read.</summary>
-    public async Task<bool> TryFailJobAsync(Guid jobId, string reason, CancellationToken ct = default)
-    {
-        await using var db = await factory.CreateDbContextAsync(ct);
-        return await db.Jobs.Where(j => j.Id == jobId && j.State == JobState.Running).ExecuteUpdateAsync(s => s
-            .SetProperty(j => j.State, JobState.Failed)
-            .SetProperty(j => j.Error, reason)
-            .SetProperty(j => j.FinishedAt, DateTime.UtcNow), ct) == 1;
-    }
+    /// <summary>Ends the job as failed, e.g. when its dataset cannot be read; its open shards are closed.</summary>
+    public Task<bool> TryFailJobAsync(Guid jobId, string reason, CancellationToken ct = default) =>
+        TryEndAsync(jobId, JobState.Failed, reason, ct);
 
-    public async Task<bool> TryCancelAsync(Guid jobId, CancellationToken ct = default)
+    /// <summary>Ends the job as cancelled; its open shards are closed, so that no worker claims or writes for them any more.</summary>
+    public Task<bool> TryCancelAsync(Guid jobId, CancellationToken ct = default) =>
+        TryEndAsync(jobId, JobState.Cancelled, null, ct);
+
+    private async Task<bool> TryEndAsync(Guid jobId, string state, string? reason, CancellationToken ct)
     {
         await using var db = await factory.CreateDbContextAsync(ct);
-        return await db.Jobs.Where(j => j.Id == jobId && j.State == JobState.Running).ExecuteUpdateAsync(s => s
-            .SetProperty(j => j.State, JobState.Cancelled)
-            .SetProperty(j => j.FinishedAt, DateTime.UtcNow), ct) == 1;
+        var strategy = db.Database.CreateExecutionStrategy();
+        return await strategy.ExecuteAsync(async () =>
+        {
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            var changed = await db.Jobs.Where(j => j.Id == jobId && j.State == JobState.Running).ExecuteUpdateAsync(s => s
+                .SetProperty(j => j.State, state)
+                .SetProperty(j => j.Error, j => reason ?? j.Error)
+                .SetProperty(j => j.FinishedAt, DateTime.UtcNow), ct);
+            if (changed == 1)
+                await db.Shards.Where(s => s.JobId == jobId
+                                           && (s.State == ShardState.Pending || s.State == ShardState.Published || s.State == ShardState.Running))
+                    .ExecuteUpdateAsync(s => s.SetProperty(x => x.State, ShardState.Closed).SetProperty(x => x.LeaseExpiresAt, (DateTime?)null), ct);
+            await tx.CommitAsync(ct);
+            return changed == 1;
+        });
     }
 
     /// <summary>Whether a shard's job still wants it (not cancelled or ended), for workers to skip dead work.</summary>
@@ -245,4 +291,15 @@ public sealed class JobStore(IDbContextFactory<CamDbContext> factory, StorageSet
         await using var db = await factory.CreateDbContextAsync(ct);
         return await db.ItemErrors.AsNoTracking().Where(r => r.JobId == jobId && r.Id > afterId).OrderBy(r => r.Id).Take(limit).ToListAsync(ct);
     }
+}
+
+/// <summary>What counting a failed attempt did to the shard.</summary>
+public enum AttemptOutcome
+{
+    /// <summary>Not the shard's current attempt (or no longer unfinished): nothing changed.</summary>
+    NotCounted,
+    /// <summary>Back to pending, to be published again.</summary>
+    WillRetry,
+    /// <summary>Its attempts ran out: the shard failed and its items are item errors.</summary>
+    ShardFailed,
 }

@@ -14,7 +14,9 @@ public sealed record ShardOutput(
 /// <summary>
 /// Stores a shard's results, item errors and item states in one transaction, idempotently: rows that exist already
 /// (a redelivered shard) are skipped by the unique constraints. PostgreSQL gets a binary COPY into a staging table;
-/// SQLite, batched inserts.
+/// SQLite, batched inserts. Under a claim, the transaction first renews it (a shard whose job was cancelled, or that
+/// was given to another attempt, stores nothing: <see cref="ClaimLostException"/>) and ends by completing the shard,
+/// so that results stored are always counted, whatever happens to the worker or its report afterwards.
 /// </summary>
 public sealed class ResultWriter(IDbContextFactory<CamDbContext> factory, StorageSettings settings)
 {
@@ -22,7 +24,7 @@ public sealed class ResultWriter(IDbContextFactory<CamDbContext> factory, Storag
     private readonly SemaphoreSlim sqliteWriter = new(1, 1);
 
     /// <summary>Returns how many result rows were new.</summary>
-    public async Task<int> WriteAsync(ShardOutput output, CancellationToken ct = default)
+    public async Task<int> WriteAsync(ShardOutput output, ShardClaim? claim = null, CancellationToken ct = default)
     {
         if (settings.Provider == StorageProvider.Sqlite) await sqliteWriter.WaitAsync(ct);
         try
@@ -33,6 +35,7 @@ public sealed class ResultWriter(IDbContextFactory<CamDbContext> factory, Storag
             {
                 db.ChangeTracker.Clear();
                 await using var tx = await db.Database.BeginTransactionAsync(ct);
+                if (claim is not null && !await ShardClaims.RenewAsync(db, claim, ct)) throw new ClaimLostException(claim);
                 int inserted;
                 if (settings.Provider == StorageProvider.Postgres)
                 {
@@ -52,6 +55,9 @@ public sealed class ResultWriter(IDbContextFactory<CamDbContext> factory, Storag
                 }
                 await SetItemStateAsync(db, output.JobId, output.SucceededItems, ItemState.Succeeded, ct);
                 await SetItemStateAsync(db, output.JobId, output.FailedItems, ItemState.Failed, ct);
+                if (claim is not null)
+                    await ShardCompletion.CompleteAsync(db,
+                        new ShardTally(claim.JobId, claim.ShardNumber, output.SucceededItems.Count, output.FailedItems.Count, output.Results.Count), ct);
                 await tx.CommitAsync(ct);
                 return inserted;
             });

@@ -1,6 +1,7 @@
 using Cam.Storage;
 using Cam.Worker;
 using MassTransit;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 var builder = WebApplication.CreateBuilder(args);
 var config = builder.Configuration;
@@ -24,8 +25,8 @@ builder.Services.AddOptions<MassTransitHostOptions>().Configure(o =>
     o.WaitUntilStarted = false;
     o.StopTimeout = settings.StopTimeout;
 });
-builder.Services.AddHealthChecks();
+builder.Services.AddHealthChecks().AddCamDatabaseCheck();
 var app = builder.Build();
 app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
-app.MapHealthChecks("/health/ready");
+app.MapHealthChecks("/health/ready", new() { ResultStatusCodes = new Dictionary<HealthStatus, int>(Readiness.StatusCodes) });
 app.Run();

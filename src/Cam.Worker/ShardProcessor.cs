@@ -16,6 +16,9 @@ namespace Cam.Worker;
 /// <summary>A shard that cannot be processed at all (its model does not load, say): retrying will not help.</summary>
 public sealed class ShardFailureException(string message) : Exception(message);
 
+/// <summary>The shard's job is no longer running (cancelled or failed): the work stops and nothing is stored.</summary>
+public sealed class JobEndedException(Guid jobId) : Exception($"job {jobId} is no longer running");
+
 /// <summary>
 /// Explains one shard: decodes its images (the next batch while the device computes the current one), runs the
 /// methods, and stores results and item errors in one idempotent write. Bad items become item errors.
@@ -24,11 +27,15 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
 {
     private readonly ImageLoader loader = new(new DataRoot(settings.DataRoot));
 
-    public async Task<ShardCompleted> ProcessAsync(ExplainShard shard, CancellationToken ct)
+    public Task<ShardCompleted> ProcessAsync(ExplainShard shard, CancellationToken ct) => ProcessAsync(shard, null, ct);
+
+    /// <summary>Explains the shard and stores its output (under <paramref name="claim"/>, when given).</summary>
+    /// <exception cref="JobEndedException">The job ended before or while the shard was worked on.</exception>
+    public async Task<ShardCompleted> ProcessAsync(ExplainShard shard, ShardClaim? claim, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         var output = new Accumulator(shard.JobId);
-        if (!await jobs.IsJobRunningAsync(shard.JobId, ct)) return Completed(shard, output, 0, clock);
+        if (!await jobs.IsJobRunningAsync(shard.JobId, ct)) throw new JobEndedException(shard.JobId);
         if (settings.NoOpExplainer)
         {
             NoOp(shard, output);
@@ -38,7 +45,8 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
             using var lease = Rent(shard.Model.Package);
             await ExplainAsync(shard, lease.Model, output, ct);
         }
-        var inserted = await writer.WriteAsync(output.ToShardOutput(), ct);
+        ct.ThrowIfCancellationRequested();
+        var inserted = await writer.WriteAsync(output.ToShardOutput(), claim, ct);
         return Completed(shard, output, inserted, clock);
     }
 
@@ -82,7 +90,8 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
                 var paths = batches[b + 1].Select(i => i.Path).ToList();
                 next = Task.Run(() => loader.Load(shard.DatasetRoot, paths, ct), ct);
             }
-            if (!await jobs.IsJobRunningAsync(shard.JobId, ct)) return;
+            ct.ThrowIfCancellationRequested();
+            if (!await jobs.IsJobRunningAsync(shard.JobId, ct)) throw new JobEndedException(shard.JobId);
             ExplainBatch(shard, package, batches[b], images, preprocessor, explainer, methods, layers, output);
         }
     }

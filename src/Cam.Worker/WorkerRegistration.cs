@@ -10,6 +10,7 @@ public static class WorkerRegistration
         services.AddSingleton(settings);
         services.AddSingleton<ModelCache>();
         services.AddSingleton<ShardProcessor>();
+        services.AddSingleton<ShardRunner>();
         return services;
     }
 

@@ -19,6 +19,13 @@ public sealed record WorkerSettings
     /// <summary>Replace the engine by a no-op that stores an empty map per result: measures the pipeline alone.</summary>
     public bool NoOpExplainer { get; init; }
     public TimeSpan StopTimeout { get; init; } = TimeSpan.FromSeconds(660);
+    /// <summary>How long a claim on a shard lasts unless renewed; the worker renews it every quarter of it while it works.</summary>
+    public TimeSpan Lease { get; init; } = TimeSpan.FromSeconds(120);
+    public TimeSpan HeartbeatInterval => Lease / 4;
+    /// <summary>Model packages kept loaded; the least recently used beyond this are disposed.</summary>
+    public int ModelCacheSize { get; init; } = 2;
+    /// <summary>Who holds a claim: this worker process, uniquely.</summary>
+    public string InstanceId { get; init; } = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid().ToString("N")[..8]}";
 
     /// <summary>From configuration: environment variables, overridden by command-line flags (<c>--CAM_DATA_ROOT=/data</c>).</summary>
     public static WorkerSettings From(Microsoft.Extensions.Configuration.IConfiguration config) => new()
@@ -31,6 +38,8 @@ public sealed record WorkerSettings
         Device = Env(config, "CAM_DEVICE") ?? "cpu",
         NoOpExplainer = Env(config, "CAM_WORKER_NOOP") is "1" or "true",
         StopTimeout = TimeSpan.FromSeconds(int.TryParse(Env(config, "CAM_WORKER_STOP_TIMEOUT_SECONDS"), out var s) && s > 0 ? s : 660),
+        Lease = TimeSpan.FromSeconds(int.TryParse(Env(config, "CAM_SHARD_LEASE_SECONDS"), out var l) && l > 0 ? l : 120),
+        ModelCacheSize = int.TryParse(Env(config, "CAM_MODEL_CACHE_SIZE"), out var m) && m > 0 ? m : 2,
     };
 
     private static string? Env(Microsoft.Extensions.Configuration.IConfiguration config, string name) => config[name] is { Length: > 0 } v ? v : null;

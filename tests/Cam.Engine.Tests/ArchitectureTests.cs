@@ -36,4 +36,19 @@ public class ArchitectureTests
         Assert.Empty(required.Except(TorchvisionKeys.Keys));
         Assert.Empty(required.Except(Architectures.Names));
     }
+
+    public static TheoryData<string> EngineArchitectures() => new(Architectures.Names);
+
+    /// <summary>The scheduler checks a package's class count against its weights' head without the engine; its table must be the engine's.</summary>
+    [Theory]
+    [MemberData(nameof(EngineArchitectures))]
+    public void TheSchedulersHeadTableNamesEachArchitecturesClassifierHead(string architecture)
+    {
+        Assert.Equal(Architectures.Names.Order(), Cam.Scheduler.Validation.BuiltinArchitectures.HeadWeights.Keys.Order());
+        using var model = Architectures.Create(architecture, 7);
+        var head = Cam.Scheduler.Validation.BuiltinArchitectures.HeadWeights[architecture];
+        var state = model.state_dict();
+        Assert.True(state.ContainsKey(head), $"{architecture} has no '{head}'");
+        Assert.Equal(7, state[head].shape[0]);
+    }
 }

@@ -19,14 +19,20 @@ public sealed class CancellationTests(ServicesFixture services, ITestOutputHelpe
         using var response = await cluster.Http.PostAsync($"/api/jobs/{id}/cancel", null);
         response.EnsureSuccessStatusCode();
         Assert.Equal("cancelled", (await response.Content.ReadFromJsonAsync<JsonObject>())!["state"]!.GetValue<string>());
+        var atCancel = await cluster.ResultRowsAsync(id);
 
-        // A worker notices between batches; give the batch in flight time to end, then nothing more may arrive.
-        await Task.Delay(TimeSpan.FromSeconds(8));
-        var settled = await cluster.ResultRowsAsync(id);
-        await Task.Delay(TimeSpan.FromSeconds(8));
-        Assert.Equal(settled, await cluster.ResultRowsAsync(id));
-        Assert.InRange(settled, 1, 119);
+        // The shards queued behind the cancelled job's are served, and then every worker stops: nothing is left that
+        // could still write for the cancelled job.
+        var next = await cluster.SubmitAsync(["cam"], shardSize: 4);
+        Assert.Equal("completed", TestCluster.State(await cluster.WaitForEndAsync(next, TimeSpan.FromMinutes(4))));
+        foreach (var worker in cluster.Workers.ToList())
+            Assert.True(await worker.TerminateAsync(TimeSpan.FromSeconds(90)), $"{worker.Name} did not stop");
+
+        Assert.InRange(atCancel, 1, 119);
+        Assert.Equal(atCancel, await cluster.ResultRowsAsync(id));
         Assert.Equal("cancelled", TestCluster.State(await cluster.JobAsync(id)));
+        Assert.Equal(0L, await cluster.Postgres.ScalarAsync<long>(
+            "SELECT count(*) FROM shards WHERE job_id = @id AND state IN ('pending', 'published', 'running')", ("id", id)));
         Assert.Equal(0u, await services.RabbitMq.MessageCountAsync(Cam.Contracts.QueueNames.ExplainShard));
     }
 }

@@ -1,6 +1,7 @@
 using Cam.Cli.Embedded;
 using Cam.Contracts;
 using Cam.Scheduler.Jobs;
+using Cam.Scheduler.Validation;
 using Cam.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -82,15 +83,16 @@ public class EmbeddedJobTests
     }
 
     [Fact]
-    public async Task AWrongModelPackageFailsTheJobWithItsReason()
+    public async Task AModelPackageWhoseWeightsContradictItsClassCountIsRefusedAtSubmission()
     {
         using var workspace = new DemoWorkspace(images: 3, withBadItems: false);
         var json = Path.Combine(workspace.ModelRoot, "shapes-model", "model.json");
         File.WriteAllText(json, File.ReadAllText(json).Replace("\"numClasses\": 5", "\"numClasses\": 7").Replace("\"labels\": [", "\"labelsIgnored\": ["));
         var spec = new JobSpec { Dataset = "shapes/manifest.csv", Model = "shapes-model", Methods = [new MethodSpec("cam")] };
-        var summary = await EmbeddedJob.RunAsync(new EmbeddedOptions(spec, workspace.DataRoot, workspace.ModelRoot, Path.Combine(workspace.Root, "cam.db"), 1));
-        Assert.Equal("failed", summary.State);
-        Assert.Equal(3, summary.Failed);
-        Assert.Contains("fc.weight", summary.Error);
+        var error = await Assert.ThrowsAsync<JobValidationException>(() =>
+            EmbeddedJob.RunAsync(new EmbeddedOptions(spec, workspace.DataRoot, workspace.ModelRoot, Path.Combine(workspace.Root, "cam.db"), 1)));
+        Assert.Equal("model", error.Field);
+        Assert.Contains("fc.weight", error.Message);
+        Assert.Contains("5 classes", error.Message);
     }
 }

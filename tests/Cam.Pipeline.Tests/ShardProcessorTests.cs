@@ -16,6 +16,7 @@ public class ShardProcessorTests
     {
         var settings = new WorkerSettings { DataRoot = workspace.DataRoot, ModelRoot = workspace.ModelRoot, BatchSize = 3 };
         var services = new ServiceCollection()
+            .AddLogging()
             .AddCamStorage(StorageSettings.SqliteFile(Path.Combine(workspace.Root, database)))
             .AddCamWorker(configure?.Invoke(settings) ?? settings)
             .BuildServiceProvider();
@@ -64,8 +65,7 @@ public class ShardProcessorTests
         var (services, job, shard) = await SetUpAsync(workspace);
         await using var _ = services;
         Assert.True(await services.GetRequiredService<JobStore>().TryCancelAsync(job));
-        var outcome = await services.GetRequiredService<ShardProcessor>().ProcessAsync(shard, CancellationToken.None);
-        Assert.Equal((0, 0, 0), (outcome.Succeeded, outcome.Failed, outcome.Results));
+        await Assert.ThrowsAsync<JobEndedException>(() => services.GetRequiredService<ShardProcessor>().ProcessAsync(shard, CancellationToken.None));
         await using var db = await services.GetRequiredService<IDbContextFactory<CamDbContext>>().CreateDbContextAsync();
         Assert.Equal(0, await db.Results.CountAsync(r => r.JobId == job));
     }

@@ -68,8 +68,8 @@ public class StoreTests
         Assert.Equal(1, await store.TryLeaseAsync(job, 0, 0, DateTime.UtcNow.AddMinutes(1)));
         Assert.Null(await store.TryLeaseAsync(job, 0, 0, DateTime.UtcNow.AddMinutes(1)));
         Assert.Equal(1, await store.TryLeaseAsync(job, 1, 0, DateTime.UtcNow.AddMinutes(-1)));
-        var expired = await store.ExpiredLeasesAsync(DateTime.UtcNow, 10);
-        Assert.Equal([1], expired.Select(s => s.Number));
+        var unclaimed = await store.UnclaimedAsync(DateTime.UtcNow, 10);
+        Assert.Equal([1], unclaimed.Select(s => s.Number));
         Assert.Equal(2, await store.TryLeaseAsync(job, 1, 1, DateTime.UtcNow.AddMinutes(1)));
 
         await writer.WriteAsync(new ShardOutput(job, [Result(job, 0, "cam", 1), Result(job, 1, "cam", 1)], [], [0, 1], []));
@@ -78,13 +78,99 @@ public class StoreTests
         Assert.False(await store.TryCompleteShardAsync(done));
         Assert.Null(await store.TryFinishJobAsync(job));
 
-        Assert.True(await store.TryFailShardAsync(new ShardFailed { JobId = job, ShardNumber = 1, Attempt = 2, Reason = "model did not load" }));
-        Assert.False(await store.TryFailShardAsync(new ShardFailed { JobId = job, ShardNumber = 1, Attempt = 2, Reason = "again" }));
-        Assert.Equal(JobState.Failed, await store.TryFinishJobAsync(job));
+        Assert.Equal(AttemptOutcome.ShardFailed, await store.TryFailAttemptAsync(job, 1, 2, "model did not load", maxAttempts: 1));
+        Assert.Equal(AttemptOutcome.NotCounted, await store.TryFailAttemptAsync(job, 1, 2, "again", maxAttempts: 1));
+        // One shard explained, one failed: the job ends with errors, its items counted once each.
+        Assert.Equal(JobState.CompletedWithErrors, await store.TryFinishJobAsync(job));
         var row = await store.GetJobAsync(job);
         Assert.Equal((2L, 2L, 2L), (row!.SucceededItems, row.FailedItems, row.Results));
         Assert.Equal(2, (await store.ErrorsPageAsync(job, 0, 10)).Count);
         Assert.Null(await store.TryFinishJobAsync(job));
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task A_shard_fails_after_its_attempts_run_out_with_its_items_as_errors_of_the_last_reason(string provider)
+    {
+        await using var services = await DatabaseAsync(provider);
+        var store = services.GetRequiredService<JobStore>();
+        var job = await JobWithShardsAsync(store, 1, 3);
+
+        Assert.Equal(1, await store.TryLeaseAsync(job, 0, 0, DateTime.UtcNow.AddMinutes(1)));
+        Assert.Equal(AttemptOutcome.WillRetry, await store.TryFailAttemptAsync(job, 0, 1, "first", maxAttempts: 3));
+        Assert.Equal(2, await store.TryLeaseAsync(job, 0, 1, DateTime.UtcNow.AddMinutes(1)));
+        // A late report of an attempt that is no longer current changes nothing.
+        Assert.Equal(AttemptOutcome.NotCounted, await store.TryFailAttemptAsync(job, 0, 1, "stale", maxAttempts: 3));
+        Assert.Equal(AttemptOutcome.WillRetry, await store.TryFailAttemptAsync(job, 0, 2, "second", maxAttempts: 3));
+        Assert.Equal(3, await store.TryLeaseAsync(job, 0, 2, DateTime.UtcNow.AddMinutes(1)));
+        Assert.Equal(AttemptOutcome.ShardFailed, await store.TryFailAttemptAsync(job, 0, 3, "third", maxAttempts: 3));
+        Assert.Null(await store.TryLeaseAsync(job, 0, 3, DateTime.UtcNow.AddMinutes(1)));
+
+        Assert.Equal(JobState.Failed, await store.TryFinishJobAsync(job));
+        var errors = await store.ErrorsPageAsync(job, 0, 10);
+        Assert.Equal([0L, 1L, 2L], errors.Select(e => e.ItemNumber!.Value).Order());
+        Assert.All(errors, e => Assert.Equal(("shard", "third"), (e.Stage, e.Message)));
+        await using var db = await services.GetRequiredService<IDbContextFactory<CamDbContext>>().CreateDbContextAsync();
+        var shard = await db.Shards.SingleAsync(s => s.JobId == job);
+        Assert.Equal((ShardState.Failed, 3, "third"), (shard.State, shard.Failures, shard.Error));
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task A_claim_is_held_by_one_worker_renewed_by_it_and_lost_when_it_runs_out_or_the_job_is_cancelled(string provider)
+    {
+        await using var services = await DatabaseAsync(provider);
+        var store = services.GetRequiredService<JobStore>();
+        var claims = services.GetRequiredService<ShardClaims>();
+        var writer = services.GetRequiredService<ResultWriter>();
+        var job = await JobWithShardsAsync(store, 2, 1);
+        Assert.Null(await claims.TryClaimAsync(job, 0, "worker-a", TimeSpan.FromMinutes(1)));
+        Assert.Equal(1, await store.TryLeaseAsync(job, 0, 0, DateTime.UtcNow.AddMinutes(1)));
+
+        var claim = await claims.TryClaimAsync(job, 0, "worker-a", TimeSpan.FromMilliseconds(-1));
+        Assert.Equal(new ShardClaim(job, 0, 1, "worker-a", TimeSpan.FromMilliseconds(-1)), claim);
+        Assert.Null(await claims.TryClaimAsync(job, 0, "worker-b", TimeSpan.FromMinutes(1)));
+        Assert.Equal(claim, await claims.TryClaimAsync(job, 0, "worker-a", TimeSpan.FromMilliseconds(-1)));
+        Assert.True(await claims.TryRenewAsync(claim!));
+        Assert.Equal(1, await store.OutstandingShardsAsync());
+
+        // worker-a stops renewing: its claim runs out and counts as a failed attempt; it can no longer renew or store.
+        Assert.Equal([0], (await store.ExpiredClaimsAsync(DateTime.UtcNow, 10)).Select(s => s.Number));
+        Assert.Equal(AttemptOutcome.WillRetry, await store.TryFailAttemptAsync(job, 0, 1, "worker stopped", 3, claimExpiredBefore: DateTime.UtcNow));
+        Assert.False(await claims.TryRenewAsync(claim!));
+        await Assert.ThrowsAsync<ClaimLostException>(() => writer.WriteAsync(new ShardOutput(job, [Result(job, 0, "cam", 1)], [], [0], []), claim));
+
+        Assert.Equal(2, await store.TryLeaseAsync(job, 0, 1, DateTime.UtcNow.AddMinutes(1)));
+        var second = await claims.TryClaimAsync(job, 0, "worker-b", TimeSpan.FromMinutes(1));
+        Assert.Equal(2, second!.Attempt);
+        Assert.Equal(1, await writer.WriteAsync(new ShardOutput(job, [Result(job, 0, "cam", 1)], [], [0], []), second));
+        // Stored under its claim, the shard is completed and counted in the same transaction; a report adds nothing.
+        Assert.Equal((1, 1L, 1L), ((await store.GetJobAsync(job))!.FinishedShards, (await store.GetJobAsync(job))!.SucceededItems, (await store.GetJobAsync(job))!.Results));
+        Assert.False(await store.TryCompleteShardAsync(new ShardCompleted { JobId = job, ShardNumber = 0, Attempt = 2, Succeeded = 1, Failed = 0, Results = 1, Seconds = 1 }));
+
+        Assert.Equal(1, await store.TryLeaseAsync(job, 1, 0, DateTime.UtcNow.AddMinutes(1)));
+        var third = await claims.TryClaimAsync(job, 1, "worker-c", TimeSpan.FromMinutes(1));
+        Assert.True(await store.TryCancelAsync(job));
+        await Assert.ThrowsAsync<ClaimLostException>(() => writer.WriteAsync(new ShardOutput(job, [Result(job, 1, "cam", 1)], [], [1], []), third));
+        await using var db = await services.GetRequiredService<IDbContextFactory<CamDbContext>>().CreateDbContextAsync();
+        Assert.Equal(1, await db.Results.CountAsync(r => r.JobId == job));
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task A_worker_that_stops_hands_its_claim_back_for_the_redelivered_message_to_take_at_once(string provider)
+    {
+        await using var services = await DatabaseAsync(provider);
+        var store = services.GetRequiredService<JobStore>();
+        var claims = services.GetRequiredService<ShardClaims>();
+        var job = await JobWithShardsAsync(store, 1, 1);
+        Assert.Equal(1, await store.TryLeaseAsync(job, 0, 0, DateTime.UtcNow.AddMinutes(1)));
+        var claim = await claims.TryClaimAsync(job, 0, "stopping", TimeSpan.FromMinutes(1));
+
+        Assert.True(await claims.TryReleaseAsync(claim!, TimeSpan.FromMinutes(1)));
+        var next = await claims.TryClaimAsync(job, 0, "other", TimeSpan.FromMinutes(1));
+        Assert.Equal(1, next!.Attempt);
+        Assert.False(await claims.TryRenewAsync(claim!));
     }
 
     [Theory]
@@ -107,6 +193,32 @@ public class StoreTests
         }
         Assert.Equal(14, seen.Count);
         Assert.Equal(14, seen.Distinct().Count());
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task Published_shards_of_a_job_that_ended_no_longer_count_against_the_outstanding_budget(string provider)
+    {
+        await using var services = await DatabaseAsync(provider);
+        var store = services.GetRequiredService<JobStore>();
+        var cancelled = await JobWithShardsAsync(store, 3, 2);
+        var failed = await JobWithShardsAsync(store, 2, 2);
+        var running = await JobWithShardsAsync(store, 2, 2);
+        foreach (var job in new[] { cancelled, failed, running })
+        {
+            Assert.Equal(1, await store.TryLeaseAsync(job, 0, 0, DateTime.UtcNow.AddMinutes(5)));
+            Assert.Equal(1, await store.TryLeaseAsync(job, 1, 0, DateTime.UtcNow.AddMinutes(5)));
+        }
+        Assert.Equal(6, await store.OutstandingShardsAsync());
+
+        Assert.True(await store.TryCancelAsync(cancelled));
+        Assert.True(await store.TryFailJobAsync(failed, "the dataset cannot be read"));
+
+        Assert.Equal(2, await store.OutstandingShardsAsync());
+        await using var db = await services.GetRequiredService<IDbContextFactory<CamDbContext>>().CreateDbContextAsync();
+        var open = new[] { ShardState.Pending, ShardState.Published };
+        Assert.Equal(0, await db.Shards.CountAsync(s => (s.JobId == cancelled || s.JobId == failed) && open.Contains(s.State)));
+        Assert.Equal(2, await db.Shards.CountAsync(s => s.JobId == running && s.State == ShardState.Published));
     }
 
     [Theory]

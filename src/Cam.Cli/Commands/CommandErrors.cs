@@ -8,6 +8,8 @@ internal static class CommandErrors
 {
     public const int UsageError = 2;
     public const int Failure = 1;
+    /// <summary>Stopped by Ctrl-C or SIGTERM (128 + SIGINT, as shells report it).</summary>
+    public const int Interrupted = 130;
 
     public static int Run(Func<int> action)
     {

@@ -5,6 +5,7 @@ using Cam.Cli.Embedded;
 using Cam.Storage;
 using Cam.Contracts;
 using Cam.Scheduler.Jobs;
+using Cam.Scheduler.Validation;
 using Cam.Worker;
 using Spectre.Console;
 
@@ -73,9 +74,14 @@ internal static class RunCommand
             {
                 throw new ArgumentException(e.Message);
             }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                Console.Error.WriteLine("interrupted before the job started");
+                return CommandErrors.Interrupted;
+            }
             string? report = null;
             AuditSummary? audit = null;
-            if (!parse.GetValue(noReport) && !parse.GetValue(noop) && summary.Results > 0)
+            if (!parse.GetValue(noReport) && !parse.GetValue(noop) && summary.Results > 0 && !ct.IsCancellationRequested)
             {
                 report = Path.Combine(outDir, $"report-{summary.JobId}.html");
                 var auditOptions = new AuditOptions { DataRoot = dataRoot, ModelRoot = options.ModelRoot };
@@ -95,7 +101,7 @@ internal static class RunCommand
                 Console.WriteLine($"job {summary.JobId} {summary.State}: {summary.Succeeded}/{summary.Items} items explained, {summary.Failed} failed, {summary.Results} results in {summary.Seconds:F1}s ({summary.ImagesPerSecond:F1} images/s); database {summary.DatabasePath}");
                 if (audit is not null) ReportCommand.Describe(audit, report!);
             }
-            return summary.State is "completed" or "completed_with_errors" ? 0 : 1;
+            return summary.State is "completed" or "completed_with_errors" ? 0 : ct.IsCancellationRequested ? CommandErrors.Interrupted : CommandErrors.Failure;
         }));
         return command;
     }

@@ -50,30 +50,49 @@ public static class EmbeddedJob
             bus.AddWorkerConsumers();
             bus.UsingInMemory((context, memory) => memory.ConfigureEndpoints(context));
         });
+        // Ctrl-C and SIGTERM reach this run as a cancelled token (System.CommandLine); the host must not swallow them.
+        builder.Services.AddSingleton<IHostLifetime, EmbeddedHostLifetime>();
         using var host = builder.Build();
         await host.Services.GetRequiredService<CamMigrator>().MigrateAsync(ct);
         await host.StartAsync(ct);
         var clock = Stopwatch.StartNew();
+        var store = host.Services.GetRequiredService<JobStore>();
+        Guid? id = null;
         try
         {
-            var jobs = host.Services.GetRequiredService<JobService>();
-            var store = host.Services.GetRequiredService<JobStore>();
-            var id = await jobs.SubmitAsync(options.Spec, ct);
+            id = await host.Services.GetRequiredService<JobService>().SubmitAsync(options.Spec, ct);
             JobRow job;
             while (true)
             {
-                job = (await store.GetJobAsync(id, ct))!;
+                job = (await store.GetJobAsync(id.Value, ct))!;
                 progress?.Invoke(JobView.From(job));
                 if (JobState.IsFinal(job.State)) break;
                 await Task.Delay(200, ct);
             }
-            var seconds = clock.Elapsed.TotalSeconds;
-            return new EmbeddedSummary(id, job.State, job.TotalItems, job.SucceededItems, job.FailedItems, job.Results, Math.Round(seconds, 2),
-                Math.Round(job.SucceededItems / Math.Max(seconds, 1e-3), 2), Path.GetFullPath(options.DatabasePath), job.Error);
+            return Summary(options, job, clock.Elapsed.TotalSeconds);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested && id is not null)
+        {
+            // Interrupted: the job is cancelled (its open shards closed, so that no worker stores anything more).
+            await store.TryCancelAsync(id.Value, CancellationToken.None);
+            return Summary(options, (await store.GetJobAsync(id.Value, CancellationToken.None))!, clock.Elapsed.TotalSeconds);
         }
         finally
         {
-            await host.StopAsync(CancellationToken.None);
+            // Bounded: a batch in the engine cannot be interrupted, and an interrupted run must end promptly.
+            using var stopping = new CancellationTokenSource(ct.IsCancellationRequested ? TimeSpan.FromSeconds(5) : Timeout.InfiniteTimeSpan);
+            await host.StopAsync(stopping.Token);
         }
+    }
+
+    private static EmbeddedSummary Summary(EmbeddedOptions options, JobRow job, double seconds) =>
+        new(job.Id, job.State, job.TotalItems, job.SucceededItems, job.FailedItems, job.Results, Math.Round(seconds, 2),
+            Math.Round(job.SucceededItems / Math.Max(seconds, 1e-3), 2), Path.GetFullPath(options.DatabasePath), job.Error);
+
+    /// <summary>A host lifetime that leaves process signals alone: the command's cancellation token carries them.</summary>
+    private sealed class EmbeddedHostLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

@@ -1,5 +1,7 @@
 using Cam.Scheduler.Jobs;
+using Cam.Scheduler.Validation;
 using Cam.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Cam.Storage.Entities;
 
 namespace Cam.Scheduler.Api;
@@ -31,16 +33,18 @@ public static class JobsApi
         return jobs;
     }
 
-    private static async Task<IResult> SubmitAsync(JobSpec spec, JobService service, CancellationToken ct)
+    private static async Task<Results<Created<SubmittedJob>, ProblemHttpResult>> SubmitAsync(HttpRequest request, JobService service, CancellationToken ct)
     {
         try
         {
+            var spec = await JobSpecReader.ReadAsync(request, ct);
             var id = await service.SubmitAsync(spec, ct);
-            return Results.Created($"/api/jobs/{id}", new { id });
+            return TypedResults.Created($"/api/jobs/{id}", new SubmittedJob(id));
         }
         catch (JobValidationException e)
         {
-            return Results.Problem(e.Message, statusCode: StatusCodes.Status400BadRequest, title: "invalid job");
+            return TypedResults.Problem(e.Message, statusCode: StatusCodes.Status400BadRequest, title: "invalid job",
+                extensions: new Dictionary<string, object?> { ["field"] = e.Field });
         }
     }
 
@@ -62,6 +66,8 @@ public static class JobsApi
 
     private static IResult NotFound(Guid id) => Results.Problem($"no job {id}", statusCode: StatusCodes.Status404NotFound);
 }
+
+public sealed record SubmittedJob(Guid Id);
 
 /// <summary>A job's state and progress as the API shows it.</summary>
 public sealed record JobView(Guid Id, string State, long Total, long Done, long Succeeded, long Failed, long Results, int Shards, int ShardsFinished,

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text.Json;
 using Cam.Datasets;
 using Cam.Storage;
 using Cam.Storage.Entities;
@@ -9,68 +8,90 @@ namespace Cam.Scheduler.Jobs;
 /// <summary>
 /// Streams a job's dataset into items and shards as it goes, so that shards are dispatched before enumeration ends
 /// and a 2-million-image dataset is never held in memory. Shard contents are deterministic (stable order, fixed
-/// size), so an enumeration interrupted by a restart resumes by skipping the shards already stored.
+/// size), so an enumeration interrupted by a restart or an error resumes by skipping the shards already stored.
+/// An item the source cannot describe is an item error; any other failure (the database, the data volume, a bug
+/// in a source) is retried with back-off, and after the last attempt fails the job with its reason.
 /// </summary>
-public sealed class JobEnumerator(SchedulerSettings settings, JobStore store, IServiceProvider services, ILogger<JobEnumerator> logger)
+public sealed class JobEnumerator(SchedulerSettings settings, JobStore store, IServiceProvider services, ILogger<JobEnumerator> logger) : IDisposable
 {
     private readonly ConcurrentDictionary<Guid, Task> running = new();
+    private readonly CancellationTokenSource stopping = new();
 
     public void Start(Guid jobId, JobSpec spec) =>
-        running.GetOrAdd(jobId, _ => Task.Run(() => EnumerateAsync(jobId, spec, CancellationToken.None)));
+        running.GetOrAdd(jobId, _ => Task.Run(() => RunAsync(jobId, spec, stopping.Token)));
+
+    /// <summary>Whether this scheduler is enumerating the job now.</summary>
+    public bool IsEnumerating(Guid jobId) => running.ContainsKey(jobId);
 
     public Task WhenIdleAsync() => Task.WhenAll(running.Values);
 
-    private async Task EnumerateAsync(Guid jobId, JobSpec spec, CancellationToken ct)
+    private async Task RunAsync(Guid jobId, JobSpec spec, CancellationToken ct)
     {
         try
         {
-            var jobs = services.GetRequiredService<JobService>();
-            var source = DatasetSources.Open(jobs.DatasetPath(spec));
-            var shardSize = spec.ShardSize ?? settings.DefaultShardSize;
-            var shard = new List<ItemRow>(shardSize);
-            var shardNumber = 0;
-            await foreach (var item in source.EnumerateAsync(ct))
+            for (var attempt = 1; ; attempt++)
             {
-                shard.Add(new ItemRow
+                try
                 {
-                    JobId = jobId, Number = item.Number, ShardNumber = shardNumber, Path = item.Path, Label = item.Label,
-                    Boxes = item.Boxes.Count == 0 ? null : JsonSerializer.Serialize(item.Boxes.Select(b => new[] { b.X0, b.Y0, b.X1, b.Y1 })),
-                    State = item.Error is null ? ItemState.Pending : ItemState.Failed,
-                });
-                if (item.Error is not null) await store.RecordEnumerationErrorAsync(jobId, item.Number, item.Error, ct);
-                if (shard.Count < shardSize) continue;
-                if (!await store.IsJobRunningAsync(jobId, ct)) return;
-                await store.AddShardAsync(jobId, shardNumber, shard, ct);
-                shard = new List<ItemRow>(shardSize);
-                shardNumber++;
+                    await EnumerateAsync(jobId, spec, ct);
+                    return;
+                }
+                catch (Exception e) when (!ct.IsCancellationRequested && attempt <= settings.EnumerationRetryDelays.Count)
+                {
+                    var delay = settings.EnumerationRetryDelays[attempt - 1];
+                    logger.LogWarning("job {Job}: enumeration attempt {Attempt} failed, trying again in {Delay}s: {Error}", jobId, attempt, delay.TotalSeconds, Describe(e));
+                    await Task.Delay(delay, ct);
+                }
+                catch (Exception e) when (!ct.IsCancellationRequested)
+                {
+                    logger.LogError("job {Job}: enumeration failed after {Attempts} attempts; the job fails: {Error}", jobId, attempt, Describe(e));
+                    await store.TryFailJobAsync(jobId, $"the dataset cannot be read: {Describe(e)}", ct);
+                    return;
+                }
             }
-            if (shard.Count > 0) await store.AddShardAsync(jobId, shardNumber, shard, ct);
-            await store.MarkEnumerationDoneAsync(jobId, ct);
-            await store.TryFinishJobAsync(jobId, ct);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or JobValidationException or ArgumentException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            logger.LogError("job {Job}: the dataset cannot be read: {Reason}", jobId, e.Message);
-            await store.TryFailJobAsync(jobId, $"the dataset cannot be read: {e.Message}", ct);
+            // Failing the job failed too (the database is away): the resumer takes the job up again later.
+            logger.LogError("job {Job}: enumeration stopped and the job could not be failed; it will be resumed: {Error}", jobId, Describe(e));
+        }
+        catch (OperationCanceledException)
+        {
         }
         finally
         {
             running.TryRemove(jobId, out _);
         }
     }
-}
 
-/// <summary>At start, resumes the enumeration of running jobs whose datasets were not fully read.</summary>
-public sealed class EnumerationResumer(JobStore store, JobEnumerator enumerator, ILogger<EnumerationResumer> logger) : BackgroundService
-{
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    private async Task EnumerateAsync(Guid jobId, JobSpec spec, CancellationToken ct)
     {
-        foreach (var job in await store.RunningJobsAsync(stoppingToken))
+        var jobs = services.GetRequiredService<JobService>();
+        var source = DatasetSources.Open(jobs.DatasetPath(spec));
+        var shardSize = spec.ShardSize ?? settings.DefaultShardSize;
+        var shard = new List<ItemRow>(shardSize);
+        var shardNumber = 0;
+        await foreach (var item in source.EnumerateAsync(ct))
         {
-            if (job.EnumerationDone) continue;
-            var spec = JsonSerializer.Deserialize<JobSpec>(job.Spec, JsonSerializerOptions.Web)!;
-            logger.LogInformation("resuming the enumeration of job {Job} after {Shards} shards", job.Id, job.TotalShards);
-            enumerator.Start(job.Id, spec);
+            var (row, error) = ItemRows.From(jobId, shardNumber, item);
+            shard.Add(row);
+            if (error is not null) await store.RecordEnumerationErrorAsync(jobId, item.Number, error, ct);
+            if (shard.Count < shardSize) continue;
+            if (!await store.IsJobRunningAsync(jobId, ct)) return;
+            await store.AddShardAsync(jobId, shardNumber, shard, ct);
+            shard = new List<ItemRow>(shardSize);
+            shardNumber++;
         }
+        if (shard.Count > 0) await store.AddShardAsync(jobId, shardNumber, shard, ct);
+        await store.MarkEnumerationDoneAsync(jobId, ct);
+        await store.TryFinishJobAsync(jobId, ct);
+    }
+
+    private static string Describe(Exception e) => $"{e.GetType().Name}: {e.Message}";
+
+    public void Dispose()
+    {
+        stopping.Cancel();
+        stopping.Dispose();
     }
 }

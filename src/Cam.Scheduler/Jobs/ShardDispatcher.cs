@@ -8,9 +8,13 @@ using MassTransit;
 namespace Cam.Scheduler.Jobs;
 
 /// <summary>
-/// Publishes shards with flow control: at most <see cref="SchedulerSettings.MaxOutstandingShards"/> published and
-/// unfinished at once. Each publication takes a lease first; a shard whose lease expires is published again with
-/// the next attempt number. State lives in the database, so a restarted scheduler carries on where it stopped.
+/// Publishes shards with flow control: at most <see cref="SchedulerSettings.MaxOutstandingShards"/> shards of running
+/// jobs published or running at once. A worker claims a shard when it starts it and renews the claim while it
+/// works; a claim that runs out (the worker died) is a failed attempt, and the shard is published again until
+/// <see cref="SchedulerSettings.MaxAttempts"/> attempts have failed. A shard that waited in the queue longer than
+/// <see cref="SchedulerSettings.QueueTimeout"/> without being claimed is published again; the older copy finds it
+/// taken and is dropped. State lives in the database, so a restarted scheduler carries on where it stopped. A
+/// job whose shards cannot be dispatched is logged and skipped, and does not hold up the others.
 /// </summary>
 public sealed class ShardDispatcher(SchedulerSettings settings, JobStore store, JobService jobs, IServiceScopeFactory scopes, ILogger<ShardDispatcher> logger)
     : BackgroundService
@@ -36,32 +40,63 @@ public sealed class ShardDispatcher(SchedulerSettings settings, JobStore store, 
     public async Task DispatchOnceAsync(CancellationToken ct)
     {
         using var scope = scopes.CreateScope();
-        var endpoint = await scope.ServiceProvider.GetRequiredService<ISendEndpointProvider>().GetSendEndpoint(new Uri($"queue:{QueueNames.ExplainShard}"));
+        var endpoint = await scope.ServiceProvider.GetRequiredService<ISendEndpointProvider>().GetSendEndpoint(ShardQueueAddress);
         var now = DateTime.UtcNow;
-        foreach (var shard in await store.ExpiredLeasesAsync(now, settings.MaxOutstandingShards, ct))
+        foreach (var shard in await store.ExpiredClaimsAsync(now, settings.MaxOutstandingShards, ct))
         {
-            logger.LogWarning("shard {Job}/{Shard}: lease expired after attempt {Attempt}; publishing it again", shard.JobId, shard.Number, shard.Attempts);
-            await PublishAsync(endpoint, shard, ct);
+            await DispatchJobAsync(shard.JobId, async () =>
+            {
+                var reason = $"the worker running attempt {shard.Attempts} ({shard.ClaimedBy}) stopped renewing its claim: it died or lost the database";
+                var outcome = await store.TryFailAttemptAsync(shard.JobId, shard.Number, shard.Attempts, reason, settings.MaxAttempts, now, ct);
+                if (outcome != AttemptOutcome.NotCounted) logger.LogWarning("shard {Job}/{Shard}: {Reason}; {Outcome}", shard.JobId, shard.Number, reason, outcome);
+                if (outcome == AttemptOutcome.ShardFailed) await store.TryFinishJobAsync(shard.JobId, ct);
+            }, ct);
+        }
+        foreach (var shard in await store.UnclaimedAsync(now, settings.MaxOutstandingShards, ct))
+        {
+            logger.LogWarning("shard {Job}/{Shard}: attempt {Attempt} not claimed within {Timeout}s; publishing it again", shard.JobId, shard.Number, shard.Attempts,
+                settings.QueueTimeout.TotalSeconds);
+            await DispatchJobAsync(shard.JobId, () => PublishAsync(endpoint, shard, ct), ct);
         }
         var budget = settings.MaxOutstandingShards - await store.OutstandingShardsAsync(ct);
         foreach (var job in await store.RunningJobsAsync(ct))
         {
-            if (budget > 0)
+            await DispatchJobAsync(job.Id, async () =>
             {
-                foreach (var shard in await store.PendingShardsAsync(job.Id, budget, ct))
-                    if (await PublishAsync(endpoint, shard, ct)) budget--;
-            }
-            if (job.EnumerationDone && job.FinishedShards >= job.TotalShards) await store.TryFinishJobAsync(job.Id, ct);
+                if (budget > 0)
+                {
+                    foreach (var shard in await store.PendingShardsAsync(job.Id, budget, ct))
+                        if (await PublishAsync(endpoint, shard, ct)) budget--;
+                }
+                if (job.EnumerationDone && job.FinishedShards >= job.TotalShards) await store.TryFinishJobAsync(job.Id, ct);
+            }, ct);
+        }
+    }
+
+    /// <summary>The shard queue's exchange: the queue is declared with its arguments elsewhere (by the workers, and by <c>ShardQueueDeclarer</c> on RabbitMQ).</summary>
+    public static Uri ShardQueueAddress { get; } = new($"exchange:{QueueNames.ExplainShard}");
+
+    /// <summary>Runs one job's part of a round; a failure is logged and costs that job its turn, not the round.</summary>
+    private async Task DispatchJobAsync(Guid jobId, Func<Task> dispatch, CancellationToken ct)
+    {
+        try
+        {
+            await dispatch();
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            specs.TryRemove(jobId, out _);
+            logger.LogWarning("job {Job}: its shards could not be dispatched this round: {Error}", jobId, $"{e.GetType().Name}: {e.Message}");
         }
     }
 
     private async Task<bool> PublishAsync(ISendEndpoint endpoint, ShardRow shard, CancellationToken ct)
     {
-        var attempt = await store.TryLeaseAsync(shard.JobId, shard.Number, shard.Attempts, DateTime.UtcNow + settings.Lease, ct);
-        if (attempt is null) return false;
         var (spec, datasetRoot) = await SpecAsync(shard.JobId, ct);
         var items = await store.ItemsOfShardAsync(shard.JobId, shard.Number, ct);
-        await endpoint.Send(new ExplainShard
+        var attempt = await store.TryLeaseAsync(shard.JobId, shard.Number, shard.Attempts, DateTime.UtcNow + settings.QueueTimeout, ct);
+        if (attempt is null) return false;
+        var message = new ExplainShard
         {
             JobId = shard.JobId,
             ShardNumber = shard.Number,
@@ -76,7 +111,26 @@ public sealed class ShardDispatcher(SchedulerSettings settings, JobStore store, 
             DatasetRoot = datasetRoot,
             Items = items.Where(i => i.State != ItemState.Failed).Select(i => new ItemRef(i.Number, i.Number, i.Path, i.Label,
                 i.Boxes is null ? null : JsonSerializer.Deserialize<float[][]>(i.Boxes)!.Select(b => new BoxRef(b[0], b[1], b[2], b[3])).ToList())).ToList(),
-        }, ct);
+        };
+        // Bounded: a send that waits on a broker connection which never comes back (seen after a broker restart) must
+        // not hold up every dispatch round; the shard goes back to pending and is sent again.
+        using var sending = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        sending.CancelAfter(settings.SendTimeout);
+        try
+        {
+            // Mandatory: a message no queue takes (the queue deleted) is an error here, not a silent loss.
+            await endpoint.Send(message, context =>
+            {
+                if (context.TryGetPayload<RabbitMqSendContext>(out var rabbit)) rabbit.Mandatory = true;
+            }, sending.Token);
+        }
+        catch (Exception e)
+        {
+            await store.TryUnpublishAsync(shard.JobId, shard.Number, attempt.Value, CancellationToken.None);
+            if (e is OperationCanceledException && !ct.IsCancellationRequested)
+                throw new TimeoutException($"shard {shard.JobId}/{shard.Number}: the broker did not take the message within {settings.SendTimeout.TotalSeconds}s", e);
+            throw;
+        }
         return true;
     }
 
@@ -85,7 +139,8 @@ public sealed class ShardDispatcher(SchedulerSettings settings, JobStore store, 
         if (specs.TryGetValue(jobId, out var cached)) return cached;
         var job = await store.GetJobAsync(jobId, ct) ?? throw new InvalidOperationException($"job {jobId} vanished");
         var spec = JsonSerializer.Deserialize<JobSpec>(job.Spec, JsonSerializerOptions.Web)!;
-        var root = jobs.WorkerDatasetRoot(Cam.Datasets.DatasetSources.Open(jobs.DatasetPath(spec)));
+        // Jobs stored before the dataset root was kept: found from the dataset itself, which must still be there.
+        var root = job.DatasetRoot ?? jobs.WorkerDatasetRoot(Cam.Datasets.DatasetSources.Open(jobs.DatasetPath(spec)));
         return specs[jobId] = (spec, root);
     }
 }

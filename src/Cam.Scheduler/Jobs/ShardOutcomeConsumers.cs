@@ -4,22 +4,33 @@ using MassTransit;
 
 namespace Cam.Scheduler.Jobs;
 
-/// <summary>Counts a finished shard into its job (once, however often the message arrives) and ends the job when it is done.</summary>
+/// <summary>
+/// Ends the job when its last shard is done. Workers complete their shard in the transaction that stores its results;
+/// a report from a worker that does not (an older one) counts the shard here, once however often it arrives.
+/// </summary>
 public sealed class ShardCompletedConsumer(JobStore store) : IConsumer<ShardCompleted>
 {
     public async Task Consume(ConsumeContext<ShardCompleted> context)
     {
-        if (await store.TryCompleteShardAsync(context.Message, context.CancellationToken))
-            await store.TryFinishJobAsync(context.Message.JobId, context.CancellationToken);
+        await store.TryCompleteShardAsync(context.Message, context.CancellationToken);
+        await store.TryFinishJobAsync(context.Message.JobId, context.CancellationToken);
     }
 }
 
-/// <summary>Records a shard that cannot be processed: its items become item errors with the reason.</summary>
-public sealed class ShardFailedConsumer(JobStore store) : IConsumer<ShardFailed>
+/// <summary>
+/// Counts a failed attempt of a shard (once, for its current attempt): the shard is published again, or, when its
+/// attempts have run out, its items become item errors with the reason and the job may end.
+/// </summary>
+public sealed class ShardFailedConsumer(JobStore store, SchedulerSettings settings, ILogger<ShardFailedConsumer> logger) : IConsumer<ShardFailed>
 {
     public async Task Consume(ConsumeContext<ShardFailed> context)
     {
-        if (await store.TryFailShardAsync(context.Message, context.CancellationToken))
-            await store.TryFinishJobAsync(context.Message.JobId, context.CancellationToken);
+        var failed = context.Message;
+        var outcome = await store.TryFailAttemptAsync(failed.JobId, failed.ShardNumber, failed.Attempt, failed.Reason, settings.MaxAttempts,
+            ct: context.CancellationToken);
+        if (outcome != AttemptOutcome.NotCounted)
+            logger.LogWarning("shard {Job}/{Shard}: attempt {Attempt} failed on {Worker}: {Reason}; {Outcome}", failed.JobId, failed.ShardNumber, failed.Attempt,
+                failed.Worker, failed.Reason, outcome);
+        if (outcome == AttemptOutcome.ShardFailed) await store.TryFinishJobAsync(failed.JobId, context.CancellationToken);
     }
 }

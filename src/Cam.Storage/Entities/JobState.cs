@@ -11,12 +11,19 @@ public static class JobState
     public static bool IsFinal(string state) => state != Running;
 }
 
+/// <summary>
+/// pending → published (sent, waiting in the queue) → running (claimed by a worker, whose heartbeat renews the
+/// lease) → completed or failed; a failed attempt goes back to pending until the attempts run out; closed when its
+/// job ended (cancelled or failed) before the shard did.
+/// </summary>
 public static class ShardState
 {
     public const string Pending = "pending";
     public const string Published = "published";
+    public const string Running = "running";
     public const string Completed = "completed";
     public const string Failed = "failed";
+    public const string Closed = "closed";
 }
 
 public static class ItemState

@@ -17,6 +17,8 @@ public sealed class JobRow
     public DateTime? StartedAt { get; set; }
     public DateTime? FinishedAt { get; set; }
     public string? Error { get; set; }
+    /// <summary>The folder item paths are relative to, relative to the data root, fixed at submission; null for jobs stored before it was kept.</summary>
+    public string? DatasetRoot { get; set; }
 }
 
 public sealed class ShardRow
@@ -24,8 +26,14 @@ public sealed class ShardRow
     public Guid JobId { get; set; }
     public int Number { get; set; }
     public string State { get; set; } = ShardState.Pending;
+    /// <summary>Publications so far; the attempt a worker claims the shard under.</summary>
     public int Attempts { get; set; }
+    /// <summary>Published: the last moment to be claimed before it is published again. Running: the end of the claim unless its worker renews it.</summary>
     public DateTime? LeaseExpiresAt { get; set; }
+    /// <summary>The worker instance holding the claim while running.</summary>
+    public string? ClaimedBy { get; set; }
+    /// <summary>Attempts that failed (an error, or a worker that stopped renewing its claim); the shard fails when they reach the cap.</summary>
+    public int Failures { get; set; }
     public long FirstItem { get; set; }
     public int ItemCount { get; set; }
     public int Succeeded { get; set; }

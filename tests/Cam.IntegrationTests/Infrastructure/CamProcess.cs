@@ -14,17 +14,20 @@ public sealed partial class CamProcess : IDisposable
     private readonly Process process;
     private readonly ConcurrentQueue<string> output = new();
 
-    private CamProcess(string name, Process process)
+    private CamProcess(string name, Process process, int port)
     {
         Name = name;
         this.process = process;
+        Port = port;
     }
 
     public string Name { get; }
+    /// <summary>The port its HTTP endpoints (health, API) listen on.</summary>
+    public int Port { get; }
     public bool HasExited => process.HasExited;
     public int ExitCode => process.ExitCode;
 
-    public static CamProcess Start(string name, string project, IReadOnlyDictionary<string, string> environment)
+    public static CamProcess Start(string name, string project, IReadOnlyDictionary<string, string> environment, int port)
     {
         var program = TestEnvironment.ProgramPath(project);
         if (!File.Exists(program)) throw new FileNotFoundException($"{program} is not built (build Cam.sln in {TestEnvironment.Configuration} first)");
@@ -41,7 +44,7 @@ public sealed partial class CamProcess : IDisposable
         info.Environment["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning";
         foreach (var (key, value) in environment) info.Environment[key] = value;
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
-        var started = new CamProcess(name, process);
+        var started = new CamProcess(name, process, port);
         process.OutputDataReceived += (_, e) => started.Append(e.Data);
         process.ErrorDataReceived += (_, e) => started.Append(e.Data);
         process.Start();

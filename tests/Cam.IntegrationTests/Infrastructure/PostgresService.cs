@@ -83,9 +83,20 @@ public sealed class PostgresService : IAsyncDisposable
     /// <summary>Stops the server (clients see it go away) and starts it again after <paramref name="downtime"/>.</summary>
     public async Task OutageAsync(TimeSpan downtime)
     {
+        await StopAsync();
+        await Task.Delay(downtime);
+        await StartAgainAsync();
+    }
+
+    public async Task StopAsync()
+    {
         if (container is null) throw new InvalidOperationException("an external PostgreSQL cannot be stopped by the tests");
         await container.StopAsync();
-        await Task.Delay(downtime);
+    }
+
+    public async Task StartAgainAsync()
+    {
+        if (container is null) throw new InvalidOperationException("an external PostgreSQL cannot be started by the tests");
         await container.StartAsync();
         // The tests' own pooled connections died with the server.
         NpgsqlConnection.ClearAllPools();

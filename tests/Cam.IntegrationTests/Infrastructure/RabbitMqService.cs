@@ -62,9 +62,20 @@ public sealed class RabbitMqService : IAsyncDisposable
     /// <summary>Stops the broker (every connection drops) and starts it again after <paramref name="downtime"/>.</summary>
     public async Task RestartAsync(TimeSpan downtime)
     {
-        if (container is null) throw new InvalidOperationException("an external RabbitMQ cannot be restarted by the tests");
-        await container.StopAsync();
+        await StopAsync();
         await Task.Delay(downtime);
+        await StartAgainAsync();
+    }
+
+    public async Task StopAsync()
+    {
+        if (container is null) throw new InvalidOperationException("an external RabbitMQ cannot be stopped by the tests");
+        await container.StopAsync();
+    }
+
+    public async Task StartAgainAsync()
+    {
+        if (container is null) throw new InvalidOperationException("an external RabbitMQ cannot be started by the tests");
         await container.StartAsync();
     }
 

@@ -9,9 +9,14 @@ namespace Cam.IntegrationTests.Infrastructure;
 /// <summary>How a test's cluster runs; short leases so that lost shards come back within a test.</summary>
 public sealed record ClusterOptions
 {
+    /// <summary>Workers started with the scheduler (0: the test starts them).</summary>
     public int Workers { get; init; } = 2;
     public int LeaseSeconds { get; init; } = 30;
     public int WorkerBatchSize { get; init; } = 8;
+    /// <summary>The model root; the repository's samples when null.</summary>
+    public string? ModelRoot { get; init; }
+    /// <summary>More environment for the scheduler and the workers (CAM_SHARD_MAX_ATTEMPTS, CAM_WORKER_NOOP, …).</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
 }
 
 /// <summary>
@@ -70,16 +75,22 @@ public sealed class TestCluster : IAsyncDisposable
         ["CAM_POSTGRES"] = Postgres.ConnectionString,
         ["CAM_RABBITMQ"] = RabbitMq.Uri,
         ["CAM_DATA_ROOT"] = Dataset.Root,
-        ["CAM_MODEL_ROOT"] = Path.Combine(TestEnvironment.RepositoryRoot, "samples"),
+        ["CAM_MODEL_ROOT"] = options.ModelRoot ?? Path.Combine(TestEnvironment.RepositoryRoot, "samples"),
+        ["CAM_SHARD_LEASE_SECONDS"] = options.LeaseSeconds.ToString(),
     };
+
+    private Dictionary<string, string> WithExtras(Dictionary<string, string> environment)
+    {
+        foreach (var (key, value) in options.Environment) environment[key] = value;
+        return environment;
+    }
 
     public async Task StartSchedulerAsync()
     {
         var environment = CommonEnvironment();
         environment["CAM_API_KEY"] = ApiKey;
         environment["CAM_SCHEDULER_URLS"] = $"http://127.0.0.1:{schedulerPort}";
-        environment["CAM_SHARD_LEASE_SECONDS"] = options.LeaseSeconds.ToString();
-        scheduler = CamProcess.Start($"scheduler-{processes.Count}", "Cam.Scheduler", environment);
+        scheduler = CamProcess.Start($"scheduler-{processes.Count}", "Cam.Scheduler", WithExtras(environment), schedulerPort);
         processes.Add(scheduler);
         await WaitReadyAsync(scheduler, schedulerPort);
     }
@@ -92,13 +103,29 @@ public sealed class TestCluster : IAsyncDisposable
         environment["CAM_WORKER_BATCH_SIZE"] = options.WorkerBatchSize.ToString();
         environment["CAM_WORKER_STOP_TIMEOUT_SECONDS"] = "60";
         environment["CAM_SHUTDOWN_TIMEOUT_SECONDS"] = "90";
-        var worker = CamProcess.Start($"worker-{processes.Count}", "Cam.Worker", environment);
+        var worker = CamProcess.Start($"worker-{processes.Count}", "Cam.Worker", WithExtras(environment), port);
         processes.Add(worker);
         await WaitReadyAsync(worker, port);
         return worker;
     }
 
     public IReadOnlyList<CamProcess> Processes => processes;
+
+    public IEnumerable<CamProcess> Workers => processes.Where(p => p.Name.StartsWith("worker", StringComparison.Ordinal));
+
+    /// <summary>The status code of a process's <c>/health/ready</c>, or null when it does not answer.</summary>
+    public static async Task<int?> ReadinessAsync(CamProcess process)
+    {
+        using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        try
+        {
+            return (int)(await probe.GetAsync($"http://127.0.0.1:{process.Port}/health/ready")).StatusCode;
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            return null;
+        }
+    }
 
     public CamProcess Scheduler => scheduler ?? throw new InvalidOperationException("no scheduler");
 
@@ -123,9 +150,9 @@ public sealed class TestCluster : IAsyncDisposable
     }
 
     /// <summary>Submits a job over the dataset through <c>POST /api/jobs</c>.</summary>
-    public async Task<Guid> SubmitAsync(string[] methods, string classes = "top:1", int shardSize = 10)
+    public async Task<Guid> SubmitAsync(string[] methods, string classes = "top:1", int shardSize = 10, string model = "shapes-model")
     {
-        var spec = new { dataset = Dataset.Manifest, model = "shapes-model", methods = methods.Select(m => new { name = m }), classes, shardSize };
+        var spec = new { dataset = Dataset.Manifest, model, methods = methods.Select(m => new { name = m }), classes, shardSize };
         using var response = await http.PostAsJsonAsync("/api/jobs", spec);
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.IsSuccessStatusCode, $"POST /api/jobs answered {(int)response.StatusCode}: {body}");
@@ -158,6 +185,21 @@ public sealed class TestCluster : IAsyncDisposable
     public Task<JsonObject> WaitForEndAsync(Guid id, TimeSpan timeout) => WaitForAsync(id, j => FinalStates.Contains(State(j)), timeout);
 
     public static string State(JsonObject job) => job["state"]!.GetValue<string>();
+
+    public static bool IsFinal(JsonObject? job) => job is not null && FinalStates.Contains(State(job));
+
+    /// <summary>The job, or null when the scheduler does not answer (through faults).</summary>
+    public async Task<JsonObject?> JobOrNullAsync(Guid id)
+    {
+        try
+        {
+            return await JobAsync(id);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException)
+        {
+            return null;
+        }
+    }
 
     public Task<long> ResultRowsAsync(Guid id) =>
         Postgres.ScalarAsync<long>("SELECT count(*) FROM results WHERE job_id = @id", ("id", id));

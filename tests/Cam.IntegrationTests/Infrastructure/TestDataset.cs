@@ -29,14 +29,15 @@ public sealed class TestDataset : IDisposable
     {
         var root = Directory.CreateTempSubdirectory("cam-it-data-").FullName;
         var samples = Path.Combine(TestEnvironment.RepositoryRoot, "samples", "shapes");
-        var rows = File.ReadLines(Path.Combine(samples, "manifest.csv")).Skip(1).Take(goodItems).ToList();
-        if (rows.Count < goodItems) throw new InvalidOperationException($"samples/shapes holds only {rows.Count} items");
+        // More items than the samples hold: the samples again, in the same order.
+        var samplesRows = File.ReadLines(Path.Combine(samples, "manifest.csv")).Skip(1).ToList();
+        var rows = Enumerable.Range(0, goodItems).Select(i => samplesRows[i % samplesRows.Count]).ToList();
         Directory.CreateDirectory(Path.Combine(root, "images"));
         var manifest = new StringBuilder("path,label,x0,y0,x1,y1\n");
         foreach (var row in rows)
         {
             var path = row.Split(',')[0];
-            File.Copy(Path.Combine(samples, path), Path.Combine(root, path));
+            if (!File.Exists(Path.Combine(root, path))) File.Copy(Path.Combine(samples, path), Path.Combine(root, path));
             manifest.Append(row).Append('\n');
         }
         var bad = new List<string>();

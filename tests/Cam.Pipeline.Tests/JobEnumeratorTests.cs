@@ -1,0 +1,103 @@
+using System.Text.Json;
+using Cam.Contracts;
+using Cam.Scheduler;
+using Cam.Scheduler.Jobs;
+using Cam.Storage.Entities;
+using Cam.Tests.Shared;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Cam.Pipeline.Tests;
+
+/// <summary>Enumeration never leaves a job running silently: on SQLite and, when CAM_TEST_POSTGRES is set, on PostgreSQL.</summary>
+public class JobEnumeratorTests
+{
+    public static TheoryData<string> Providers() => TestDatabases.Providers();
+
+    private static async Task<SchedulerHarness> SchedulerAsync(DemoWorkspace workspace, string provider)
+    {
+        var (services, storage) = await TestDatabases.CreateAsync(provider);
+        await services.DisposeAsync();
+        return await SchedulerHarness.StartAsync(storage, new SchedulerSettings
+        {
+            DataRoot = workspace.DataRoot, ModelRoot = workspace.ModelRoot,
+            EnumerationRetryDelays = [TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(200)],
+            EnumerationResumeInterval = TimeSpan.FromSeconds(1),
+        });
+    }
+
+    /// <summary>Good lines of the demo manifest as JSON Lines, with <paramref name="bad"/> lines after the second.</summary>
+    private static string JsonLines(DemoWorkspace workspace, params string[] bad)
+    {
+        var good = File.ReadLines(Path.Combine(workspace.DataRoot, "shapes", "manifest.csv")).Skip(1)
+            .Select(l => JsonSerializer.Serialize(new { path = l.Split(',')[0], label = l.Split(',')[1] })).ToList();
+        var lines = good.Take(2).Concat(bad).Concat(good.Skip(2));
+        var path = Path.Combine(workspace.DataRoot, "shapes", "manifest.jsonl");
+        File.WriteAllLines(path, lines);
+        return "shapes/manifest.jsonl";
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task A_path_with_a_NUL_character_is_an_item_error_and_the_rest_of_the_dataset_is_enumerated(string provider)
+    {
+        using var workspace = new DemoWorkspace(images: 5, withBadItems: false);
+        await using var scheduler = await SchedulerAsync(workspace, provider);
+        var dataset = JsonLines(workspace, "{\"path\": \"images/a\\u0000b.png\", \"label\": \"circle\"}");
+
+        var id = await scheduler.Jobs.SubmitAsync(new JobSpec { Dataset = dataset, Model = "shapes-model", Methods = [new MethodSpec("cam")], ShardSize = 2 });
+        var job = await scheduler.WaitForJobAsync(id, j => j.EnumerationDone || j.State != JobState.Running, TimeSpan.FromSeconds(60));
+
+        Assert.Equal(JobState.Running, job.State);
+        Assert.True(job.EnumerationDone);
+        Assert.Equal(6, job.TotalItems);
+        var error = Assert.Single(await scheduler.Store.ErrorsPageAsync(id, 0, 10));
+        Assert.Equal(2, error.ItemNumber);
+        Assert.Contains("NUL", error.Message);
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task A_manifest_line_the_source_chokes_on_never_leaves_the_job_running_with_its_enumeration_stalled(string provider)
+    {
+        using var workspace = new DemoWorkspace(images: 4, withBadItems: false);
+        await using var scheduler = await SchedulerAsync(workspace, provider);
+        var dataset = JsonLines(workspace, "{\"path\": \"images/x.png\", \"boxes\": [null]}");
+
+        var id = await scheduler.Jobs.SubmitAsync(new JobSpec { Dataset = dataset, Model = "shapes-model", Methods = [new MethodSpec("cam")], ShardSize = 2 });
+        var job = await scheduler.WaitForJobAsync(id, j => j.EnumerationDone || j.State != JobState.Running, TimeSpan.FromSeconds(60));
+
+        // Either the source reports the line as an item error (and enumeration goes on), or enumeration fails the
+        // job with its reason after its retries; never a job that stays running with nothing more to come.
+        if (job.EnumerationDone)
+            Assert.Contains(await scheduler.Store.ErrorsPageAsync(id, 0, 10), e => e.ItemNumber == 2);
+        else
+        {
+            Assert.Equal(JobState.Failed, job.State);
+            Assert.False(string.IsNullOrWhiteSpace(job.Error));
+        }
+    }
+
+    [Fact]
+    public async Task An_enumeration_left_unfinished_by_another_scheduler_is_resumed_without_a_restart()
+    {
+        using var workspace = new DemoWorkspace(images: 3, withBadItems: false);
+        await using var scheduler = await SchedulerAsync(workspace, "sqlite");
+        var resumer = scheduler.Services.GetServices<IHostedService>().OfType<EnumerationResumer>().Single();
+        await resumer.StartAsync(CancellationToken.None);
+        try
+        {
+            // A job another scheduler accepted and died while enumerating: running, its dataset not fully read.
+            var id = Guid.NewGuid();
+            var spec = new JobSpec { Dataset = "shapes/manifest.csv", Model = "shapes-model", Methods = [new MethodSpec("cam")], ShardSize = 2 };
+            await scheduler.Store.CreateJobAsync(id, JsonSerializer.Serialize(spec, JsonSerializerOptions.Web));
+
+            var job = await scheduler.WaitForJobAsync(id, j => j.EnumerationDone, TimeSpan.FromSeconds(60));
+            Assert.Equal((3L, 2), (job.TotalItems, job.TotalShards));
+        }
+        finally
+        {
+            await resumer.StopAsync(CancellationToken.None);
+        }
+    }
+}

@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using Microsoft.Data.Sqlite;
+
+namespace Cam.Pipeline.Tests;
+
+/// <summary><c>cam run</c> as a user runs it, in its own process, stopped by a signal.</summary>
+public class RunCommandSignalTests
+{
+    [Theory]
+    [InlineData("TERM")]
+    [InlineData("INT")]
+    public async Task Cam_run_stopped_by_a_signal_cancels_its_job_leaves_the_database_consistent_and_exits_non_zero_within_10_seconds(string signal)
+    {
+        using var workspace = new DemoWorkspace(images: 40, withBadItems: false);
+        var output = Path.Combine(workspace.Root, "out");
+        using var run = Start("run", "--dataset", Path.Combine(workspace.DataRoot, "shapes", "manifest.csv"),
+            "--model", Path.Combine(workspace.ModelRoot, "shapes-model"), "--methods", "scorecam,sscam", "--shard-size", "2",
+            "--out", output, "--json", "--no-report");
+        try
+        {
+            var database = await WaitForResultsAsync(run, output, TimeSpan.FromMinutes(3));
+            Signal(run, signal);
+            using (var exited = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
+                await run.WaitForExitAsync(exited.Token);
+            Assert.NotEqual(0, run.ExitCode);
+
+            await using var connection = new SqliteConnection($"Data Source={database};Pooling=False");
+            await connection.OpenAsync();
+            Assert.Equal("ok", await ScalarAsync<string>(connection, "PRAGMA integrity_check"));
+            Assert.Equal("cancelled", await ScalarAsync<string>(connection, "SELECT state FROM jobs"));
+            Assert.Equal(0L, await ScalarAsync<long>(connection, "SELECT count(*) FROM shards WHERE state NOT IN ('completed', 'failed', 'closed')"));
+        }
+        finally
+        {
+            if (!run.HasExited) run.Kill(entireProcessTree: true);
+        }
+    }
+
+    private static Process Start(params string[] args)
+    {
+        var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "cam.dll"));
+        foreach (var a in args) info.ArgumentList.Add(a);
+        var process = Process.Start(info)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    /// <summary>The run's database once it holds a result, polled until <paramref name="timeout"/>.</summary>
+    private static async Task<string> WaitForResultsAsync(Process run, string output, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            Assert.False(run.HasExited, $"cam run exited early with {(run.HasExited ? run.ExitCode : 0)}");
+            var database = Directory.Exists(output) ? Directory.EnumerateFiles(output, "*.db").FirstOrDefault() : null;
+            if (database is not null)
+            {
+                try
+                {
+                    await using var connection = new SqliteConnection($"Data Source={database};Mode=ReadOnly;Pooling=False");
+                    await connection.OpenAsync();
+                    if (await ScalarAsync<long>(connection, "SELECT count(*) FROM results") > 0) return database;
+                }
+                catch (SqliteException)
+                {
+                    // The schema is being created.
+                }
+            }
+            await Task.Delay(200);
+        }
+        throw new TimeoutException($"cam run stored no result within {timeout.TotalSeconds:F0} s");
+    }
+
+    private static void Signal(Process process, string signal)
+    {
+        using var kill = Process.Start("kill", ["-" + signal, process.Id.ToString()]);
+        kill.WaitForExit();
+        Assert.Equal(0, kill.ExitCode);
+    }
+
+    private static async Task<T> ScalarAsync<T>(SqliteConnection connection, string sql)
+    {
+        await using var command = new SqliteCommand(sql, connection);
+        return (T)Convert.ChangeType((await command.ExecuteScalarAsync())!, typeof(T));
+    }
+}

@@ -1,0 +1,41 @@
+using Cam.Contracts;
+using Cam.Scheduler;
+using Cam.Scheduler.Jobs;
+using Cam.Storage;
+
+namespace Cam.Pipeline.Tests;
+
+public class ShardDispatcherTests
+{
+    [Fact]
+    public async Task A_job_whose_dataset_vanished_after_submission_does_not_stop_other_jobs_being_dispatched()
+    {
+        using var workspace = new DemoWorkspace(images: 4, withBadItems: false);
+        var vanishing = Path.Combine(workspace.DataRoot, "vanishing");
+        CopyDirectory(Path.Combine(workspace.DataRoot, "shapes"), vanishing);
+        await using var scheduler = await SchedulerHarness.StartAsync(StorageSettings.SqliteFile(Path.Combine(workspace.Root, "cam.db")),
+            new SchedulerSettings { DataRoot = workspace.DataRoot, ModelRoot = workspace.ModelRoot });
+        var spec = new JobSpec { Dataset = "vanishing/manifest.csv", Model = "shapes-model", Methods = [new MethodSpec("cam")], ShardSize = 2 };
+
+        var lost = await scheduler.Jobs.SubmitAsync(spec);
+        await scheduler.WaitForJobAsync(lost, j => j.EnumerationDone, TimeSpan.FromSeconds(30));
+        Directory.Delete(vanishing, recursive: true);
+        var healthy = await scheduler.Jobs.SubmitAsync(spec with { Dataset = "shapes/manifest.csv" });
+        await scheduler.WaitForJobAsync(healthy, j => j.EnumerationDone, TimeSpan.FromSeconds(30));
+
+        await scheduler.Dispatcher.DispatchOnceAsync(CancellationToken.None);
+
+        var sent = scheduler.Bus.Sent.Select<ExplainShard>().Select(m => m.Context.Message).ToList();
+        Assert.Equal([0, 1], sent.Where(m => m.JobId == healthy).Select(m => m.ShardNumber).Order());
+    }
+
+    private static void CopyDirectory(string from, string to)
+    {
+        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(to, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+    }
+}
