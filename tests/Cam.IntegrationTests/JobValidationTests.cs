@@ -56,7 +56,7 @@ public sealed class JobValidationTests(ServicesFixture services, ITestOutputHelp
             ("methods[0].std", Spec(methods: Methods(new JsonObject { ["name"] = "sscam", ["std"] = 0 }))),
             ("methods[0].std", Spec(methods: Methods(new JsonObject { ["name"] = "sscam", ["std"] = -1.5 }))),
             ("methods", Spec(methods: Methods(Enumerable.Range(0, 9).Select(i => new JsonObject { ["name"] = "sscam", ["seed"] = i }).ToArray()))),
-            ("methods", Spec(methods: Methods(new JsonObject { ["name"] = "gradcam" }))),
+            ("methods", Spec(methods: Methods(new JsonObject { ["name"] = "no-such-cam" }))),
             ("methods", Spec(methods: Methods(new JsonObject { ["name"] = "cam" }, new JsonObject { ["name"] = "cam" }))),
             ("model", Spec(model: "bad-json")),
             ("model", Spec(model: "no-preprocess")),
