@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Cam.Contracts;
 using Cam.Datasets;
+using Cam.Engine;
 using Cam.Engine.Batches;
 using Cam.Engine.Methods;
 using Cam.Engine.Metrics;
@@ -78,7 +79,7 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
             if (!package.Classifier.LayerNames.Contains(layer))
                 throw new ShardFailureException($"model '{shard.Model.Package}' has no layer '{layer}'");
         var preprocessor = new Preprocessor(package.Manifest.Preprocess, package.Classifier.Device);
-        var explainer = new BatchExplainer(package.Classifier);
+        var explainer = new BatchExplainer(package.Classifier, new ExplainerOptions { Precision = settings.Precision });
         var batches = Batches(shard, ct);
         if (batches.Count == 0) return;
         var next = Task.Run(() => loader.Load(shard.DatasetRoot, batches[0].Select(i => i.Path).ToList(), ct), ct);

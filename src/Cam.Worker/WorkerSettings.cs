@@ -1,3 +1,5 @@
+using Cam.Engine.Precision;
+
 namespace Cam.Worker;
 
 /// <summary>How a worker runs; from the environment (docs/conventions.md) unless a host sets it.</summary>
@@ -16,6 +18,11 @@ public sealed record WorkerSettings
     public long MaxBatchPixels { get; init; } = DefaultMaxBatchPixels;
     public const long DefaultMaxBatchPixels = 64_000_000;
     public string Device { get; init; } = "cpu";
+    /// <summary>
+    /// Precision of the masked forwards (Score-CAM family and faithfulness metrics): bfloat16 or float16, optionally
+    /// channels-last; the explained forward and gradients stay float32. Null: float32.
+    /// </summary>
+    public ForwardPrecision? Precision { get; init; }
     /// <summary>Replace the engine by a no-op that stores an empty map per result: measures the pipeline alone.</summary>
     public bool NoOpExplainer { get; init; }
     public TimeSpan StopTimeout { get; init; } = TimeSpan.FromSeconds(660);
@@ -36,11 +43,33 @@ public sealed record WorkerSettings
         BatchSize = int.TryParse(Env(config, "CAM_WORKER_BATCH_SIZE"), out var b) && b > 0 ? b : 16,
         MaxBatchPixels = long.TryParse(Env(config, "CAM_WORKER_BATCH_MEGAPIXELS"), out var mp) && mp > 0 ? mp * 1_000_000 : DefaultMaxBatchPixels,
         Device = Env(config, "CAM_DEVICE") ?? "cpu",
+        Precision = PrecisionFrom(Env(config, "CAM_WORKER_DTYPE"), Env(config, "CAM_WORKER_CHANNELS_LAST")),
         NoOpExplainer = Env(config, "CAM_WORKER_NOOP") is "1" or "true",
         StopTimeout = TimeSpan.FromSeconds(int.TryParse(Env(config, "CAM_WORKER_STOP_TIMEOUT_SECONDS"), out var s) && s > 0 ? s : 660),
         Lease = TimeSpan.FromSeconds(int.TryParse(Env(config, "CAM_SHARD_LEASE_SECONDS"), out var l) && l > 0 ? l : 120),
         ModelCacheSize = int.TryParse(Env(config, "CAM_MODEL_CACHE_SIZE"), out var m) && m > 0 ? m : 2,
     };
+
+    /// <summary>A mistyped dtype stops the worker at start-up with the variable's name, rather than silently running in float32.</summary>
+    internal static ForwardPrecision? PrecisionFrom(string? dtype, string? channelsLast)
+    {
+        bool layout = channelsLast switch
+        {
+            null or "0" or "false" => false,
+            "1" or "true" => true,
+            _ => throw new ArgumentException($"CAM_WORKER_CHANNELS_LAST: '{channelsLast}' is not true or false"),
+        };
+        ForwardPrecision precision;
+        try
+        {
+            precision = ForwardPrecision.Parse(dtype, layout);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentException($"CAM_WORKER_DTYPE: {e.Message}");
+        }
+        return precision.IsReduced || precision.ChannelsLast ? precision : null;
+    }
 
     private static string? Env(Microsoft.Extensions.Configuration.IConfiguration config, string name) => config[name] is { Length: > 0 } v ? v : null;
 }

@@ -36,8 +36,7 @@ internal static class BenchCommand
         var numSamples = new Option<int?>("--num-samples");
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 0 };
         var device = new Option<string>("--device") { DefaultValueFactory = _ => "cpu", Description = "cpu or cuda[:n]" };
-        var dtype = new Option<string>("--dtype") { DefaultValueFactory = _ => "float32", Description = "precision of the masked forwards: float32, bfloat16 or float16" };
-        var channelsLast = new Option<bool>("--channels-last") { Description = "masked forwards in the channels-last memory layout" };
+        var (dtype, channelsLast) = MethodArguments.Precision();
         var warmup = new Option<int>("--warmup") { DefaultValueFactory = _ => 1, Description = "untimed explanations first (layer search, allocator and kernel warm-up)" };
         var verifyChunking = new Option<bool>("--verify-chunking")
         {

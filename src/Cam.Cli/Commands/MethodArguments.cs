@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Cam.Contracts;
+using Cam.Engine.Precision;
 
 namespace Cam.Cli.Commands;
 
@@ -12,6 +13,22 @@ internal static class MethodArguments
     {
         Description = "paper (default) or torchcam: Grad-CAM++'s alpha as published, or as torchcam computes it; other methods ignore it",
     };
+
+    /// <summary>The precision of the masked forwards (Score-CAM family, faithfulness metrics): --dtype and --channels-last.</summary>
+    public static (Option<string> DType, Option<bool> ChannelsLast) Precision() => (
+        new Option<string>("--dtype")
+        {
+            DefaultValueFactory = _ => "float32",
+            Description = "precision of the masked forwards: float32, bfloat16 or float16 (the explained forward and gradients stay float32)",
+        },
+        new Option<bool>("--channels-last") { Description = "masked forwards in the channels-last memory layout" });
+
+    /// <summary>The precision asked for; null for plain float32.</summary>
+    public static ForwardPrecision? ParsePrecision(string? dtype, bool channelsLast)
+    {
+        var precision = ForwardPrecision.Parse(dtype, channelsLast);
+        return precision.IsReduced || precision.ChannelsLast ? precision : null;
+    }
 
     /// <summary>One spec per comma-separated method name, each with the convention.</summary>
     public static List<MethodSpec> Specs(string methods, string? convention)

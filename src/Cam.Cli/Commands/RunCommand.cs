@@ -34,10 +34,11 @@ internal static class RunCommand
             Description = "decoded pixels per batch of a worker, in millions (bounds memory with large photos)",
             DefaultValueFactory = _ => (int)(WorkerSettings.DefaultMaxBatchPixels / 1_000_000),
         };
+        var (dtype, channelsLast) = MethodArguments.Precision();
         var noReport = new Option<bool>("--no-report") { Description = "do not write the audit report (report-JOB.html) at the end" };
         var command = new Command("run", "run a whole explanation job in this process (in-memory bus, SQLite)")
         {
-            dataset, model, methods, convention, layers, classes, workers, output, shardSize, metrics, metricSteps, json, noop, noReport, batchMegapixels,
+            dataset, model, methods, convention, layers, classes, workers, output, shardSize, metrics, metricSteps, json, noop, noReport, batchMegapixels, dtype, channelsLast,
         };
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
@@ -64,6 +65,7 @@ internal static class RunCommand
             var options = new EmbeddedOptions(spec, dataRoot, Path.GetDirectoryName(modelPath)!, database, parse.GetValue(workers), parse.GetValue(noop))
             {
                 MaxBatchPixels = parse.GetValue(batchMegapixels) * 1_000_000L,
+                Precision = MethodArguments.ParsePrecision(parse.GetValue(dtype), parse.GetValue(channelsLast)),
             };
             EmbeddedSummary summary;
             try

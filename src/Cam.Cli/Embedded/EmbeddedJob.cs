@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Cam.Engine.Precision;
 using Cam.Scheduler;
 using Cam.Scheduler.Api;
 using Cam.Scheduler.Jobs;
@@ -17,6 +18,8 @@ public sealed record EmbeddedOptions(JobSpec Spec, string DataRoot, string Model
 {
     /// <summary>Decoded pixels per batch of each in-process worker (<see cref="WorkerSettings.MaxBatchPixels"/>).</summary>
     public long MaxBatchPixels { get; init; } = WorkerSettings.DefaultMaxBatchPixels;
+    /// <summary>Precision of the in-process workers' masked forwards (<see cref="WorkerSettings.Precision"/>).</summary>
+    public ForwardPrecision? Precision { get; init; }
 }
 
 public sealed record EmbeddedSummary(Guid JobId, string State, long Items, long Succeeded, long Failed, long Results, double Seconds, double ImagesPerSecond, string DatabasePath, string? Error);
@@ -42,7 +45,7 @@ public static class EmbeddedJob
         builder.Services.AddCamWorker(new WorkerSettings
         {
             DataRoot = options.DataRoot, ModelRoot = options.ModelRoot, Concurrency = options.Workers, NoOpExplainer = options.NoOpExplainer,
-            MaxBatchPixels = options.MaxBatchPixels,
+            MaxBatchPixels = options.MaxBatchPixels, Precision = options.Precision,
         });
         builder.Services.AddMassTransit(bus =>
         {

@@ -13,7 +13,8 @@ public sealed record BatchRequest
     public IReadOnlyList<string> Layers { get; init; } = [];
     public required ClassSelection Classes { get; init; }
     public bool Normalized { get; init; } = true;
-    public ExplainerOptions Options { get; init; } = new();
+    /// <summary>The explainer options; the <see cref="BatchExplainer"/>'s defaults when null.</summary>
+    public ExplainerOptions? Options { get; init; }
     /// <summary>Compute faithfulness metrics (they cost forwards: 1 + 2·(steps + 1) per map).</summary>
     public bool ComputeMetrics { get; init; }
     public int CurveSteps { get; init; } = 16;
@@ -26,9 +27,11 @@ public sealed record BatchRequest
 /// <summary>
 /// Explains a batch with several methods at once and flattens the maps into one <see cref="MapResult"/> per
 /// (image, method, layer, class) — with a "fused" layer when several are hooked — ready to be stored.
+/// <paramref name="defaults"/> apply to requests that set no options (a worker's precision, say).
 /// </summary>
-public sealed class BatchExplainer(IClassifier model)
+public sealed class BatchExplainer(IClassifier model, ExplainerOptions? defaults = null)
 {
+    private readonly ExplainerOptions defaults = defaults ?? new();
     public const string FusedLayer = "fused";
     private readonly Dictionary<(CamMethod, string), CamExplainer> explainers = [];
 
@@ -72,7 +75,7 @@ public sealed class BatchExplainer(IClassifier model)
     {
         var key = (method, string.Join(",", request.Layers));
         if (!explainers.TryGetValue(key, out var explainer))
-            explainers[key] = explainer = new CamExplainer(model, method, request.Layers, request.Options);
+            explainers[key] = explainer = new CamExplainer(model, method, request.Layers, request.Options ?? defaults);
         return explainer;
     }
 
@@ -112,7 +115,7 @@ public sealed class BatchExplainer(IClassifier model)
             var map = torch.tensor(result.Map, [result.Height, result.Width], device: model.Device);
             var confidence = ConfidenceMetrics.Compute(score, image.unsqueeze(0), map.unsqueeze(0), [result.ClassIndex])[0];
             var (deletion, insertion) = PixelCurves.Compute(score, image, map, result.ClassIndex, request.CurveSteps,
-                Math.Max(1, request.Options.ChunkSize ?? 16));
+                Math.Max(1, (request.Options ?? defaults).ChunkSize ?? 16));
             results[r] = result with
             {
                 Metrics = new MapMetrics(confidence.Drop, confidence.Increase, deletion.Area, insertion.Area, result.PointingHit, result.EnergyInBox)
