@@ -1,6 +1,16 @@
 #!/usr/bin/env bash
 # The project's test command: builds the solution in Release and runs every test project.
+# Storage cases run on SQLite always and on PostgreSQL when CAM_TEST_POSTGRES names a server; with
+# CAM_TEST_REQUIRE_POSTGRES=1 (as .ci/run sets) its absence is an error, not a silent skip.
 set -euo pipefail
 cd "$(dirname "$0")"
+if [ -n "${CAM_TEST_POSTGRES:-}" ]; then
+  echo "storage providers: sqlite, postgres (CAM_TEST_POSTGRES)"
+elif [ "${CAM_TEST_REQUIRE_POSTGRES:-}" = "1" ]; then
+  echo "CAM_TEST_REQUIRE_POSTGRES=1 but CAM_TEST_POSTGRES is not set: the PostgreSQL storage cases cannot run" >&2
+  exit 1
+else
+  echo "storage providers: sqlite only (set CAM_TEST_POSTGRES to a PostgreSQL connection string to add it)"
+fi
 dotnet build Cam.sln -c Release
 dotnet test Cam.sln -c Release --no-build "$@"

@@ -3,13 +3,19 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Cam.Tests.Shared;
 
-/// <summary>A fresh migrated database: SQLite always, PostgreSQL when CAM_TEST_POSTGRES names a server. Linked into the test projects that need it.</summary>
+/// <summary>
+/// A fresh migrated database: SQLite always, PostgreSQL when CAM_TEST_POSTGRES names a server. Linked into the test
+/// projects that need it. With CAM_TEST_REQUIRE_POSTGRES=1 (CI sets it) a missing CAM_TEST_POSTGRES fails these tests
+/// instead of silently leaving the PostgreSQL cases out.
+/// </summary>
 public static class TestDatabases
 {
     public static TheoryData<string> Providers()
     {
         var data = new TheoryData<string> { "sqlite" };
         if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CAM_TEST_POSTGRES"))) data.Add("postgres");
+        else if (Environment.GetEnvironmentVariable("CAM_TEST_REQUIRE_POSTGRES") == "1")
+            throw new InvalidOperationException("CAM_TEST_REQUIRE_POSTGRES=1 but CAM_TEST_POSTGRES names no server: the PostgreSQL storage cases cannot run");
         return data;
     }
 
