@@ -6,8 +6,6 @@ namespace Cam.Contracts;
 /// </summary>
 public sealed record ExplainShard
 {
-    public const int SchemaVersion = 1;
-
     public required Guid JobId { get; init; }
     public required int ShardNumber { get; init; }
     /// <summary>

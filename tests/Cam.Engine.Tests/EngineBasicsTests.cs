@@ -64,6 +64,45 @@ public class EngineBasicsTests
     }
 
     [Fact]
+    public void SafeTensors_writes_every_dtype_it_reads_with_the_reference_dtype_names_and_values_intact()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"cam-{Guid.NewGuid():N}.safetensors");
+        var values = new double[] { -3, -1.5, 0, 0.25, 1, 2, 7, 100 };
+        var cases = new (string Name, ScalarType Type)[]
+        {
+            ("F32", ScalarType.Float32), ("F16", ScalarType.Float16), ("BF16", ScalarType.BFloat16), ("F64", ScalarType.Float64),
+            ("I64", ScalarType.Int64), ("I32", ScalarType.Int32), ("I16", ScalarType.Int16), ("I8", ScalarType.Int8),
+            ("U8", ScalarType.Byte), ("BOOL", ScalarType.Bool),
+        };
+        try
+        {
+            using var source = torch.tensor(values, [2, 4]);
+            var tensors = cases.Select(c => new KeyValuePair<string, Tensor>(c.Name, (c.Type is ScalarType.Byte or ScalarType.Bool ? source.abs() : source).to(c.Type))).ToList();
+            tensors.Add(new("empty", torch.zeros(0, 3, ScalarType.Float16)));
+            SafeTensors.Save(path, tensors);
+
+            // The header, read as the format defines it (u64 length, JSON), names each dtype as safetensors does.
+            var bytes = File.ReadAllBytes(path);
+            var header = System.Text.Json.Nodes.JsonNode.Parse(bytes.AsSpan(8, (int)BitConverter.ToInt64(bytes, 0)))!;
+            foreach (var (name, _) in cases) Assert.Equal(name, header[name]!["dtype"]!.GetValue<string>());
+
+            using var file = SafeTensors.Load(path);
+            foreach (var (name, tensor) in tensors)
+            {
+                Assert.Equal(tensor.shape, file[name].shape);
+                using var expected = tensor.to(ScalarType.Float64);
+                using var actual = file[name].to(ScalarType.Float64);
+                Assert.True(expected.eq(actual).all().item<bool>(), $"{name} changed in the round trip");
+            }
+            foreach (var (_, tensor) in tensors) tensor.Dispose();
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void CorruptSafeTensorsFileIsRefusedWithItsName()
     {
         var path = Path.Combine(Path.GetTempPath(), $"cam-{Guid.NewGuid():N}.safetensors");

@@ -22,7 +22,7 @@ internal static class ExplainCommand
         var layers = new Option<string?>("--layers") { Description = "comma-separated target layers; found automatically when omitted" };
         var classIdx = new Option<string>("--class-idx") { Description = "an int (same class for the batch) or a JSON list (one class per image)", Required = true };
         var raw = new Option<bool>("--raw") { Description = "do not normalise the maps" };
-        var batchSize = new Option<int?>("--batch-size") { Description = "masked inputs per forward; planned from the memory budget when omitted" };
+        var chunkSize = new Option<int?>("--chunk-size") { Description = "masked inputs per forward; planned from the memory budget when omitted" };
         var numSamples = new Option<int?>("--num-samples") { Description = "samples of SS-CAM (35), IS-CAM (10) or Smooth Grad-CAM++ (4)" };
         var std = new Option<float?>("--std") { Description = "noise deviation of SS-CAM (2.0) or Smooth Grad-CAM++ (0.3)" };
         var seed = new Option<long>("--seed") { Description = "noise seed of SS-CAM and Smooth Grad-CAM++", DefaultValueFactory = _ => 0 };
@@ -34,7 +34,7 @@ internal static class ExplainCommand
 
         var command = new Command("explain", "explain a tensor of images with a built-in architecture")
         {
-            arch, numClasses, weights, input, method, convention, layers, classIdx, raw, batchSize, numSamples, std, seed, fcLayer, output, threads, memoryBudget, device,
+            arch, numClasses, weights, input, method, convention, layers, classIdx, raw, chunkSize, numSamples, std, seed, fcLayer, output, threads, memoryBudget, device,
         };
         command.SetAction(parse => CommandErrors.Run(() =>
         {
@@ -56,7 +56,7 @@ internal static class ExplainCommand
             using var model = ModuleClassifier.Load(parse.GetValue(arch)!, parse.GetValue(numClasses), parse.GetValue(weights)!, TorchSetup.ParseDevice(parse.GetValue(device)!));
             var explainer = new CamExplainer(model, camMethod, targetLayers, new ExplainerOptions
             {
-                ChunkSize = parse.GetValue(batchSize),
+                ChunkSize = parse.GetValue(chunkSize),
                 Budget = TorchSetup.Budget(parse.GetValue(memoryBudget)),
             });
             using var result = explainer.Explain(images.to(ScalarType.Float32), selection, normalized: !parse.GetValue(raw));

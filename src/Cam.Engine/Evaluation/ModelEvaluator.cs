@@ -57,22 +57,22 @@ public static class ModelEvaluator
             if (boxed.Count == 0 || camMethods.Count == 0) continue;
             withBoxes += boxed.Count;
             using var boxedInput = input.index_select(0, TorchSharp.torch.tensor(boxed.Select(p => (long)p.i).ToArray(), device: input.device));
+            // The explainer scores each map against its image's boxes (in input pixels) as the worker does.
             var results = explainer.Explain(boxedInput, new BatchRequest
             {
                 Methods = camMethods,
                 Layers = package.Manifest.TargetLayers,
                 Classes = ClassSelection.OnePerImage(boxed.Select(p => package.ClassOf(p.r.Item.Label!)!.Value).ToList()),
+                Boxes = boxed.Select(p => (IReadOnlyList<PixelBox>)p.r.Item.Boxes
+                    .Select(b => preprocessor.Spec.TransformBox(b, p.r.Image.Width, p.r.Image.Height))
+                    .Select(b => new PixelBox(b.X0, b.Y0, b.X1, b.Y1)).ToList()).ToList(),
             });
             // One map per image and method: the layer's, or the fused one when several layers are hooked.
             var several = results.Any(r => r.Layer == BatchExplainer.FusedLayer);
             foreach (var result in results.Where(r => (r.Layer == BatchExplainer.FusedLayer) == several))
             {
-                var (item, image) = boxed[result.ImageIndex].r;
-                var boxes = item.Boxes.Select(b => preprocessor.Spec.TransformBox(b, image.Width, image.Height)).Select(b => new PixelBox(b.X0, b.Y0, b.X1, b.Y1)).ToList();
-                using var map = TorchSharp.torch.tensor(result.Map, [result.Height, result.Width]);
-                var score = Localisation.Score(map, input.shape[2], input.shape[3], boxes);
-                if (score.PointingHit) hits[result.Method]++;
-                energy[result.Method] += score.EnergyInBox;
+                if (result.PointingHit == true) hits[result.Method]++;
+                energy[result.Method] += result.EnergyInBox ?? 0;
             }
         }
         return new EvaluationReport(items, unreadable, labelled, labelled > 0 ? (double)correct / labelled : null,

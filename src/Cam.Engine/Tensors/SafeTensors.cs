@@ -198,15 +198,8 @@ public static class SafeTensors
         foreach (var blob in blobs) stream.Write(blob);
     }
 
-    private static byte[] ToBytes(Tensor contiguous) => contiguous.dtype switch
-    {
-        ScalarType.Float32 => MemoryMarshal.AsBytes(contiguous.data<float>().ToArray().AsSpan()).ToArray(),
-        ScalarType.Float64 => MemoryMarshal.AsBytes(contiguous.data<double>().ToArray().AsSpan()).ToArray(),
-        ScalarType.Int64 => MemoryMarshal.AsBytes(contiguous.data<long>().ToArray().AsSpan()).ToArray(),
-        ScalarType.Int32 => MemoryMarshal.AsBytes(contiguous.data<int>().ToArray().AsSpan()).ToArray(),
-        ScalarType.Byte => contiguous.data<byte>().ToArray(),
-        _ => throw new SafeTensorsException($"cannot store dtype {contiguous.dtype} in safetensors (store float32, float64, int64, int32 or uint8)"),
-    };
+    /// <summary>The tensor's bytes as stored in memory (little-endian on every platform libtorch runs on), whatever its dtype.</summary>
+    private static byte[] ToBytes(Tensor contiguous) => contiguous.numel() == 0 ? [] : contiguous.bytes.ToArray();
 
     private static string DtypeName(ScalarType type) => type switch
     {
@@ -220,6 +213,6 @@ public static class SafeTensors
         ScalarType.Int8 => "I8",
         ScalarType.Byte => "U8",
         ScalarType.Bool => "BOOL",
-        _ => throw new SafeTensorsException($"cannot store dtype {type} in safetensors"),
+        _ => throw new SafeTensorsException($"cannot store dtype {type} in safetensors (F32, F16, BF16, F64, I64, I32, I16, I8, U8 or BOOL)"),
     };
 }
