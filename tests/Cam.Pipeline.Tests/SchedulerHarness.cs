@@ -5,12 +5,14 @@ using Cam.Storage.Entities;
 using MassTransit;
 using MassTransit.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 
 namespace Cam.Pipeline.Tests;
 
 /// <summary>
-/// The scheduler's services over a test database and MassTransit's test harness, without its background services:
-/// a test drives dispatch rounds itself and reads what was sent.
+/// The scheduler's services over a test database and MassTransit's test harness: a test drives dispatch rounds
+/// itself (or lets the background loops run) and reads what was sent.
 /// </summary>
 internal sealed class SchedulerHarness : IAsyncDisposable
 {
@@ -29,12 +31,18 @@ internal sealed class SchedulerHarness : IAsyncDisposable
     public ShardDispatcher Dispatcher => services.GetRequiredService<ShardDispatcher>();
     public IServiceProvider Services => services;
 
-    public static async Task<SchedulerHarness> StartAsync(StorageSettings storage, SchedulerSettings settings)
+    /// <summary>
+    /// The harness starts the container's hosted services with the bus: the dispatcher's and the resumer's loops run
+    /// unless <paramref name="backgroundServices"/> is false (a test of the consumers alone).
+    /// </summary>
+    public static async Task<SchedulerHarness> StartAsync(StorageSettings storage, SchedulerSettings settings, bool backgroundServices = true)
     {
-        var services = new ServiceCollection()
+        var collection = new ServiceCollection()
             .AddLogging()
             .AddCamStorage(storage)
-            .AddCamScheduler(settings)
+            .AddCamScheduler(settings);
+        if (!backgroundServices) collection.RemoveAll<IHostedService>();
+        var services = collection
             .AddMassTransitTestHarness(bus => bus.AddSchedulerConsumers())
             .BuildServiceProvider();
         await services.GetRequiredService<CamMigrator>().MigrateAsync();

@@ -12,14 +12,15 @@ namespace Cam.Pipeline.Tests;
 public class ShardProcessorTests
 {
     internal static async Task<(ServiceProvider Services, Guid Job, ExplainShard Shard)> SetUpAsync(DemoWorkspace workspace,
-        Func<WorkerSettings, WorkerSettings>? configure = null, string database = "cam.db")
+        Func<WorkerSettings, WorkerSettings>? configure = null, string database = "cam.db", Action<IServiceCollection>? addServices = null)
     {
         var settings = new WorkerSettings { DataRoot = workspace.DataRoot, ModelRoot = workspace.ModelRoot, BatchSize = 3 };
-        var services = new ServiceCollection()
+        var collection = new ServiceCollection()
             .AddLogging()
             .AddCamStorage(StorageSettings.SqliteFile(Path.Combine(workspace.Root, database)))
-            .AddCamWorker(configure?.Invoke(settings) ?? settings)
-            .BuildServiceProvider();
+            .AddCamWorker(configure?.Invoke(settings) ?? settings);
+        addServices?.Invoke(collection);
+        var services = collection.BuildServiceProvider();
         await services.GetRequiredService<CamMigrator>().MigrateAsync();
         var store = services.GetRequiredService<JobStore>();
         var job = Guid.NewGuid();
