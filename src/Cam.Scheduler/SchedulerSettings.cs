@@ -1,3 +1,5 @@
+using Cam.Contracts;
+
 namespace Cam.Scheduler;
 
 /// <summary>How the scheduler runs; from the environment (docs/conventions.md) unless a host sets it.</summary>
@@ -22,20 +24,19 @@ public sealed record SchedulerSettings
     /// <summary>How often running jobs whose enumeration is unfinished and not in progress here are taken up again.</summary>
     public TimeSpan EnumerationResumeInterval { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>From configuration: environment variables, overridden by command-line flags (<c>--CAM_DATA_ROOT=/data</c>).</summary>
-    public static SchedulerSettings From(Microsoft.Extensions.Configuration.IConfiguration config) => new()
+    /// <summary>From configuration: environment variables, overridden by command-line flags (<c>--CAM_DATA_ROOT=/data</c>); a malformed value throws naming it.</summary>
+    public static SchedulerSettings From(Microsoft.Extensions.Configuration.IConfiguration config)
     {
-        DataRoot = Env(config, "CAM_DATA_ROOT") ?? Directory.GetCurrentDirectory(),
-        ModelRoot = Env(config, "CAM_MODEL_ROOT") ?? Directory.GetCurrentDirectory(),
-        ApiKey = Env(config, "CAM_API_KEY"),
-        MaxOutstandingShards = Positive(config, "CAM_MAX_OUTSTANDING_SHARDS") ?? 64,
-        QueueTimeout = TimeSpan.FromSeconds(Positive(config, "CAM_SHARD_QUEUE_TIMEOUT_SECONDS") ?? 3600),
-        MaxAttempts = Positive(config, "CAM_SHARD_MAX_ATTEMPTS") ?? 3,
-        DefaultShardSize = Positive(config, "CAM_SHARD_SIZE") ?? 32,
-    };
-
-    private static int? Positive(Microsoft.Extensions.Configuration.IConfiguration config, string name) =>
-        int.TryParse(Env(config, name), out var value) && value > 0 ? value : null;
-
-    private static string? Env(Microsoft.Extensions.Configuration.IConfiguration config, string name) => config[name] is { Length: > 0 } v ? v : null;
+        var values = new SettingValues(name => config[name]);
+        return new()
+        {
+            DataRoot = values.Text("CAM_DATA_ROOT") ?? Directory.GetCurrentDirectory(),
+            ModelRoot = values.Text("CAM_MODEL_ROOT") ?? Directory.GetCurrentDirectory(),
+            ApiKey = values.Text("CAM_API_KEY"),
+            MaxOutstandingShards = values.PositiveInt("CAM_MAX_OUTSTANDING_SHARDS", 64),
+            QueueTimeout = values.Seconds("CAM_SHARD_QUEUE_TIMEOUT_SECONDS", 3600),
+            MaxAttempts = values.PositiveInt("CAM_SHARD_MAX_ATTEMPTS", 3),
+            DefaultShardSize = values.PositiveInt("CAM_SHARD_SIZE", 32),
+        };
+    }
 }

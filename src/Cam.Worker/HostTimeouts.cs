@@ -1,12 +1,10 @@
+using Cam.Contracts;
+
 namespace Cam.Worker;
 
 internal static class HostTimeouts
 {
-    public static TimeSpan Shutdown(IConfiguration config) =>
-        TimeSpan.FromSeconds(int.TryParse(config["CAM_SHUTDOWN_TIMEOUT_SECONDS"], out var s) && s > 0 ? s : 690);
+    public static TimeSpan Shutdown(IConfiguration config) => new SettingValues(name => config[name]).Seconds("CAM_SHUTDOWN_TIMEOUT_SECONDS", 690);
 
-    public static string Required(IConfiguration config, string name) =>
-        config[name] is { Length: > 0 } value
-            ? value
-            : throw new InvalidOperationException($"{name} is not set (see docs/conventions.md)");
+    public static string Required(IConfiguration config, string name) => new SettingValues(n => config[n]).Required(name);
 }

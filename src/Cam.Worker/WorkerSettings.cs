@@ -1,3 +1,4 @@
+using Cam.Contracts;
 using Cam.Engine.Precision;
 
 namespace Cam.Worker;
@@ -34,42 +35,38 @@ public sealed record WorkerSettings
     /// <summary>Who holds a claim: this worker process, uniquely.</summary>
     public string InstanceId { get; init; } = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid().ToString("N")[..8]}";
 
-    /// <summary>From configuration: environment variables, overridden by command-line flags (<c>--CAM_DATA_ROOT=/data</c>).</summary>
-    public static WorkerSettings From(Microsoft.Extensions.Configuration.IConfiguration config) => new()
+    /// <summary>From configuration: environment variables, overridden by command-line flags (<c>--CAM_DATA_ROOT=/data</c>); a malformed value throws naming it.</summary>
+    public static WorkerSettings From(Microsoft.Extensions.Configuration.IConfiguration config)
     {
-        DataRoot = Env(config, "CAM_DATA_ROOT") ?? Directory.GetCurrentDirectory(),
-        ModelRoot = Env(config, "CAM_MODEL_ROOT") ?? Directory.GetCurrentDirectory(),
-        Concurrency = int.TryParse(Env(config, "CAM_WORKER_CONCURRENCY"), out var c) && c > 0 ? c : 1,
-        BatchSize = int.TryParse(Env(config, "CAM_WORKER_BATCH_SIZE"), out var b) && b > 0 ? b : 16,
-        MaxBatchPixels = long.TryParse(Env(config, "CAM_WORKER_BATCH_MEGAPIXELS"), out var mp) && mp > 0 ? mp * 1_000_000 : DefaultMaxBatchPixels,
-        Device = Env(config, "CAM_DEVICE") ?? "cpu",
-        Precision = PrecisionFrom(Env(config, "CAM_WORKER_DTYPE"), Env(config, "CAM_WORKER_CHANNELS_LAST")),
-        NoOpExplainer = Env(config, "CAM_WORKER_NOOP") is "1" or "true",
-        StopTimeout = TimeSpan.FromSeconds(int.TryParse(Env(config, "CAM_WORKER_STOP_TIMEOUT_SECONDS"), out var s) && s > 0 ? s : 660),
-        Lease = TimeSpan.FromSeconds(int.TryParse(Env(config, "CAM_SHARD_LEASE_SECONDS"), out var l) && l > 0 ? l : 120),
-        ModelCacheSize = int.TryParse(Env(config, "CAM_MODEL_CACHE_SIZE"), out var m) && m > 0 ? m : 2,
-    };
-
-    /// <summary>A mistyped dtype stops the worker at start-up with the variable's name, rather than silently running in float32.</summary>
-    internal static ForwardPrecision? PrecisionFrom(string? dtype, string? channelsLast)
-    {
-        bool layout = channelsLast switch
+        var values = new SettingValues(name => config[name]);
+        return new()
         {
-            null or "0" or "false" => false,
-            "1" or "true" => true,
-            _ => throw new ArgumentException($"CAM_WORKER_CHANNELS_LAST: '{channelsLast}' is not true or false"),
+            DataRoot = values.Text("CAM_DATA_ROOT") ?? Directory.GetCurrentDirectory(),
+            ModelRoot = values.Text("CAM_MODEL_ROOT") ?? Directory.GetCurrentDirectory(),
+            Concurrency = values.PositiveInt("CAM_WORKER_CONCURRENCY", 1),
+            BatchSize = values.PositiveInt("CAM_WORKER_BATCH_SIZE", 16),
+            MaxBatchPixels = values.PositiveLong("CAM_WORKER_BATCH_MEGAPIXELS", DefaultMaxBatchPixels / 1_000_000, max: 1_000_000) * 1_000_000,
+            Device = values.Text("CAM_DEVICE") ?? "cpu",
+            Precision = PrecisionFrom(values),
+            NoOpExplainer = values.Flag("CAM_WORKER_NOOP"),
+            StopTimeout = values.Seconds("CAM_WORKER_STOP_TIMEOUT_SECONDS", 660),
+            Lease = values.Seconds("CAM_SHARD_LEASE_SECONDS", 120),
+            ModelCacheSize = values.PositiveInt("CAM_MODEL_CACHE_SIZE", 2),
         };
+    }
+
+    private static ForwardPrecision? PrecisionFrom(SettingValues values)
+    {
+        var channelsLast = values.Flag("CAM_WORKER_CHANNELS_LAST");
         ForwardPrecision precision;
         try
         {
-            precision = ForwardPrecision.Parse(dtype, layout);
+            precision = ForwardPrecision.Parse(values.Text("CAM_WORKER_DTYPE"), channelsLast);
         }
         catch (ArgumentException e)
         {
-            throw new ArgumentException($"CAM_WORKER_DTYPE: {e.Message}");
+            throw new InvalidSettingException($"CAM_WORKER_DTYPE: {e.Message}");
         }
         return precision.IsReduced || precision.ChannelsLast ? precision : null;
     }
-
-    private static string? Env(Microsoft.Extensions.Configuration.IConfiguration config, string name) => config[name] is { Length: > 0 } v ? v : null;
 }

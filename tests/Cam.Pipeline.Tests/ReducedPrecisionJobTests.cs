@@ -75,7 +75,7 @@ public class ReducedPrecisionJobTests
     [InlineData("CAM_WORKER_CHANNELS_LAST", "yes please")]
     public void A_mistyped_precision_setting_stops_the_worker_naming_the_variable(string variable, string value)
     {
-        var error = Assert.Throws<ArgumentException>(() => WorkerSettings.From(Configuration((variable, value))));
+        var error = Assert.Throws<InvalidSettingException>(() => WorkerSettings.From(Configuration((variable, value))));
         Assert.StartsWith(variable + ":", error.Message);
     }
 

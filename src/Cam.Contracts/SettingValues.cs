@@ -1,0 +1,35 @@
+using System.Globalization;
+
+namespace Cam.Contracts;
+
+/// <summary>
+/// Reads the CAM_* settings of a process (docs/conventions.md) once, at start-up: an unset value takes its default,
+/// a value that is set but malformed stops the process with the variable's name, rather than silently becoming
+/// the default.
+/// </summary>
+public sealed class SettingValues(Func<string, string?> lookup)
+{
+    public string? Text(string name) => lookup(name) is { Length: > 0 } value ? value.Trim() : null;
+
+    public string Required(string name) => Text(name) ?? throw new InvalidSettingException($"{name} is not set (see docs/conventions.md)");
+
+    public int PositiveInt(string name, int fallback) => (int)PositiveLong(name, fallback, int.MaxValue);
+
+    public long PositiveLong(string name, long fallback, long max = long.MaxValue) =>
+        Text(name) is not { } text ? fallback
+        : long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value > 0 && value <= max ? value
+        : throw new InvalidSettingException($"{name}: '{text}' is not a whole number from 1 to {max}");
+
+    public TimeSpan Seconds(string name, int fallbackSeconds) => TimeSpan.FromSeconds(PositiveInt(name, fallbackSeconds));
+
+    public bool Flag(string name, bool fallback = false) => Text(name)?.ToLowerInvariant() switch
+    {
+        null => fallback,
+        "1" or "true" => true,
+        "0" or "false" => false,
+        var text => throw new InvalidSettingException($"{name}: '{text}' is not true or false"),
+    };
+}
+
+/// <summary>A setting that is missing or malformed; its message names the variable.</summary>
+public sealed class InvalidSettingException(string message) : ArgumentException(message);
