@@ -10,7 +10,7 @@ public class BatchExplainerTests
 {
     private static Tensor Input()
     {
-        using var file = SafeTensors.Load(Fixtures.Path_("iscam_layer4.safetensors"));
+        using var file = SafeTensors.Load(Fixtures.PathOf("iscam_layer4.safetensors"));
         return file["input"][.., .., ..64, ..64].contiguous();
     }
 

@@ -14,10 +14,10 @@ public class ExplainCommandTests
         try
         {
             var code = Cam("explain", "--arch", "resnet18", "--num-classes", "10", "--weights", Fixtures.ResNet18Weights,
-                "--input", Fixtures.Path_("cam_class_list_raw.safetensors"), "--method", "cam", "--layers", "layer4",
+                "--input", Fixtures.PathOf("cam_class_list_raw.safetensors"), "--method", "cam", "--layers", "layer4",
                 "--class-idx", "[1, 2, 3]", "--raw", "--out", output);
             Assert.Equal(0, code);
-            using var expected = SafeTensors.Load(Fixtures.Path_("cam_class_list_raw.safetensors"));
+            using var expected = SafeTensors.Load(Fixtures.PathOf("cam_class_list_raw.safetensors"));
             using var actual = SafeTensors.Load(output);
             Tolerance.Relative(expected["expected.layer4"], actual["cam.layer4"], 1e-4, "cam.layer4");
             Tolerance.Relative(expected["logits"], actual["logits"], 1e-4, "logits");
@@ -76,8 +76,8 @@ public class ExplainCommandTests
         try
         {
             Assert.Equal(0, Cam("explain", "--arch", "resnet18", "--num-classes", "10", "--weights", Fixtures.ResNet18Weights,
-                "--input", Fixtures.Path_("cam_int_class.safetensors"), "--method", "cam", "--class-idx", "5", "--out", output));
-            using var expected = SafeTensors.Load(Fixtures.Path_("cam_int_class.safetensors"));
+                "--input", Fixtures.PathOf("cam_int_class.safetensors"), "--method", "cam", "--class-idx", "5", "--out", output));
+            using var expected = SafeTensors.Load(Fixtures.PathOf("cam_int_class.safetensors"));
             using var actual = SafeTensors.Load(output);
             Tolerance.Absolute(expected["expected.layer4"], actual["cam.layer4"], 1e-4, "cam.layer4");
         }
@@ -98,7 +98,7 @@ public class ExplainCommandTests
         var args = new Dictionary<string, string>
         {
             ["--arch"] = "resnet18", ["--num-classes"] = "10", ["--weights"] = Fixtures.ResNet18Weights,
-            ["--input"] = Fixtures.Path_("cam_int_class.safetensors"), ["--method"] = "cam", ["--class-idx"] = "5",
+            ["--input"] = Fixtures.PathOf("cam_int_class.safetensors"), ["--method"] = "cam", ["--class-idx"] = "5",
             ["--out"] = Path.Combine(Path.GetTempPath(), $"cam-{Guid.NewGuid():N}.safetensors"),
         };
         args[option] = value;

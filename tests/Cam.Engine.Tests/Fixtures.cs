@@ -8,11 +8,11 @@ internal static class Fixtures
 {
     public static string Dir => Path.Combine(AppContext.BaseDirectory, "Fixtures", "parity");
     public static string GradientDir => Path.Combine(AppContext.BaseDirectory, "Fixtures", "parity-gradient");
-    public static string Path_(string file) => Path.Combine(Dir, file);
-    public static string ResNet18Weights => Path_("resnet18-seed0.safetensors");
+    public static string PathOf(string file) => Path.Combine(Dir, file);
+    public static string ResNet18Weights => PathOf("resnet18-seed0.safetensors");
 
     private static readonly Lazy<List<Dictionary<string, JsonElement>>> Index = new(() =>
-        JsonSerializer.Deserialize<List<Dictionary<string, JsonElement>>>(File.ReadAllText(Path_("index.json")))!);
+        JsonSerializer.Deserialize<List<Dictionary<string, JsonElement>>>(File.ReadAllText(PathOf("index.json")))!);
 
     private static readonly Lazy<List<Dictionary<string, JsonElement>>> GradientIndex = new(() =>
         JsonSerializer.Deserialize<List<Dictionary<string, JsonElement>>>(File.ReadAllText(Path.Combine(GradientDir, "index-gradient.json")))!);

@@ -10,7 +10,7 @@ public class GradientMethodTests
     /// <summary>Two real images from a fixture at 64×64 (layer4 is 2×2, layer3 4×4).</summary>
     private static Tensor Input()
     {
-        using var file = SafeTensors.Load(Fixtures.Path_("iscam_layer4.safetensors"));
+        using var file = SafeTensors.Load(Fixtures.PathOf("iscam_layer4.safetensors"));
         return file["input"][.., .., ..64, ..64].contiguous();
     }
 

@@ -14,7 +14,7 @@ public class ParityCommandTests
         var (code, report) = Parity("--fixtures", Fixtures.Dir, "--json");
 
         Assert.Equal(0, code);
-        var expectedCases = JsonSerializer.Deserialize<List<JsonObject>>(File.ReadAllText(Fixtures.Path_("index.json")))!
+        var expectedCases = JsonSerializer.Deserialize<List<JsonObject>>(File.ReadAllText(Fixtures.PathOf("index.json")))!
             .Select(c => (string)c["case"]!).ToList();
         var cases = report["cases"]!.AsArray().Select(c => c!.AsObject()).ToList();
         Assert.Equal(expectedCases, cases.Select(c => (string)c["case"]!).ToList());
@@ -136,7 +136,7 @@ public class ParityCommandTests
 
         public void AddCase(string source, string name, (string Tensor, float Delta)? perturb = null, string? method = null)
         {
-            using var file = SafeTensors.Load(Fixtures.Path_(source + ".safetensors"));
+            using var file = SafeTensors.Load(Fixtures.PathOf(source + ".safetensors"));
             var tensors = file.Tensors.ToDictionary(kv => kv.Key, kv => kv.Value.clone());
             if (perturb is { } p)
             {

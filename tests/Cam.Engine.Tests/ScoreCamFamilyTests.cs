@@ -11,7 +11,7 @@ public class ScoreCamFamilyTests
     /// <summary>Two real images from a fixture, cropped to 64×64 to keep the masked forwards cheap (layer4 is 2×2).</summary>
     private static Tensor Input()
     {
-        using var file = SafeTensors.Load(Fixtures.Path_("iscam_layer4.safetensors"));
+        using var file = SafeTensors.Load(Fixtures.PathOf("iscam_layer4.safetensors"));
         return file["input"][.., .., ..64, ..64].contiguous();
     }
 
