@@ -18,6 +18,8 @@ public sealed record WorkerSettings
     public string Device { get; init; } = "cpu";
     /// <summary>Replace the engine by a no-op that stores an empty map per result: measures the pipeline alone.</summary>
     public bool NoOpExplainer { get; init; }
+    /// <summary>Side of the no-op's square maps, so that a pipeline benchmark stores maps of a real model's size (7 for a ResNet at 224).</summary>
+    public int NoOpMapSize { get; init; } = 1;
     public TimeSpan StopTimeout { get; init; } = TimeSpan.FromSeconds(660);
     /// <summary>How long a claim on a shard lasts unless renewed; the worker renews it every quarter of it while it works.</summary>
     public TimeSpan Lease { get; init; } = TimeSpan.FromSeconds(120);
@@ -37,6 +39,7 @@ public sealed record WorkerSettings
         MaxBatchPixels = long.TryParse(Env(config, "CAM_WORKER_BATCH_MEGAPIXELS"), out var mp) && mp > 0 ? mp * 1_000_000 : DefaultMaxBatchPixels,
         Device = Env(config, "CAM_DEVICE") ?? "cpu",
         NoOpExplainer = Env(config, "CAM_WORKER_NOOP") is "1" or "true",
+        NoOpMapSize = int.TryParse(Env(config, "CAM_WORKER_NOOP_MAP_SIZE"), out var side) && side is > 0 and <= 64 ? side : 1,
         StopTimeout = TimeSpan.FromSeconds(int.TryParse(Env(config, "CAM_WORKER_STOP_TIMEOUT_SECONDS"), out var s) && s > 0 ? s : 660),
         Lease = TimeSpan.FromSeconds(int.TryParse(Env(config, "CAM_SHARD_LEASE_SECONDS"), out var l) && l > 0 ? l : 120),
         ModelCacheSize = int.TryParse(Env(config, "CAM_MODEL_CACHE_SIZE"), out var m) && m > 0 ? m : 2,
