@@ -16,7 +16,7 @@ public sealed record WorkerSettings
     public long MaxBatchPixels { get; init; } = DefaultMaxBatchPixels;
     public const long DefaultMaxBatchPixels = 64_000_000;
     public string Device { get; init; } = "cpu";
-    /// <summary>Replace the engine by a no-op that stores an empty map per result: measures the pipeline alone.</summary>
+    /// <summary>Replace the engine by a no-op that stores a map per result without images or models: measures the pipeline alone.</summary>
     public bool NoOpExplainer { get; init; }
     /// <summary>Side of the no-op's square maps, so that a pipeline benchmark stores maps of a real model's size (7 for a ResNet at 224).</summary>
     public int NoOpMapSize { get; init; } = 1;
