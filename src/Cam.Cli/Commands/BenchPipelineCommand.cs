@@ -14,7 +14,7 @@ internal static class BenchPipelineCommand
 {
     public static Command Create()
     {
-        var items = new Option<long>("--items") { Required = true, Description = "lines of the generated manifest" };
+        var items = new Option<long>("--items") { Description = "lines of the generated manifest (required unless --enumerate-only reads a dataset)" };
         var workers = new Option<int>("--workers") { DefaultValueFactory = _ => 2, Description = "worker processes (no-op explainer)" };
         var concurrency = new Option<int>("--concurrency") { DefaultValueFactory = _ => 1, Description = "shards each worker runs at once (CAM_WORKER_CONCURRENCY)" };
         var shardSize = new Option<int>("--shard-size") { DefaultValueFactory = _ => 256 };
@@ -28,13 +28,29 @@ internal static class BenchPipelineCommand
         var output = new Option<string?>("--out") { Description = "folder for the manifest, the logs and bench.json (a new temporary folder)" };
         var plot = new Option<string?>("--plot") { Description = "write a PNG of items/s over the job" };
         var label = new Option<string>("--label") { DefaultValueFactory = _ => "this run", Description = "this run's name in the plot" };
+        var enumerateOnly = new Option<string?>("--enumerate-only")
+        {
+            Description = "read this dataset (folder or manifest; 'generated' for an --items-line manifest) as the scheduler's enumeration does, without a database, and time it",
+        };
         var compare = new Option<string[]>("--compare") { Description = "earlier bench.json files to plot with this run (LABEL=FILE or FILE)", AllowMultipleArgumentsPerToken = true };
         var command = new Command("bench-pipeline", "run the scheduler and no-op workers on an N-item job against PostgreSQL and RabbitMQ; prints JSON")
         {
-            items, workers, concurrency, shardSize, jobs, methods, classes, mapSize, maxOutstanding, postgres, rabbitMq, output, plot, label, compare,
+            items, workers, concurrency, shardSize, jobs, methods, classes, mapSize, maxOutstanding, postgres, rabbitMq, output, plot, label, compare, enumerateOnly,
         };
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
+            if (parse.GetValue(enumerateOnly) is { } dataset)
+            {
+                if (dataset == "generated")
+                {
+                    if (parse.GetValue(items) < 1) throw new ArgumentException("--items must be at least 1");
+                    var generated = parse.GetValue(output) ?? Path.Combine(Path.GetTempPath(), $"cam-bench-enumeration-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
+                    BenchWorkload.Write(Path.Combine(generated, "data"), Path.Combine(generated, "models"), parse.GetValue(items));
+                    dataset = Path.Combine(generated, "data", BenchWorkload.Manifest);
+                }
+                Console.WriteLine((await EnumerationBench.RunAsync(dataset, parse.GetValue(shardSize), ct)).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+                return 0;
+            }
             var (services, missing) = BenchServices.Resolve(parse.GetValue(postgres), parse.GetValue(rabbitMq));
             if (services is null) return Refuse("nothing was started: a service is missing", missing);
             var unreachable = await services.UnreachableAsync(ct);
