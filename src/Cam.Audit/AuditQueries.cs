@@ -129,8 +129,26 @@ public sealed class AuditQueries(CamDbContext db, Guid jobId)
         await Primary(method, layer).Where(r => r.PointingHit == false).OrderByDescending(r => r.Probability).ThenBy(r => r.ItemNumber)
             .Take(count).ToListAsync(ct);
 
-    /// <summary>The explained class's maps at a layer, streamed (for mean maps: the values are blobs SQL cannot average).</summary>
-    public IAsyncEnumerable<ResultRow> StreamPrimary(string method, string layer) => Primary(method, layer).OrderBy(r => r.Id).AsAsyncEnumerable();
+    /// <summary>Rows per page of <see cref="StreamPrimary"/>.</summary>
+    public const int StreamPage = 5000;
+
+    /// <summary>
+    /// The explained class's maps at a layer, streamed (for mean maps: the values are blobs SQL cannot average) in
+    /// pages by id. One query over the whole job would not stream: the retrying execution strategy buffers a query's
+    /// whole result, which for millions of maps is gigabytes.
+    /// </summary>
+    public async IAsyncEnumerable<ResultRow> StreamPrimary(string method, string layer,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+    {
+        var after = long.MinValue;
+        while (true)
+        {
+            var page = await Primary(method, layer).Where(r => r.Id > after).OrderBy(r => r.Id).Take(StreamPage).ToListAsync(ct);
+            foreach (var row in page) yield return row;
+            if (page.Count < StreamPage) yield break;
+            after = page[^1].Id;
+        }
+    }
 
     public Task<long> CountPrimaryAsync(string method, string layer, CancellationToken ct) => Primary(method, layer).LongCountAsync(ct);
 

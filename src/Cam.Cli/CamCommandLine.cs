@@ -11,6 +11,7 @@ public static class CamCommandLine
         RunCommand.Create(),
         ExplainCommand.Create(),
         BenchCommand.Create(),
+        BenchPipelineCommand.Create(),
         ParityCommand.Create(),
         TorchInfoCommand.Create(),
         DemoDataCommand.Create(),

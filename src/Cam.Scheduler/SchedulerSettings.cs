@@ -16,6 +16,8 @@ public sealed record SchedulerSettings
     public int MaxAttempts { get; init; } = 3;
     /// <summary>Items per shard when a job does not say.</summary>
     public int DefaultShardSize { get; init; } = 32;
+    /// <summary>Items the enumeration stores per transaction (whole shards; a shard larger than this goes alone).</summary>
+    public int EnumerationBatchItems { get; init; } = 8192;
     public TimeSpan DispatchInterval { get; init; } = TimeSpan.FromMilliseconds(200);
     /// <summary>How long sending one shard's message may take before it counts as failed and the shard goes back to pending.</summary>
     public TimeSpan SendTimeout { get; init; } = TimeSpan.FromSeconds(30);

@@ -52,7 +52,7 @@ public sealed class CamDbContext(DbContextOptions<CamDbContext> options) : DbCon
             e.Property(s => s.Error).HasColumnName("error");
             e.Property(s => s.ClaimedBy).HasColumnName("claimed_by");
             e.Property(s => s.Failures).HasColumnName("failures");
-            e.HasIndex(s => new { s.JobId, s.State }).HasDatabaseName("ix_shards_job_state");
+            e.HasIndex(s => new { s.JobId, s.State, s.Number }).HasDatabaseName("ix_shards_job_state_number");
             e.HasIndex(s => new { s.State, s.LeaseExpiresAt }).HasDatabaseName("ix_shards_state_lease");
         });
         model.Entity<ItemRow>(e =>

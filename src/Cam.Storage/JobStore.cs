@@ -21,15 +21,28 @@ public sealed class JobStore(IDbContextFactory<CamDbContext> factory, StorageSet
     }
 
     /// <summary>Stores one shard's items and the shard itself, and counts them into the job, in one transaction.</summary>
-    public async Task AddShardAsync(Guid jobId, int shardNumber, IReadOnlyList<ItemRow> items, CancellationToken ct = default)
+    public Task AddShardAsync(Guid jobId, int shardNumber, IReadOnlyList<ItemRow> items, CancellationToken ct = default) =>
+        AddShardsAsync(jobId, [new ShardItems(shardNumber, items)], ct);
+
+    /// <summary>
+    /// Stores several shards with their items, and counts them into the job, in one transaction (one COPY of the
+    /// items on PostgreSQL): enumeration pays a round trip per batch, not per shard. Shards stored already (an
+    /// enumeration resumed) are skipped with their items.
+    /// </summary>
+    public async Task AddShardsAsync(Guid jobId, IReadOnlyList<ShardItems> shards, CancellationToken ct = default)
     {
+        if (shards.Count == 0) return;
         await using var db = await factory.CreateDbContextAsync(ct);
         var strategy = db.Database.CreateExecutionStrategy();
         await strategy.ExecuteAsync(async () =>
         {
             db.ChangeTracker.Clear();
             await using var tx = await db.Database.BeginTransactionAsync(ct);
-            if (await db.Shards.AnyAsync(s => s.JobId == jobId && s.Number == shardNumber, ct)) return;
+            var (low, high) = (shards.Min(s => s.Number), shards.Max(s => s.Number));
+            var stored = (await db.Shards.Where(s => s.JobId == jobId && s.Number >= low && s.Number <= high).Select(s => s.Number).ToListAsync(ct)).ToHashSet();
+            var added = shards.Where(s => !stored.Contains(s.Number) && s.Items.Count > 0).ToList();
+            if (added.Count == 0) return;
+            var items = added.SelectMany(s => s.Items).ToList();
             if (settings.Provider == StorageProvider.Postgres)
                 await PostgresBulk.CopyItemsAsync(db, items, ct);
             else
@@ -38,14 +51,15 @@ public sealed class JobStore(IDbContextFactory<CamDbContext> factory, StorageSet
                 await db.SaveChangesAsync(ct);
                 db.ChangeTracker.Clear();
             }
-            db.Shards.Add(new ShardRow
+            db.Shards.AddRange(added.Select(s => new ShardRow
             {
-                JobId = jobId, Number = shardNumber, State = ShardState.Pending, FirstItem = items[0].Number, ItemCount = items.Count,
-            });
+                JobId = jobId, Number = s.Number, State = ShardState.Pending, FirstItem = s.Items[0].Number, ItemCount = s.Items.Count,
+            }));
             await db.SaveChangesAsync(ct);
+            db.ChangeTracker.Clear();
             await db.Jobs.Where(j => j.Id == jobId).ExecuteUpdateAsync(s => s
                 .SetProperty(j => j.TotalItems, j => j.TotalItems + items.Count)
-                .SetProperty(j => j.TotalShards, j => j.TotalShards + 1), ct);
+                .SetProperty(j => j.TotalShards, j => j.TotalShards + added.Count), ct);
             await tx.CommitAsync(ct);
         });
     }
@@ -116,11 +130,21 @@ public sealed class JobStore(IDbContextFactory<CamDbContext> factory, StorageSet
             .OrderBy(s => s.LeaseExpiresAt).Take(limit).ToListAsync(ct);
     }
 
-    public async Task<IReadOnlyList<ItemRow>> ItemsOfShardAsync(Guid jobId, int shardNumber, CancellationToken ct = default)
+    /// <summary>A shard's items, by their number range (the primary key), in order.</summary>
+    public async Task<IReadOnlyList<ItemRow>> ItemsOfShardAsync(ShardRow shard, CancellationToken ct = default)
     {
         await using var db = await factory.CreateDbContextAsync(ct);
-        return await db.Items.AsNoTracking().Where(i => i.JobId == jobId && i.ShardNumber == shardNumber)
-            .OrderBy(i => i.Number).ToListAsync(ct);
+        return await ItemsOf(db, shard.JobId, shard.FirstItem, shard.ItemCount).AsNoTracking().OrderBy(i => i.Number).ToListAsync(ct);
+    }
+
+    /// <summary>
+    /// Items by number range: a shard's items are consecutive from its first, so the lookup walks the primary key
+    /// (by shard_number there is no index, and the scan grew with the job).
+    /// </summary>
+    private static IQueryable<ItemRow> ItemsOf(CamDbContext db, Guid jobId, long firstItem, int itemCount)
+    {
+        var end = firstItem + itemCount;
+        return db.Items.Where(i => i.JobId == jobId && i.Number >= firstItem && i.Number < end);
     }
 
     /// <summary>
@@ -204,7 +228,8 @@ public sealed class JobStore(IDbContextFactory<CamDbContext> factory, StorageSet
 
     private static async Task FailItemsOfShardAsync(CamDbContext db, Guid jobId, int number, string reason, CancellationToken ct)
     {
-        var pending = await db.Items.Where(i => i.JobId == jobId && i.ShardNumber == number && i.State != ItemState.Succeeded)
+        var shard = await db.Shards.AsNoTracking().SingleAsync(s => s.JobId == jobId && s.Number == number, ct);
+        var pending = await ItemsOf(db, jobId, shard.FirstItem, shard.ItemCount).Where(i => i.State != ItemState.Succeeded)
             .Select(i => i.Number).ToListAsync(ct);
         var now = DateTime.UtcNow;
         var known = await db.ItemErrors.Where(e => e.JobId == jobId && e.Stage == "shard" && e.ItemNumber != null && pending.Contains(e.ItemNumber.Value))
@@ -212,7 +237,7 @@ public sealed class JobStore(IDbContextFactory<CamDbContext> factory, StorageSet
         foreach (var item in pending.Except(known))
             db.ItemErrors.Add(new ItemErrorRow { JobId = jobId, ItemNumber = item, Stage = "shard", Message = reason, At = now });
         await db.SaveChangesAsync(ct);
-        await db.Items.Where(i => i.JobId == jobId && i.ShardNumber == number && i.State != ItemState.Succeeded)
+        await ItemsOf(db, jobId, shard.FirstItem, shard.ItemCount).Where(i => i.State != ItemState.Succeeded)
             .ExecuteUpdateAsync(s => s.SetProperty(i => i.State, ItemState.Failed), ct);
         await db.Jobs.Where(j => j.Id == jobId).ExecuteUpdateAsync(s => s
             .SetProperty(j => j.FinishedShards, j => j.FinishedShards + 1)
@@ -292,6 +317,9 @@ public sealed class JobStore(IDbContextFactory<CamDbContext> factory, StorageSet
         return await db.ItemErrors.AsNoTracking().Where(r => r.JobId == jobId && r.Id > afterId).OrderBy(r => r.Id).Take(limit).ToListAsync(ct);
     }
 }
+
+/// <summary>A shard's number and its items, to store (consecutive numbers, in order).</summary>
+public sealed record ShardItems(int Number, IReadOnlyList<ItemRow> Items);
 
 /// <summary>What counting a failed attempt did to the shard.</summary>
 public enum AttemptOutcome

@@ -39,7 +39,7 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
         if (!await jobs.IsJobRunningAsync(shard.JobId, ct)) throw new JobEndedException(shard.JobId);
         if (settings.NoOpExplainer)
         {
-            NoOp(shard, output);
+            NoOp(shard, output, settings.NoOpMapSize);
         }
         else
         {
@@ -221,8 +221,11 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
         _ => ClassSelection.ForBatch((policy.Explicit ?? []).ToArray()),
     };
 
-    /// <summary>One empty 1×1 map per (item, method, class) without touching images or models.</summary>
-    private static void NoOp(ExplainShard shard, Accumulator output)
+    /// <summary>
+    /// One side×side map per (item, method, class) without touching images or models: values in [0, 1] that vary with
+    /// the item, so that what the maps cost in storage is measured, not how well zeros compress.
+    /// </summary>
+    private static void NoOp(ExplainShard shard, Accumulator output, int side)
     {
         var classes = shard.Classes.Kind switch
         {
@@ -234,9 +237,17 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
         {
             foreach (var method in shard.Methods)
             for (var rank = 0; rank < classes.Length; rank++)
-                output.Add(item.ItemId, new MapResult(0, method.Name, "noop", classes[rank], rank, 0f, 0f, 1, 1, [0f], 0, 0, 0f));
+                output.Add(item.ItemId, new MapResult(0, method.Name, "noop", classes[rank], rank, 0f, 0f, side, side, NoOpMap(item.ItemId, rank, side), 0, 0, 0f));
             output.Succeeded.Add(item.ItemId);
         }
+    }
+
+    private static float[] NoOpMap(long item, int rank, int side)
+    {
+        var random = new Random(HashCode.Combine(item, rank));
+        var map = new float[side * side];
+        for (var i = 0; i < map.Length; i++) map[i] = random.NextSingle();
+        return map;
     }
 
     private sealed class Accumulator(Guid jobId)

@@ -24,8 +24,10 @@ public sealed record WorkerSettings
     /// channels-last; the explained forward and gradients stay float32. Null: float32.
     /// </summary>
     public ForwardPrecision? Precision { get; init; }
-    /// <summary>Replace the engine by a no-op that stores an empty map per result: measures the pipeline alone.</summary>
+    /// <summary>Replace the engine by a no-op that stores a map per result without images or models: measures the pipeline alone.</summary>
     public bool NoOpExplainer { get; init; }
+    /// <summary>Side of the no-op's square maps, so that a pipeline benchmark stores maps of a real model's size (7 for a ResNet at 224).</summary>
+    public int NoOpMapSize { get; init; } = 1;
     public TimeSpan StopTimeout { get; init; } = TimeSpan.FromSeconds(660);
     /// <summary>How long a claim on a shard lasts unless renewed; the worker renews it every quarter of it while it works.</summary>
     public TimeSpan Lease { get; init; } = TimeSpan.FromSeconds(120);
@@ -49,6 +51,7 @@ public sealed record WorkerSettings
             Device = values.Text("CAM_DEVICE") ?? "cpu",
             Precision = PrecisionFrom(values),
             NoOpExplainer = values.Flag("CAM_WORKER_NOOP"),
+            NoOpMapSize = (int)values.PositiveLong("CAM_WORKER_NOOP_MAP_SIZE", 1, max: 64),
             StopTimeout = values.Seconds("CAM_WORKER_STOP_TIMEOUT_SECONDS", 660),
             Lease = values.Seconds("CAM_SHARD_LEASE_SECONDS", 120),
             ModelCacheSize = values.PositiveInt("CAM_MODEL_CACHE_SIZE", 2),

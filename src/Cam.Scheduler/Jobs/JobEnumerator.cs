@@ -70,6 +70,8 @@ public sealed class JobEnumerator(SchedulerSettings settings, JobStore store, IS
         var source = DatasetSources.Open(jobs.DatasetPath(spec));
         var shardSize = spec.ShardSize ?? settings.DefaultShardSize;
         var shard = new List<ItemRow>(shardSize);
+        var batch = new List<ShardItems>();
+        var batchItems = 0;
         var shardNumber = 0;
         await foreach (var item in source.EnumerateAsync(ct))
         {
@@ -77,12 +79,18 @@ public sealed class JobEnumerator(SchedulerSettings settings, JobStore store, IS
             shard.Add(row);
             if (error is not null) await store.RecordEnumerationErrorAsync(jobId, item.Number, error, ct);
             if (shard.Count < shardSize) continue;
-            if (!await store.IsJobRunningAsync(jobId, ct)) return;
-            await store.AddShardAsync(jobId, shardNumber, shard, ct);
+            batch.Add(new ShardItems(shardNumber, shard));
+            batchItems += shard.Count;
             shard = new List<ItemRow>(shardSize);
             shardNumber++;
+            // The first shard goes alone, so that dispatch starts at once; then in batches, a transaction each.
+            if (shardNumber > 1 && batchItems < settings.EnumerationBatchItems) continue;
+            if (!await store.IsJobRunningAsync(jobId, ct)) return;
+            await store.AddShardsAsync(jobId, batch, ct);
+            (batch, batchItems) = ([], 0);
         }
-        if (shard.Count > 0) await store.AddShardAsync(jobId, shardNumber, shard, ct);
+        if (shard.Count > 0) batch.Add(new ShardItems(shardNumber, shard));
+        await store.AddShardsAsync(jobId, batch, ct);
         await store.MarkEnumerationDoneAsync(jobId, ct);
         await store.TryFinishJobAsync(jobId, ct);
     }

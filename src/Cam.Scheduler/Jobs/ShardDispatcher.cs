@@ -93,7 +93,7 @@ public sealed class ShardDispatcher(SchedulerSettings settings, JobStore store, 
     private async Task<bool> PublishAsync(ISendEndpoint endpoint, ShardRow shard, CancellationToken ct)
     {
         var (spec, datasetRoot) = await SpecAsync(shard.JobId, ct);
-        var items = await store.ItemsOfShardAsync(shard.JobId, shard.Number, ct);
+        var items = await store.ItemsOfShardAsync(shard, ct);
         var attempt = await store.TryLeaseAsync(shard.JobId, shard.Number, shard.Attempts, DateTime.UtcNow + settings.QueueTimeout, ct);
         if (attempt is null) return false;
         var message = new ExplainShard

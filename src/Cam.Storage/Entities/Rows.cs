@@ -68,7 +68,7 @@ public sealed class ResultRow
     public float Probability { get; set; }
     public int MapHeight { get; set; }
     public int MapWidth { get; set; }
-    /// <summary>The map, float32 little-endian, row-major.</summary>
+    /// <summary>The map, row-major, in one of <see cref="MapCodec"/>'s forms (read it with <see cref="MapValues"/>).</summary>
     public byte[] Map { get; set; } = [];
     public int PeakY { get; set; }
     public int PeakX { get; set; }
@@ -86,22 +86,13 @@ public sealed class ResultRow
     public float? DeletionArea { get; set; }
     public float? InsertionArea { get; set; }
 
-    /// <summary>The map as floats (stored as float32 bytes, row-major).</summary>
+    /// <summary>The map as floats, row-major.</summary>
     public float[] MapValues() => DecodeMap(Map);
 
-    public static float[] DecodeMap(byte[] bytes)
-    {
-        var values = new float[bytes.Length / 4];
-        Buffer.BlockCopy(bytes, 0, values, 0, values.Length * 4);
-        return values;
-    }
+    public static float[] DecodeMap(byte[] bytes) => MapCodec.Decode(bytes);
 
-    public static byte[] EncodeMap(float[] values)
-    {
-        var bytes = new byte[values.Length * 4];
-        Buffer.BlockCopy(values, 0, bytes, 0, bytes.Length);
-        return bytes;
-    }
+    /// <summary>The compact form (<see cref="MapCodec"/>): within 1e-5 of a normalised map's values.</summary>
+    public static byte[] EncodeMap(float[] values) => MapCodec.Encode(values);
 
     /// <summary>A copy to insert afresh: every column but the generated id.</summary>
     public ResultRow CopyWithoutId()
