@@ -18,6 +18,8 @@ public sealed record AuditOptions
     public int GallerySize { get; init; } = 8;
     /// <summary>A meta key to audit every slice of (<c>--by</c>); none when null.</summary>
     public string? SliceBy { get; init; }
+    /// <summary>The sanity check's sample and cascade (<c>--sanity</c>); none when null.</summary>
+    public SanityOptions? Sanity { get; init; }
 }
 
 /// <summary>Progress of a long audit: a stage, and how far it is.</summary>
@@ -77,12 +79,14 @@ public sealed class AuditBuilder(CamDbContext db, AuditOptions options)
         var slices = slicing is null || primary.Count == 0 ? null : await SliceAuditBuilder.BuildAsync(slicing, primary, labels, values, mapsBySlice, ct);
 
         var galleries = primary.Count == 0 ? [] : await GalleriesAsync(queries, primary, findings, labels, job, dataset, manifest, progress, ct);
+        if (options.Sanity is not null) progress?.Report(new AuditProgress("sanity check", 0, 1));
+        var sanity = options.Sanity is { } check && primary.Count > 0 ? await SanityAudit.RunAsync(db, jobId, options, check, ct) : null;
         return new AuditSummary
         {
             JobId = job.Id, State = job.State, Dataset = dataset, Model = model, Items = job.TotalItems, Succeeded = job.SucceededItems,
             Failed = job.FailedItems, Results = job.Results,
             Seconds = job.FinishedAt is { } end && job.StartedAt is { } start ? (end - start).TotalSeconds : null,
-            Accuracy = accuracy, LabelledItems = labelled, AccuracyInterval = primary.Count > 0 ? ItemValues.AccuracyInterval(values[primary[0].Method]) : null, Slices = slices, ClassLabels = labels, Methods = methods, Classes = classes, Distributions = distributions,
+            Accuracy = accuracy, LabelledItems = labelled, AccuracyInterval = primary.Count > 0 ? ItemValues.AccuracyInterval(values[primary[0].Method]) : null, Slices = slices, Sanity = sanity, ClassLabels = labels, Methods = methods, Classes = classes, Distributions = distributions,
             Findings = findings, MeanMaps = meanMaps, Galleries = galleries, ErrorsByStage = errorsByStage, FirstErrors = firstErrors,
         };
     }

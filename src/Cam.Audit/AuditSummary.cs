@@ -28,6 +28,8 @@ public sealed record AuditSummary
     public IReadOnlyList<ItemError> FirstErrors { get; init; } = [];
     /// <summary>The same audit per value of a meta key (<c>cam report --by KEY</c>); null when not asked.</summary>
     public SliceAudit? Slices { get; init; }
+    /// <summary>The cascading randomisation check of the methods (<c>cam report --sanity</c>); null when not asked.</summary>
+    public SanityReport? Sanity { get; init; }
 }
 
 /// <summary>Means over a method's maps of the explained class (rank 0) at its primary layer.</summary>

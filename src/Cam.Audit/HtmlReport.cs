@@ -28,6 +28,7 @@ public static partial class HtmlReport
         foreach (var gallery in audit.Galleries) Gallery(html, gallery);
         Errors(html, audit);
         Slices(html, audit);
+        Sanity(html, audit);
         html.Append($"<script>{Script}</script>\n</body></html>\n");
         return html.ToString();
     }

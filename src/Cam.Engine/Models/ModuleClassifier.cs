@@ -57,6 +57,9 @@ public sealed class ModuleClassifier : IClassifier
         }
     }
 
+    /// <summary>The module itself (the sanity check randomises its weights in place; nothing else should change it).</summary>
+    public nn.Module<Tensor, Tensor> Module => model;
+
     public string Name { get; }
     public Device Device { get; }
     public IReadOnlyList<string> LayerNames { get; }
