@@ -36,7 +36,7 @@ public static class SanityCheck
         IReadOnlyList<int> classes, int cascadeDepth = DefaultLayers)
     {
         var module = WeightRandomization.ModuleOf(model);
-        var cascade = WeightRandomization.LayersFromHead(module).Take(Math.Max(1, cascadeDepth)).ToList();
+        var cascade = WeightRandomization.LayersFromHead(model, input.shape.Skip(1).ToArray()).Take(Math.Max(1, cascadeDepth)).ToList();
         var request = new BatchRequest
         {
             Methods = methods, Layers = layers, Classes = ClassSelection.OnePerImage(classes),

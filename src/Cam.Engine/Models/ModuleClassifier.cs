@@ -167,6 +167,10 @@ public sealed class ModuleClassifier : IClassifier
     public long ActivationBytesPerSample(long[] sampleShape) =>
         RecordOutputShapes(sampleShape, leavesOnly: true).Sum(s => s.Shape.Aggregate(PrecisionCast.ElementSize(Precision.DType), (a, b) => a * b));
 
+    /// <summary>The leaf layers in the order a forward pass of zeros runs them (a layer run twice counted where it first runs).</summary>
+    public IReadOnlyList<string> LeavesInFiringOrder(long[] sampleShape) =>
+        RecordOutputShapes(sampleShape, leavesOnly: true).Select(s => s.Name).Distinct().ToList();
+
     /// <summary>One forward pass of zeros with a hook on every layer, recording output shapes in firing order.</summary>
     private List<(string Name, long[] Shape)> RecordOutputShapes(long[] sampleShape, bool leavesOnly = false)
     {

@@ -20,9 +20,19 @@ public static class WeightRandomization
         _ => throw new NotSupportedException($"cannot randomise the weights of a {classifier.GetType().Name}"),
     };
 
-    /// <summary>The layers that hold parameters of their own, from the head down (the reverse of their registration order).</summary>
-    public static IReadOnlyList<string> LayersFromHead(nn.Module module) =>
-        module.named_modules().Where(m => m.name.Length > 0 && m.module.named_parameters(recurse: false).Any()).Select(m => m.name).Reverse().ToList();
+    /// <summary>
+    /// The layers that hold parameters of their own, from the head down: the reverse of the order a forward pass runs
+    /// them for a built-in architecture, the reverse of their definition order for a TorchScript package (whose
+    /// modules cannot be hooked).
+    /// </summary>
+    public static IReadOnlyList<string> LayersFromHead(IClassifier classifier, long[] sampleShape)
+    {
+        var module = ModuleOf(classifier);
+        var parameterised = module.named_modules().Where(m => m.name.Length > 0 && m.module.named_parameters(recurse: false).Any())
+            .Select(m => m.name).ToList();
+        var order = classifier is ModuleClassifier hooked ? hooked.LeavesInFiringOrder(sampleShape).Where(parameterised.Contains).ToList() : parameterised;
+        return Enumerable.Reverse(order).ToList();
+    }
 
     /// <summary>Replaces the parameters of <paramref name="layer"/> (not of its children) with noise.</summary>
     public static void Randomize(nn.Module module, string layer, ulong seed)
