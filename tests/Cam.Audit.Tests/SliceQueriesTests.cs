@@ -25,14 +25,14 @@ public class SliceQueriesTests
     private static string Expected(long n) => (n % 5) switch { 0 => "A", 1 => "B", 2 => "7", 3 => SliceAudit.Missing, _ => n % 2 == 0 ? SliceAudit.Missing : "A" };
 
     /// <summary>80 items with meta, stored through the scheduler's item rows, and random results for them (rank 0 and a rank-1 the audit leaves out).</summary>
-    private static async Task<(Guid Job, List<ResultRow> Rows)> SeedAsync(ServiceProvider services)
+    internal static async Task<(Guid Job, List<ResultRow> Rows)> SeedAsync(ServiceProvider services, int seed = 11)
     {
         var store = services.GetRequiredService<JobStore>();
         var job = Guid.NewGuid();
         await store.CreateJobAsync(job, """{"dataset":"manifest.csv","model":"m","methods":[{"name":"cam"}]}""");
         var items = Enumerable.Range(0, 80).Select(n => ItemRows.From(job, 0, new DatasetItem(n, $"{n}.png", $"{n}.png", null, [], MetaOf(n))).Row).ToList();
         await store.AddShardAsync(job, 0, items);
-        var random = new Random(11);
+        var random = new Random(seed);
         var rows = new List<ResultRow>();
         foreach (var item in items)
         {
@@ -42,7 +42,7 @@ public class SliceQueriesTests
             rows.Add(new ResultRow
             {
                 JobId = job, ItemNumber = item.Number, Method = "cam", Layer = "features", ClassIndex = predicted, ClassRank = 0,
-                Probability = random.NextSingle(), Energy = random.NextSingle(), MapHeight = 1, MapWidth = 2, Map = ResultRow.EncodeMap([random.NextSingle(), 1]),
+                Probability = random.NextSingle(), Energy = random.NextSingle(), MapHeight = 1, MapWidth = 2, Map = ResultRow.EncodeMap([2 * random.NextSingle(), 1]),
                 PredictedClass = predicted, LabelClass = label, PointingHit = withBox ? random.NextDouble() < 0.6 : null,
                 EnergyInBox = withBox ? random.NextSingle() : null, AverageDrop = item.Number % 3 == 0 ? null : random.NextSingle(),
                 DeletionArea = random.NextSingle(), InsertionArea = random.NextSingle(),
