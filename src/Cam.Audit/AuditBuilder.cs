@@ -16,6 +16,10 @@ public sealed record AuditOptions
     /// <summary>Method whose overlays fill the galleries; the job's first method when null.</summary>
     public string? GalleryMethod { get; init; }
     public int GallerySize { get; init; } = 8;
+    /// <summary>A meta key to audit every slice of (<c>--by</c>); none when null.</summary>
+    public string? SliceBy { get; init; }
+    /// <summary>The sanity check's sample and cascade (<c>--sanity</c>); none when null.</summary>
+    public SanityOptions? Sanity { get; init; }
 }
 
 /// <summary>Progress of a long audit: a stage, and how far it is.</summary>
@@ -38,13 +42,16 @@ public sealed class AuditBuilder(CamDbContext db, AuditOptions options)
         progress?.Report(new AuditProgress("aggregating", 0, 1));
         var primary = await queries.PrimaryLayersAsync(ct);
         primary = primary.OrderBy(p => specMethods.IndexOf(p.Method) is var i && i < 0 ? int.MaxValue : i).ToList();
+        var slicing = options.SliceBy is { } key ? new SliceQueries(db, jobId, key) : null;
+        var values = new Dictionary<string, IReadOnlyList<ItemValue>>();
+        foreach (var (method, layer) in primary) values[method] = await ItemValues.ReadAsync(db, jobId, method, layer, slicing?.Key, ct);
         var methods = new List<MethodSummary>();
         var classes = new List<ClassSummary>();
         var distributions = new List<MetricDistribution>();
         foreach (var (method, layer) in primary)
         {
-            methods.Add(await queries.MethodAsync(method, layer, ct));
-            classes.AddRange(await queries.ClassesAsync(method, layer, labels, ct));
+            methods.Add(await queries.MethodAsync(method, layer, ct) with { Intervals = ItemValues.MetricIntervals(values[method]) });
+            classes.AddRange((await queries.ClassesAsync(method, layer, labels, ct)).Select(c => c with { Intervals = ClassIntervals(values[method], c.ClassIndex) }));
             distributions.AddRange(await queries.DistributionsAsync(method, layer, ct));
         }
         var (accuracy, labelled) = primary.Count > 0 ? await queries.AccuracyAsync(primary[0].Method, primary[0].Layer, ct) : (null, 0);
@@ -53,33 +60,53 @@ public sealed class AuditBuilder(CamDbContext db, AuditOptions options)
 
         var findings = new List<ShortcutFinding>();
         var meanMaps = new List<ClassMeanMap>();
+        var mapsBySlice = new Dictionary<string, IReadOnlyDictionary<string, MapFindings>>();
         var total = 0L;
         foreach (var (method, layer) in primary) total += await queries.CountPrimaryAsync(method, layer, ct);
         var done = 0L;
         foreach (var (method, layer) in primary)
         {
-            var accumulator = new ClassMapAccumulator();
-            await foreach (var r in queries.StreamPrimary(method, layer).WithCancellation(ct))
-            {
-                accumulator.Add(r.ClassIndex, r.MapValues(), r.MapHeight, r.MapWidth, r.PeakY, r.PeakX);
-                if (++done % 500 == 0) progress?.Report(new AuditProgress("mean maps", done, total));
-            }
             var inBox = classes.Where(c => c.Method == method).ToDictionary(c => c.ClassIndex, c => c.EnergyInBox);
-            findings.AddRange(ShortcutFinder.Find(method, accumulator, labels, inBox));
-            meanMaps.AddRange(accumulator.Classes.Select(c =>
-                new ClassMeanMap(method, c, AuditQueries.LabelOf(labels, c), accumulator.Height, accumulator.Width, accumulator.MeanMap(c), accumulator.Count(c))));
+            var inBoxBySlice = values[method].GroupBy(v => SliceAudit.Name(v.Slice)).ToDictionary(g => g.Key,
+                g => (IReadOnlyDictionary<int, double?>)g.GroupBy(v => v.ClassIndex).ToDictionary(c => c.Key, c => c.Average(v => (double?)v.EnergyInBox)));
+            var (all, bySlice) = await MapAudit.RunAsync(method, () => Maps(queries, slicing, method, layer), labels, inBox, inBoxBySlice,
+                () => { if (++done % 500 == 0) progress?.Report(new AuditProgress("mean maps", done, total)); }, ct);
+            findings.AddRange(all.Findings);
+            meanMaps.AddRange(all.MeanMaps);
+            mapsBySlice[method] = bySlice;
         }
         progress?.Report(new AuditProgress("mean maps", total, total));
+        var slices = slicing is null || primary.Count == 0 ? null : await SliceAuditBuilder.BuildAsync(slicing, primary, labels, values, mapsBySlice, ct);
 
         var galleries = primary.Count == 0 ? [] : await GalleriesAsync(queries, primary, findings, labels, job, dataset, manifest, progress, ct);
+        if (options.Sanity is not null) progress?.Report(new AuditProgress("sanity check", 0, 1));
+        var sanity = options.Sanity is { } check && primary.Count > 0 ? await SanityAudit.RunAsync(db, jobId, options, check, ct) : null;
         return new AuditSummary
         {
             JobId = job.Id, State = job.State, Dataset = dataset, Model = model, Items = job.TotalItems, Succeeded = job.SucceededItems,
             Failed = job.FailedItems, Results = job.Results,
             Seconds = job.FinishedAt is { } end && job.StartedAt is { } start ? (end - start).TotalSeconds : null,
-            Accuracy = accuracy, LabelledItems = labelled, ClassLabels = labels, Methods = methods, Classes = classes, Distributions = distributions,
+            Accuracy = accuracy, LabelledItems = labelled, AccuracyInterval = primary.Count > 0 ? ItemValues.AccuracyInterval(values[primary[0].Method]) : null, Slices = slices, Sanity = sanity, ClassLabels = labels, Methods = methods, Classes = classes, Distributions = distributions,
             Findings = findings, MeanMaps = meanMaps, Galleries = galleries, ErrorsByStage = errorsByStage, FirstErrors = firstErrors,
         };
+    }
+
+    /// <summary>Intervals of a class's means over its maps, and of its accuracy over the items labelled with it.</summary>
+    internal static IReadOnlyDictionary<string, Interval> ClassIntervals(IReadOnlyList<ItemValue> values, int classIndex)
+    {
+        var intervals = new Dictionary<string, Interval>(ItemValues.MetricIntervals(values.Where(v => v.ClassIndex == classIndex).ToList()));
+        if (ItemValues.AccuracyInterval(values.Where(v => v.LabelClass == classIndex)) is { } accuracy) intervals["accuracy"] = accuracy;
+        return intervals;
+    }
+
+    private static async IAsyncEnumerable<(string? Slice, ResultRow Row)> Maps(AuditQueries queries, SliceQueries? slicing, string method, string layer)
+    {
+        if (slicing is null)
+        {
+            await foreach (var r in queries.StreamPrimary(method, layer)) yield return (null, r);
+            yield break;
+        }
+        await foreach (var x in slicing.StreamPrimary(method, layer)) yield return (SliceAudit.Name(x.Slice), x.Row);
     }
 
     private async Task<IReadOnlyList<Gallery>> GalleriesAsync(AuditQueries queries, IReadOnlyList<(string Method, string Layer)> primary,

@@ -15,6 +15,8 @@ public sealed record AuditSummary
     /// <summary>Top-1 accuracy against the items' labels; null without labels.</summary>
     public double? Accuracy { get; init; }
     public long LabelledItems { get; init; }
+    /// <summary>95% bootstrap interval of <see cref="Accuracy"/>.</summary>
+    public Interval? AccuracyInterval { get; init; }
     public IReadOnlyList<string> ClassLabels { get; init; } = [];
     public IReadOnlyList<MethodSummary> Methods { get; init; } = [];
     public IReadOnlyList<ClassSummary> Classes { get; init; } = [];
@@ -24,6 +26,10 @@ public sealed record AuditSummary
     public IReadOnlyList<Gallery> Galleries { get; init; } = [];
     public IReadOnlyDictionary<string, long> ErrorsByStage { get; init; } = new Dictionary<string, long>();
     public IReadOnlyList<ItemError> FirstErrors { get; init; } = [];
+    /// <summary>The same audit per value of a meta key (<c>cam report --by KEY</c>); null when not asked.</summary>
+    public SliceAudit? Slices { get; init; }
+    /// <summary>The cascading randomisation check of the methods (<c>cam report --sanity</c>); null when not asked.</summary>
+    public SanityReport? Sanity { get; init; }
 }
 
 /// <summary>Means over a method's maps of the explained class (rank 0) at its primary layer.</summary>
@@ -38,7 +44,11 @@ public sealed record MethodSummary(
     double? AverageDrop,
     double? IncreaseInConfidence,
     double? DeletionArea,
-    double? InsertionArea);
+    double? InsertionArea)
+{
+    /// <summary>95% bootstrap intervals of the means, keyed by their JSON names (<c>pointingGame</c>, …).</summary>
+    public IReadOnlyDictionary<string, Interval> Intervals { get; init; } = new Dictionary<string, Interval>();
+}
 
 /// <summary>The same means for one class (the explained class), plus accuracy for the items labelled with it.</summary>
 public sealed record ClassSummary(
@@ -53,7 +63,11 @@ public sealed record ClassSummary(
     double? DeletionArea,
     double? InsertionArea,
     long LabelledItems,
-    double? Accuracy);
+    double? Accuracy)
+{
+    /// <summary>95% bootstrap intervals of the means and of <c>accuracy</c>, keyed by their JSON names.</summary>
+    public IReadOnlyDictionary<string, Interval> Intervals { get; init; } = new Dictionary<string, Interval>();
+}
 
 /// <summary>A histogram of one metric for one method, over [0, 1] in <see cref="Counts"/>.Length bins.</summary>
 public sealed record MetricDistribution(string Method, string Metric, long[] Counts);
@@ -80,7 +94,13 @@ public sealed record ShortcutFinding(
     double BaselineShare,
     double? OutsideBox,
     bool Suspicious,
-    string Message);
+    string Message)
+{
+    /// <summary>95% bootstrap interval of the class's excess share of mass in the region over the other classes' (per-map shares resampled).</summary>
+    public Interval? ExcessInterval { get; init; }
+    /// <summary>95% bootstrap interval of the lift.</summary>
+    public Interval? LiftInterval { get; init; }
+}
 
 /// <summary>A class's mean map (each map scaled to sum 1 before averaging), row-major.</summary>
 public sealed record ClassMeanMap(string Method, int ClassIndex, string Label, int Height, int Width, float[] Values, long Maps);

@@ -9,7 +9,7 @@ namespace Cam.Audit;
 /// the body with <c>data-images-loaded</c>, <c>data-images-broken</c> and <c>data-script-errors</c> once the page has
 /// loaded, so that a headless browser can check it.
 /// </summary>
-public static class HtmlReport
+public static partial class HtmlReport
 {
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
 
@@ -27,6 +27,8 @@ public static class HtmlReport
         MeanMaps(html, audit);
         foreach (var gallery in audit.Galleries) Gallery(html, gallery);
         Errors(html, audit);
+        Slices(html, audit);
+        Sanity(html, audit);
         html.Append($"<script>{Script}</script>\n</body></html>\n");
         return html.ToString();
     }
@@ -40,7 +42,7 @@ public static class HtmlReport
         Row(html, "items", $"{a.Items} ({a.Succeeded} explained, {a.Failed} failed)");
         Row(html, "results", a.Results.ToString(Invariant));
         if (a.Seconds is { } s) Row(html, "duration", $"{s:F1} s ({(s > 0 ? a.Succeeded / s : 0):F1} images/s)");
-        Row(html, "accuracy", a.Accuracy is { } acc ? $"{Pct(acc)} of {a.LabelledItems} labelled items" : "no labels");
+        Row(html, "accuracy", a.Accuracy is { } acc ? $"{Pct(acc)} {Ci(a.AccuracyInterval, pct: true)} of {a.LabelledItems} labelled items" : "no labels");
         html.Append("</table></section>\n");
     }
 
@@ -62,15 +64,15 @@ public static class HtmlReport
     {
         html.Append("<section id=\"methods\"><h2>Methods</h2><table><tr><th>method</th><th>layer</th><th>maps</th><th>mean probability</th><th>pointing game</th><th>energy in box</th><th>average drop</th><th>increase in confidence</th><th>deletion area ↓</th><th>insertion area ↑</th></tr>");
         foreach (var m in a.Methods)
-            html.Append($"<tr><td>{E(m.Method)}</td><td>{E(m.Layer)}</td><td>{m.Maps}</td><td>{F(m.MeanProbability)}</td><td>{Pct(m.PointingGame)}</td><td>{Pct(m.EnergyInBox)}</td><td>{Pct(m.AverageDrop)}</td><td>{Pct(m.IncreaseInConfidence)}</td><td>{F(m.DeletionArea)}</td><td>{F(m.InsertionArea)}</td></tr>");
-        html.Append("</table><p class=\"note\">Over the map of the explained class (top-1, or the label) at each method's primary layer. Faithfulness columns are empty unless the job asked for metrics.</p></section>\n");
+            MethodRow(html, m);
+        html.Append("</table><p class=\"note\">Over the map of the explained class (top-1, or the label) at each method's primary layer. Faithfulness columns are empty unless the job asked for metrics. Brackets: 95% bootstrap intervals (items resampled, 1,000 times).</p></section>\n");
     }
 
     private static void Classes(StringBuilder html, AuditSummary a)
     {
         html.Append("<section id=\"classes\"><h2>Per class</h2><table><tr><th>method</th><th>class</th><th>maps</th><th>labelled items</th><th>accuracy</th><th>mean probability</th><th>pointing game</th><th>energy in box</th><th>average drop</th><th>deletion</th><th>insertion</th></tr>");
         foreach (var c in a.Classes)
-            html.Append($"<tr><td>{E(c.Method)}</td><td>{E(c.Label)}</td><td>{c.Maps}</td><td>{c.LabelledItems}</td><td>{Pct(c.Accuracy)}</td><td>{F(c.MeanProbability)}</td><td>{Pct(c.PointingGame)}</td><td>{Pct(c.EnergyInBox)}</td><td>{Pct(c.AverageDrop)}</td><td>{F(c.DeletionArea)}</td><td>{F(c.InsertionArea)}</td></tr>");
+            ClassRow(html, c);
         html.Append("</table></section>\n");
     }
 
@@ -158,7 +160,7 @@ public static class HtmlReport
         body{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:1200px}
         table{border-collapse:collapse;margin:.5em 0}th,td{border:1px solid #ccc;padding:.25em .6em;text-align:left;font-size:.9em}
         th{background:#f2f2f2}.warning{background:#fff3cd;border-left:4px solid #e0a800;padding:.5em}.ok{color:#2e7d32}
-        .note{color:#666;font-size:.85em}.gallery,.charts{display:flex;flex-wrap:wrap;gap:12px}
+        .note{color:#666;font-size:.85em}.ci{color:#777;font-size:.8em}tr.stands-out td{background:#fff3cd}.gallery,.charts{display:flex;flex-wrap:wrap;gap:12px}
         figure{margin:0;width:180px}figure.chart{width:230px}figure img{width:160px;height:auto;image-rendering:auto;border:1px solid #ddd}
         figcaption{font-size:.75em;color:#444;word-break:break-all}.missing{width:160px;height:160px;background:#eee;font-size:.7em;overflow:hidden}
         """;

@@ -4,6 +4,8 @@ namespace Cam.Audit;
 /// Looks for shortcuts: a class whose maps put clearly more of their mass on one region than the other classes' maps
 /// do — a mark, a watermark, a border artefact that goes with the class — rather than on the object, which moves from
 /// image to image. Compares each class's mean map with the mean map of all other classes, region by region.
+/// <see cref="Find"/> decides on the point estimates; the audit then keeps a finding only when <see cref="Confirm"/>
+/// finds its intervals clear of the thresholds too.
 /// </summary>
 public static class ShortcutFinder
 {
@@ -52,6 +54,25 @@ public static class ShortcutFinder
                 outside, suspicious, message));
         }
         return findings;
+    }
+
+    /// <summary>
+    /// Decides a finding on intervals: it stays suspicious only when the 95% bootstrap interval of the excess (per-map
+    /// shares of the region, the class's against the other classes') lies above <see cref="MinExcessMass"/> and the
+    /// lift's above <see cref="MinLift"/>, not merely the point estimates. <paramref name="mine"/> and
+    /// <paramref name="others"/> are those per-map shares.
+    /// </summary>
+    public static ShortcutFinding Confirm(ShortcutFinding finding, IReadOnlyList<double> mine, IReadOnlyList<double> others)
+    {
+        var excess = Bootstrap.Difference(mine, others);
+        var lift = Bootstrap.Ratio(mine, others);
+        var confirmed = finding.Suspicious && excess is { } e && e.Low >= MinExcessMass && lift is { } l && l.Low >= MinLift;
+        var message = finding.Suspicious && !confirmed
+            ? $"'{finding.Label}': its maps put {finding.RegionMass:P0} of their mass in the {finding.Region}, {finding.Lift:F1}× the other classes' " +
+              $"{finding.OtherMass:P0}, but the 95% interval of the excess reaches down to {excess?.Low ?? 0:P1} and of the lift to " +
+              $"{lift?.Low ?? 0:F2}× — not enough evidence for a shortcut"
+            : finding.Message + (confirmed ? $" (95% interval of the excess {excess!.Low:P0}–{excess.High:P0}, of the lift {lift!.Low:F1}–{lift.High:F1}×)" : "");
+        return finding with { Suspicious = confirmed, Message = message, ExcessInterval = excess, LiftInterval = lift };
     }
 
     /// <summary>"top-left corner", "bottom edge", "centre"… from the cell's place in a 3×3 division of the map.</summary>

@@ -18,6 +18,7 @@ public static class CamCommandLine
         TrainDemoCommand.Create(),
         EvaluateCommand.Create(),
         ReportCommand.Create(),
+        DiffCommand.Create(),
         ClusterCommands.Submit(),
         ClusterCommands.Status(),
         ClusterCommands.Cancel(),

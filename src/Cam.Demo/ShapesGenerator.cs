@@ -6,9 +6,13 @@ namespace Cam.Demo;
 /// <summary>
 /// Draws the demo dataset: one shape (circle, square, triangle, star, cross) per image at a random place, size,
 /// colour and rotation over a cluttered background, with its tight box as ground truth. With <c>spurious</c>, a small
-/// mark in the top-left corner appears on most images of one class (the shortcut an audit should find).
+/// mark in the top-left corner appears on most images of one class (the shortcut an audit should find). With
+/// <c>cameras</c>, each image is said to come from one of them (a <c>meta</c> column, <c>{"camera": …}</c>, drawn
+/// from its own random sequence so that the images stay those of the seed), and with <c>markedCamera</c> only that
+/// camera's images carry the mark: a slice where the shortcut lives.
 /// </summary>
-public sealed class ShapesGenerator(int size = 128, int seed = 0, string? spuriousClass = null)
+public sealed class ShapesGenerator(int size = 128, int seed = 0, string? spuriousClass = null, IReadOnlyList<string>? cameras = null,
+    string? markedCamera = null)
 {
     public static readonly IReadOnlyList<string> Classes = ["circle", "cross", "square", "star", "triangle"];
     /// <summary>Share of the spurious class's images that carry the top-left mark…</summary>
@@ -21,22 +25,25 @@ public sealed class ShapesGenerator(int size = 128, int seed = 0, string? spurio
     {
         Directory.CreateDirectory(Path.Combine(directory, "images"));
         var random = new Random(seed);
+        var cameraRandom = new Random(seed + 7919);
         using var manifest = new StreamWriter(Path.Combine(directory, "manifest.csv"));
-        manifest.WriteLine("path,label,x0,y0,x1,y1");
+        manifest.WriteLine(cameras is null ? "path,label,x0,y0,x1,y1" : "path,label,x0,y0,x1,y1,meta");
         for (var i = 0; i < count; i++)
         {
             var label = Classes[random.Next(Classes.Count)];
-            var (png, box) = Draw(random, label);
+            var camera = cameras?[cameraRandom.Next(cameras.Count)];
+            var (png, box) = Draw(random, label, markable: markedCamera is null || camera == markedCamera);
             var relative = $"images/{i:D5}.png";
             File.WriteAllBytes(Path.Combine(directory, relative), png);
-            manifest.WriteLine(string.Join(",", relative, label,
-                F(box.Left), F(box.Top), F(box.Right), F(box.Bottom)));
+            var cells = new List<string> { relative, label, F(box.Left), F(box.Top), F(box.Right), F(box.Bottom) };
+            if (camera is not null) cells.Add($"\"{{\"\"camera\"\":\"\"{camera}\"\"}}\"");
+            manifest.WriteLine(string.Join(",", cells));
         }
     }
 
     private static string F(float v) => v.ToString("0.##", CultureInfo.InvariantCulture);
 
-    private (byte[] Png, SKRect Box) Draw(Random random, string label)
+    private (byte[] Png, SKRect Box) Draw(Random random, string label, bool markable)
     {
         using var bitmap = new SKBitmap(size, size);
         using var canvas = new SKCanvas(bitmap);
@@ -51,7 +58,7 @@ public sealed class ShapesGenerator(int size = 128, int seed = 0, string? spurio
         canvas.DrawPath(path, paint);
         var box = path.TightBounds;
         box.Intersect(new SKRect(0, 0, size, size));
-        if (spuriousClass is not null && random.NextDouble() < (label == spuriousClass ? SpuriousRate : StrayMarkRate))
+        if (spuriousClass is not null && random.NextDouble() < (label == spuriousClass ? SpuriousRate : StrayMarkRate) && markable)
         {
             using var mark = new SKPaint { Color = SKColors.White, Style = SKPaintStyle.Fill };
             canvas.DrawRect(2, 2, size * 3 / 32f, size * 3 / 32f, mark);

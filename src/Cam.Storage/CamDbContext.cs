@@ -65,8 +65,11 @@ public sealed class CamDbContext(DbContextOptions<CamDbContext> options) : DbCon
             e.Property(i => i.Path).HasColumnName("path");
             e.Property(i => i.Label).HasColumnName("label");
             e.Property(i => i.Boxes).HasColumnName("boxes");
+            var meta = e.Property(i => i.Meta).HasColumnName("meta");
+            if (Database.IsNpgsql()) meta.HasColumnType("jsonb");
             e.Property(i => i.State).HasColumnName("state");
         });
+        AuditSql.Register(model, Database.IsNpgsql());
         model.Entity<ResultRow>(e =>
         {
             e.ToTable("results");

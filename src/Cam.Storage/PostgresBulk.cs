@@ -12,7 +12,7 @@ internal static class PostgresBulk
     {
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
         await using var import = await connection.BeginBinaryImportAsync(
-            "COPY items (job_id, number, shard_number, path, label, boxes, state) FROM STDIN (FORMAT BINARY)", ct);
+            "COPY items (job_id, number, shard_number, path, label, boxes, meta, state) FROM STDIN (FORMAT BINARY)", ct);
         foreach (var item in items)
         {
             await import.StartRowAsync(ct);
@@ -22,6 +22,8 @@ internal static class PostgresBulk
             await import.WriteAsync(item.Path, NpgsqlDbType.Text, ct);
             await WriteNullableAsync(import, item.Label, ct);
             await WriteNullableAsync(import, item.Boxes, ct);
+            if (item.Meta is null) await import.WriteNullAsync(ct);
+            else await import.WriteAsync(item.Meta, NpgsqlDbType.Jsonb, ct);
             await import.WriteAsync(item.State, NpgsqlDbType.Text, ct);
         }
         await import.CompleteAsync(ct);

@@ -19,9 +19,13 @@ internal static class ReportCommand
         var modelRoot = new Option<string?>("--model-root") { Description = "folder the job's model path is relative to (default: CAM_MODEL_ROOT or the current folder)" };
         var method = new Option<string?>("--method") { Description = "method whose overlays fill the galleries (default: the job's first)" };
         var gallery = new Option<int>("--gallery") { Description = "overlays per gallery", DefaultValueFactory = _ => 8 };
+        var sanity = new Option<bool>("--sanity") { Description = "also re-explain a sample with the model's top layers randomised, head first, and flag methods whose maps do not change" };
+        var sanityItems = new Option<int>("--sanity-items") { Description = "items the sanity check re-explains", DefaultValueFactory = _ => SanityCheck.DefaultItems };
+        var sanityLayers = new Option<int>("--sanity-layers") { Description = "parameterised layers the cascade randomises, from the head down", DefaultValueFactory = _ => SanityCheck.DefaultLayers };
+        var by = new Option<string?>("--by") { Description = "a key of the items' manifest meta: every aggregate, shortcut and mean map again per value (slices)" };
         var command = new Command("report", "write a job's audit: summary, per-class table, metric distributions, mean maps, galleries, shortcut finder")
         {
-            job, db, postgres, output, json, dataRoot, modelRoot, method, gallery,
+            job, db, postgres, output, json, dataRoot, modelRoot, method, gallery, by, sanity, sanityItems, sanityLayers,
         };
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
@@ -32,6 +36,10 @@ internal static class ReportCommand
                 ModelRoot = Path.GetFullPath(parse.GetValue(modelRoot) ?? Environment.GetEnvironmentVariable("CAM_MODEL_ROOT") ?? "."),
                 GalleryMethod = parse.GetValue(method),
                 GallerySize = Math.Clamp(parse.GetValue(gallery), 0, 100),
+                SliceBy = parse.GetValue(by) is { } key && !AuditSql.IsValidMetaKey(key)
+                    ? throw new ArgumentException($"--by '{key}' is not a plain meta key (letters, digits, '_', '-', '.', space; at most 64)")
+                    : parse.GetValue(by),
+                Sanity = parse.GetValue(sanity) ? new SanityOptions(Math.Clamp(parse.GetValue(sanityItems), 1, 1024), Math.Clamp(parse.GetValue(sanityLayers), 1, 64)) : null,
             };
             var jsonPath = parse.GetValue(json);
             var html = Path.GetFullPath(parse.GetValue(output)!);
@@ -51,6 +59,13 @@ internal static class ReportCommand
             Console.WriteLine($"  {m.Method} ({m.Layer}): pointing game {Pct(m.PointingGame)}, energy in box {Pct(m.EnergyInBox)}, average drop {Pct(m.AverageDrop)}");
         if (audit.Accuracy is { } accuracy) Console.WriteLine($"  accuracy {accuracy:P1} of {audit.LabelledItems} labelled items");
         foreach (var f in audit.Findings.Where(f => f.Suspicious)) Console.WriteLine($"  shortcut? {f.Method}: {f.Message}");
+        foreach (var v in audit.Sanity?.Methods ?? []) Console.WriteLine($"  sanity{(v.Flagged ? "?" : ":")} {v.Message}");
+        foreach (var slice in audit.Slices?.Slices ?? [])
+        {
+            Console.WriteLine($"  {audit.Slices!.Key} = {slice.Value}: {slice.Items} items, accuracy {Pct(slice.Accuracy)}" +
+                (slice.StandsOut.Count == 0 ? "" : " — stands out"));
+            foreach (var reason in slice.StandsOut) Console.WriteLine($"    {reason}");
+        }
     }
 
     private static string Pct(double? value) => value is { } v ? v.ToString("P1") : "–";

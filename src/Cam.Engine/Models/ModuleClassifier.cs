@@ -57,6 +57,9 @@ public sealed class ModuleClassifier : IClassifier
         }
     }
 
+    /// <summary>The module itself (the sanity check randomises its weights in place; nothing else should change it).</summary>
+    public nn.Module<Tensor, Tensor> Module => model;
+
     public string Name { get; }
     public Device Device { get; }
     public IReadOnlyList<string> LayerNames { get; }
@@ -163,6 +166,10 @@ public sealed class ModuleClassifier : IClassifier
 
     public long ActivationBytesPerSample(long[] sampleShape) =>
         RecordOutputShapes(sampleShape, leavesOnly: true).Sum(s => s.Shape.Aggregate(PrecisionCast.ElementSize(Precision.DType), (a, b) => a * b));
+
+    /// <summary>The leaf layers in the order a forward pass of zeros runs them (a layer run twice counted where it first runs).</summary>
+    public IReadOnlyList<string> LeavesInFiringOrder(long[] sampleShape) =>
+        RecordOutputShapes(sampleShape, leavesOnly: true).Select(s => s.Name).Distinct().ToList();
 
     /// <summary>One forward pass of zeros with a hook on every layer, recording output shapes in firing order.</summary>
     private List<(string Name, long[] Shape)> RecordOutputShapes(long[] sampleShape, bool leavesOnly = false)

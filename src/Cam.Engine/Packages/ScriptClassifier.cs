@@ -58,6 +58,9 @@ public sealed class ScriptClassifier : IClassifier
         return new ScriptClassifier(module, outputs, tokens, numClasses, device, path, precision);
     }
 
+    /// <summary>The scripted module itself (the sanity check randomises its weights in place; nothing else should change it).</summary>
+    public jit.ScriptModule Module => module;
+
     public string Name { get; }
     public Device Device { get; }
     public IReadOnlyList<string> LayerNames => outputs;

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Cam.Datasets;
 using Cam.Storage.Entities;
 
@@ -27,12 +28,28 @@ public static class ItemRows
             else
                 boxes = JsonSerializer.Serialize(item.Boxes.Select(b => new[] { b.X0, b.Y0, b.X1, b.Y1 }));
         }
+        var meta = item.Meta is null ? null : Meta(Storable(item.Meta, out _), ref error);
         var row = new ItemRow
         {
-            JobId = jobId, Number = item.Number, ShardNumber = shardNumber, Path = path, Label = label, Boxes = boxes,
+            JobId = jobId, Number = item.Number, ShardNumber = shardNumber, Path = path, Label = label, Boxes = boxes, Meta = meta,
             State = error is null ? ItemState.Pending : ItemState.Failed,
         };
         return (row, error);
+    }
+
+    /// <summary>The manifest's meta as compact JSON when it is a JSON object (what audits slice by); otherwise none, and the item's error.</summary>
+    private static string? Meta(string text, ref string? error)
+    {
+        try
+        {
+            // PostgreSQL's jsonb cannot hold \u0000.
+            if (JsonNode.Parse(text) is JsonObject meta && meta.ToJsonString() is var json && !json.Contains("\\u0000", StringComparison.Ordinal)) return json;
+        }
+        catch (JsonException)
+        {
+        }
+        error ??= $"meta '{StorableText.Escape(text, 64)}' is not a JSON object";
+        return null;
     }
 
     /// <summary>

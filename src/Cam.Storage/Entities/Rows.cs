@@ -52,6 +52,8 @@ public sealed class ItemRow
     public string? Label { get; set; }
     /// <summary>Ground-truth boxes as JSON [[x0,y0,x1,y1],…], or null.</summary>
     public string? Boxes { get; set; }
+    /// <summary>The manifest's <c>meta</c> object as compact JSON (PostgreSQL jsonb, SQLite text), or null; audits slice by its keys.</summary>
+    public string? Meta { get; set; }
     public string State { get; set; } = ItemState.Pending;
 }
 

@@ -1,0 +1,53 @@
+using System.Text;
+
+namespace Cam.Audit;
+
+public static partial class HtmlReport
+{
+    /// <summary>The audit per slice: an overview that marks the slices standing out, then each slice's tables, findings and mean maps.</summary>
+    private static void Slices(StringBuilder html, AuditSummary a)
+    {
+        if (a.Slices is not { } audit) return;
+        html.Append($"<section id=\"slices\"><h2>Slices by <code>{E(audit.Key)}</code></h2>");
+        html.Append("<p class=\"note\">Every aggregate again, over the items whose meta holds each value; a slice stands out when a shortcut is found in it or a mean's 95% interval does not meet the rest's.</p>");
+        html.Append("<table><tr><th>slice</th><th>items</th><th>accuracy</th>");
+        var methods = a.Methods.Select(m => m.Method).ToList();
+        foreach (var m in methods) html.Append($"<th>{E(m)}: pointing game</th><th>{E(m)}: energy in box</th>");
+        html.Append("<th>shortcuts</th><th>stands out</th></tr>");
+        foreach (var s in audit.Slices)
+        {
+            var standsOut = s.StandsOut.Count > 0;
+            html.Append($"<tr data-slice=\"{E(s.Value)}\" data-stands-out=\"{(standsOut ? "true" : "false")}\"{(standsOut ? " class=\"stands-out\"" : "")}><td>{E(s.Value)}</td><td>{s.Items}</td><td>{Pct(s.Accuracy)}{Ci(s.AccuracyInterval, pct: true)}</td>");
+            foreach (var method in methods)
+            {
+                var m = s.Methods.FirstOrDefault(x => x.Method == method);
+                html.Append($"<td>{Pct(m?.PointingGame)}{Ci(m?.Intervals.GetValueOrDefault("pointingGame"), pct: true)}</td><td>{Pct(m?.EnergyInBox)}{Ci(m?.Intervals.GetValueOrDefault("energyInBox"), pct: true)}</td>");
+            }
+            var shortcuts = s.Findings.Where(f => f.Suspicious).Select(f => $"{f.Method}: '{f.Label}' in the {f.Region}").ToList();
+            html.Append($"<td>{(shortcuts.Count == 0 ? "none" : E(string.Join("; ", shortcuts)))}</td><td>{(standsOut ? "⚠ yes" : "no")}</td></tr>");
+        }
+        html.Append("</table>");
+        foreach (var s in audit.Slices)
+        {
+            html.Append($"<details{(s.StandsOut.Count > 0 ? " open" : "")} data-slice-details=\"{E(s.Value)}\"><summary>{E(audit.Key)} = {E(s.Value)} ({s.Items} items)</summary>");
+            foreach (var reason in s.StandsOut) html.Append($"<p class=\"warning\">⚠ {E(reason)}</p>");
+            html.Append("<table><tr><th>method</th><th>layer</th><th>maps</th><th>mean probability</th><th>pointing game</th><th>energy in box</th><th>average drop</th><th>increase in confidence</th><th>deletion area ↓</th><th>insertion area ↑</th></tr>");
+            foreach (var m in s.Methods) MethodRow(html, m);
+            html.Append("</table><table><tr><th>method</th><th>class</th><th>maps</th><th>labelled items</th><th>accuracy</th><th>mean probability</th><th>pointing game</th><th>energy in box</th><th>average drop</th><th>deletion</th><th>insertion</th></tr>");
+            foreach (var c in s.Classes) ClassRow(html, c);
+            html.Append("</table>");
+            foreach (var group in s.MeanMaps.GroupBy(m => m.Method))
+            {
+                html.Append($"<h4>{E(group.Key)}: mean map per class</h4><div class=\"gallery\">");
+                foreach (var m in group)
+                {
+                    var png = OverlayRenderer.RenderMap(m.Values, m.Height, m.Width);
+                    html.Append($"<figure><img alt=\"mean map of {E(m.Label)} where {E(audit.Key)} = {E(s.Value)}\" src=\"data:image/png;base64,{Convert.ToBase64String(png)}\"><figcaption>{E(m.Label)} ({m.Maps} maps)</figcaption></figure>");
+                }
+                html.Append("</div>");
+            }
+            html.Append("</details>");
+        }
+        html.Append("</section>\n");
+    }
+}

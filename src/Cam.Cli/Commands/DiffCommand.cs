@@ -1,0 +1,84 @@
+using System.CommandLine;
+using System.Text.Json;
+using Cam.Audit;
+using Cam.Storage;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Cam.Cli.Commands;
+
+/// <summary><c>cam diff JOB_A JOB_B</c>: two jobs over one dataset compared item by item, as HTML and JSON, with a gate for pipelines.</summary>
+internal static class DiffCommand
+{
+    /// <summary>Exit code when B breaks a <c>--fail-on</c> rule.</summary>
+    public const int GateFailed = 3;
+
+    public static Command Create()
+    {
+        var jobA = new Argument<Guid>("job-a") { Description = "the reference job (e.g. the current checkpoint)" };
+        var jobB = new Argument<Guid>("job-b") { Description = "the job compared with it (e.g. the candidate checkpoint)" };
+        var db = new Option<string?>("--db") { Description = "SQLite database holding job A (and job B unless --db-b)" };
+        var dbB = new Option<string?>("--db-b") { Description = "SQLite database holding job B, when it is not A's" };
+        var postgres = new Option<string?>("--postgres") { Description = "Npgsql connection string of a cluster's database (default: CAM_POSTGRES)" };
+        var output = new Option<string>("--out") { Description = "HTML file to write", DefaultValueFactory = _ => "diff.html" };
+        var json = new Option<string?>("--json") { Description = "also write the diff as JSON to this file ('-' for standard output)" };
+        var modelRoot = new Option<string?>("--model-root") { Description = "folder the jobs' model paths are relative to, for class names (default: CAM_MODEL_ROOT or the current folder)" };
+        var failOn = new Option<string?>("--fail-on")
+        {
+            Description = "rules that make the command exit with 3: METRIC:LIMIT on a method's overall change (pointing_game:-0.02 fails below −0.02, " +
+                          "average_drop:0.05 above +0.05), map_drift:LIMIT, shortcut:new; comma-separated",
+        };
+        var command = new Command("diff", "compare two jobs over the same dataset: per-class changes with paired tests, map drift, shortcuts that appear or vanish")
+        {
+            jobA, jobB, db, dbB, postgres, output, json, modelRoot, failOn,
+        };
+        command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
+        {
+            var gate = DiffGate.Parse(parse.GetValue(failOn));
+            var (settingsA, settingsB) = Storage(parse.GetValue(db), parse.GetValue(dbB), parse.GetValue(postgres));
+            await using var servicesA = new ServiceCollection().AddCamStorage(settingsA).BuildServiceProvider();
+            await using var servicesB = new ServiceCollection().AddCamStorage(settingsB).BuildServiceProvider();
+            await using var contextA = await servicesA.GetRequiredService<IDbContextFactory<CamDbContext>>().CreateDbContextAsync(ct);
+            await using var contextB = await servicesB.GetRequiredService<IDbContextFactory<CamDbContext>>().CreateDbContextAsync(ct);
+            var root = Path.GetFullPath(parse.GetValue(modelRoot) ?? Environment.GetEnvironmentVariable("CAM_MODEL_ROOT") ?? ".");
+            var diff = await new DiffBuilder(contextA, contextB, root).BuildAsync(parse.GetValue(jobA), parse.GetValue(jobB), gate, ct);
+
+            var html = Path.GetFullPath(parse.GetValue(output)!);
+            Directory.CreateDirectory(Path.GetDirectoryName(html)!);
+            await File.WriteAllTextAsync(html, HtmlDiffReport.Render(diff), ct);
+            var jsonPath = parse.GetValue(json);
+            if (jsonPath is not null and not "-") await File.WriteAllTextAsync(jsonPath, JsonSerializer.Serialize(diff, AuditReport.Json), ct);
+            if (jsonPath == "-") Console.WriteLine(JsonSerializer.Serialize(diff, AuditReport.Json));
+            else Describe(diff, html);
+            return diff.GateFailures.Count > 0 ? GateFailed : 0;
+        }));
+        return command;
+    }
+
+    private static void Describe(DiffSummary diff, string html)
+    {
+        Console.WriteLine($"diff {html}");
+        foreach (var m in diff.Methods)
+        {
+            var changes = string.Join(", ", m.Changes.Select(c => $"{c.Metric} {c.Delta:+0.000;-0.000;0.000}{(c.Significant ? "*" : "")}"));
+            Console.WriteLine($"  {m.Method}: {changes}; map drift {m.Drift?.Mean:F3}");
+        }
+        foreach (var s in diff.Shortcuts) Console.WriteLine($"  shortcut {s.Change}: {s.Method}: '{s.Label}' in the {s.Region}");
+        foreach (var f in diff.GateFailures) Console.WriteLine($"  FAIL {f}");
+    }
+
+    private static (StorageSettings A, StorageSettings B) Storage(string? db, string? dbB, string? postgres)
+    {
+        if (db is not null && postgres is not null) throw new ArgumentException("give --db or --postgres, not both");
+        if (db is null && dbB is not null) throw new ArgumentException("--db-b needs --db");
+        if (db is not null)
+        {
+            foreach (var file in new[] { db, dbB }.OfType<string>())
+                if (!File.Exists(file)) throw new FileNotFoundException($"database '{file}' does not exist");
+            return (StorageSettings.SqliteFile(db), StorageSettings.SqliteFile(dbB ?? db));
+        }
+        postgres ??= Environment.GetEnvironmentVariable("CAM_POSTGRES");
+        if (postgres is not { Length: > 0 }) throw new ArgumentException("give --db FILE (embedded runs) or --postgres / CAM_POSTGRES");
+        return (StorageSettings.Postgres(postgres), StorageSettings.Postgres(postgres));
+    }
+}
