@@ -34,7 +34,7 @@ internal sealed class SchedulerHarness : IAsyncDisposable
         var services = new ServiceCollection()
             .AddLogging()
             .AddCamStorage(storage)
-            .AddCamScheduler(settings)
+            .AddCamScheduler(settings with { ProbeTimeout = TimeSpan.Zero }) // no worker here to answer a model probe
             .AddMassTransitTestHarness(bus => bus.AddSchedulerConsumers())
             .BuildServiceProvider();
         await services.GetRequiredService<CamMigrator>().MigrateAsync();

@@ -18,6 +18,8 @@ public sealed record EmbeddedOptions(JobSpec Spec, string DataRoot, string Model
 {
     /// <summary>Decoded pixels per batch of each in-process worker (<see cref="WorkerSettings.MaxBatchPixels"/>).</summary>
     public long MaxBatchPixels { get; init; } = WorkerSettings.DefaultMaxBatchPixels;
+    /// <summary>How long submission waits for the in-process worker's model probe (<see cref="SchedulerSettings.ProbeTimeout"/>); zero: no probe.</summary>
+    public TimeSpan ProbeTimeout { get; init; } = TimeSpan.FromSeconds(60);
 }
 
 public sealed record EmbeddedSummary(Guid JobId, string State, long Items, long Succeeded, long Failed, long Results, double Seconds, double ImagesPerSecond, string DatabasePath, string? Error)
@@ -85,7 +87,7 @@ public static class EmbeddedJob
         builder.Services.AddCamScheduler(new SchedulerSettings
         {
             DataRoot = options.DataRoot, ModelRoot = options.ModelRoot, DispatchInterval = TimeSpan.FromMilliseconds(50),
-            MaxOutstandingShards = Math.Max(2, options.Workers * 2),
+            MaxOutstandingShards = Math.Max(2, options.Workers * 2), ProbeTimeout = options.ProbeTimeout,
         });
         builder.Services.AddCamWorker(new WorkerSettings
         {

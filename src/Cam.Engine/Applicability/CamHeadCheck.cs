@@ -21,7 +21,7 @@ public static class CamHeadCheck
         using var scope = NewDisposeScope();
         var (name, weight) = model.LinearWeights(fcLayer);
         if (weight.shape[1] != shape.Channels)
-            return $"CAM does not apply to {model.Name}: its fully connected layer '{name}' takes {weight.shape[1]} features but layer '{layer}' has {shape.Channels} channels " +
+            return $"its fully connected layer '{name}' takes {weight.shape[1]} features but layer '{layer}' has {shape.Channels} channels " +
                    "(the head is not one linear layer over the globally pooled target layer; use Score-CAM or a gradient method)";
         if (model is not ScriptClassifier || input.shape[0] < 2) return null;
         using var _ = no_grad();
@@ -34,7 +34,7 @@ public static class CamHeadCheck
         var scale = Math.Max(actual.abs().max().item<double>(), 1e-6);
         var error = (actual - predicted).abs().max().item<double>() / scale;
         return error <= Tolerance ? null
-            : $"CAM does not apply to {model.Name}: its logits are not the fully connected layer '{name}' applied to the global average of layer '{layer}' " +
+            : $"its logits are not the fully connected layer '{name}' applied to the global average of layer '{layer}' " +
               $"(they differ by {error:P0} of their range: the head has more than one layer; use Score-CAM or a gradient method)";
     }
 }

@@ -104,7 +104,7 @@ public static class ModelProbe
         }
         catch (InvalidOperationException e)
         {
-            return $"gradients do not reach the target layers through {model.Name}: {e.Message}";
+            return $"no gradient reaches the target layers: {e.Message}";
         }
     }
 
