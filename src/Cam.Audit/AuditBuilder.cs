@@ -79,6 +79,7 @@ public sealed class AuditBuilder(CamDbContext db, AuditOptions options)
             Seconds = job.FinishedAt is { } end && job.StartedAt is { } start ? (end - start).TotalSeconds : null,
             Accuracy = accuracy, LabelledItems = labelled, ClassLabels = labels, Methods = methods, Classes = classes, Distributions = distributions,
             Findings = findings, MeanMaps = meanMaps, Galleries = galleries, ErrorsByStage = errorsByStage, FirstErrors = firstErrors,
+            MethodFailures = await MethodFailures.QueryAsync(db, jobId, 10, ct),
         };
     }
 

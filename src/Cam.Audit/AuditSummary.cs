@@ -24,6 +24,7 @@ public sealed record AuditSummary
     public IReadOnlyList<Gallery> Galleries { get; init; } = [];
     public IReadOnlyDictionary<string, long> ErrorsByStage { get; init; } = new Dictionary<string, long>();
     public IReadOnlyList<ItemError> FirstErrors { get; init; } = [];
+    public IReadOnlyList<MethodFailure> MethodFailures { get; init; } = [];
 }
 
 /// <summary>Means over a method's maps of the explained class (rank 0) at its primary layer.</summary>

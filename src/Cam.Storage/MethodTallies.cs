@@ -14,6 +14,12 @@ public sealed class MethodTallies(IDbContextFactory<CamDbContext> factory)
     public async Task<IReadOnlyList<MethodTally>> OfJobAsync(Guid jobId, IReadOnlyList<string> methods, CancellationToken ct = default)
     {
         await using var db = await factory.CreateDbContextAsync(ct);
+        return await CountAsync(db, jobId, methods, ct);
+    }
+
+    /// <summary>The tallies of <paramref name="methods"/> (and of any other method with results or errors), on the caller's context.</summary>
+    public static async Task<IReadOnlyList<MethodTally>> CountAsync(CamDbContext db, Guid jobId, IReadOnlyList<string> methods, CancellationToken ct)
+    {
         var results = await db.Results.Where(r => r.JobId == jobId).GroupBy(r => r.Method)
             .Select(g => new { Method = g.Key, Count = g.LongCount() }).ToDictionaryAsync(g => g.Method, g => g.Count, ct);
         var failed = await db.ItemErrors.Where(e => e.JobId == jobId && e.Method != "" && e.ItemNumber != null).GroupBy(e => e.Method)
