@@ -37,6 +37,9 @@ public sealed class MethodApplicabilityClusterTests(ServicesFixture services, IT
         List<(string Method, long? Item, string Stage)> distributedErrors;
         await using (var cluster = await TestCluster.StartAsync(services, log, dataset, new ClusterOptions { Workers = 1, ModelRoot = workspace.ModelRoot }))
         {
+            // A submission waits for the worker's probe (it loads the package, times forwards): longer than the cluster client's 10 s on a busy machine.
+            using var http = new HttpClient { BaseAddress = cluster.Http.BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
+            http.DefaultRequestHeaders.Add("X-Api-Key", TestCluster.ApiKey);
             foreach (var (spec, message) in new[]
                      {
                          (Spec("mobilenet-head", "cam", "scorecam"),
@@ -44,13 +47,13 @@ public sealed class MethodApplicabilityClusterTests(ServicesFixture services, IT
                          (Spec("detached", "scorecam", "gradcam"), "methods: method 'gradcam' does not apply to model 'detached': no gradient reaches the target layers"),
                      })
             {
-                using var refused = await cluster.Http.PostAsJsonAsync("/api/jobs", spec);
+                using var refused = await http.PostAsJsonAsync("/api/jobs", spec);
                 var body = await refused.Content.ReadAsStringAsync();
                 Assert.True(refused.StatusCode == HttpStatusCode.BadRequest, $"{spec.ToJsonString()} answered {(int)refused.StatusCode}: {body}");
                 Assert.StartsWith(message, JsonNode.Parse(body)!["detail"]!.GetValue<string>());
             }
 
-            using var dryRun = await cluster.Http.PostAsJsonAsync("/api/jobs?dryRun=true&workers=3", Spec("linear-head", "cam", "scorecam"));
+            using var dryRun = await http.PostAsJsonAsync("/api/jobs?dryRun=true&workers=3", Spec("linear-head", "cam", "scorecam"));
             Assert.Equal(HttpStatusCode.OK, dryRun.StatusCode);
             var plan = JsonNode.Parse(await dryRun.Content.ReadAsStringAsync())!;
             // linear-head's features have 8 channels: CAM 1 forward, Score-CAM 1 + 8.
@@ -62,7 +65,7 @@ public sealed class MethodApplicabilityClusterTests(ServicesFixture services, IT
             Assert.Equal(workspace.Items * 10 / rate / 3, plan["wallSeconds"]!.GetValue<double>(), 6);
             Assert.Empty((await cluster.Http.GetFromJsonAsync<JsonArray>("/api/jobs"))!);
 
-            using var accepted = await cluster.Http.PostAsJsonAsync("/api/jobs", Spec("linear-head", "cam", "gradcam", "scorecam"));
+            using var accepted = await http.PostAsJsonAsync("/api/jobs", Spec("linear-head", "cam", "gradcam", "scorecam"));
             Assert.Equal(HttpStatusCode.Created, accepted.StatusCode);
             var id = JsonNode.Parse(await accepted.Content.ReadAsStringAsync())!["id"]!.GetValue<Guid>();
             var job = await cluster.WaitForEndAsync(id, TimeSpan.FromMinutes(3));
