@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Diagnostics;
 using Cam.Contracts;
+using Cam.Engine.Chunking;
 using Cam.Engine.Methods;
 using Cam.Engine.Packages;
 using TorchSharp;
@@ -117,14 +118,17 @@ public static class ModelProbe
     };
 
     /// <summary>
-    /// Images per second through plain forwards, after one warm-up: at batch 16 when one image takes under 50 ms (the
-    /// masked forwards of the Score-CAM family run in chunks), else at batch 1; timed for about <paramref name="budget"/>.
+    /// Images per second through plain forwards, after a warm-up, at the chunk size the Score-CAM family's masked
+    /// forwards would be planned with on this device (they are most of a job's forwards), but no larger than a batch
+    /// that takes about a quarter of <paramref name="budget"/>; timed for about <paramref name="budget"/>.
     /// </summary>
     private static (double Rate, int Batch) MeasureRate(IClassifier model, long[] sampleShape, TimeSpan budget)
     {
         using var _ = no_grad();
         var single = TimeForwards(model, sampleShape, 1, TimeSpan.Zero);
-        var batch = single.SecondsPerBatch < 0.05 ? 16 : 1;
+        var chunk = new MaskChunkPlanner(new MemoryBudget()).Plan(model, sampleShape);
+        var affordable = (int)Math.Max(1, budget.TotalSeconds / 4 / Math.Max(single.SecondsPerBatch, 1e-6));
+        var batch = Math.Clamp(Math.Min(chunk, affordable), 1, 64);
         var timed = TimeForwards(model, sampleShape, batch, budget);
         return (batch / timed.SecondsPerBatch, batch);
     }
@@ -135,6 +139,7 @@ public static class ModelProbe
         var x = torch.rand([batch, .. sampleShape], device: model.Device);
         model.Logits(x).Dispose();
         Synchronize(model.Device);
+        var minRuns = budget > TimeSpan.Zero ? 2 : 1;
         var clock = Stopwatch.StartNew();
         var runs = 0;
         do
@@ -142,7 +147,7 @@ public static class ModelProbe
             model.Logits(x).Dispose();
             Synchronize(model.Device);
             runs++;
-        } while (clock.Elapsed < budget && runs < 256);
+        } while (runs < 256 && (runs < minRuns || clock.Elapsed < budget));
         return (clock.Elapsed.TotalSeconds / runs, runs);
     }
 
