@@ -17,6 +17,12 @@ public sealed record ProbeModel
     public required int Width { get; init; }
     /// <summary>Whether to time forwards (a second or so of the device); applicability alone otherwise.</summary>
     public bool MeasureRate { get; init; } = true;
+    /// <summary>
+    /// The dataset's first images (paths relative to <see cref="DatasetRoot"/>, itself relative to the worker's data
+    /// root), on which the share of channels whose Score-CAM masks need a forward of their own is measured; empty: all do.
+    /// </summary>
+    public IReadOnlyList<string> SamplePaths { get; init; } = [];
+    public string DatasetRoot { get; init; } = ".";
 }
 
 /// <summary>The answer to <see cref="ProbeModel"/>.</summary>
@@ -38,5 +44,9 @@ public sealed record ModelProbed
 /// <summary>Whether a method can explain the model at all and, if not, why; <c>Samples</c> is what the method repeats its forwards for (1 for most).</summary>
 public sealed record MethodApplicability(string Method, bool Applicable, string? Reason, int Samples = 1);
 
-/// <summary>A target layer's activation shape for one image, as the methods see it (channels, height, width).</summary>
-public sealed record LayerShape(string Name, long Channels, long Height, long Width);
+/// <summary>
+/// A target layer's activation shape for one image, as the methods see it (channels, height, width), and the share of
+/// its channels that are not constant on the sample images: a constant channel's Score-CAM mask is all zero, and all
+/// such masks share one forward.
+/// </summary>
+public sealed record LayerShape(string Name, long Channels, long Height, long Width, double ActiveShare = 1);

@@ -1,13 +1,18 @@
 using Cam.Contracts;
+using Cam.Datasets;
+using Cam.Engine.Preprocessing;
 using Cam.Engine.Applicability;
 using Cam.Engine.Packages;
 using MassTransit;
+using static TorchSharp.torch;
 
 namespace Cam.Worker;
 
 /// <summary>Answers a model probe: loads the package from the cache, checks each method, times the forward.</summary>
-public sealed class ProbeModelConsumer(ModelCache models, ILogger<ProbeModelConsumer> logger) : IConsumer<ProbeModel>
+public sealed class ProbeModelConsumer(WorkerSettings settings, ModelCache models, ILogger<ProbeModelConsumer> logger) : IConsumer<ProbeModel>
 {
+    private readonly ImageLoader loader = new(new DataRoot(settings.DataRoot));
+
     public async Task Consume(ConsumeContext<ProbeModel> context)
     {
         var request = context.Message;
@@ -15,7 +20,8 @@ public sealed class ProbeModelConsumer(ModelCache models, ILogger<ProbeModelCons
         try
         {
             using var lease = models.Rent(request.Model.Package);
-            answer = ModelProbe.Run(lease.Model, request.Methods, request.TargetLayers, request.Height, request.Width, request.MeasureRate)
+            using var samples = Samples(request, lease.Model);
+            answer = ModelProbe.Run(lease.Model, request.Methods, request.TargetLayers, request.Height, request.Width, request.MeasureRate, samples: samples)
                 with { Worker = Environment.MachineName };
         }
         catch (ModelPackageException e)
@@ -25,6 +31,18 @@ public sealed class ProbeModelConsumer(ModelCache models, ILogger<ProbeModelCons
         logger.LogInformation("probed model {Model}: {Verdicts}; {Rate:F1} images/s at batch {Batch}", request.Model.Package,
             string.Join(", ", answer.Methods.Select(m => $"{m.Method} {(m.Applicable ? "applies" : "does not apply")}")), answer.ForwardsPerSecond, answer.ProbeBatch);
         await context.RespondAsync(answer);
+    }
+
+    /// <summary>The sample images the request names, decoded and preprocessed; null when none can be used (same-size ones only).</summary>
+    private Tensor? Samples(ProbeModel request, ModelPackage package)
+    {
+        if (request.SamplePaths.Count == 0) return null;
+        var preprocessor = new Preprocessor(package.Manifest.Preprocess, package.Classifier.Device);
+        var images = loader.Load(request.DatasetRoot, request.SamplePaths)
+            .Where(i => i.Ok && preprocessor.Problem(i.Image!) is null).Select(i => i.Image!).ToList();
+        var size = images.Select(i => package.Manifest.Preprocess.InputSize((i.Height, i.Width))).FirstOrDefault();
+        images = images.Where(i => package.Manifest.Preprocess.InputSize((i.Height, i.Width)) == size).ToList();
+        return images.Count == 0 ? null : preprocessor.Batch(images);
     }
 }
 

@@ -19,8 +19,9 @@ public static class ModelProbe
 {
     /// <summary>Probes <paramref name="package"/> for <paramref name="methods"/>; never throws for a method that does not apply.</summary>
     /// <param name="layers">The job's target layers; the package's, or the candidate layer, when empty.</param>
+    /// <param name="samples">Preprocessed images of the dataset (N, 3, H, W), for the share of active channels; null: all count.</param>
     public static ModelProbed Run(ModelPackage package, IReadOnlyList<MethodSpec> methods, IReadOnlyList<string> layers, int height, int width,
-        bool measureRate, TimeSpan? rateBudget = null)
+        bool measureRate, TimeSpan? rateBudget = null, Tensor? samples = null)
     {
         var model = package.Classifier;
         var sampleShape = new long[] { 3, height, width };
@@ -42,6 +43,7 @@ public static class ModelProbe
                 if (a.ndim != 4) throw new ArgumentException($"layer '{targets[i]}' gives ({string.Join(", ", a.shape)}), not (N, C, h, w)");
                 shapes.Add(new LayerShape(targets[i], a.shape[1], a.shape[2], a.shape[3]));
             }
+            if (samples is not null) shapes = WithActiveShares(model, samples, targets, shapes);
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException or ExternalException)
         {
@@ -68,7 +70,7 @@ public static class ModelProbe
             verdicts.Add(new MethodApplicability(spec.Name, reason is null, reason, Samples(method)));
         }
 
-        var (rate, batch) = measureRate && layerProblem is null ? MeasureRate(model, sampleShape, rateBudget ?? TimeSpan.FromSeconds(1)) : (0.0, 0);
+        var (rate, batch) = measureRate && layerProblem is null ? MeasureRate(model, sampleShape, rateBudget ?? TimeSpan.FromSeconds(1), samples) : (0.0, 0);
         return new ModelProbed
         {
             Methods = verdicts, Layers = shapes, ForwardsPerSecond = rate, ProbeBatch = batch, Device = model.Device.ToString(),
@@ -109,6 +111,19 @@ public static class ModelProbe
         }
     }
 
+    /// <summary>Per layer, the share of (image, channel) activations of the samples that are not constant.</summary>
+    private static List<LayerShape> WithActiveShares(IClassifier model, Tensor samples, IReadOnlyList<string> layers, List<LayerShape> shapes)
+    {
+        using var scope = NewDisposeScope();
+        using var pass = model.Forward(samples.to(model.Device), layers);
+        return shapes.Select((shape, i) =>
+        {
+            var a = pass.Activations[i].flatten(2);
+            var active = (a.amax(2) > a.amin(2)).to(ScalarType.Float64).mean().item<double>();
+            return shape with { ActiveShare = active };
+        }).ToList();
+    }
+
     private static int Samples(CamMethod method) => method switch
     {
         SmoothScoreCam s => s.NumSamples,
@@ -119,27 +134,27 @@ public static class ModelProbe
 
     /// <summary>
     /// Images per second through plain forwards, after a warm-up, at the chunk size the Score-CAM family's masked
-    /// forwards would be planned with on this device (they are most of a job's forwards), but no larger than a batch
-    /// that takes about a quarter of <paramref name="budget"/>; timed for about <paramref name="budget"/>.
+    /// forwards are planned with on this device (they are most of a job's forwards; a forward of one image costs
+    /// several times more per image), at most 64; at least two timed runs, for about <paramref name="budget"/>.
     /// </summary>
-    private static (double Rate, int Batch) MeasureRate(IClassifier model, long[] sampleShape, TimeSpan budget)
+    private static (double Rate, int Batch) MeasureRate(IClassifier model, long[] sampleShape, TimeSpan budget, Tensor? samples)
     {
         using var _ = no_grad();
-        var single = TimeForwards(model, sampleShape, 1, TimeSpan.Zero);
-        var chunk = new MaskChunkPlanner(new MemoryBudget()).Plan(model, sampleShape);
-        var affordable = (int)Math.Max(1, budget.TotalSeconds / 4 / Math.Max(single.SecondsPerBatch, 1e-6));
-        var batch = Math.Clamp(Math.Min(chunk, affordable), 1, 64);
-        var timed = TimeForwards(model, sampleShape, batch, budget);
+        using var scope = NewDisposeScope();
+        var batch = Math.Clamp(new MaskChunkPlanner(new MemoryBudget()).Plan(model, sampleShape), 1, 64);
+        // The dataset's own images when given (values, and so the arithmetic's speed, as in a job), else uniform noise.
+        var x = samples is not null && samples.shape.Skip(1).SequenceEqual(sampleShape)
+            ? samples.to(model.Device).repeat((batch + samples.shape[0] - 1) / samples.shape[0], 1, 1, 1)[..batch]
+            : torch.rand([batch, .. sampleShape], device: model.Device);
+        var timed = TimeForwards(model, x, budget);
         return (batch / timed.SecondsPerBatch, batch);
     }
 
-    private static (double SecondsPerBatch, int Runs) TimeForwards(IClassifier model, long[] sampleShape, int batch, TimeSpan budget)
+    private static (double SecondsPerBatch, int Runs) TimeForwards(IClassifier model, Tensor x, TimeSpan budget)
     {
-        using var scope = NewDisposeScope();
-        var x = torch.rand([batch, .. sampleShape], device: model.Device);
         model.Logits(x).Dispose();
         Synchronize(model.Device);
-        var minRuns = budget > TimeSpan.Zero ? 2 : 1;
+        const int minRuns = 2;
         var clock = Stopwatch.StartNew();
         var runs = 0;
         do

@@ -4,16 +4,18 @@ namespace Cam.Scheduler.Planning;
 
 /// <summary>
 /// Forwards per item, per method, as the engine spends them (one explained forward per method, then):
-/// CAM nothing more; Score-CAM one masked forward per channel of every target layer; SS-CAM and IS-CAM that × their
-/// samples; the gradient methods one backward per class; Smooth Grad-CAM++ a forward and a backward per class for each
+/// CAM nothing more; Score-CAM one masked forward per channel of every target layer, except that the masks of
+/// channels constant on the image (all zero) share one forward, so the channels counted are those active on the
+/// probe's sample images; IS-CAM that × its samples; SS-CAM every channel × its samples (noise makes every mask its own); the gradient methods one backward per class; Smooth Grad-CAM++ a forward and a backward per class for each
 /// noisy sample; metrics 1 + 2·(steps + 1) per map (K classes × the layers, plus the fused map with several layers).
-/// Score-CAM forwards identical masks once, so its count is an upper bound.
 /// </summary>
 public static class CostPlanner
 {
     public static CostPlan Plan(long items, IReadOnlyList<MethodSpec> methods, ModelProbed probe, int classesPerItem, bool metrics, int metricSteps, int workers)
     {
         var channels = probe.Layers.Sum(l => l.Channels);
+        // Score-CAM and IS-CAM forward the masks of constant channels (all zero) once; SS-CAM's noise makes every mask its own.
+        var activeChannels = probe.Layers.Sum(l => (long)Math.Round(l.ActiveShare * l.Channels));
         var layers = probe.Layers.Count;
         var maps = (long)classesPerItem * (layers + (layers > 1 ? 1 : 0));
         var costs = methods.Select(m =>
@@ -22,8 +24,9 @@ public static class CostPlanner
             var explain = 1 + m.Name switch
             {
                 MethodNames.Cam => 0,
-                MethodNames.ScoreCam => channels,
-                MethodNames.SmoothScoreCam or MethodNames.IntegratedScoreCam => samples * channels,
+                MethodNames.ScoreCam => activeChannels,
+                MethodNames.IntegratedScoreCam => samples * activeChannels,
+                MethodNames.SmoothScoreCam => samples * channels,
                 MethodNames.SmoothGradCamPlusPlus => samples * (1L + classesPerItem),
                 _ when MethodNames.Gradient.Contains(m.Name) => classesPerItem,
                 _ => 0,

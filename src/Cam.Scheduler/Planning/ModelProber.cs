@@ -17,7 +17,9 @@ public sealed class ModelProber(SchedulerSettings settings, ModelPackageInspecto
     {
         if (settings.ProbeTimeout <= TimeSpan.Zero) return null;
         var facts = packages.Inspect(spec.Model);
-        var (height, width) = facts.Preprocess.InputSize(await FirstImageSizeAsync(new DataRoot(settings.DataRoot), dataset, ct));
+        var root = new DataRoot(settings.DataRoot);
+        var samples = await SamplePathsAsync(dataset, ct);
+        var (height, width) = facts.Preprocess.InputSize(FirstImageSize(root, dataset, samples));
         var client = services.GetRequiredService<IClientFactory>()
             .CreateRequestClient<ProbeModel>(new Uri($"queue:{QueueNames.ProbeModel}"), RequestTimeout.After(ms: (int)settings.ProbeTimeout.TotalMilliseconds));
         try
@@ -25,7 +27,7 @@ public sealed class ModelProber(SchedulerSettings settings, ModelPackageInspecto
             var response = await client.GetResponse<ModelProbed>(new ProbeModel
             {
                 Model = new ModelReference(spec.Model), Methods = spec.Methods, TargetLayers = spec.Layers, Height = height, Width = width,
-                MeasureRate = measureRate,
+                MeasureRate = measureRate, SamplePaths = measureRate ? samples : [], DatasetRoot = Path.GetRelativePath(root.FullPath, dataset.Root),
             }, ct);
             return response.Message;
         }
@@ -37,20 +39,38 @@ public sealed class ModelProber(SchedulerSettings settings, ModelPackageInspecto
         }
     }
 
-    /// <summary>The first item's size from its header, or null when it cannot be read (the probe then assumes a size from the preprocessing).</summary>
-    private static async Task<(int Height, int Width)?> FirstImageSizeAsync(DataRoot root, IDatasetSource dataset, CancellationToken ct)
+    /// <summary>Sample images the probe measures active channels on: the dataset's first items.</summary>
+    public const int SampleCount = 8;
+
+    private static async Task<IReadOnlyList<string>> SamplePathsAsync(IDatasetSource dataset, CancellationToken ct)
     {
+        var paths = new List<string>();
         try
         {
             await foreach (var item in dataset.EnumerateAsync(ct))
             {
-                var (w, h) = ImageDecoder.ReadSize(root.Resolve(dataset.Root, item.Path));
-                return (h, w);
+                if (item.Error is null) paths.Add(item.Path);
+                if (paths.Count == SampleCount) break;
             }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+        }
+        return paths;
+    }
+
+    /// <summary>The first sample's size from its header, or null when it cannot be read (the probe then assumes a size from the preprocessing).</summary>
+    private static (int Height, int Width)? FirstImageSize(DataRoot root, IDatasetSource dataset, IReadOnlyList<string> samples)
+    {
+        if (samples.Count == 0) return null;
+        try
+        {
+            var (w, h) = ImageDecoder.ReadSize(root.Resolve(dataset.Root, samples[0]));
+            return (h, w);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or ImageDecodeException or UnsafePathException)
         {
+            return null;
         }
-        return null;
     }
 }
