@@ -70,7 +70,7 @@ public static class ModelProbe
             verdicts.Add(new MethodApplicability(spec.Name, reason is null, reason, Samples(method)));
         }
 
-        var (rate, batch) = measureRate && layerProblem is null ? MeasureRate(model, sampleShape, rateBudget ?? TimeSpan.FromSeconds(1), samples) : (0.0, 0);
+        var (rate, batch) = measureRate && layerProblem is null ? MeasureRate(model, sampleShape, rateBudget ?? TimeSpan.FromSeconds(3), samples) : (0.0, 0);
         return new ModelProbed
         {
             Methods = verdicts, Layers = shapes, ForwardsPerSecond = rate, ProbeBatch = batch, Device = model.Device.ToString(),
@@ -135,7 +135,7 @@ public static class ModelProbe
     /// <summary>
     /// Images per second through plain forwards, after a warm-up, at the chunk size the Score-CAM family's masked
     /// forwards are planned with on this device (they are most of a job's forwards; a forward of one image costs
-    /// several times more per image), at most 64; at least two timed runs, for about <paramref name="budget"/>.
+    /// several times more per image), at most 64; the median of runs timed for about <paramref name="budget"/>.
     /// </summary>
     private static (double Rate, int Batch) MeasureRate(IClassifier model, long[] sampleShape, TimeSpan budget, Tensor? samples)
     {
@@ -150,20 +150,26 @@ public static class ModelProbe
         return (batch / timed.SecondsPerBatch, batch);
     }
 
+    /// <summary>
+    /// The median time of a forward of <paramref name="x"/> over runs for about <paramref name="budget"/> (two at
+    /// least): a median, so that a burst of other work on a shared machine does not decide the rate.
+    /// </summary>
     private static (double SecondsPerBatch, int Runs) TimeForwards(IClassifier model, Tensor x, TimeSpan budget)
     {
         model.Logits(x).Dispose();
         Synchronize(model.Device);
-        const int minRuns = 2;
-        var clock = Stopwatch.StartNew();
-        var runs = 0;
+        var total = Stopwatch.StartNew();
+        var times = new List<double>();
         do
         {
+            var clock = Stopwatch.StartNew();
             model.Logits(x).Dispose();
             Synchronize(model.Device);
-            runs++;
-        } while (runs < 256 && (runs < minRuns || clock.Elapsed < budget));
-        return (clock.Elapsed.TotalSeconds / runs, runs);
+            times.Add(clock.Elapsed.TotalSeconds);
+        } while (times.Count < 256 && (times.Count < 2 || total.Elapsed < budget));
+        times.Sort();
+        var middle = times.Count / 2;
+        return (times.Count % 2 == 1 ? times[middle] : (times[middle - 1] + times[middle]) / 2, times.Count);
     }
 
     private static void Synchronize(Device device)
