@@ -88,6 +88,7 @@ public sealed class AuditBuilder(CamDbContext db, AuditOptions options)
             Seconds = job.FinishedAt is { } end && job.StartedAt is { } start ? (end - start).TotalSeconds : null,
             Accuracy = accuracy, LabelledItems = labelled, AccuracyInterval = primary.Count > 0 ? ItemValues.AccuracyInterval(values[primary[0].Method]) : null, Slices = slices, Sanity = sanity, ClassLabels = labels, Methods = methods, Classes = classes, Distributions = distributions,
             Findings = findings, MeanMaps = meanMaps, Galleries = galleries, ErrorsByStage = errorsByStage, FirstErrors = firstErrors,
+            MethodFailures = await MethodFailures.QueryAsync(db, jobId, 10, ct),
         };
     }
 

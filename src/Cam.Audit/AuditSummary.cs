@@ -30,6 +30,7 @@ public sealed record AuditSummary
     public SliceAudit? Slices { get; init; }
     /// <summary>The cascading randomisation check of the methods (<c>cam report --sanity</c>); null when not asked.</summary>
     public SanityReport? Sanity { get; init; }
+    public IReadOnlyList<MethodFailure> MethodFailures { get; init; } = [];
 }
 
 /// <summary>Means over a method's maps of the explained class (rank 0) at its primary layer.</summary>

@@ -22,6 +22,7 @@ public static partial class HtmlReport
         Summary(html, audit);
         Findings(html, audit);
         Methods(html, audit);
+        MethodFailures.Render(html, audit);
         Classes(html, audit);
         Distributions(html, audit);
         MeanMaps(html, audit);

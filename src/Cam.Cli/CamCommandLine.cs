@@ -9,6 +9,7 @@ public static class CamCommandLine
     public static RootCommand Build() => new("cam: class activation maps for whole datasets")
     {
         RunCommand.Create(),
+        PlanCommand.Create(),
         ExplainCommand.Create(),
         BenchCommand.Create(),
         BenchPipelineCommand.Create(),

@@ -24,3 +24,10 @@ public static class MethodNames
 
     public static bool IsKnown(string name) => All.Contains(name, StringComparer.Ordinal);
 }
+
+/// <summary>The one message that refuses a method for a model, the same from the scheduler, the CLI and a worker.</summary>
+public static class MethodApplicabilityMessage
+{
+    public static string NotApplicable(string method, string model, string? reason) =>
+        $"method '{method}' does not apply to model '{model}': {reason ?? "no reason given"}";
+}

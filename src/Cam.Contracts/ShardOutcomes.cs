@@ -28,6 +28,8 @@ public static class QueueNames
 {
     public const string ExplainShard = "cam-explain-shard";
     public const string ShardOutcomes = "cam-shard-outcomes";
+    /// <summary>Model probes (<see cref="ProbeModel"/>): any worker answers; the scheduler asks before it accepts a job.</summary>
+    public const string ProbeModel = "cam-probe-model";
 
     /// <summary>Redeliveries of one shard message the broker allows (a consumer that dies before acknowledging) before it dead-letters it.</summary>
     public const int ShardDeliveryLimit = 4;

@@ -10,6 +10,18 @@ public static class PreprocessGeometry
     public static (int Height, int Width) ResizedSize(int h, int w, int shorter) =>
         h <= w ? (shorter, (int)((long)shorter * w / h)) : ((int)((long)shorter * h / w), shorter);
 
+    /// <summary>
+    /// The input size the model sees for an image of <paramref name="image"/> pixels (height, width): the crop, else the
+    /// resized image; without an image, the crop, else a square of the resize's side or of 224 — what a model probe uses.
+    /// </summary>
+    public static (int Height, int Width) InputSize(this PreprocessSpec spec, (int Height, int Width)? image = null)
+    {
+        if (spec.Crop is { } crop) return crop;
+        if (image is { } size) return spec.ResizeShorter is { } shorter ? ResizedSize(size.Height, size.Width, shorter) : size;
+        var side = spec.ResizeShorter ?? 224;
+        return (side, side);
+    }
+
     /// <summary>torchvision's CenterCrop offsets: round((size − crop) / 2).</summary>
     public static (int Top, int Left) CropOffset(int h, int w, int ch, int cw) =>
         ((int)Math.Round((h - ch) / 2.0, MidpointRounding.ToEven), (int)Math.Round((w - cw) / 2.0, MidpointRounding.ToEven));

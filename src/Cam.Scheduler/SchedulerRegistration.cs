@@ -1,4 +1,5 @@
 using Cam.Scheduler.Jobs;
+using Cam.Scheduler.Planning;
 using Cam.Scheduler.Validation;
 using MassTransit;
 
@@ -13,6 +14,7 @@ public static class SchedulerRegistration
         services.AddSingleton<ModelPackageInspector>();
         services.AddSingleton<JobSpecValidator>();
         services.AddSingleton<JobEnumerator>();
+        services.AddSingleton<ModelProber>();
         services.AddSingleton<JobService>();
         services.AddSingleton<ShardDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<ShardDispatcher>());

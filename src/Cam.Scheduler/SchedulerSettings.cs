@@ -23,6 +23,12 @@ public sealed record SchedulerSettings
     public TimeSpan SendTimeout { get; init; } = TimeSpan.FromSeconds(30);
     /// <summary>Waits between the attempts of an enumeration that fails (the database away, the data volume gone); the job fails after the last.</summary>
     public IReadOnlyList<TimeSpan> EnumerationRetryDelays { get; init; } = new[] { 1, 2, 4, 8, 16, 32 }.Select(s => TimeSpan.FromSeconds(s)).ToList();
+    /// <summary>
+    /// How long a submission waits for a worker to answer the model probe (applicability of the methods, forward rate).
+    /// Without an answer in time the job is accepted, and the workers check applicability when they load the package.
+    /// Zero: no probe at all.
+    /// </summary>
+    public TimeSpan ProbeTimeout { get; init; } = TimeSpan.FromSeconds(30);
     /// <summary>How often running jobs whose enumeration is unfinished and not in progress here are taken up again.</summary>
     public TimeSpan EnumerationResumeInterval { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -39,6 +45,7 @@ public sealed record SchedulerSettings
             QueueTimeout = values.Seconds("CAM_SHARD_QUEUE_TIMEOUT_SECONDS", 3600),
             MaxAttempts = values.PositiveInt("CAM_SHARD_MAX_ATTEMPTS", 3),
             DefaultShardSize = values.PositiveInt("CAM_SHARD_SIZE", 32),
+            ProbeTimeout = values.NonNegativeSeconds("CAM_PROBE_TIMEOUT_SECONDS", 30),
         };
     }
 }

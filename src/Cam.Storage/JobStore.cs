@@ -248,7 +248,7 @@ public sealed class JobStore(IDbContextFactory<CamDbContext> factory, StorageSet
     /// <summary>
     /// Ends a running job whose enumeration is done and whose shards have all finished: its counts are recomputed
     /// from the stored rows, and its state is failed (nothing succeeded), completed with errors (some items failed,
-    /// a whole shard's included), or completed. Returns the final state, or null while the job goes on.
+    /// a whole shard's included, or a method failed on some items or for the whole job), or completed. Returns the final state, or null while the job goes on.
     /// </summary>
     public async Task<string?> TryFinishJobAsync(Guid jobId, CancellationToken ct = default)
     {
@@ -259,7 +259,7 @@ public sealed class JobStore(IDbContextFactory<CamDbContext> factory, StorageSet
         var failed = await db.Items.LongCountAsync(i => i.JobId == jobId && i.State == ItemState.Failed, ct);
         var results = await db.Results.LongCountAsync(r => r.JobId == jobId, ct);
         var state = job.TotalItems > 0 && succeeded == 0 ? JobState.Failed
-            : failed > 0 ? JobState.CompletedWithErrors
+            : failed > 0 || await MethodTallies.AnyMethodFailedAsync(db, jobId, ct) ? JobState.CompletedWithErrors
             : JobState.Completed;
         var changed = await db.Jobs.Where(j => j.Id == jobId && j.State == JobState.Running).ExecuteUpdateAsync(s => s
             .SetProperty(j => j.State, state)

@@ -42,11 +42,18 @@ public sealed class ResultWriter(IDbContextFactory<CamDbContext> factory, Storag
                     inserted = await PostgresBulk.CopyResultsAsync(db, output.Results, ct);
                     foreach (var error in output.Errors)
                     {
-                        await db.Database.ExecuteSqlAsync($"""
-                            INSERT INTO item_errors (job_id, item_number, stage, message, at)
-                            VALUES ({error.JobId}, {error.ItemNumber}, {error.Stage}, {error.Message}, {error.At})
-                            ON CONFLICT (job_id, item_number, stage) DO NOTHING
-                            """, ct);
+                        if (error.ItemNumber is null)
+                            await db.Database.ExecuteSqlAsync($"""
+                                INSERT INTO item_errors (job_id, item_number, stage, method, message, at)
+                                VALUES ({error.JobId}, NULL, {error.Stage}, {error.Method}, {error.Message}, {error.At})
+                                ON CONFLICT (job_id, stage, method) WHERE item_number IS NULL DO NOTHING
+                                """, ct);
+                        else
+                            await db.Database.ExecuteSqlAsync($"""
+                                INSERT INTO item_errors (job_id, item_number, stage, method, message, at)
+                                VALUES ({error.JobId}, {error.ItemNumber}, {error.Stage}, {error.Method}, {error.Message}, {error.At})
+                                ON CONFLICT (job_id, item_number, stage, method) DO NOTHING
+                                """, ct);
                     }
                 }
                 else
@@ -83,7 +90,9 @@ public sealed class ResultWriter(IDbContextFactory<CamDbContext> factory, Storag
     {
         var items = output.Results.Select(r => r.ItemNumber).Concat(output.Errors.Where(e => e.ItemNumber is not null).Select(e => e.ItemNumber!.Value)).Distinct().ToList();
         var existingResults = new HashSet<(long, string, string, int)>();
-        var existingErrors = new HashSet<(long?, string)>();
+        var existingErrors = (await db.ItemErrors.AsNoTracking().Where(e => e.JobId == output.JobId && e.ItemNumber == null)
+                .Select(e => new { e.ItemNumber, e.Stage, e.Method }).ToListAsync(ct))
+            .Select(e => (e.ItemNumber, e.Stage, e.Method)).ToHashSet();
         foreach (var chunk in items.Chunk(500))
         {
             var list = chunk.ToList();
@@ -91,12 +100,12 @@ public sealed class ResultWriter(IDbContextFactory<CamDbContext> factory, Storag
                          .Select(r => new { r.ItemNumber, r.Method, r.Layer, r.ClassIndex }).ToListAsync(ct))
                 existingResults.Add((r.ItemNumber, r.Method, r.Layer, r.ClassIndex));
             foreach (var e in await db.ItemErrors.AsNoTracking().Where(e => e.JobId == output.JobId && e.ItemNumber != null && list.Contains(e.ItemNumber.Value))
-                         .Select(e => new { e.ItemNumber, e.Stage }).ToListAsync(ct))
-                existingErrors.Add((e.ItemNumber, e.Stage));
+                         .Select(e => new { e.ItemNumber, e.Stage, e.Method }).ToListAsync(ct))
+                existingErrors.Add((e.ItemNumber, e.Stage, e.Method));
         }
         var newResults = output.Results.Where(r => existingResults.Add((r.ItemNumber, r.Method, r.Layer, r.ClassIndex))).ToList();
         db.Results.AddRange(newResults.Select(r => r.CopyWithoutId()));
-        db.ItemErrors.AddRange(output.Errors.Where(e => e.ItemNumber is null || existingErrors.Add((e.ItemNumber, e.Stage))));
+        db.ItemErrors.AddRange(output.Errors.Where(e => existingErrors.Add((e.ItemNumber, e.Stage, e.Method))));
         await db.SaveChangesAsync(ct);
         db.ChangeTracker.Clear();
         return newResults.Count;

@@ -39,6 +39,7 @@ public static class StorageRegistration
         services.AddSingleton<JobStore>();
         services.AddSingleton<ResultWriter>();
         services.AddSingleton<ShardClaims>();
+        services.AddSingleton<MethodTallies>();
         services.AddSingleton<CamMigrator>();
         return services;
     }

@@ -1,8 +1,10 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
 using Cam.Contracts;
 using Cam.Datasets;
 using Cam.Engine;
+using Cam.Engine.Applicability;
 using Cam.Engine.Batches;
 using Cam.Engine.Methods;
 using Cam.Engine.Metrics;
@@ -27,6 +29,7 @@ public sealed class JobEndedException(Guid jobId) : Exception($"job {jobId} is n
 public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, ResultWriter writer, JobStore jobs)
 {
     private readonly ImageLoader loader = new(new DataRoot(settings.DataRoot));
+    private readonly ConcurrentDictionary<string, IReadOnlyList<MethodApplicability>> verdictCache = new();
 
     public Task<ShardCompleted> ProcessAsync(ExplainShard shard, CancellationToken ct) => ProcessAsync(shard, null, ct);
 
@@ -72,12 +75,11 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
 
     private async Task ExplainAsync(ExplainShard shard, ModelPackage package, Accumulator output, CancellationToken ct)
     {
-        var methods = shard.Methods.Select(m => CreateMethod(m)).ToList();
-        foreach (var method in methods) CheckApplies(method, shard, package);
         var layers = shard.TargetLayers.Count > 0 ? shard.TargetLayers : package.Manifest.TargetLayers;
         foreach (var layer in layers)
             if (!package.Classifier.LayerNames.Contains(layer))
                 throw new ShardFailureException($"model '{shard.Model.Package}' has no layer '{layer}'");
+        var methods = ApplicableMethods(shard, package, output);
         var preprocessor = new Preprocessor(package.Manifest.Preprocess, package.Classifier.Device);
         var explainer = new BatchExplainer(package.Classifier, new ExplainerOptions { Precision = settings.Precision });
         var batches = Batches(shard, ct);
@@ -119,17 +121,25 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
         }
     }
 
-    /// <summary>A method that cannot explain the model at all (CAM on a ViT) fails the shard before any image is read.</summary>
-    private static void CheckApplies(CamMethod method, ExplainShard shard, ModelPackage package)
+    /// <summary>
+    /// The shard's methods that can explain the model, probed before any image is read (the verdicts kept per package
+    /// and job spec). A method that cannot (the scheduler accepted the job without a probe answer, or the package
+    /// changed since) fails for the whole job at once, recorded with its reason; the shard fails only when none can.
+    /// </summary>
+    private List<CamMethod> ApplicableMethods(ExplainShard shard, ModelPackage package, Accumulator output)
     {
-        try
+        var (height, width) = package.Manifest.Preprocess.InputSize();
+        var key = $"{package.Directory}|{string.Join(",", shard.TargetLayers)}|{height}x{width}|{JsonSerializer.Serialize(shard.Methods)}";
+        var verdicts = verdictCache.GetOrAdd(key, _ => ModelProbe.Run(package, shard.Methods, shard.TargetLayers, height, width, measureRate: false).Methods);
+        var methods = new List<CamMethod>();
+        for (var i = 0; i < shard.Methods.Count; i++)
         {
-            method.CheckApplies(package.Classifier);
+            if (verdicts[i].Applicable) methods.Add(CreateMethod(shard.Methods[i]));
+            else output.MethodError(shard.Methods[i].Name, MethodApplicabilityMessage.NotApplicable(shard.Methods[i].Name, shard.Model.Package, verdicts[i].Reason));
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
-        {
-            throw new ShardFailureException($"model '{shard.Model.Package}': {e.Message}");
-        }
+        if (methods.Count == 0)
+            throw new ShardFailureException(string.Join("; ", verdicts.Select(v => MethodApplicabilityMessage.NotApplicable(v.Method, shard.Model.Package, v.Reason))));
+        return methods;
     }
 
     private static void ExplainBatch(ExplainShard shard, ModelPackage package, ItemRef[] items, LoadedImage[] images, Preprocessor preprocessor,
@@ -185,12 +195,12 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
                 var t = preprocessor.Spec.TransformBox(new Box(b.X0, b.Y0, b.X1, b.Y1), r.Image.Width, r.Image.Height);
                 return new PixelBox(t.X0, t.Y0, t.X1, t.Y1);
             }).ToList()).ToList();
-            IReadOnlyList<MapResult> results;
-            try
+            var explained = new bool[ready.Count];
+            foreach (var method in methods)
             {
-                results = explainer.Explain(input, new BatchRequest
+                var request = new BatchRequest
                 {
-                    Methods = methods,
+                    Methods = [method],
                     Layers = layers,
                     Classes = Classes(shard.Classes, ready.Select(r => r.Label).ToList()),
                     Normalized = shard.Normalized,
@@ -198,19 +208,23 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
                     CurveSteps = Math.Clamp(shard.MetricSteps, 1, 256),
                     Boxes = boxes,
                     ItemKeys = ready.Select(r => r.Item.Number).ToList(),
-                });
+                };
+                foreach (var (index, outcome) in MethodOutcomes.Explain(explainer, input, request))
+                {
+                    var item = ready[index];
+                    if (outcome.Error is { } error)
+                    {
+                        output.Error(item.Item.ItemId, "explain", error, method.Name);
+                        continue;
+                    }
+                    foreach (var r in outcome.Results!)
+                        output.Add(item.Item.ItemId, r, item.Label ?? (item.Item.Label is { } text ? package.ClassOf(text) : null));
+                    explained[index] = true;
+                }
             }
-            catch (ArgumentException e)
-            {
-                foreach (var r in ready) output.Error(r.Item.ItemId, "explain", e.Message);
-                return;
-            }
-            foreach (var r in results)
-            {
-                var item = ready[r.ImageIndex];
-                output.Add(item.Item.ItemId, r, item.Label ?? (item.Item.Label is { } text ? package.ClassOf(text) : null));
-            }
-            foreach (var r in ready) output.Succeeded.Add(r.Item.ItemId);
+            // An item stands when any method explained it; one that every method failed on is a failed item.
+            for (var i = 0; i < ready.Count; i++)
+                (explained[i] ? output.Succeeded : output.Failed).Add(ready[i].Item.ItemId);
         }
     }
 
@@ -262,6 +276,14 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
             Errors.Add(new ItemErrorRow { JobId = jobId, ItemNumber = item, Stage = stage, Message = message, At = DateTime.UtcNow });
             Failed.Add(item);
         }
+
+        /// <summary>One method failed on the item; whether the item failed depends on the other methods.</summary>
+        public void Error(long item, string stage, string message, string method) =>
+            Errors.Add(new ItemErrorRow { JobId = jobId, ItemNumber = item, Stage = stage, Method = method, Message = message, At = DateTime.UtcNow });
+
+        /// <summary>A method that cannot explain the model: an error of the whole job, stored once.</summary>
+        public void MethodError(string method, string message) =>
+            Errors.Add(new ItemErrorRow { JobId = jobId, ItemNumber = null, Stage = "method", Method = method, Message = message, At = DateTime.UtcNow });
 
         public void Add(long item, MapResult r, int? labelClass = null)
         {

@@ -14,6 +14,9 @@ public static class WorkerRegistration
         return services;
     }
 
-    public static void AddWorkerConsumers(this IBusRegistrationConfigurator bus) =>
+    public static void AddWorkerConsumers(this IBusRegistrationConfigurator bus)
+    {
         bus.AddConsumer<ExplainShardConsumer, ExplainShardConsumerDefinition>();
+        bus.AddConsumer<ProbeModelConsumer, ProbeModelConsumerDefinition>();
+    }
 }

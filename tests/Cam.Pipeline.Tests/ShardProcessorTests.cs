@@ -152,7 +152,7 @@ public class ShardProcessorTests
     }
 
     [Fact]
-    public async Task CamAskedOfAVisionTransformerFailsTheShardWithTheReasonBeforeAnyImage()
+    public async Task CamAskedOfAVisionTransformerFailsForTheWholeJobWithTheReasonWhileScoreCamExplainsTheShard()
     {
         using var workspace = new DemoWorkspace(images: 2, withBadItems: false);
         var package = Path.Combine(workspace.ModelRoot, "vit");
@@ -162,17 +162,22 @@ public class ShardProcessorTests
         var (services, job, shard) = await SetUpAsync(workspace);
         await using var _ = services;
         var vitShard = shard with { Model = new ModelReference("vit"), Methods = [new MethodSpec("scorecam"), new MethodSpec("cam")] };
+
+        // CAM alone: nothing can run, the shard fails before any image with the reason.
         var error = await Assert.ThrowsAsync<ShardFailureException>(() =>
-            services.GetRequiredService<ShardProcessor>().ProcessAsync(vitShard, CancellationToken.None));
+            services.GetRequiredService<ShardProcessor>().ProcessAsync(vitShard with { Methods = [new MethodSpec("cam")] }, CancellationToken.None));
         Assert.Contains("model 'vit'", error.Message);
         Assert.Contains("CAM does not apply", error.Message);
         Assert.Contains("class token", error.Message);
 
-        // Score-CAM alone explains the same shard.
-        var outcome = await services.GetRequiredService<ShardProcessor>().ProcessAsync(vitShard with { Methods = [new MethodSpec("scorecam")] }, CancellationToken.None);
+        // With Score-CAM: Score-CAM explains the shard, CAM's failure is one error of the whole job.
+        var outcome = await services.GetRequiredService<ShardProcessor>().ProcessAsync(vitShard, CancellationToken.None);
         Assert.Equal((2, 0, 2), (outcome.Succeeded, outcome.Failed, outcome.Results));
         await using var db = await services.GetRequiredService<IDbContextFactory<CamDbContext>>().CreateDbContextAsync();
         var result = await db.Results.SingleAsync(r => r.JobId == job && r.ItemNumber == 0);
         Assert.Equal(("encoder.layers.encoder_layer_2.ln_1", 4, 4), (result.Layer, result.MapHeight, result.MapWidth));
+        var camError = await db.ItemErrors.SingleAsync(e => e.JobId == job);
+        Assert.Equal(("cam", (long?)null), (camError.Method, camError.ItemNumber));
+        Assert.Equal(error.Message, camError.Message);
     }
 }

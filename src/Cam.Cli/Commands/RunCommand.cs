@@ -5,6 +5,7 @@ using Cam.Cli.Embedded;
 using Cam.Storage;
 using Cam.Contracts;
 using Cam.Scheduler.Jobs;
+using Cam.Scheduler.Planning;
 using Cam.Scheduler.Validation;
 using Cam.Worker;
 using Spectre.Console;
@@ -70,7 +71,11 @@ internal static class RunCommand
             EmbeddedSummary summary;
             try
             {
-                summary = await RunWithProgressAsync(options, parse.GetValue(json), ct);
+                summary = await RunWithProgressAsync(options, parse.GetValue(json), ct, plan =>
+                {
+                    if (parse.GetValue(json)) return;
+                    foreach (var line in plan.Describe()) Console.WriteLine(line);
+                });
             }
             catch (JobValidationException e)
             {
@@ -96,11 +101,14 @@ internal static class RunCommand
                     job_id = summary.JobId, state = summary.State, items = summary.Items, succeeded = summary.Succeeded, failed = summary.Failed,
                     results = summary.Results, seconds = summary.Seconds, images_per_second = summary.ImagesPerSecond, database = summary.DatabasePath,
                     error = summary.Error, report, accuracy = audit?.Accuracy,
+                    methods = summary.Methods.Select(m => new { method = m.Method, results = m.Results, failed_items = m.FailedItems, error = m.JobError }),
                     shortcuts = audit?.Findings.Where(f => f.Suspicious).Select(f => new { method = f.Method, @class = f.Label, region = f.Region, peak_share = f.PeakShare }),
                 }));
             else
             {
                 Console.WriteLine($"job {summary.JobId} {summary.State}: {summary.Succeeded}/{summary.Items} items explained, {summary.Failed} failed, {summary.Results} results in {summary.Seconds:F1}s ({summary.ImagesPerSecond:F1} images/s); database {summary.DatabasePath}");
+                foreach (var m in summary.Methods.Where(m => m.FailedItems > 0 || m.JobError is not null))
+                    Console.WriteLine($"  {m.Method}: {m.Results} results, failed on {m.FailedItems} items{(m.JobError is null ? "" : $"; {m.JobError}")}");
                 if (audit is not null) ReportCommand.Describe(audit, report!);
             }
             return summary.State is "completed" or "completed_with_errors" ? 0 : ct.IsCancellationRequested ? CommandErrors.Interrupted : CommandErrors.Failure;
@@ -108,7 +116,7 @@ internal static class RunCommand
         return command;
     }
 
-    private static async Task<EmbeddedSummary> RunWithProgressAsync(EmbeddedOptions options, bool json, CancellationToken ct)
+    private static async Task<EmbeddedSummary> RunWithProgressAsync(EmbeddedOptions options, bool json, CancellationToken ct, Action<CostPlan> plan)
     {
         if (json || Console.IsOutputRedirected || !AnsiConsole.Profile.Capabilities.Interactive)
         {
@@ -118,7 +126,7 @@ internal static class RunCommand
                 if (json || DateTime.UtcNow - last < TimeSpan.FromSeconds(2)) return;
                 last = DateTime.UtcNow;
                 Console.WriteLine($"{view.State}: {view.Done}/{view.Total} items, {view.Results} results, {view.ItemsPerSecond:F1} items/s");
-            }, ct);
+            }, ct, plan);
         }
         EmbeddedSummary? summary = null;
         await AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
@@ -130,14 +138,14 @@ internal static class RunCommand
                     task.MaxValue = Math.Max(1, view.Total);
                     task.Value = view.Done;
                     task.Description = $"{view.Done}/{view.Total} items, {view.Results} results";
-                }, ct);
+                }, ct, p => AnsiConsole.Console.WriteLine(string.Join(Environment.NewLine, p.Describe())));
                 task.Value = task.MaxValue;
             });
         return summary!;
     }
 
     /// <summary>The bundled samples, found from the current folder or next to the program.</summary>
-    private static string Samples(string relative)
+    internal static string Samples(string relative)
     {
         foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
         {

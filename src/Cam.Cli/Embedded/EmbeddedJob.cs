@@ -3,6 +3,7 @@ using Cam.Engine.Precision;
 using Cam.Scheduler;
 using Cam.Scheduler.Api;
 using Cam.Scheduler.Jobs;
+using Cam.Scheduler.Planning;
 using Cam.Storage;
 using Cam.Storage.Entities;
 using Cam.Worker;
@@ -20,9 +21,15 @@ public sealed record EmbeddedOptions(JobSpec Spec, string DataRoot, string Model
     public long MaxBatchPixels { get; init; } = WorkerSettings.DefaultMaxBatchPixels;
     /// <summary>Precision of the in-process workers' masked forwards (<see cref="WorkerSettings.Precision"/>).</summary>
     public ForwardPrecision? Precision { get; init; }
+    /// <summary>How long submission waits for the in-process worker's model probe (<see cref="SchedulerSettings.ProbeTimeout"/>); zero: no probe.</summary>
+    public TimeSpan ProbeTimeout { get; init; } = TimeSpan.FromSeconds(60);
 }
 
-public sealed record EmbeddedSummary(Guid JobId, string State, long Items, long Succeeded, long Failed, long Results, double Seconds, double ImagesPerSecond, string DatabasePath, string? Error);
+public sealed record EmbeddedSummary(Guid JobId, string State, long Items, long Succeeded, long Failed, long Results, double Seconds, double ImagesPerSecond, string DatabasePath, string? Error)
+{
+    /// <summary>Results and failures per method.</summary>
+    public IReadOnlyList<MethodTally> Methods { get; init; } = [];
+}
 
 /// <summary>
 /// The scheduler and N workers in one process, with MassTransit's in-memory transport and SQLite: the same services
@@ -30,7 +37,50 @@ public sealed record EmbeddedSummary(Guid JobId, string State, long Items, long 
 /// </summary>
 public static class EmbeddedJob
 {
-    public static async Task<EmbeddedSummary> RunAsync(EmbeddedOptions options, Action<JobView>? progress = null, CancellationToken ct = default)
+    /// <param name="plan">Given the job's cost preview before it starts (the model probed in process, the dataset counted); no preview when null.</param>
+    public static async Task<EmbeddedSummary> RunAsync(EmbeddedOptions options, Action<JobView>? progress = null, CancellationToken ct = default,
+        Action<CostPlan>? plan = null)
+    {
+        using var host = Build(options);
+        await host.Services.GetRequiredService<CamMigrator>().MigrateAsync(ct);
+        await host.StartAsync(ct);
+        var clock = Stopwatch.StartNew();
+        var store = host.Services.GetRequiredService<JobStore>();
+        Guid? id = null;
+        try
+        {
+            if (plan is not null) plan(await host.Services.GetRequiredService<JobService>().PlanAsync(options.Spec, options.Workers, ct));
+            clock.Restart();
+            id = await host.Services.GetRequiredService<JobService>().SubmitAsync(options.Spec, ct);
+            JobRow job;
+            while (true)
+            {
+                job = (await store.GetJobAsync(id.Value, ct))!;
+                progress?.Invoke(JobView.From(job));
+                if (JobState.IsFinal(job.State)) break;
+                await Task.Delay(200, ct);
+            }
+            return Summary(options, job, clock.Elapsed.TotalSeconds) with
+            {
+                Methods = await host.Services.GetRequiredService<MethodTallies>().OfJobAsync(job.Id, options.Spec.Methods.Select(m => m.Name).ToList(), ct),
+            };
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested && id is not null)
+        {
+            // Interrupted: the job is cancelled (its open shards closed, so that no worker stores anything more).
+            await store.TryCancelAsync(id.Value, CancellationToken.None);
+            return Summary(options, (await store.GetJobAsync(id.Value, CancellationToken.None))!, clock.Elapsed.TotalSeconds);
+        }
+        finally
+        {
+            // Bounded: a batch in the engine cannot be interrupted, and an interrupted run must end promptly.
+            using var stopping = new CancellationTokenSource(ct.IsCancellationRequested ? TimeSpan.FromSeconds(5) : Timeout.InfiniteTimeSpan);
+            await host.StopAsync(stopping.Token);
+        }
+    }
+
+    /// <summary>The host of an embedded run: the scheduler's and the workers' services, an in-memory bus, SQLite.</summary>
+    private static IHost Build(EmbeddedOptions options)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
@@ -40,7 +90,7 @@ public static class EmbeddedJob
         builder.Services.AddCamScheduler(new SchedulerSettings
         {
             DataRoot = options.DataRoot, ModelRoot = options.ModelRoot, DispatchInterval = TimeSpan.FromMilliseconds(50),
-            MaxOutstandingShards = Math.Max(2, options.Workers * 2),
+            MaxOutstandingShards = Math.Max(2, options.Workers * 2), ProbeTimeout = options.ProbeTimeout,
         });
         builder.Services.AddCamWorker(new WorkerSettings
         {
@@ -55,36 +105,22 @@ public static class EmbeddedJob
         });
         // Ctrl-C and SIGTERM reach this run as a cancelled token (System.CommandLine); the host must not swallow them.
         builder.Services.AddSingleton<IHostLifetime, EmbeddedHostLifetime>();
-        using var host = builder.Build();
+        return builder.Build();
+    }
+
+    /// <summary>The cost preview of the job alone (<c>cam plan</c>): the model probed by an in-process worker, nothing run.</summary>
+    public static async Task<CostPlan> PlanAsync(EmbeddedOptions options, CancellationToken ct = default)
+    {
+        using var host = Build(options);
         await host.Services.GetRequiredService<CamMigrator>().MigrateAsync(ct);
         await host.StartAsync(ct);
-        var clock = Stopwatch.StartNew();
-        var store = host.Services.GetRequiredService<JobStore>();
-        Guid? id = null;
         try
         {
-            id = await host.Services.GetRequiredService<JobService>().SubmitAsync(options.Spec, ct);
-            JobRow job;
-            while (true)
-            {
-                job = (await store.GetJobAsync(id.Value, ct))!;
-                progress?.Invoke(JobView.From(job));
-                if (JobState.IsFinal(job.State)) break;
-                await Task.Delay(200, ct);
-            }
-            return Summary(options, job, clock.Elapsed.TotalSeconds);
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested && id is not null)
-        {
-            // Interrupted: the job is cancelled (its open shards closed, so that no worker stores anything more).
-            await store.TryCancelAsync(id.Value, CancellationToken.None);
-            return Summary(options, (await store.GetJobAsync(id.Value, CancellationToken.None))!, clock.Elapsed.TotalSeconds);
+            return await host.Services.GetRequiredService<JobService>().PlanAsync(options.Spec, options.Workers, ct);
         }
         finally
         {
-            // Bounded: a batch in the engine cannot be interrupted, and an interrupted run must end promptly.
-            using var stopping = new CancellationTokenSource(ct.IsCancellationRequested ? TimeSpan.FromSeconds(5) : Timeout.InfiniteTimeSpan);
-            await host.StopAsync(stopping.Token);
+            await host.StopAsync(CancellationToken.None);
         }
     }
 

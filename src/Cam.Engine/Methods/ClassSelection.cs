@@ -54,6 +54,10 @@ public sealed class ClassSelection
         throw new ArgumentException($"class index '{text}' is neither an integer nor a JSON list of integers");
     }
 
+    /// <summary>The classes of image <paramref name="index"/> of a batch, as a selection for that image alone.</summary>
+    public ClassSelection ForImage(int index) =>
+        perImage is null ? this : new(null, [perImage[index]]);
+
     /// <summary>Classes per image.</summary>
     public int ClassesPerImage => topK ?? shared?.Length ?? perImage![0].Length;
 

@@ -1,4 +1,5 @@
 using Cam.Scheduler.Jobs;
+using Cam.Scheduler.Planning;
 using Cam.Scheduler.Validation;
 using Cam.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -15,14 +16,16 @@ public static class JobsApi
         jobs.MapPost("/", SubmitAsync);
         jobs.MapGet("/", async (JobStore store, int? limit, CancellationToken ct) =>
             Results.Ok((await store.ListJobsAsync(Math.Clamp(limit ?? 50, 1, 500), ct)).Select(JobView.From)));
-        jobs.MapGet("/{id:guid}", async (Guid id, JobStore store, CancellationToken ct) =>
-            await store.GetJobAsync(id, ct) is { } job ? Results.Ok(JobView.From(job)) : NotFound(id));
+        jobs.MapGet("/{id:guid}", async (Guid id, JobStore store, MethodTallies tallies, CancellationToken ct) =>
+            await store.GetJobAsync(id, ct) is { } job
+                ? Results.Ok(JobView.From(job) with { Methods = await tallies.OfJobAsync(id, JobMethods(job), ct) })
+                : NotFound(id));
         jobs.MapGet("/{id:guid}/results", ResultsAsync);
         jobs.MapGet("/{id:guid}/errors", async (Guid id, long? after, int? limit, JobStore store, CancellationToken ct) =>
         {
             if (await store.GetJobAsync(id, ct) is null) return NotFound(id);
             var page = await store.ErrorsPageAsync(id, after ?? 0, Math.Clamp(limit ?? 100, 1, 1000), ct);
-            return Results.Ok(new { items = page.Select(e => new { e.Id, item = e.ItemNumber, e.Stage, e.Message, e.At }), next = page.Count > 0 ? page[^1].Id : (long?)null });
+            return Results.Ok(new { items = page.Select(e => new { e.Id, item = e.ItemNumber, e.Stage, method = e.Method == "" ? null : e.Method, e.Message, e.At }), next = page.Count > 0 ? page[^1].Id : (long?)null });
         });
         jobs.MapPost("/{id:guid}/cancel", async (Guid id, JobStore store, CancellationToken ct) =>
         {
@@ -33,11 +36,14 @@ public static class JobsApi
         return jobs;
     }
 
-    private static async Task<Results<Created<SubmittedJob>, ProblemHttpResult>> SubmitAsync(HttpRequest request, JobService service, CancellationToken ct)
+    /// <summary>Submits a job; with <c>?dryRun=true</c>, answers its cost preview instead (<c>workers</c> for the wall time) and stores nothing.</summary>
+    private static async Task<Results<Created<SubmittedJob>, Ok<CostPlan>, ProblemHttpResult>> SubmitAsync(HttpRequest request, JobService service,
+        bool? dryRun, int? workers, CancellationToken ct)
     {
         try
         {
             var spec = await JobSpecReader.ReadAsync(request, ct);
+            if (dryRun == true) return TypedResults.Ok(await service.PlanAsync(spec, Math.Clamp(workers ?? 1, 1, 10_000), ct));
             var id = await service.SubmitAsync(spec, ct);
             return TypedResults.Created($"/api/jobs/{id}", new SubmittedJob(id));
         }
@@ -64,6 +70,19 @@ public static class JobsApi
         });
     }
 
+    /// <summary>The methods the job asked for, from its stored spec.</summary>
+    private static IReadOnlyList<string> JobMethods(JobRow job)
+    {
+        try
+        {
+            return System.Text.Json.JsonSerializer.Deserialize<JobSpec>(job.Spec, System.Text.Json.JsonSerializerOptions.Web)?.Methods.Select(m => m.Name).ToList() ?? [];
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return [];
+        }
+    }
+
     private static IResult NotFound(Guid id) => Results.Problem($"no job {id}", statusCode: StatusCodes.Status404NotFound);
 }
 
@@ -74,6 +93,8 @@ public sealed record JobView(Guid Id, string State, long Total, long Done, long 
     bool EnumerationDone, double ItemsPerSecond, double? EtaSeconds, DateTime CreatedAt, DateTime? FinishedAt, string? Error)
 {
     public string? Message { get; init; }
+    /// <summary>Results and failures per method (a single job's view only).</summary>
+    public IReadOnlyList<MethodTally>? Methods { get; init; }
 
     public static JobView From(JobRow job)
     {

@@ -4,7 +4,7 @@ using Cam.Datasets;
 namespace Cam.Scheduler.Validation;
 
 /// <summary>What the scheduler learns of a model package at submission.</summary>
-public sealed record PackageFacts(string Directory, int NumClasses);
+public sealed record PackageFacts(string Directory, int NumClasses, PreprocessSpec Preprocess);
 
 /// <summary>
 /// Checks a model package when a job is submitted, without loading it (no libtorch here): it lies under the model
@@ -37,7 +37,7 @@ public sealed class ModelPackageInspector(SchedulerSettings settings)
             default:
                 throw Invalid($"model package '{model}': unknown format '{manifest.Format}' (builtin or torchscript)");
         }
-        return new PackageFacts(directory, manifest.NumClasses);
+        return new PackageFacts(directory, manifest.NumClasses, manifest.Preprocess!);
     }
 
     private static SubmittedManifest ReadManifest(string model, string path)

@@ -109,8 +109,11 @@ public sealed class ItemErrorRow
 {
     public long Id { get; set; }
     public Guid JobId { get; set; }
+    /// <summary>The item, or null for an error of the whole job (a method that cannot apply, found by a worker).</summary>
     public long? ItemNumber { get; set; }
     public string Stage { get; set; } = "";
+    /// <summary>The method that failed, whose results alone are missing; empty when the whole item failed.</summary>
+    public string Method { get; set; } = "";
     public string Message { get; set; } = "";
     public DateTime At { get; set; }
 }

@@ -77,6 +77,8 @@ public sealed class TestCluster : IAsyncDisposable
         ["CAM_DATA_ROOT"] = Dataset.Root,
         ["CAM_MODEL_ROOT"] = options.ModelRoot ?? Path.Combine(TestEnvironment.RepositoryRoot, "samples"),
         ["CAM_SHARD_LEASE_SECONDS"] = options.LeaseSeconds.ToString(),
+        // Without workers at the start, nobody answers a model probe: submissions wait for it only briefly.
+        ["CAM_PROBE_TIMEOUT_SECONDS"] = options.Workers == 0 ? "2" : "60",
     };
 
     private Dictionary<string, string> WithExtras(Dictionary<string, string> environment)

@@ -25,6 +25,9 @@ public sealed class TestDataset : IDisposable
     public IReadOnlyList<string> BadItems { get; }
     public int TotalItems => GoodItems + BadItems.Count;
 
+    /// <summary>A data root made elsewhere (an <see cref="ApplicabilityWorkspace"/>'s) with a manifest.csv of <paramref name="items"/> good items.</summary>
+    public static TestDataset Over(string root, int items) => new(root, items, []);
+
     public static TestDataset Create(int goodItems, bool withBadItems = false)
     {
         var root = Directory.CreateTempSubdirectory("cam-it-data-").FullName;

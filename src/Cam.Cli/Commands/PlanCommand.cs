@@ -1,0 +1,89 @@
+using System.CommandLine;
+using System.Text.Json;
+using Cam.Cli.Embedded;
+using Cam.Scheduler.Jobs;
+using Cam.Scheduler.Planning;
+using Cam.Scheduler.Validation;
+
+namespace Cam.Cli.Commands;
+
+/// <summary>
+/// <c>cam plan</c>: the cost preview of a job, with the arguments of <c>run</c> (probed in this process) or, with
+/// <c>--scheduler</c>, those of <c>submit</c> (<c>POST /api/jobs?dryRun=true</c>, probed by a worker). Nothing runs.
+/// </summary>
+internal static class PlanCommand
+{
+    public static Command Create()
+    {
+        var dataset = new Option<string>("--dataset") { Description = "image folder or manifest (relative to the data root with --scheduler)", DefaultValueFactory = _ => RunCommand.Samples("shapes/manifest.csv") };
+        var model = new Option<string>("--model") { Description = "model package folder (relative to the model root with --scheduler)", DefaultValueFactory = _ => RunCommand.Samples("shapes-model") };
+        var methods = new Option<string>("--methods") { Description = MethodArguments.MethodsHelp, DefaultValueFactory = _ => "cam,scorecam" };
+        var convention = MethodArguments.Convention();
+        var layers = new Option<string?>("--layers") { Description = "comma-separated target layers; the package's defaults when omitted" };
+        var classes = new Option<string>("--classes") { Description = "top:k, label, or class indices", DefaultValueFactory = _ => "top:1" };
+        var workers = new Option<int>("--workers") { Description = "workers sharing the job, for the wall time", DefaultValueFactory = _ => 1 };
+        var shardSize = new Option<int?>("--shard-size") { Description = "items per shard" };
+        var metrics = new Option<bool>("--metrics") { Description = "count the faithfulness metrics' forwards too" };
+        var metricSteps = new Option<int>("--metric-steps") { Description = "steps of the deletion and insertion curves", DefaultValueFactory = _ => 16 };
+        var json = new Option<bool>("--json") { Description = "print the plan as JSON" };
+        var scheduler = new Option<string?>("--scheduler") { Description = "ask this scheduler (its workers probe the model) instead of probing here" };
+        var apiKey = new Option<string?>("--api-key") { Description = "API key (CAM_API_KEY)" };
+        var command = new Command("plan", "preview a job's cost: forwards per item per method, device-hours and wall time, from a short probe of the model")
+        {
+            dataset, model, methods, convention, layers, classes, workers, shardSize, metrics, metricSteps, json, scheduler, apiKey,
+        };
+        command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
+        {
+            if (parse.GetValue(workers) < 1) throw new ArgumentException("--workers must be at least 1");
+            var spec = new JobSpec
+            {
+                Dataset = parse.GetValue(dataset)!,
+                Model = parse.GetValue(model)!.TrimEnd('/'),
+                Methods = MethodArguments.Specs(parse.GetValue(methods)!, parse.GetValue(convention)),
+                Layers = parse.GetValue(layers)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
+                Classes = parse.GetValue(classes)!,
+                ShardSize = parse.GetValue(shardSize),
+                Metrics = parse.GetValue(metrics),
+                MetricSteps = parse.GetValue(metricSteps),
+            };
+            string text;
+            if (parse.GetValue(scheduler) is { } url)
+            {
+                using var client = new SchedulerClient(url, parse.GetValue(apiKey));
+                var answer = await client.SendAsync(HttpMethod.Post, $"/api/jobs?dryRun=true&workers={parse.GetValue(workers)}", spec, ct);
+                text = answer.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+                Console.WriteLine(parse.GetValue(json) ? text : string.Join(Environment.NewLine, answer.Deserialize<CostPlan>(JsonSerializerOptions.Web)!.Describe()));
+                return 0;
+            }
+            var plan = await PlanHereAsync(spec, parse.GetValue(workers), ct);
+            Console.WriteLine(parse.GetValue(json) ? JsonSerializer.Serialize(plan, new JsonSerializerOptions(JsonSerializerOptions.Web) { WriteIndented = true })
+                : string.Join(Environment.NewLine, plan.Describe()));
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>Probes in this process, as <c>cam run</c> would before it starts, in a database thrown away after.</summary>
+    private static async Task<CostPlan> PlanHereAsync(JobSpec spec, int workers, CancellationToken ct)
+    {
+        var datasetPath = Path.GetFullPath(spec.Dataset);
+        var modelPath = Path.GetFullPath(spec.Model);
+        if (!File.Exists(datasetPath) && !Directory.Exists(datasetPath)) throw new FileNotFoundException($"dataset '{datasetPath}' does not exist");
+        if (!Directory.Exists(modelPath)) throw new DirectoryNotFoundException($"model package '{modelPath}' does not exist");
+        var dataRoot = Directory.Exists(datasetPath) ? datasetPath : Path.GetDirectoryName(datasetPath)!;
+        var local = spec with { Dataset = Directory.Exists(datasetPath) ? "." : Path.GetFileName(datasetPath), Model = Path.GetFileName(modelPath) };
+        var database = Path.Combine(Path.GetTempPath(), $"cam-plan-{Guid.NewGuid():N}.db");
+        try
+        {
+            return await EmbeddedJob.PlanAsync(new EmbeddedOptions(local, dataRoot, Path.GetDirectoryName(modelPath)!, database, workers), ct);
+        }
+        catch (JobValidationException e)
+        {
+            throw new ArgumentException(e.Message);
+        }
+        finally
+        {
+            foreach (var file in Directory.GetFiles(Path.GetTempPath(), Path.GetFileName(database) + "*")) File.Delete(file);
+        }
+    }
+}
