@@ -13,6 +13,7 @@ public static class SchedulerRegistration
         services.AddSingleton(settings);
         services.AddSingleton<ModelPackageInspector>();
         services.AddSingleton<JobSpecValidator>();
+        services.AddSingleton<DatasetLocator>();
         services.AddSingleton<JobEnumerator>();
         services.AddSingleton<ModelProber>();
         services.AddSingleton<JobService>();

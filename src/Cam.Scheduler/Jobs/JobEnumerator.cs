@@ -12,7 +12,7 @@ namespace Cam.Scheduler.Jobs;
 /// An item the source cannot describe is an item error; any other failure (the database, the data volume, a bug
 /// in a source) is retried with back-off, and after the last attempt fails the job with its reason.
 /// </summary>
-public sealed class JobEnumerator(SchedulerSettings settings, JobStore store, IServiceProvider services, ILogger<JobEnumerator> logger) : IDisposable
+public sealed class JobEnumerator(SchedulerSettings settings, JobStore store, DatasetLocator datasets, ILogger<JobEnumerator> logger) : IDisposable
 {
     private readonly ConcurrentDictionary<Guid, Task> running = new();
     private readonly CancellationTokenSource stopping = new();
@@ -22,8 +22,6 @@ public sealed class JobEnumerator(SchedulerSettings settings, JobStore store, IS
 
     /// <summary>Whether this scheduler is enumerating the job now.</summary>
     public bool IsEnumerating(Guid jobId) => running.ContainsKey(jobId);
-
-    public Task WhenIdleAsync() => Task.WhenAll(running.Values);
 
     private async Task RunAsync(Guid jobId, JobSpec spec, CancellationToken ct)
     {
@@ -66,8 +64,7 @@ public sealed class JobEnumerator(SchedulerSettings settings, JobStore store, IS
 
     private async Task EnumerateAsync(Guid jobId, JobSpec spec, CancellationToken ct)
     {
-        var jobs = services.GetRequiredService<JobService>();
-        var source = DatasetSources.Open(jobs.DatasetPath(spec));
+        var source = datasets.Open(spec);
         var shardSize = spec.ShardSize ?? settings.DefaultShardSize;
         var shard = new List<ItemRow>(shardSize);
         var batch = new List<ShardItems>();

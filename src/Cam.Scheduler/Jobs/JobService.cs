@@ -8,7 +8,7 @@ using Cam.Storage;
 namespace Cam.Scheduler.Jobs;
 
 /// <summary>Accepts jobs: validates the spec against the data and model roots, stores the job and starts enumerating it.</summary>
-public sealed class JobService(SchedulerSettings settings, JobStore store, JobEnumerator enumerator, JobSpecValidator validator, ModelProber prober)
+public sealed class JobService(DatasetLocator datasets, JobStore store, JobEnumerator enumerator, JobSpecValidator validator, ModelProber prober)
 {
     /// <summary>
     /// Validates the spec, asks a worker whether every method applies to the model (refused here, before anything is
@@ -18,7 +18,7 @@ public sealed class JobService(SchedulerSettings settings, JobStore store, JobEn
     {
         Validate(spec);
         var source = OpenDataset(spec);
-        var datasetRoot = WorkerDatasetRoot(source);
+        var datasetRoot = datasets.WorkerRoot(source);
         RefuseInapplicable(spec, await prober.ProbeAsync(spec, source, measureRate: false, ct));
         var id = Guid.NewGuid();
         await store.CreateJobAsync(id, JsonSerializer.Serialize(spec, JsonSerializerOptions.Web), datasetRoot, ct);
@@ -48,7 +48,7 @@ public sealed class JobService(SchedulerSettings settings, JobStore store, JobEn
     {
         try
         {
-            return DatasetSources.Open(DatasetPath(spec));
+            return datasets.Open(spec);
         }
         catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException)
         {
@@ -70,25 +70,6 @@ public sealed class JobService(SchedulerSettings settings, JobStore store, JobEn
     public void Validate(JobSpec spec)
     {
         validator.Validate(spec);
-        DatasetPath(spec);
+        datasets.PathOf(spec);
     }
-
-    /// <summary>The dataset's canonical path, which must lie under the data root (symbolic links included).</summary>
-    public string DatasetPath(JobSpec spec)
-    {
-        string path;
-        try
-        {
-            path = new DataRoot(settings.DataRoot).Resolve(spec.Dataset);
-        }
-        catch (UnsafePathException e)
-        {
-            throw new JobValidationException("dataset", e.Message);
-        }
-        if (!File.Exists(path) && !Directory.Exists(path)) throw new JobValidationException("dataset", $"'{spec.Dataset}' does not exist");
-        return path;
-    }
-
-    /// <summary>The dataset root as the workers see it: relative to the data root.</summary>
-    public string WorkerDatasetRoot(IDatasetSource source) => Path.GetRelativePath(new DataRoot(settings.DataRoot).FullPath, source.Root);
 }

@@ -16,7 +16,7 @@ namespace Cam.Scheduler.Jobs;
 /// taken and is dropped. State lives in the database, so a restarted scheduler carries on where it stopped. A
 /// job whose shards cannot be dispatched is logged and skipped, and does not hold up the others.
 /// </summary>
-public sealed class ShardDispatcher(SchedulerSettings settings, JobStore store, JobService jobs, IServiceScopeFactory scopes, ILogger<ShardDispatcher> logger)
+public sealed class ShardDispatcher(SchedulerSettings settings, JobStore store, DatasetLocator datasets, IServiceScopeFactory scopes, ILogger<ShardDispatcher> logger)
     : BackgroundService
 {
     private readonly ConcurrentDictionary<Guid, (JobSpec Spec, string DatasetRoot)> specs = new();
@@ -109,7 +109,7 @@ public sealed class ShardDispatcher(SchedulerSettings settings, JobStore store, 
             ComputeMetrics = spec.Metrics,
             MetricSteps = spec.MetricSteps,
             DatasetRoot = datasetRoot,
-            Items = items.Where(i => i.State != ItemState.Failed).Select(i => new ItemRef(i.Number, i.Number, i.Path, i.Label,
+            Items = items.Where(i => i.State != ItemState.Failed).Select(i => new ItemRef(i.Number, i.Path, i.Label,
                 i.Boxes is null ? null : JsonSerializer.Deserialize<float[][]>(i.Boxes)!.Select(b => new BoxRef(b[0], b[1], b[2], b[3])).ToList())).ToList(),
         };
         // Bounded: a send that waits on a broker connection which never comes back (seen after a broker restart) must
@@ -140,7 +140,7 @@ public sealed class ShardDispatcher(SchedulerSettings settings, JobStore store, 
         var job = await store.GetJobAsync(jobId, ct) ?? throw new InvalidOperationException($"job {jobId} vanished");
         var spec = JsonSerializer.Deserialize<JobSpec>(job.Spec, JsonSerializerOptions.Web)!;
         // Jobs stored before the dataset root was kept: found from the dataset itself, which must still be there.
-        var root = job.DatasetRoot ?? jobs.WorkerDatasetRoot(Cam.Datasets.DatasetSources.Open(jobs.DatasetPath(spec)));
+        var root = job.DatasetRoot ?? datasets.WorkerRoot(datasets.Open(spec));
         return specs[jobId] = (spec, root);
     }
 }
