@@ -21,7 +21,7 @@ public sealed record ExplainShard
     public bool Normalized { get; init; } = true;
     public bool ComputeMetrics { get; init; }
     /// <summary>Steps of the deletion and insertion curves when metrics are computed (added in v1 with a default, so older messages read the same).</summary>
-    public int MetricSteps { get; init; } = 16;
+    public int MetricSteps { get; init; } = Cam.Contracts.MetricSteps.Default;
     /// <summary>Folder the items' paths are relative to, itself relative to the worker's data root.</summary>
     public required string DatasetRoot { get; init; }
     public required IReadOnlyList<ItemRef> Items { get; init; }
@@ -69,8 +69,16 @@ public enum ClassPolicyKind
     Explicit,
 }
 
-/// <summary>One item of a shard: its database id, its position in the dataset, its path and ground truth.</summary>
-public sealed record ItemRef(long ItemId, long Number, string Path, string? Label = null, IReadOnlyList<BoxRef>? Boxes = null);
+/// <summary>One item of a shard: its number in the job (its position in the dataset, the key of its results and errors), its path and ground truth.</summary>
+public sealed record ItemRef(long Number, string Path, string? Label = null, IReadOnlyList<BoxRef>? Boxes = null)
+{
+    /// <summary>
+    /// Always <see cref="Number"/>. Still serialised, read-only, so that workers built before it was dropped keep
+    /// working during a rolling upgrade (they key their writes on it); nothing here reads it.
+    /// </summary>
+    [Obsolete("an item is keyed by its Number")]
+    public long ItemId => Number;
+}
 
 /// <summary>A ground-truth box in pixels of the original image.</summary>
 public sealed record BoxRef(float X0, float Y0, float X1, float Y1);

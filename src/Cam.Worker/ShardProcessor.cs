@@ -150,12 +150,12 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
         {
             if (!images[i].Ok)
             {
-                output.Error(items[i].ItemId, images[i].Stage!, images[i].Error!);
+                output.Error(items[i].Number, images[i].Stage!, images[i].Error!);
                 continue;
             }
             if (preprocessor.Problem(images[i].Image!) is { } problem)
             {
-                output.Error(items[i].ItemId, "preprocess", problem);
+                output.Error(items[i].Number, "preprocess", problem);
                 continue;
             }
             int? label = null;
@@ -164,7 +164,7 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
                 label = items[i].Label is { } text ? package.ClassOf(text) : null;
                 if (label is null)
                 {
-                    output.Error(items[i].ItemId, "label", items[i].Label is null ? "the item has no label" : $"label '{items[i].Label}' is not a class of the model");
+                    output.Error(items[i].Number, "label", items[i].Label is null ? "the item has no label" : $"label '{items[i].Label}' is not a class of the model");
                     continue;
                 }
             }
@@ -185,7 +185,7 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
         }
         catch (ArgumentException e)
         {
-            output.Error(ready[0].Item.ItemId, "preprocess", e.Message);
+            output.Error(ready[0].Item.Number, "preprocess", e.Message);
             return;
         }
         using (input)
@@ -205,7 +205,7 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
                     Classes = Classes(shard.Classes, ready.Select(r => r.Label).ToList()),
                     Normalized = shard.Normalized,
                     ComputeMetrics = shard.ComputeMetrics,
-                    CurveSteps = Math.Clamp(shard.MetricSteps, 1, 256),
+                    CurveSteps = Math.Clamp(shard.MetricSteps, 1, Contracts.MetricSteps.Max),
                     Boxes = boxes,
                     ItemKeys = ready.Select(r => r.Item.Number).ToList(),
                 };
@@ -214,17 +214,17 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
                     var item = ready[index];
                     if (outcome.Error is { } error)
                     {
-                        output.Error(item.Item.ItemId, "explain", error, method.Name);
+                        output.Error(item.Item.Number, "explain", error, method.Name);
                         continue;
                     }
                     foreach (var r in outcome.Results!)
-                        output.Add(item.Item.ItemId, r, item.Label ?? (item.Item.Label is { } text ? package.ClassOf(text) : null));
+                        output.Add(item.Item.Number, r, item.Label ?? (item.Item.Label is { } text ? package.ClassOf(text) : null));
                     explained[index] = true;
                 }
             }
             // An item stands when any method explained it; one that every method failed on is a failed item.
             for (var i = 0; i < ready.Count; i++)
-                (explained[i] ? output.Succeeded : output.Failed).Add(ready[i].Item.ItemId);
+                (explained[i] ? output.Succeeded : output.Failed).Add(ready[i].Item.Number);
         }
     }
 
@@ -251,8 +251,8 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
         {
             foreach (var method in shard.Methods)
             for (var rank = 0; rank < classes.Length; rank++)
-                output.Add(item.ItemId, new MapResult(0, method.Name, "noop", classes[rank], rank, 0f, 0f, side, side, NoOpMap(item.ItemId, rank, side), 0, 0, 0f));
-            output.Succeeded.Add(item.ItemId);
+                output.Add(item.Number, new MapResult(0, method.Name, "noop", classes[rank], rank, 0f, 0f, side, side, NoOpMap(item.Number, rank, side), 0, 0, 0f));
+            output.Succeeded.Add(item.Number);
         }
     }
 

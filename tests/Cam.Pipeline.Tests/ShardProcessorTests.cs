@@ -34,7 +34,7 @@ public class ShardProcessorTests
         {
             JobId = job, ShardNumber = 0, Attempt = 1, Model = new ModelReference("shapes-model"),
             Methods = [new MethodSpec("scorecam"), new MethodSpec("iscam", NumSamples: 2)], Classes = ClassPolicy.Top(1), DatasetRoot = "shapes",
-            Items = items.Select(i => new ItemRef(i.Number, i.Number, i.Path, i.Label)).ToList(),
+            Items = items.Select(i => new ItemRef(i.Number, i.Path, i.Label)).ToList(),
         };
         return (services, job, shard);
     }
