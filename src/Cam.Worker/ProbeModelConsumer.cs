@@ -16,6 +16,15 @@ public sealed class ProbeModelConsumer(WorkerSettings settings, ModelCache model
     public async Task Consume(ConsumeContext<ProbeModel> context)
     {
         var request = context.Message;
+        if (settings.NoOpExplainer)
+        {
+            // A no-op worker never loads a model (it measures the pipeline alone): every method "applies" to it.
+            await context.RespondAsync(new ModelProbed
+            {
+                Methods = request.Methods.Select(m => new MethodApplicability(m.Name, true, null)).ToList(), Device = "noop", Worker = Environment.MachineName,
+            });
+            return;
+        }
         ModelProbed answer;
         try
         {
