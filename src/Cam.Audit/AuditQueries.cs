@@ -1,3 +1,4 @@
+using Cam.Contracts;
 using Cam.Storage;
 using Cam.Storage.Entities;
 using Microsoft.EntityFrameworkCore;
@@ -21,7 +22,7 @@ public sealed class AuditQueries(CamDbContext db, Guid jobId)
         var pairs = await db.Results.AsNoTracking().Where(r => r.JobId == jobId && r.ClassRank == 0)
             .Select(r => new { r.Method, r.Layer }).Distinct().ToListAsync(ct);
         return pairs.GroupBy(p => p.Method).OrderBy(g => g.Key, StringComparer.Ordinal)
-            .Select(g => (g.Key, g.Any(p => p.Layer == "fused") ? "fused" : g.Select(p => p.Layer).OrderBy(l => l, StringComparer.Ordinal).First()))
+            .Select(g => (g.Key, g.Any(p => p.Layer == LayerNames.Fused) ? LayerNames.Fused : g.Select(p => p.Layer).OrderBy(l => l, StringComparer.Ordinal).First()))
             .ToList();
     }
 

@@ -1,4 +1,4 @@
-namespace Cam.Storage.Entities;
+namespace Cam.Contracts;
 
 public static class JobState
 {
@@ -9,6 +9,9 @@ public static class JobState
     public const string Cancelled = "cancelled";
 
     public static bool IsFinal(string state) => state != Running;
+
+    /// <summary>Whether the job ended with its results stored (some items may have failed).</summary>
+    public static bool Succeeded(string state) => state is Completed or CompletedWithErrors;
 }
 
 /// <summary>

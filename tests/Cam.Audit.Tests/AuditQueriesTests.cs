@@ -1,3 +1,4 @@
+using Cam.Contracts;
 using Cam.Storage;
 using Cam.Tests.Shared;
 using Cam.Storage.Entities;

@@ -1,3 +1,4 @@
+using Cam.Contracts;
 using Cam.Datasets;
 using Cam.Scheduler.Jobs;
 using Cam.Storage;

@@ -1,3 +1,4 @@
+using Cam.Contracts;
 using Cam.Storage;
 using Cam.Storage.Entities;
 using Cam.Tests.Shared;

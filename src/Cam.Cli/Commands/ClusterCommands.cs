@@ -21,7 +21,7 @@ internal static class ClusterCommands
         var classes = new Option<string>("--classes") { DefaultValueFactory = _ => "top:1" };
         var shardSize = new Option<int?>("--shard-size");
         var metrics = new Option<bool>("--metrics") { Description = "compute faithfulness metrics (more forwards)" };
-        var metricSteps = new Option<int>("--metric-steps") { Description = "steps of the deletion and insertion curves", DefaultValueFactory = _ => 16 };
+        var metricSteps = MethodArguments.MetricSteps();
         var command = new Command("submit", "submit a job to a scheduler; prints its id") { dataset, model, methods, convention, layers, classes, shardSize, metrics, metricSteps, Scheduler, ApiKey };
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
@@ -60,7 +60,7 @@ internal static class ClusterCommands
                 var view = await client.SendAsync(HttpMethod.Get, $"/api/jobs/{parse.GetValue(job)}", null, ct);
                 Console.WriteLine(parse.GetValue(json) ? view.ToJsonString() : Describe(view));
                 var state = view["state"]?.GetValue<string>();
-                if (!parse.GetValue(watch) || state != "running") return state is "failed" ? 1 : 0;
+                if (!parse.GetValue(watch) || state != JobState.Running) return state == JobState.Failed ? 1 : 0;
                 await Task.Delay(TimeSpan.FromSeconds(2), ct);
             }
         }));
@@ -82,12 +82,12 @@ internal static class ClusterCommands
                     task.MaxValue = Math.Max(1, view["total"]?.GetValue<long>() ?? 1);
                     task.Value = Math.Min(task.MaxValue, view["done"]?.GetValue<long>() ?? 0);
                     task.Description = $"{view["state"]}: {view["done"]}/{view["total"]} items, {view["results"]} results";
-                    if (view["state"]?.GetValue<string>() != "running") break;
+                    if (view["state"]?.GetValue<string>() != JobState.Running) break;
                     await Task.Delay(TimeSpan.FromSeconds(2), ct);
                 }
             });
         Console.WriteLine(Describe(view));
-        return view["state"]?.GetValue<string>() is "failed" ? 1 : 0;
+        return view["state"]?.GetValue<string>() == JobState.Failed ? 1 : 0;
     }
 
     public static Command Cancel()

@@ -14,6 +14,11 @@ internal static class MethodArguments
         Description = "paper (default) or torchcam: Grad-CAM++'s alpha as published, or as torchcam computes it; other methods ignore it",
     };
 
+    public static Option<int> MetricSteps() => new("--metric-steps")
+    {
+        Description = "steps of the deletion and insertion curves", DefaultValueFactory = _ => Contracts.MetricSteps.Default,
+    };
+
     /// <summary>The precision of the masked forwards (Score-CAM family, faithfulness metrics): --dtype and --channels-last.</summary>
     public static (Option<string> DType, Option<bool> ChannelsLast) Precision() => (
         new Option<string>("--dtype")

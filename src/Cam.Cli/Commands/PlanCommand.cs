@@ -24,7 +24,7 @@ internal static class PlanCommand
         var workers = new Option<int>("--workers") { Description = "workers sharing the job, for the wall time", DefaultValueFactory = _ => 1 };
         var shardSize = new Option<int?>("--shard-size") { Description = "items per shard" };
         var metrics = new Option<bool>("--metrics") { Description = "count the faithfulness metrics' forwards too" };
-        var metricSteps = new Option<int>("--metric-steps") { Description = "steps of the deletion and insertion curves", DefaultValueFactory = _ => 16 };
+        var metricSteps = MethodArguments.MetricSteps();
         var json = new Option<bool>("--json") { Description = "print the plan as JSON" };
         var scheduler = new Option<string?>("--scheduler") { Description = "ask this scheduler (its workers probe the model) instead of probing here" };
         var apiKey = new Option<string?>("--api-key") { Description = "API key (CAM_API_KEY)" };

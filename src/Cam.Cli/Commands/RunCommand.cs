@@ -27,7 +27,7 @@ internal static class RunCommand
         var output = new Option<string>("--out") { Description = "folder for the results database", DefaultValueFactory = _ => "cam-output" };
         var shardSize = new Option<int?>("--shard-size") { Description = "items per shard" };
         var metrics = new Option<bool>("--metrics") { Description = "compute faithfulness metrics: average drop, increase in confidence, deletion and insertion (more forwards)" };
-        var metricSteps = new Option<int>("--metric-steps") { Description = "steps of the deletion and insertion curves", DefaultValueFactory = _ => 16 };
+        var metricSteps = MethodArguments.MetricSteps();
         var json = new Option<bool>("--json") { Description = "end with one JSON summary" };
         var noop = new Option<bool>("--noop-explainer") { Description = "replace the engine by a no-op, to measure the pipeline alone" };
         var batchMegapixels = new Option<int>("--batch-megapixels")
@@ -111,7 +111,7 @@ internal static class RunCommand
                     Console.WriteLine($"  {m.Method}: {m.Results} results, failed on {m.FailedItems} items{(m.JobError is null ? "" : $"; {m.JobError}")}");
                 if (audit is not null) ReportCommand.Describe(audit, report!);
             }
-            return summary.State is "completed" or "completed_with_errors" ? 0 : ct.IsCancellationRequested ? CommandErrors.Interrupted : CommandErrors.Failure;
+            return JobState.Succeeded(summary.State) ? 0 : ct.IsCancellationRequested ? CommandErrors.Interrupted : CommandErrors.Failure;
         }));
         return command;
     }

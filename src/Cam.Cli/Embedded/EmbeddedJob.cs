@@ -1,3 +1,4 @@
+using Cam.Contracts;
 using System.Diagnostics;
 using Cam.Engine.Precision;
 using Cam.Scheduler;

@@ -1,3 +1,4 @@
+using Cam.Contracts;
 using Cam.Engine.Methods;
 using Cam.Engine.Metrics;
 using TorchSharp;
@@ -17,7 +18,7 @@ public sealed record BatchRequest
     public ExplainerOptions? Options { get; init; }
     /// <summary>Compute faithfulness metrics (they cost forwards: 1 + 2·(steps + 1) per map).</summary>
     public bool ComputeMetrics { get; init; }
-    public int CurveSteps { get; init; } = 16;
+    public int CurveSteps { get; init; } = MetricSteps.Default;
     /// <summary>Ground-truth boxes per image, in input pixels (after preprocessing); empty lists when unknown.</summary>
     public IReadOnlyList<IReadOnlyList<PixelBox>>? Boxes { get; init; }
     /// <summary>One key per image (its item number) seeding per-image noise, so results do not depend on batching; batch indices when null.</summary>
@@ -32,7 +33,7 @@ public sealed record BatchRequest
 public sealed class BatchExplainer(IClassifier model, ExplainerOptions? defaults = null)
 {
     private readonly ExplainerOptions defaults = defaults ?? new();
-    public const string FusedLayer = "fused";
+    public const string FusedLayer = LayerNames.Fused;
     private readonly Dictionary<(CamMethod, string), CamExplainer> explainers = [];
 
     public IReadOnlyList<MapResult> Explain(Tensor input, BatchRequest request)

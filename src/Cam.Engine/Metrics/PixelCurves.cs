@@ -1,3 +1,4 @@
+using Cam.Contracts;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -18,7 +19,7 @@ public static class PixelCurves
     /// <param name="map">Its map, (h, w).</param>
     /// <param name="baseline">What removed pixels become: zeros when null (for normalised inputs, the dataset mean).</param>
     public static (PixelCurve Deletion, PixelCurve Insertion) Compute(
-        Func<Tensor, Tensor> score, Tensor input, Tensor map, long classIndex, int steps = 16, int chunkSize = 16, Tensor? baseline = null)
+        Func<Tensor, Tensor> score, Tensor input, Tensor map, long classIndex, int steps = MetricSteps.Default, int chunkSize = 16, Tensor? baseline = null)
     {
         if (steps < 1) throw new ArgumentException("at least one step is needed");
         using var scope = NewDisposeScope();

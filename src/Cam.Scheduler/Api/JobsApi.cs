@@ -1,3 +1,4 @@
+using Cam.Contracts;
 using Cam.Scheduler.Jobs;
 using Cam.Scheduler.Planning;
 using Cam.Scheduler.Validation;

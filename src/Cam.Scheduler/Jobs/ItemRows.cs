@@ -1,3 +1,4 @@
+using Cam.Contracts;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;

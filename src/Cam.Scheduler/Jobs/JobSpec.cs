@@ -18,5 +18,5 @@ public sealed record JobSpec
     public bool Normalized { get; init; } = true;
     public bool Metrics { get; init; }
     /// <summary>Steps of the deletion and insertion curves (each step costs two forwards per map).</summary>
-    public int MetricSteps { get; init; } = 16;
+    public int MetricSteps { get; init; } = Cam.Contracts.MetricSteps.Default;
 }

@@ -25,7 +25,7 @@ public sealed class JobSpecValidator(ModelPackageInspector packages)
         if (spec.Layers.Count > MaxLayers) throw new JobValidationException("layers", $"at most {MaxLayers} layers, not {spec.Layers.Count}");
         if (spec.Layers.Any(string.IsNullOrWhiteSpace)) throw new JobValidationException("layers", "a layer name is empty");
         if (spec.ShardSize is < 1 or > 10_000) throw new JobValidationException("shardSize", "must be between 1 and 10000");
-        if (spec.MetricSteps is < 1 or > 256) throw new JobValidationException("metricSteps", "must be between 1 and 256");
+        if (spec.MetricSteps is < 1 or > Contracts.MetricSteps.Max) throw new JobValidationException("metricSteps", $"must be between 1 and {Contracts.MetricSteps.Max}");
         var policy = ParseClasses(spec.Classes);
         var package = packages.Inspect(spec.Model);
         ValidateClasses(policy, package.NumClasses, spec.Model);

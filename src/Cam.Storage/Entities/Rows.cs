@@ -1,3 +1,4 @@
+using Cam.Contracts;
 namespace Cam.Storage.Entities;
 
 public sealed class JobRow
