@@ -34,6 +34,7 @@ builder.Services.AddMassTransit(bus =>
         rabbit.ConfigureEndpoints(context);
     });
 });
+builder.Services.AddOpenApi();
 builder.Services.AddHealthChecks().AddCamDatabaseCheck().AddCheck<ShardQueueDeclarer>("shard-queue", tags: [Readiness.Tag]);
 var app = builder.Build();
 if (config["CAM_MIGRATE_ON_START"] == "true")
@@ -41,4 +42,5 @@ if (config["CAM_MIGRATE_ON_START"] == "true")
 app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
 app.MapHealthChecks("/health/ready", new() { ResultStatusCodes = new Dictionary<HealthStatus, int>(Readiness.StatusCodes) });
 app.MapJobsApi();
+app.MapOpenApi();
 app.Run();

@@ -13,28 +13,44 @@ public static class JobsApi
 {
     public static RouteGroupBuilder MapJobsApi(this IEndpointRouteBuilder app)
     {
-        var jobs = app.MapGroup("/api/jobs").AddEndpointFilter<ApiKeyFilter>();
-        jobs.MapPost("/", SubmitAsync);
-        jobs.MapGet("/", async (JobStore store, int? limit, CancellationToken ct) =>
-            Results.Ok((await store.ListJobsAsync(Math.Clamp(limit ?? 50, 1, 500), ct)).Select(JobView.From)));
-        jobs.MapGet("/{id:guid}", async (Guid id, JobStore store, MethodTallies tallies, CancellationToken ct) =>
-            await store.GetJobAsync(id, ct) is { } job
-                ? Results.Ok(JobView.From(job) with { Methods = await tallies.OfJobAsync(id, JobMethods(job), ct) })
-                : NotFound(id));
-        jobs.MapGet("/{id:guid}/results", ResultsAsync);
-        jobs.MapGet("/{id:guid}/errors", async (Guid id, long? after, int? limit, JobStore store, CancellationToken ct) =>
-        {
-            if (await store.GetJobAsync(id, ct) is null) return NotFound(id);
-            var page = await store.ErrorsPageAsync(id, after ?? 0, Math.Clamp(limit ?? 100, 1, 1000), ct);
-            return Results.Ok(new { items = page.Select(e => new { e.Id, item = e.ItemNumber, e.Stage, method = e.Method == "" ? null : e.Method, e.Message, e.At }), next = page.Count > 0 ? page[^1].Id : (long?)null });
-        });
-        jobs.MapPost("/{id:guid}/cancel", async (Guid id, JobStore store, CancellationToken ct) =>
-        {
-            if (await store.GetJobAsync(id, ct) is null) return NotFound(id);
-            var cancelled = await store.TryCancelAsync(id, ct);
-            return Results.Ok(JobView.From((await store.GetJobAsync(id, ct))!) with { Message = cancelled ? "cancelled" : "the job had already ended" });
-        });
+        var jobs = app.MapGroup("/api/jobs").AddEndpointFilter<ApiKeyFilter>().WithTags("Jobs");
+        jobs.MapPost("/", SubmitAsync).WithName("SubmitJob")
+            .WithSummary("Submit a job, or with ?dryRun=true preview its cost")
+            .Accepts<JobSpec>("application/json").ProducesProblem(StatusCodes.Status400BadRequest);
+        jobs.MapGet("/", ListAsync).WithName("ListJobs").WithSummary("The latest jobs, newest first");
+        jobs.MapGet("/{id:guid}", GetAsync).WithName("GetJob").WithSummary("A job's state, progress and per-method tally")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        jobs.MapGet("/{id:guid}/results", ResultsAsync).WithName("ListJobResults").WithSummary("A page of a job's results, by id")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        jobs.MapGet("/{id:guid}/errors", ErrorsAsync).WithName("ListJobErrors").WithSummary("A page of a job's item and method errors, by id")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        jobs.MapPost("/{id:guid}/cancel", CancelAsync).WithName("CancelJob").WithSummary("Cancel a running job")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return jobs;
+    }
+
+    private static async Task<Ok<IEnumerable<JobView>>> ListAsync(JobStore store, int? limit, CancellationToken ct) =>
+        TypedResults.Ok((await store.ListJobsAsync(Math.Clamp(limit ?? 50, 1, 500), ct)).Select(JobView.From));
+
+    private static async Task<Results<Ok<JobView>, ProblemHttpResult>> GetAsync(Guid id, JobStore store, MethodTallies tallies, CancellationToken ct) =>
+        await store.GetJobAsync(id, ct) is { } job
+            ? TypedResults.Ok(JobView.From(job) with { Methods = await tallies.OfJobAsync(id, JobMethods(job), ct) })
+            : NotFound(id);
+
+    private static async Task<Results<Ok<ErrorsPage>, ProblemHttpResult>> ErrorsAsync(Guid id, long? after, int? limit, JobStore store, CancellationToken ct)
+    {
+        if (await store.GetJobAsync(id, ct) is null) return NotFound(id);
+        var page = await store.ErrorsPageAsync(id, after ?? 0, Math.Clamp(limit ?? 100, 1, 1000), ct);
+        return TypedResults.Ok(new ErrorsPage(
+            page.Select(e => new ErrorView(e.Id, e.ItemNumber, e.Stage, e.Method == "" ? null : e.Method, e.Message, e.At)).ToList(),
+            page.Count > 0 ? page[^1].Id : null));
+    }
+
+    private static async Task<Results<Ok<JobView>, ProblemHttpResult>> CancelAsync(Guid id, JobStore store, CancellationToken ct)
+    {
+        if (await store.GetJobAsync(id, ct) is null) return NotFound(id);
+        var cancelled = await store.TryCancelAsync(id, ct);
+        return TypedResults.Ok(JobView.From((await store.GetJobAsync(id, ct))!) with { Message = cancelled ? "cancelled" : "the job had already ended" });
     }
 
     /// <summary>Submits a job; with <c>?dryRun=true</c>, answers its cost preview instead (<c>workers</c> for the wall time) and stores nothing.</summary>
@@ -55,20 +71,16 @@ public static class JobsApi
         }
     }
 
-    private static async Task<IResult> ResultsAsync(Guid id, long? after, int? limit, bool? maps, JobStore store, CancellationToken ct)
+    private static async Task<Results<Ok<ResultsPage>, ProblemHttpResult>> ResultsAsync(Guid id, long? after, int? limit, bool? maps, JobStore store,
+        CancellationToken ct)
     {
         if (await store.GetJobAsync(id, ct) is null) return NotFound(id);
         var page = await store.ResultsPageAsync(id, after ?? 0, Math.Clamp(limit ?? 100, 1, 1000), ct);
-        return Results.Ok(new
-        {
-            items = page.Select(r => new
-            {
-                r.Id, item = r.ItemNumber, r.Method, r.Layer, classIndex = r.ClassIndex, rank = r.ClassRank, r.Score, r.Probability,
-                peak = new[] { r.PeakY, r.PeakX }, r.Energy, shape = new[] { r.MapHeight, r.MapWidth },
-                map = maps == false ? null : r.MapValues(), metrics = r.Metrics is null ? (System.Text.Json.JsonElement?)null : System.Text.Json.JsonDocument.Parse(r.Metrics).RootElement,
-            }),
-            next = page.Count > 0 ? page[^1].Id : (long?)null,
-        });
+        return TypedResults.Ok(new ResultsPage(
+            page.Select(r => new ResultView(r.Id, r.ItemNumber, r.Method, r.Layer, r.ClassIndex, r.ClassRank, r.Score, r.Probability,
+                [r.PeakY, r.PeakX], r.Energy, [r.MapHeight, r.MapWidth], maps == false ? null : r.MapValues(),
+                r.Metrics is null ? null : System.Text.Json.JsonDocument.Parse(r.Metrics).RootElement)).ToList(),
+            page.Count > 0 ? page[^1].Id : null));
     }
 
     /// <summary>The methods the job asked for, from its stored spec.</summary>
@@ -84,10 +96,23 @@ public static class JobsApi
         }
     }
 
-    private static IResult NotFound(Guid id) => Results.Problem($"no job {id}", statusCode: StatusCodes.Status404NotFound);
+    private static ProblemHttpResult NotFound(Guid id) => TypedResults.Problem($"no job {id}", statusCode: StatusCodes.Status404NotFound);
 }
 
 public sealed record SubmittedJob(Guid Id);
+
+/// <summary>A page of results; <c>next</c> is the <c>after</c> of the following page, null at the end.</summary>
+public sealed record ResultsPage(IReadOnlyList<ResultView> Items, long? Next);
+
+/// <summary>One stored map with its scores: <c>peak</c> and <c>shape</c> are (row, column) and (height, width).</summary>
+public sealed record ResultView(long Id, long Item, string Method, string Layer, int ClassIndex, int Rank, float Score, float Probability,
+    int[] Peak, float Energy, int[] Shape, float[]? Map, System.Text.Json.JsonElement? Metrics);
+
+/// <summary>A page of errors; <c>next</c> is the <c>after</c> of the following page, null at the end.</summary>
+public sealed record ErrorsPage(IReadOnlyList<ErrorView> Items, long? Next);
+
+/// <summary>An item's error (<c>item</c> null for an error of the whole job), with the method it concerns when only that method failed.</summary>
+public sealed record ErrorView(long Id, long? Item, string Stage, string? Method, string Message, DateTime At);
 
 /// <summary>A job's state and progress as the API shows it.</summary>
 public sealed record JobView(Guid Id, string State, long Total, long Done, long Succeeded, long Failed, long Results, int Shards, int ShardsFinished,
