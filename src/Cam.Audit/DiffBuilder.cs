@@ -25,7 +25,13 @@ public sealed class DiffBuilder(CamDbContext dbA, CamDbContext dbB, string model
         ("insertion_area", v => v.InsertionArea),
     ];
 
-    public async Task<DiffSummary> BuildAsync(Guid jobA, Guid jobB, DiffGate gate, CancellationToken ct = default)
+    public Task<DiffSummary> BuildAsync(Guid jobA, Guid jobB, DiffGate gate, CancellationToken ct = default) => BuildAsync(jobA, jobB, gate, null, ct);
+
+    /// <summary>
+    /// The diff of every method the jobs share, or with <paramref name="methods"/> of method A in job A against method B
+    /// in job B (two methods of one job, or of two): the same figures, under the name "A vs B".
+    /// </summary>
+    public async Task<DiffSummary> BuildAsync(Guid jobA, Guid jobB, DiffGate gate, (string A, string B)? methods, CancellationToken ct = default)
     {
         var (specA, specB) = (await SpecAsync(dbA, jobA, ct), await SpecAsync(dbB, jobB, ct));
         var (datasetA, datasetB) = (specA["dataset"]?.GetValue<string>() ?? "", specB["dataset"]?.GetValue<string>() ?? "");
@@ -34,28 +40,30 @@ public sealed class DiffBuilder(CamDbContext dbA, CamDbContext dbB, string model
         var (modelA, modelB) = (specA["model"]?.GetValue<string>() ?? "", specB["model"]?.GetValue<string>() ?? "");
         var labels = Labels(modelA) ?? Labels(modelB) ?? [];
 
-        var primaryA = await new AuditQueries(dbA, jobA).PrimaryLayersAsync(ct);
+        var primaryA = (await new AuditQueries(dbA, jobA).PrimaryLayersAsync(ct)).ToDictionary(p => p.Method, p => p.Layer);
         var primaryB = (await new AuditQueries(dbB, jobB).PrimaryLayersAsync(ct)).ToDictionary(p => p.Method, p => p.Layer);
-        var common = primaryA.Where(p => primaryB.ContainsKey(p.Method)).ToList();
-        if (common.Count == 0) throw new ArgumentException("the jobs share no method: nothing to compare");
+        var compared = methods is var (a, b)
+            ? [(Name: $"{a} vs {b}", A: a, LayerA: primaryA.GetValueOrDefault(a) ?? throw new ArgumentException($"job A has no results of method '{a}'"),
+                B: b, LayerB: primaryB.GetValueOrDefault(b) ?? throw new ArgumentException($"job B has no results of method '{b}'"))]
+            : primaryA.Where(p => primaryB.ContainsKey(p.Key)).Select(p => (Name: p.Key, A: p.Key, LayerA: p.Value, B: p.Key, LayerB: primaryB[p.Key])).ToList();
+        if (compared.Count == 0) throw new ArgumentException("the jobs share no method: nothing to compare");
 
-        var methods = new List<MethodDiff>();
+        var diffs = new List<MethodDiff>();
         var shortcuts = new List<ShortcutChange>();
-        foreach (var (method, layerA) in common)
+        foreach (var (name, methodA, layerA, methodB, layerB) in compared)
         {
-            var layerB = primaryB[method];
-            var valuesB = (await ItemValues.ReadAsync(dbB, jobB, method, layerB, null, ct)).ToDictionary(v => v.Item);
-            var pairs = (await ItemValues.ReadAsync(dbA, jobA, method, layerA, null, ct))
-                .Where(a => valuesB.ContainsKey(a.Item)).Select(a => (A: a, B: valuesB[a.Item])).ToList();
-            var drift = await DriftAsync(jobA, jobB, method, layerA, layerB, ct);
+            var valuesB = (await ItemValues.ReadAsync(dbB, jobB, methodB, layerB, null, ct)).ToDictionary(v => v.Item);
+            var pairs = (await ItemValues.ReadAsync(dbA, jobA, methodA, layerA, null, ct))
+                .Where(v => valuesB.ContainsKey(v.Item)).Select(v => (A: v, B: valuesB[v.Item])).ToList();
+            var drift = await DriftAsync(jobA, jobB, (methodA, layerA), (methodB, layerB), ct);
             var classes = pairs.GroupBy(p => p.A.LabelClass ?? p.A.ClassIndex).OrderBy(g => g.Key)
                 .Select(g => new ClassDiff(g.Key, AuditQueries.LabelOf(labels, g.Key), g.LongCount(), Changes(g.ToList()),
                     Drift(g.Select(p => p.A.Item), drift))).ToList();
-            methods.Add(new MethodDiff(method, layerA, layerB, pairs.Count, Changes(pairs), Drift(pairs.Select(p => p.A.Item), drift), classes));
-            shortcuts.AddRange(Compare(method, await FindingsAsync(dbA, jobA, method, layerA, labels, ct),
-                await FindingsAsync(dbB, jobB, method, layerB, labels, ct)));
+            diffs.Add(new MethodDiff(name, layerA, layerB, pairs.Count, Changes(pairs), Drift(pairs.Select(p => p.A.Item), drift), classes));
+            shortcuts.AddRange(Compare(name, await FindingsAsync(dbA, jobA, methodA, layerA, labels, ct),
+                await FindingsAsync(dbB, jobB, methodB, layerB, labels, ct)));
         }
-        var diff = new DiffSummary { JobA = jobA, JobB = jobB, ModelA = modelA, ModelB = modelB, Dataset = datasetA, Methods = methods, Shortcuts = shortcuts };
+        var diff = new DiffSummary { JobA = jobA, JobB = jobB, ModelA = modelA, ModelB = modelB, Dataset = datasetA, Methods = diffs, Shortcuts = shortcuts };
         return diff with { GateFailures = gate.Failures(diff) };
     }
 
@@ -92,11 +100,12 @@ public sealed class DiffBuilder(CamDbContext dbA, CamDbContext dbB, string model
     }
 
     /// <summary>Per item, the distance between A's and B's map, from both jobs' maps streamed in item order and merged.</summary>
-    private async Task<Dictionary<long, double>> DriftAsync(Guid jobA, Guid jobB, string method, string layerA, string layerB, CancellationToken ct)
+    private async Task<Dictionary<long, double>> DriftAsync(Guid jobA, Guid jobB, (string Method, string Layer) mapsA, (string Method, string Layer) mapsB,
+        CancellationToken ct)
     {
         var drift = new Dictionary<long, double>();
-        await using var a = InItemOrder(dbA, jobA, method, layerA).GetAsyncEnumerator(ct);
-        await using var b = InItemOrder(dbB, jobB, method, layerB).GetAsyncEnumerator(ct);
+        await using var a = InItemOrder(dbA, jobA, mapsA.Method, mapsA.Layer).GetAsyncEnumerator(ct);
+        await using var b = InItemOrder(dbB, jobB, mapsB.Method, mapsB.Layer).GetAsyncEnumerator(ct);
         var (hasA, hasB) = (await a.MoveNextAsync(), await b.MoveNextAsync());
         while (hasA && hasB)
         {

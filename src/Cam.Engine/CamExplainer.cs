@@ -86,7 +86,9 @@ public sealed class CamExplainer
         resolvedLayers ??= requestedLayers ?? [model.LocateCandidateLayer(sampleShape)];
 
     /// <param name="itemKeys">One key per image (its item number in a job) seeding per-image noise; the batch index when null.</param>
-    public Explanation Explain(Tensor input, ClassSelection classes, bool normalized = true, IReadOnlyList<long>? itemKeys = null)
+    /// <param name="cancellation">Checked before each chunk of masked forwards.</param>
+    public Explanation Explain(Tensor input, ClassSelection classes, bool normalized = true, IReadOnlyList<long>? itemKeys = null,
+        CancellationToken cancellation = default)
     {
         if (input.ndim != 4 || input.shape[1] != 3)
             throw new ArgumentException($"the input must be (N, 3, H, W), not ({string.Join(", ", input.shape)})");
@@ -103,7 +105,7 @@ public sealed class CamExplainer
         var activations = pass.Activations.Select((a, i) => pass.Folded(i, a.detach()).to(ScalarType.Float32)).ToList();
         var classIndex = classes.Resolve(logits);
         var classTensor = torch.tensor(classIndex, device: model.Device);
-        using var runner = new MaskedForwardRunner(maskedModel, x, method.UsesMaskedForwards ? ChunkSizeFor(sampleShape) : 1, shareIdenticalMasks);
+        using var runner = new MaskedForwardRunner(maskedModel, x, method.UsesMaskedForwards ? ChunkSizeFor(sampleShape) : 1, shareIdenticalMasks, cancellation);
         var context = new CamContext
         {
             Model = model, Input = x, Logits = logits, Layers = layers, Activations = activations,

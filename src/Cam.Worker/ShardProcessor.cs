@@ -81,7 +81,7 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
                 throw new ShardFailureException($"model '{shard.Model.Package}' has no layer '{layer}'");
         var methods = ApplicableMethods(shard, package, output);
         var preprocessor = new Preprocessor(package.Manifest.Preprocess, package.Classifier.Device);
-        var explainer = new BatchExplainer(package.Classifier, new ExplainerOptions { Precision = settings.Precision });
+        var explainer = new BatchExplainer(package.Classifier, new ExplainerOptions { Precision = settings.Precision }, ct);
         var batches = Batches(shard, ct);
         if (batches.Count == 0) return;
         var next = Task.Run(() => loader.Load(shard.DatasetRoot, batches[0].Select(i => i.Path).ToList(), ct), ct);

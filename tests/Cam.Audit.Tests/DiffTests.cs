@@ -20,17 +20,22 @@ public sealed class DemoDiffFixture : IAsyncLifetime
     public string SpuriousDb => Path.Combine(DataRoot, "spurious.db");
     public Guid Clean { get; private set; }
     public Guid Spurious { get; private set; }
+    /// <summary>The clean model explained by CAM and Grad-CAM in one job, for a diff of two methods.</summary>
+    public string TwoMethodsDb => Path.Combine(DataRoot, "two-methods.db");
+    public Guid TwoMethods { get; private set; }
 
     public async Task InitializeAsync()
     {
         new ShapesGenerator(seed: 99, spuriousClass: "circle").Write(DataRoot, 100);
         Clean = await RunAsync("shapes-model", CleanDb);
         Spurious = await RunAsync("shapes-spurious-model", SpuriousDb);
+        TwoMethods = await RunAsync("shapes-model", TwoMethodsDb, "cam", "gradcam");
     }
 
-    private async Task<Guid> RunAsync(string model, string database)
+    private async Task<Guid> RunAsync(string model, string database, params string[] methods)
     {
-        var spec = new JobSpec { Dataset = "manifest.csv", Model = model, Methods = [new MethodSpec("cam")] };
+        MethodSpec[] specs = methods.Length == 0 ? [new MethodSpec("cam")] : methods.Select(m => new MethodSpec(m)).ToArray();
+        var spec = new JobSpec { Dataset = "manifest.csv", Model = model, Methods = specs };
         var summary = await EmbeddedJob.RunAsync(new EmbeddedOptions(spec, DataRoot, ModelRoot, database, Workers: 1));
         Assert.Equal("completed", summary.State);
         return summary.JobId;
@@ -48,11 +53,45 @@ public class DiffTests(DemoDiffFixture demo) : IClassFixture<DemoDiffFixture>
 {
     private int Cam(params string[] args) => CamCommandLine.Build().Parse(args).Invoke();
 
-    private static async Task<List<ResultRow>> RowsAsync(string database, Guid job)
+    private static async Task<List<ResultRow>> RowsAsync(string database, Guid job, string method = "cam")
     {
         await using var services = new ServiceCollection().AddCamStorage(StorageSettings.SqliteFile(database)).BuildServiceProvider();
         await using var db = await services.GetRequiredService<IDbContextFactory<CamDbContext>>().CreateDbContextAsync();
-        return await db.Results.AsNoTracking().Where(r => r.JobId == job && r.ClassRank == 0).OrderBy(r => r.ItemNumber).ToListAsync();
+        return await db.Results.AsNoTracking().Where(r => r.JobId == job && r.ClassRank == 0 && r.Method == method).OrderBy(r => r.ItemNumber).ToListAsync();
+    }
+
+    [Fact]
+    public async Task Two_methods_of_one_job_are_compared_item_by_item_under_the_name_A_vs_B()
+    {
+        var json = Path.Combine(demo.DataRoot, "methods.json");
+        var code = Cam("diff", demo.TwoMethods.ToString(), demo.TwoMethods.ToString(), "--db", demo.TwoMethodsDb, "--model-root", demo.ModelRoot,
+            "--methods", "cam:gradcam", "--json", json, "--out", Path.Combine(demo.DataRoot, "methods.html"));
+        Assert.Equal(0, code);
+        var diff = JsonSerializer.Deserialize<DiffSummary>(await File.ReadAllTextAsync(json), AuditReport.Json)!;
+        var method = Assert.Single(diff.Methods);
+        Assert.Equal("cam vs gradcam", method.Method);
+
+        // Independently, from the job's rows: the same images, CAM's map against Grad-CAM's.
+        var (cam, gradcam) = (await RowsAsync(demo.TwoMethodsDb, demo.TwoMethods), await RowsAsync(demo.TwoMethodsDb, demo.TwoMethods, "gradcam"));
+        var pairs = cam.Zip(gradcam).ToList();
+        Assert.Equal(100, pairs.Count);
+        Assert.All(pairs, p => Assert.Equal(p.First.ItemNumber, p.Second.ItemNumber));
+        Assert.Equal(pairs.Count, method.PairedItems);
+        var energy = method.Changes.Single(c => c.Metric == "energy_in_box");
+        Assert.Equal(pairs.Average(p => (double)p.Second.EnergyInBox!.Value - p.First.EnergyInBox!.Value), energy.Delta, 6);
+        static double Pearson(float[] x, float[] y)
+        {
+            double n = x.Length, sx = x.Sum(), sy = y.Sum(), sxx = x.Sum(v => (double)v * v), syy = y.Sum(v => (double)v * v);
+            var sxy = x.Zip(y, (p, q) => (double)p * q).Sum();
+            return (n * sxy - sx * sy) / Math.Sqrt((n * sxx - sx * sx) * (n * syy - sy * sy));
+        }
+        var drift = pairs.Average(p => 1 - Pearson(p.First.MapValues(), p.Second.MapValues()));
+        Assert.Equal(drift, method.Drift!.Mean, 4);
+        // Grad-CAM is CAM up to a factor and a ReLU on this network: close maps, but not the same ones.
+        Assert.InRange(drift, 1e-6, 0.5);
+
+        Assert.Equal(2, Cam("diff", demo.TwoMethods.ToString(), demo.TwoMethods.ToString(), "--db", demo.TwoMethodsDb, "--methods", "cam",
+            "--out", Path.Combine(demo.DataRoot, "bad.html")));
     }
 
     [Fact]

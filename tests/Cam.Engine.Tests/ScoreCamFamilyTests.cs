@@ -149,4 +149,29 @@ public class ScoreCamFamilyTests
             ? throw new System.Runtime.InteropServices.ExternalException("CUDA out of memory. Tried to allocate 2.00 GiB")
             : base.Logits(input);
     }
+
+    [Fact]
+    public void A_cancelled_explanation_stops_at_the_next_chunk_of_masked_forwards()
+    {
+        using var input = Input();
+        using var resnet = Fixtures.ResNet18();
+        using var cancellation = new CancellationTokenSource();
+        // Cancelled from inside the third chunk's forward, as a job's cancellation arrives while a worker computes.
+        using var model = new CountingClassifier(resnet, afterCalls: 3, cancellation);
+        var explainer = new CamExplainer(model, new ScoreCam(), ["layer4"], new ExplainerOptions { ChunkSize = 8 });
+        Assert.ThrowsAny<OperationCanceledException>(() => explainer.Explain(input, ClassSelection.Top(1), cancellation: cancellation.Token));
+        // Layer4 has 512 channels: 64 chunks of 8 for each image would follow; the explainer stopped at the fourth.
+        Assert.Equal(3, model.MaskedChunks);
+    }
+
+    private sealed class CountingClassifier(IClassifier inner, int afterCalls, CancellationTokenSource cancellation) : DelegatingClassifier(inner)
+    {
+        public int MaskedChunks { get; private set; }
+
+        public override Tensor Logits(Tensor input)
+        {
+            if (++MaskedChunks == afterCalls) cancellation.Cancel();
+            return base.Logits(input);
+        }
+    }
 }

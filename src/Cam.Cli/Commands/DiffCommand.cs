@@ -28,9 +28,13 @@ internal static class DiffCommand
             Description = "rules that make the command exit with 3: METRIC:LIMIT on a method's overall change (pointing_game:-0.02 fails below −0.02, " +
                           "average_drop:0.05 above +0.05), map_drift:LIMIT, shortcut:new; comma-separated",
         };
+        var methods = new Option<string?>("--methods")
+        {
+            Description = "A:B compares method A of job A with method B of job B (two methods of one job: give its id twice); every shared method when omitted",
+        };
         var command = new Command("diff", "compare two jobs over the same dataset: per-class changes with paired tests, map drift, shortcuts that appear or vanish")
         {
-            jobA, jobB, db, dbB, postgres, output, json, modelRoot, failOn,
+            jobA, jobB, db, dbB, postgres, output, json, modelRoot, failOn, methods,
         };
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
@@ -41,7 +45,7 @@ internal static class DiffCommand
             await using var contextA = await servicesA.GetRequiredService<IDbContextFactory<CamDbContext>>().CreateDbContextAsync(ct);
             await using var contextB = await servicesB.GetRequiredService<IDbContextFactory<CamDbContext>>().CreateDbContextAsync(ct);
             var root = Path.GetFullPath(parse.GetValue(modelRoot) ?? Environment.GetEnvironmentVariable("CAM_MODEL_ROOT") ?? ".");
-            var diff = await new DiffBuilder(contextA, contextB, root).BuildAsync(parse.GetValue(jobA), parse.GetValue(jobB), gate, ct);
+            var diff = await new DiffBuilder(contextA, contextB, root).BuildAsync(parse.GetValue(jobA), parse.GetValue(jobB), gate, MethodPair(parse.GetValue(methods)), ct);
 
             var html = Path.GetFullPath(parse.GetValue(output)!);
             Directory.CreateDirectory(Path.GetDirectoryName(html)!);
@@ -54,6 +58,13 @@ internal static class DiffCommand
         }));
         return command;
     }
+
+    private static (string A, string B)? MethodPair(string? methods) => methods switch
+    {
+        null => null,
+        _ when methods.Split(':') is [var a, var b] && a.Trim().Length > 0 && b.Trim().Length > 0 => (a.Trim(), b.Trim()),
+        _ => throw new ArgumentException($"--methods: '{methods}' is not METHOD_A:METHOD_B"),
+    };
 
     private static void Describe(DiffSummary diff, string html)
     {

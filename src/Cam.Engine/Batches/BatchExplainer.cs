@@ -28,9 +28,10 @@ public sealed record BatchRequest
 /// <summary>
 /// Explains a batch with several methods at once and flattens the maps into one <see cref="MapResult"/> per
 /// (image, method, layer, class) — with a "fused" layer when several are hooked — ready to be stored.
-/// <paramref name="defaults"/> apply to requests that set no options (a worker's precision, say).
+/// <paramref name="defaults"/> apply to requests that set no options (a worker's precision, say); <paramref name="cancellation"/>
+/// stops an explanation between chunks of masked forwards (a shard's token: its job cancelled, its worker stopping).
 /// </summary>
-public sealed class BatchExplainer(IClassifier model, ExplainerOptions? defaults = null)
+public sealed class BatchExplainer(IClassifier model, ExplainerOptions? defaults = null, CancellationToken cancellation = default)
 {
     private readonly ExplainerOptions defaults = defaults ?? new();
     public const string FusedLayer = LayerNames.Fused;
@@ -42,7 +43,7 @@ public sealed class BatchExplainer(IClassifier model, ExplainerOptions? defaults
         foreach (var method in request.Methods)
         {
             var explainer = ExplainerFor(method, request);
-            using var explanation = explainer.Explain(input, request.Classes, request.Normalized, request.ItemKeys);
+            using var explanation = explainer.Explain(input, request.Classes, request.Normalized, request.ItemKeys, cancellation);
             using var probabilities = torch.softmax(explanation.Logits, 1).cpu();
             using var logits = explanation.Logits.cpu();
             var layers = explanation.Layers.Select((name, i) => (name, explanation.Maps[i])).ToList();

@@ -15,10 +15,13 @@ public sealed class MaskedForwardRunner : IDisposable
     private readonly IClassifier model;
     private readonly Tensor input;
     private readonly bool shareIdenticalMasks;
+    private readonly CancellationToken cancellation;
     private Tensor? zeroLogits;
 
-    public MaskedForwardRunner(IClassifier model, Tensor input, int chunkSize, bool shareIdenticalMasks = true)
+    /// <param name="cancellation">Checked before each chunk: a long explanation stops within one chunk's forward.</param>
+    public MaskedForwardRunner(IClassifier model, Tensor input, int chunkSize, bool shareIdenticalMasks = true, CancellationToken cancellation = default)
     {
+        this.cancellation = cancellation;
         this.shareIdenticalMasks = shareIdenticalMasks;
         if (chunkSize < 1) throw new ArgumentException("the chunk size must be positive");
         this.model = model;
@@ -114,6 +117,7 @@ public sealed class MaskedForwardRunner : IDisposable
         var position = 0;
         while (position < count)
         {
+            cancellation.ThrowIfCancellationRequested();
             var length = Math.Min(ChunkSize, count - position);
             try
             {
