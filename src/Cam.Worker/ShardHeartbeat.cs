@@ -37,7 +37,7 @@ public sealed class ShardHeartbeat : IAsyncDisposable
                     await stop.CancelAsync();
                     return;
                 }
-                catch (Exception e) when (e is not OperationCanceledException)
+                catch (Exception e) when (!stop.IsCancellationRequested)
                 {
                     logger.LogWarning("shard {Job}/{Shard}: the claim could not be renewed, trying again: {Reason}", claim.JobId, claim.ShardNumber, e.Message);
                 }

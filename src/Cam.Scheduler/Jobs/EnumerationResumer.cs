@@ -20,7 +20,7 @@ public sealed class EnumerationResumer(SchedulerSettings settings, JobStore stor
             {
                 await ResumeOnceAsync(stoppingToken);
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
                 logger.LogWarning("looking for enumerations to resume failed, trying again later: {Reason}", e.Message);
             }

@@ -29,7 +29,9 @@ public sealed class ShardDispatcher(SchedulerSettings settings, JobStore store, 
             {
                 await DispatchOnceAsync(stoppingToken);
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            // Any failure but this service stopping, a timeout or cancellation from the database client included: a
+            // dispatcher that ended its loop would leave every job waiting for good.
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
                 logger.LogWarning("dispatch round failed, retrying: {Reason}", e.Message);
             }
