@@ -31,7 +31,8 @@ public sealed class ShardRunner(WorkerSettings settings, ShardClaims claims, Sha
         var heartbeat = new ShardHeartbeat(claims, claim, settings.HeartbeatInterval, logger, ct);
         try
         {
-            var report = await processor.ProcessAsync(shard with { Attempt = claim.Attempt }, claim, heartbeat.Token);
+            using var processing = CancellationTokenSource.CreateLinkedTokenSource(heartbeat.Token, settings.Abandon);
+            var report = await processor.ProcessAsync(shard with { Attempt = claim.Attempt }, claim, processing.Token);
             return new ShardRunOutcome.Completed(report with { Worker = settings.InstanceId });
         }
         catch (Exception e) when (heartbeat.Lost || e is ClaimLostException)
@@ -41,6 +42,10 @@ public sealed class ShardRunner(WorkerSettings settings, ShardClaims claims, Sha
         catch (JobEndedException)
         {
             return new ShardRunOutcome.Dropped("its job ended");
+        }
+        catch (OperationCanceledException) when (settings.Abandon.IsCancellationRequested)
+        {
+            return new ShardRunOutcome.Dropped("the run was abandoned");
         }
         catch (Exception) when (ct.IsCancellationRequested)
         {

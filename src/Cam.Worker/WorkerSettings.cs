@@ -32,6 +32,12 @@ public sealed record WorkerSettings
     /// <summary>How long a claim on a shard lasts unless renewed; the worker renews it every quarter of it while it works.</summary>
     public TimeSpan Lease { get; init; } = TimeSpan.FromSeconds(120);
     public TimeSpan HeartbeatInterval => Lease / 4;
+    /// <summary>
+    /// Cancelled when the whole run is abandoned (the embedded <c>cam run</c> interrupted, its job cancelled): a shard in
+    /// progress stops at the next chunk of masked forwards and is dropped, not reported. A distributed worker told to stop
+    /// finishes its shard instead, so it leaves this unset.
+    /// </summary>
+    public CancellationToken Abandon { get; init; }
     /// <summary>Model packages kept loaded; the least recently used beyond this are disposed.</summary>
     public int ModelCacheSize { get; init; } = 2;
     /// <summary>Who holds a claim: this worker process, uniquely.</summary>

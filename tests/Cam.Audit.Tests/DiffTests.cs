@@ -60,6 +60,14 @@ public class DiffTests(DemoDiffFixture demo) : IClassFixture<DemoDiffFixture>
         return await db.Results.AsNoTracking().Where(r => r.JobId == job && r.ClassRank == 0 && r.Method == method).OrderBy(r => r.ItemNumber).ToListAsync();
     }
 
+    /// <summary>Pearson's correlation by the textbook sums.</summary>
+    private static double Pearson(float[] x, float[] y)
+    {
+        double n = x.Length, sx = x.Sum(), sy = y.Sum(), sxx = x.Sum(v => (double)v * v), syy = y.Sum(v => (double)v * v);
+        var sxy = x.Zip(y, (p, q) => (double)p * q).Sum();
+        return (n * sxy - sx * sy) / Math.Sqrt((n * sxx - sx * sx) * (n * syy - sy * sy));
+    }
+
     [Fact]
     public async Task Two_methods_of_one_job_are_compared_item_by_item_under_the_name_A_vs_B()
     {
@@ -79,12 +87,6 @@ public class DiffTests(DemoDiffFixture demo) : IClassFixture<DemoDiffFixture>
         Assert.Equal(pairs.Count, method.PairedItems);
         var energy = method.Changes.Single(c => c.Metric == "energy_in_box");
         Assert.Equal(pairs.Average(p => (double)p.Second.EnergyInBox!.Value - p.First.EnergyInBox!.Value), energy.Delta, 6);
-        static double Pearson(float[] x, float[] y)
-        {
-            double n = x.Length, sx = x.Sum(), sy = y.Sum(), sxx = x.Sum(v => (double)v * v), syy = y.Sum(v => (double)v * v);
-            var sxy = x.Zip(y, (p, q) => (double)p * q).Sum();
-            return (n * sxy - sx * sy) / Math.Sqrt((n * sxx - sx * sx) * (n * syy - sy * sy));
-        }
         var drift = pairs.Average(p => 1 - Pearson(p.First.MapValues(), p.Second.MapValues()));
         Assert.Equal(drift, method.Drift!.Mean, 4);
         // Grad-CAM is CAM up to a factor and a ReLU on this network: close maps, but not the same ones.
@@ -159,12 +161,6 @@ public class DiffTests(DemoDiffFixture demo) : IClassFixture<DemoDiffFixture>
         Assert.True(energy.Delta < 0 && energy.Significant, $"energy in box change {energy.Delta}");
 
         // Map drift: 1 − Pearson, by the textbook sums, same map size on both sides.
-        static double Pearson(float[] x, float[] y)
-        {
-            double n = x.Length, sx = x.Sum(), sy = y.Sum(), sxx = x.Sum(v => (double)v * v), syy = y.Sum(v => (double)v * v);
-            var sxy = x.Zip(y, (p, q) => (double)p * q).Sum();
-            return (n * sxy - sx * sy) / Math.Sqrt((n * sxx - sx * sx) * (n * syy - sy * sy));
-        }
         var drift = pairs.Average(p => 1 - Pearson(p.First.MapValues(), p.Second.MapValues()));
         Assert.Equal(drift, method.Drift!.Mean, 4);
         Assert.Equal(circles.Average(p => 1 - Pearson(p.First.MapValues(), p.Second.MapValues())), circle.Drift!.Mean, 4);

@@ -42,7 +42,7 @@ public static class EmbeddedJob
     public static async Task<EmbeddedSummary> RunAsync(EmbeddedOptions options, Action<JobView>? progress = null, CancellationToken ct = default,
         Action<CostPlan>? plan = null)
     {
-        using var host = Build(options);
+        using var host = Build(options, ct);
         await host.Services.GetRequiredService<CamMigrator>().MigrateAsync(ct);
         await host.StartAsync(ct);
         var clock = Stopwatch.StartNew();
@@ -74,14 +74,14 @@ public static class EmbeddedJob
         }
         finally
         {
-            // Bounded: a batch in the engine cannot be interrupted, and an interrupted run must end promptly.
+            // Bounded: an interrupted run must end promptly (its shards stop at the next chunk of masked forwards).
             using var stopping = new CancellationTokenSource(ct.IsCancellationRequested ? TimeSpan.FromSeconds(5) : Timeout.InfiniteTimeSpan);
             await host.StopAsync(stopping.Token);
         }
     }
 
     /// <summary>The host of an embedded run: the scheduler's and the workers' services, an in-memory bus, SQLite.</summary>
-    private static IHost Build(EmbeddedOptions options)
+    private static IHost Build(EmbeddedOptions options, CancellationToken abandon)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
@@ -96,7 +96,7 @@ public static class EmbeddedJob
         builder.Services.AddCamWorker(new WorkerSettings
         {
             DataRoot = options.DataRoot, ModelRoot = options.ModelRoot, Concurrency = options.Workers, NoOpExplainer = options.NoOpExplainer,
-            MaxBatchPixels = options.MaxBatchPixels, Precision = options.Precision,
+            MaxBatchPixels = options.MaxBatchPixels, Precision = options.Precision, Abandon = abandon,
         });
         builder.Services.AddMassTransit(bus =>
         {
@@ -112,7 +112,7 @@ public static class EmbeddedJob
     /// <summary>The cost preview of the job alone (<c>cam plan</c>): the model probed by an in-process worker, nothing run.</summary>
     public static async Task<CostPlan> PlanAsync(EmbeddedOptions options, CancellationToken ct = default)
     {
-        using var host = Build(options);
+        using var host = Build(options, ct);
         await host.Services.GetRequiredService<CamMigrator>().MigrateAsync(ct);
         await host.StartAsync(ct);
         try
