@@ -24,7 +24,12 @@ public sealed class InfrastructureFaultTests(ServicesFixture services, ITestOutp
     private async Task CompletesThroughAsync(Func<Task> fault)
     {
         using var dataset = TestDataset.Create(goodItems: 40);
-        await using var cluster = await TestCluster.StartAsync(services, log, dataset);
+        // A shard message consumed while the fault lasts can be lost with it; such a shard comes back when no worker has
+        // claimed it within the queue timeout (an hour by default), here short enough to happen within the test.
+        await using var cluster = await TestCluster.StartAsync(services, log, dataset, new ClusterOptions
+        {
+            Environment = new Dictionary<string, string> { ["CAM_SHARD_QUEUE_TIMEOUT_SECONDS"] = "45" },
+        });
 
         var id = await cluster.SubmitAsync(["scorecam"], shardSize: 5);
         await cluster.WaitForResultsAsync(id, 1, TimeSpan.FromMinutes(2));
