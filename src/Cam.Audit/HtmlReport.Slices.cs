@@ -36,16 +36,7 @@ public static partial class HtmlReport
             html.Append("</table><table><tr><th>method</th><th>class</th><th>maps</th><th>labelled items</th><th>accuracy</th><th>mean probability</th><th>pointing game</th><th>energy in box</th><th>average drop</th><th>deletion</th><th>insertion</th></tr>");
             foreach (var c in s.Classes) ClassRow(html, c);
             html.Append("</table>");
-            foreach (var group in s.MeanMaps.GroupBy(m => m.Method))
-            {
-                html.Append($"<h4>{E(group.Key)}: mean map per class</h4><div class=\"gallery\">");
-                foreach (var m in group)
-                {
-                    var png = OverlayRenderer.RenderMap(m.Values, m.Height, m.Width);
-                    html.Append($"<figure><img alt=\"mean map of {E(m.Label)} where {E(audit.Key)} = {E(s.Value)}\" src=\"data:image/png;base64,{Convert.ToBase64String(png)}\"><figcaption>{E(m.Label)} ({m.Maps} maps)</figcaption></figure>");
-                }
-                html.Append("</div>");
-            }
+            MeanMapGalleries(html, s.MeanMaps, method => $"<h4>{E(method)}: mean map per class</h4>", $" where {E(audit.Key)} = {E(s.Value)}");
             html.Append("</details>");
         }
         html.Append("</section>\n");

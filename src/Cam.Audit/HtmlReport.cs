@@ -108,17 +108,23 @@ public static partial class HtmlReport
     {
         if (a.MeanMaps.Count == 0) return;
         html.Append("<section id=\"mean-maps\"><h2>Mean map per class</h2><p class=\"note\">Each map scaled to sum 1, then averaged over the class's items: where the model looks for that class, on average.</p>");
-        foreach (var group in a.MeanMaps.GroupBy(m => m.Method))
+        MeanMapGalleries(html, a.MeanMaps, method => $"<h3>{E(method)}</h3>", "");
+        html.Append("</section>\n");
+    }
+
+    /// <summary>Per method a heading and a gallery of its classes' mean maps; <paramref name="where"/> ends each image's alt text.</summary>
+    private static void MeanMapGalleries(StringBuilder html, IEnumerable<ClassMeanMap> maps, Func<string, string> heading, string where)
+    {
+        foreach (var group in maps.GroupBy(m => m.Method))
         {
-            html.Append($"<h3>{E(group.Key)}</h3><div class=\"gallery\">");
+            html.Append(heading(group.Key)).Append("<div class=\"gallery\">");
             foreach (var m in group)
             {
                 var png = OverlayRenderer.RenderMap(m.Values, m.Height, m.Width);
-                html.Append($"<figure><img alt=\"mean map of {E(m.Label)}\" src=\"data:image/png;base64,{Convert.ToBase64String(png)}\"><figcaption>{E(m.Label)} ({m.Maps} maps)</figcaption></figure>");
+                html.Append($"<figure><img alt=\"mean map of {E(m.Label)}{where}\" src=\"data:image/png;base64,{Convert.ToBase64String(png)}\"><figcaption>{E(m.Label)} ({m.Maps} maps)</figcaption></figure>");
             }
             html.Append("</div>");
         }
-        html.Append("</section>\n");
     }
 
     private static void Gallery(StringBuilder html, Gallery gallery)

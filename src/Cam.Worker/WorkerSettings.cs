@@ -67,15 +67,13 @@ public sealed record WorkerSettings
     private static ForwardPrecision? PrecisionFrom(SettingValues values)
     {
         var channelsLast = values.Flag("CAM_WORKER_CHANNELS_LAST");
-        ForwardPrecision precision;
         try
         {
-            precision = ForwardPrecision.Parse(values.Text("CAM_WORKER_DTYPE"), channelsLast);
+            return ForwardPrecision.Parse(values.Text("CAM_WORKER_DTYPE"), channelsLast).UnlessPlain;
         }
         catch (ArgumentException e)
         {
             throw new InvalidSettingException($"CAM_WORKER_DTYPE: {e.Message}");
         }
-        return precision.IsReduced || precision.ChannelsLast ? precision : null;
     }
 }

@@ -10,7 +10,6 @@ using Cam.Scheduler.Jobs;
 using Cam.Storage;
 using Cam.Worker;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -64,10 +63,10 @@ public class ReducedPrecisionJobTests
     [InlineData("fp16", "true", ScalarType.Float16, true)]
     public void Worker_precision_is_read_from_CAM_WORKER_DTYPE_and_CAM_WORKER_CHANNELS_LAST(string dtype, string? channelsLast, ScalarType expected, bool expectedLayout)
     {
-        var settings = WorkerSettings.From(Configuration(("CAM_WORKER_DTYPE", dtype), ("CAM_WORKER_CHANNELS_LAST", channelsLast)));
+        var settings = WorkerSettings.From(SettingsTests.Configuration(("CAM_WORKER_DTYPE", dtype), ("CAM_WORKER_CHANNELS_LAST", channelsLast)));
         Assert.Equal(expected, settings.Precision!.DType);
         Assert.Equal(expectedLayout, settings.Precision.ChannelsLast);
-        Assert.Null(WorkerSettings.From(Configuration(("CAM_WORKER_DTYPE", "float32"))).Precision);
+        Assert.Null(WorkerSettings.From(SettingsTests.Configuration(("CAM_WORKER_DTYPE", "float32"))).Precision);
     }
 
     [Theory]
@@ -75,10 +74,7 @@ public class ReducedPrecisionJobTests
     [InlineData("CAM_WORKER_CHANNELS_LAST", "yes please")]
     public void A_mistyped_precision_setting_stops_the_worker_naming_the_variable(string variable, string value)
     {
-        var error = Assert.Throws<InvalidSettingException>(() => WorkerSettings.From(Configuration((variable, value))));
+        var error = Assert.Throws<InvalidSettingException>(() => WorkerSettings.From(SettingsTests.Configuration((variable, value))));
         Assert.StartsWith(variable + ":", error.Message);
     }
-
-    private static IConfiguration Configuration(params (string Key, string? Value)[] values) =>
-        new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value))).Build();
 }

@@ -60,6 +60,7 @@ public class SettingsTests
         Assert.StartsWith("CAM_WORKER_NOOP: 'yes'", error.Message);
     }
 
-    private static IConfiguration Configuration(params (string Key, string? Value)[] values) =>
+    /// <summary>Configuration holding exactly these values, as environment variables would.</summary>
+    internal static IConfiguration Configuration(params (string Key, string? Value)[] values) =>
         new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value))).Build();
 }

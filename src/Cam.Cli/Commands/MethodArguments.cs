@@ -29,11 +29,7 @@ internal static class MethodArguments
         new Option<bool>("--channels-last") { Description = "masked forwards in the channels-last memory layout" });
 
     /// <summary>The precision asked for; null for plain float32.</summary>
-    public static ForwardPrecision? ParsePrecision(string? dtype, bool channelsLast)
-    {
-        var precision = ForwardPrecision.Parse(dtype, channelsLast);
-        return precision.IsReduced || precision.ChannelsLast ? precision : null;
-    }
+    public static ForwardPrecision? ParsePrecision(string? dtype, bool channelsLast) => ForwardPrecision.Parse(dtype, channelsLast).UnlessPlain;
 
     /// <summary>One spec per comma-separated method name, each with the convention.</summary>
     public static List<MethodSpec> Specs(string methods, string? convention)

@@ -20,6 +20,9 @@ public sealed record ForwardPrecision(ScalarType DType, bool ChannelsLast = fals
         _ => throw new ArgumentException($"unknown dtype '{dtype}' (float32, bfloat16 or float16)"),
     }, channelsLast);
 
+    /// <summary>This precision, or null when it is plain float32 (nothing to cast or re-lay out).</summary>
+    public ForwardPrecision? UnlessPlain => IsReduced || ChannelsLast ? this : null;
+
     public string Name => DType switch
     {
         ScalarType.BFloat16 => "bfloat16",
