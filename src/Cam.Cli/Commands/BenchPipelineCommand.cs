@@ -15,7 +15,7 @@ internal static class BenchPipelineCommand
     public static Command Create()
     {
         var items = new Option<long>("--items") { Description = "lines of the generated manifest (required unless --enumerate-only reads a dataset)" };
-        var workers = new Option<int>("--workers") { DefaultValueFactory = _ => 2, Description = "worker processes (no-op explainer)" };
+        var workers = new Option<int>("--workers") { DefaultValueFactory = _ => 2, Description = "worker processes (no-op explainer); 0 times the enumeration into the database alone" };
         var concurrency = new Option<int>("--concurrency") { DefaultValueFactory = _ => 1, Description = "shards each worker runs at once (CAM_WORKER_CONCURRENCY)" };
         var shardSize = new Option<int>("--shard-size") { DefaultValueFactory = _ => 256 };
         var jobs = new Option<int>("--jobs") { DefaultValueFactory = _ => 1, Description = "jobs run one after another, each finding the earlier ones' results stored" };
@@ -56,8 +56,9 @@ internal static class BenchPipelineCommand
             var unreachable = await services.UnreachableAsync(ct);
             if (unreachable.Count > 0) return Refuse("nothing was started: a service cannot be reached", unreachable);
             if (parse.GetValue(items) < 1) throw new ArgumentException("--items must be at least 1");
-            if (parse.GetValue(workers) < 1 || parse.GetValue(jobs) < 1 || parse.GetValue(concurrency) < 1)
-                throw new ArgumentException("--workers, --jobs and --concurrency must be at least 1");
+            if (parse.GetValue(workers) < 0) throw new ArgumentException("--workers must be at least 0");
+            if (parse.GetValue(jobs) < 1 || parse.GetValue(concurrency) < 1)
+                throw new ArgumentException("--jobs and --concurrency must be at least 1");
             var folder = parse.GetValue(output) ?? Path.Combine(Path.GetTempPath(), $"cam-bench-pipeline-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
             Directory.CreateDirectory(folder);
             var run = new PipelineBenchRun(services, new PipelineBenchOptions

@@ -14,9 +14,15 @@ internal sealed class SchedulerClient : IDisposable
         url ??= Environment.GetEnvironmentVariable("CAM_SCHEDULER_URL") ?? "http://localhost:8080";
         apiKey ??= Environment.GetEnvironmentVariable("CAM_API_KEY");
         if (!Uri.TryCreate(url, UriKind.Absolute, out var baseUri)) throw new ArgumentException($"'{url}' is not a scheduler URL");
-        http = new HttpClient { BaseAddress = baseUri, Timeout = TimeSpan.FromSeconds(30) };
+        http = new HttpClient { BaseAddress = baseUri, Timeout = RequestTimeout };
         if (apiKey is not null) http.DefaultRequestHeaders.Add("X-Api-Key", apiKey);
     }
+
+    /// <summary>
+    /// Longer than the scheduler's model probe at submission (30 s by default, and all of it when no worker runs,
+    /// as with KEDA at zero), so that a submission the scheduler accepts unprobed is not reported as a failure.
+    /// </summary>
+    private static readonly TimeSpan RequestTimeout = TimeSpan.FromMinutes(2);
 
     public async Task<JsonObject> SendAsync(HttpMethod method, string path, object? body, CancellationToken ct)
     {

@@ -10,6 +10,7 @@ namespace Cam.Cli.Commands.PipelineBench;
 public sealed record PipelineBenchOptions
 {
     public required long Items { get; init; }
+    /// <summary>Worker processes; none measures the enumeration into the database alone (the job is cancelled once enumerated).</summary>
     public int Workers { get; init; } = 2;
     public int Concurrency { get; init; } = 1;
     public int ShardSize { get; init; } = 256;
@@ -48,6 +49,8 @@ public sealed class PipelineBenchRun(BenchServices services, PipelineBenchOption
         {
             ["CAM_API_KEY_DISABLED"] = "true", ["CAM_MIGRATE_ON_START"] = "true",
         };
+        // No worker would answer the model probe: submission would wait out its timeout.
+        if (options.Workers == 0) schedulerEnvironment["CAM_PROBE_TIMEOUT_SECONDS"] = "0";
         if (options.MaxOutstandingShards is { } outstanding) schedulerEnvironment["CAM_MAX_OUTSTANDING_SHARDS"] = outstanding.ToString();
         await using var scheduler = PipelineProcess.Start("scheduler", "Cam.Scheduler.dll", schedulerEnvironment, Path.Combine(options.Folder, "scheduler.log"), "CAM_SCHEDULER_URLS");
         await scheduler.WaitReadyAsync(TimeSpan.FromMinutes(2), ct);
@@ -127,11 +130,17 @@ public sealed class PipelineBenchRun(BenchServices services, PipelineBenchOption
                 if (process.HasExited) throw new InvalidOperationException($"{process.Name} exited during the benchmark (see its log in {options.Folder})");
             }
             if (JobState.IsFinal(state)) break;
+            if (options.Workers == 0 && enumerationSeconds is not null)
+            {
+                await client.SendAsync(HttpMethod.Post, $"/api/jobs/{id}/cancel", null, ct);
+                state = "enumerated";
+                break;
+            }
             if (clock.Elapsed - lastProgress > options.StallTimeout)
                 throw new TimeoutException($"job {id}: no progress for {options.StallTimeout.TotalSeconds}s at {lastDone} items (logs in {options.Folder})");
             await Task.Delay(SampleInterval, ct);
         }
-        var seconds = clock.Elapsed.TotalSeconds;
+        var seconds = enumerationSeconds is { } enumerated && options.Workers == 0 ? enumerated : clock.Elapsed.TotalSeconds;
         var resultsGrowth = (await StorageFootprint.MeasureAsync(connection, "results", ct)).Minus(resultsBefore);
         var itemsGrowth = (await StorageFootprint.MeasureAsync(connection, "items", ct)).Minus(itemsBefore);
         var tenths = ThroughputProfile.RatePerFraction(samples, total, 10);
