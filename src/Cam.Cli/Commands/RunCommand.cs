@@ -69,10 +69,12 @@ internal static class RunCommand
                 Precision = MethodArguments.ParsePrecision(parse.GetValue(dtype), parse.GetValue(channelsLast)),
             };
             EmbeddedSummary summary;
+            CostPlan? preview = null;
             try
             {
                 summary = await RunWithProgressAsync(options, parse.GetValue(json), ct, plan =>
                 {
+                    preview = plan;
                     if (parse.GetValue(json)) return;
                     foreach (var line in plan.Describe()) Console.WriteLine(line);
                 });
@@ -101,12 +103,19 @@ internal static class RunCommand
                     job_id = summary.JobId, state = summary.State, items = summary.Items, succeeded = summary.Succeeded, failed = summary.Failed,
                     results = summary.Results, seconds = summary.Seconds, images_per_second = summary.ImagesPerSecond, database = summary.DatabasePath,
                     error = summary.Error, report, accuracy = audit?.Accuracy,
+                    preview = preview is null ? null : new
+                    {
+                        forwards = preview.Forwards, forwards_per_second = preview.ForwardsPerSecond, seconds = preview.WallSeconds,
+                        over_actual = PreviewOverActual(preview, summary),
+                    },
                     methods = summary.Methods.Select(m => new { method = m.Method, results = m.Results, failed_items = m.FailedItems, error = m.JobError }),
                     shortcuts = audit?.Findings.Where(f => f.Suspicious).Select(f => new { method = f.Method, @class = f.Label, region = f.Region, peak_share = f.PeakShare }),
                 }));
             else
             {
                 Console.WriteLine($"job {summary.JobId} {summary.State}: {summary.Succeeded}/{summary.Items} items explained, {summary.Failed} failed, {summary.Results} results in {summary.Seconds:F1}s ({summary.ImagesPerSecond:F1} images/s); database {summary.DatabasePath}");
+                if (PreviewOverActual(preview, summary) is { } ratio)
+                    Console.WriteLine($"  the preview said {preview!.WallSeconds:F1}s: {ratio:F2}× the run's time");
                 foreach (var m in summary.Methods.Where(m => m.FailedItems > 0 || m.JobError is not null))
                     Console.WriteLine($"  {m.Method}: {m.Results} results, failed on {m.FailedItems} items{(m.JobError is null ? "" : $"; {m.JobError}")}");
                 if (audit is not null) ReportCommand.Describe(audit, report!);
@@ -115,6 +124,12 @@ internal static class RunCommand
         }));
         return command;
     }
+
+    /// <summary>The preview's wall time over the run's, for a run that explained every item (else null: nothing to compare).</summary>
+    private static double? PreviewOverActual(CostPlan? preview, EmbeddedSummary summary) =>
+        preview?.WallSeconds is { } predicted && summary.Seconds > 0 && JobState.Succeeded(summary.State) && summary.Failed == 0
+            ? Math.Round(predicted / summary.Seconds, 3)
+            : null;
 
     private static async Task<EmbeddedSummary> RunWithProgressAsync(EmbeddedOptions options, bool json, CancellationToken ct, Action<CostPlan> plan)
     {
