@@ -27,6 +27,9 @@ public static class ShardState
     public const string Completed = "completed";
     public const string Failed = "failed";
     public const string Closed = "closed";
+
+    /// <summary>Completed, failed or closed: the shard is counted into its job, or will never run.</summary>
+    public static bool IsFinal(string state) => state is Completed or Failed or Closed;
 }
 
 public static class ItemState

@@ -12,6 +12,13 @@ public sealed record SchedulerSettings
     public int MaxOutstandingShards { get; init; } = 64;
     /// <summary>A published shard that no worker has claimed within this is published again (its message may be lost).</summary>
     public TimeSpan QueueTimeout { get; init; } = TimeSpan.FromSeconds(3600);
+    /// <summary>
+    /// A published shard still unclaimed this long after publication, while a shard of its job published later has
+    /// been claimed, lost its message (the queue delivers in order) and is published again. Longer than a worker's
+    /// retries of a delivery that cannot reach the database (about 50 s), so that a message still being retried is not
+    /// taken for lost; a copy published in vain is dropped by whichever worker comes second.
+    /// </summary>
+    public TimeSpan OvertakenAfter { get; init; } = TimeSpan.FromSeconds(120);
     /// <summary>Failed attempts (errors, or workers that died holding the shard) after which a shard fails and its items become item errors.</summary>
     public int MaxAttempts { get; init; } = 3;
     /// <summary>Items per shard when a job does not say.</summary>
@@ -43,6 +50,7 @@ public sealed record SchedulerSettings
             ApiKey = values.Text("CAM_API_KEY"),
             MaxOutstandingShards = values.PositiveInt("CAM_MAX_OUTSTANDING_SHARDS", 64),
             QueueTimeout = values.Seconds("CAM_SHARD_QUEUE_TIMEOUT_SECONDS", 3600),
+            OvertakenAfter = values.NonNegativeSeconds("CAM_SHARD_OVERTAKEN_SECONDS", 120),
             MaxAttempts = values.PositiveInt("CAM_SHARD_MAX_ATTEMPTS", 3),
             DefaultShardSize = values.PositiveInt("CAM_SHARD_SIZE", 32),
             ProbeTimeout = values.NonNegativeSeconds("CAM_PROBE_TIMEOUT_SECONDS", 30),

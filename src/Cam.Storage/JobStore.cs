@@ -148,9 +148,26 @@ public sealed class JobStore(IDbContextFactory<CamDbContext> factory, StorageSet
     }
 
     /// <summary>
+    /// Published shards of running jobs whose message was overtaken: published before <paramref name="publishedBefore"/>
+    /// and not claimed, while a shard of the same job published after it has been claimed (it is running or done).
+    /// The queue delivers in publication order and a delivered shard is claimed at once, so such a message was lost
+    /// (its worker gave up on it while the database was away, say): to publish again, without waiting out the queue timeout.
+    /// </summary>
+    public async Task<IReadOnlyList<ShardRow>> OvertakenAsync(DateTime publishedBefore, int limit, CancellationToken ct = default)
+    {
+        await using var db = await factory.CreateDbContextAsync(ct);
+        var running = db.Jobs.Where(j => j.State == JobState.Running).Select(j => j.Id);
+        return await db.Shards.AsNoTracking()
+            .Where(s => s.State == ShardState.Published && s.PublishedAt < publishedBefore && running.Contains(s.JobId)
+                        && db.Shards.Any(o => o.JobId == s.JobId && o.PublishedAt > s.PublishedAt
+                                              && (o.State == ShardState.Running || o.State == ShardState.Completed)))
+            .OrderBy(s => s.PublishedAt).Take(limit).ToListAsync(ct);
+    }
+
+    /// <summary>
     /// Takes a shard about to be published: pending → published (or, when no worker claimed it in time, published
-    /// again), to be claimed before <paramref name="claimBefore"/>. Returns the attempt, or null when the shard was
-    /// not in the expected state.
+    /// again), to be claimed before <paramref name="claimBefore"/>, stamped with the time of publication. Returns the
+    /// attempt, or null when the shard was not in the expected state.
     /// </summary>
     public async Task<int?> TryLeaseAsync(Guid jobId, int number, int expectedAttempts, DateTime claimBefore, CancellationToken ct = default)
     {
@@ -161,6 +178,7 @@ public sealed class JobStore(IDbContextFactory<CamDbContext> factory, StorageSet
             .ExecuteUpdateAsync(s => s
                 .SetProperty(x => x.State, ShardState.Published)
                 .SetProperty(x => x.Attempts, expectedAttempts + 1)
+                .SetProperty(x => x.PublishedAt, DateTime.UtcNow)
                 .SetProperty(x => x.LeaseExpiresAt, claimBefore), ct);
         return changed == 1 ? expectedAttempts + 1 : null;
     }
@@ -175,20 +193,32 @@ public sealed class JobStore(IDbContextFactory<CamDbContext> factory, StorageSet
     }
 
     /// <summary>
-    /// → completed, counting the shard into its job once. Accepted from any unfinished state: the results are stored,
-    /// whichever attempt stored them (a worker presumed dead may finish after all). False when already counted.
+    /// → completed, counting the shard into its job once, on a worker's report. Workers complete their shard in the
+    /// transaction that stores its results, so a report normally finds it counted; one that does not (an older
+    /// worker) counts it here, from any unfinished state, whichever attempt stored the results (a worker presumed
+    /// dead may finish after all) — but only when what it reports is in the database: every item of the shard has
+    /// its state and at least as many results as reported are stored for its items. A report whose transaction the
+    /// database lost (a server that acknowledged a commit and then crashed without it) counts nothing: the shard's
+    /// claim runs out and it runs again.
     /// </summary>
-    public async Task<bool> TryCompleteShardAsync(ShardCompleted message, CancellationToken ct = default)
+    public async Task<ShardReport> TryCompleteShardAsync(ShardCompleted message, CancellationToken ct = default)
     {
         await using var db = await factory.CreateDbContextAsync(ct);
         var strategy = db.Database.CreateExecutionStrategy();
         return await strategy.ExecuteAsync(async () =>
         {
             await using var tx = await db.Database.BeginTransactionAsync(ct);
+            var shard = await db.Shards.AsNoTracking().Where(s => s.JobId == message.JobId && s.Number == message.ShardNumber)
+                .Select(s => new { s.State, s.FirstItem, s.ItemCount }).SingleOrDefaultAsync(ct);
+            if (shard is null || ShardState.IsFinal(shard.State)) return ShardReport.AlreadyCounted;
+            var end = shard.FirstItem + shard.ItemCount;
+            var unexplained = await ItemsOf(db, message.JobId, shard.FirstItem, shard.ItemCount).CountAsync(i => i.State == ItemState.Pending, ct);
+            var stored = await db.Results.CountAsync(r => r.JobId == message.JobId && r.ItemNumber >= shard.FirstItem && r.ItemNumber < end, ct);
+            if (unexplained > 0 || stored < message.Results) return ShardReport.NotStored;
             var changed = await ShardCompletion.CompleteAsync(db,
                 new ShardTally(message.JobId, message.ShardNumber, message.Succeeded, message.Failed, message.Results), ct);
             await tx.CommitAsync(ct);
-            return changed;
+            return changed ? ShardReport.Counted : ShardReport.AlreadyCounted;
         });
     }
 
@@ -322,6 +352,17 @@ public sealed class JobStore(IDbContextFactory<CamDbContext> factory, StorageSet
 public sealed record ShardItems(int Number, IReadOnlyList<ItemRow> Items);
 
 /// <summary>What counting a failed attempt did to the shard.</summary>
+/// <summary>What a worker's completion report did.</summary>
+public enum ShardReport
+{
+    /// <summary>The shard was counted into its job now.</summary>
+    Counted,
+    /// <summary>Counted before (by the worker's own transaction, or an earlier copy of the report), or closed: nothing changed.</summary>
+    AlreadyCounted,
+    /// <summary>What it reports is not in the database (a transaction the server lost): nothing counted; the shard runs again when its claim runs out.</summary>
+    NotStored,
+}
+
 public enum AttemptOutcome
 {
     /// <summary>Not the shard's current attempt (or no longer unfinished): nothing changed.</summary>

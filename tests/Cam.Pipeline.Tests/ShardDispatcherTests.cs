@@ -2,6 +2,7 @@ using Cam.Contracts;
 using Cam.Scheduler;
 using Cam.Scheduler.Jobs;
 using Cam.Storage;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Cam.Pipeline.Tests;
 
@@ -27,6 +28,33 @@ public class ShardDispatcherTests
 
         var sent = scheduler.Bus.Sent.Select<ExplainShard>().Select(m => m.Context.Message).ToList();
         Assert.Equal([0, 1], sent.Where(m => m.JobId == healthy).Select(m => m.ShardNumber).Order());
+    }
+
+    [Fact]
+    public async Task A_shard_whose_message_was_lost_is_published_again_once_a_shard_published_after_it_is_claimed()
+    {
+        using var workspace = new DemoWorkspace(images: 6, withBadItems: false);
+        await using var scheduler = await SchedulerHarness.StartAsync(StorageSettings.SqliteFile(Path.Combine(workspace.Root, "cam.db")),
+            new SchedulerSettings { DataRoot = workspace.DataRoot, ModelRoot = workspace.ModelRoot, OvertakenAfter = TimeSpan.Zero },
+            backgroundServices: false);
+        var claims = scheduler.Services.GetRequiredService<ShardClaims>();
+        var job = await scheduler.Jobs.SubmitAsync(new JobSpec { Dataset = "shapes/manifest.csv", Model = "shapes-model", Methods = [new MethodSpec("cam")], ShardSize = 2 });
+        await scheduler.WaitForJobAsync(job, j => j.EnumerationDone, TimeSpan.FromSeconds(30));
+        List<(int Shard, int Attempt)> Sent() => scheduler.Bus.Sent.Select<ExplainShard>().Select(m => (m.Context.Message.ShardNumber, m.Context.Message.Attempt)).ToList();
+
+        await scheduler.Dispatcher.DispatchOnceAsync(CancellationToken.None);
+        Assert.Equal([(0, 1), (1, 1), (2, 1)], Sent());
+        // Claimed in publication order, or not yet at all: nothing is lost.
+        Assert.NotNull(await claims.TryClaimAsync(job, 0, "worker-a", TimeSpan.FromMinutes(1)));
+        await scheduler.Dispatcher.DispatchOnceAsync(CancellationToken.None);
+        Assert.Equal(3, Sent().Count);
+
+        // Shard 2 is claimed while shard 1, published before it, is not: shard 1's message was lost.
+        Assert.NotNull(await claims.TryClaimAsync(job, 2, "worker-b", TimeSpan.FromMinutes(1)));
+        await scheduler.Dispatcher.DispatchOnceAsync(CancellationToken.None);
+        Assert.Equal([(0, 1), (1, 1), (2, 1), (1, 2)], Sent());
+        await scheduler.Dispatcher.DispatchOnceAsync(CancellationToken.None);
+        Assert.Equal(4, Sent().Count);
     }
 
     private static void CopyDirectory(string from, string to)

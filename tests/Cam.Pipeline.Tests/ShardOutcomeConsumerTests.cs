@@ -41,11 +41,39 @@ public class ShardOutcomeConsumerTests
         JobId = job, ShardNumber = shard, Attempt = 1, Succeeded = succeeded, Failed = 0, Results = succeeded, Seconds = 1,
     };
 
-    /// <summary>What a worker's transaction leaves: the shard's items explained.</summary>
+    /// <summary>What an older worker's transaction leaves (one that stores without completing the shard): a result per item, the items explained.</summary>
     private static async Task MarkSucceededAsync(SchedulerHarness harness, Guid job, int shard)
     {
-        await using var db = await harness.Services.GetRequiredService<IDbContextFactory<CamDbContext>>().CreateDbContextAsync();
-        await db.Items.Where(i => i.JobId == job && i.ShardNumber == shard).ExecuteUpdateAsync(s => s.SetProperty(i => i.State, ItemState.Succeeded));
+        long[] numbers = shard == 0 ? [0, 1] : [2];
+        var results = numbers.Select(n => new ResultRow
+        {
+            JobId = job, ItemNumber = n, Method = "cam", Layer = "layer4", ClassIndex = 0, MapHeight = 1, MapWidth = 1,
+            Map = BitConverter.GetBytes(1f),
+        }).ToList();
+        await harness.Services.GetRequiredService<ResultWriter>().WriteAsync(new ShardOutput(job, results, [], numbers, []));
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabases.Providers), MemberType = typeof(TestDatabases))]
+    public async Task A_completion_report_whose_results_are_not_in_the_database_counts_nothing(string provider)
+    {
+        var (harness, job) = await StartAsync(provider);
+        await using var _ = harness;
+
+        // The worker's transaction was acknowledged and then lost by the server: its report arrives, the rows do not.
+        await harness.Bus.Bus.Publish(Completed(job, 1, 1));
+        await ConsumedAsync<ShardCompleted>(harness, 1);
+        await using (var db = await harness.Services.GetRequiredService<IDbContextFactory<CamDbContext>>().CreateDbContextAsync())
+            Assert.Equal(ShardState.Published, (await db.Shards.SingleAsync(s => s.JobId == job && s.Number == 1)).State);
+        Assert.Equal((0, 0L, 0L), ((await harness.Store.GetJobAsync(job))!.FinishedShards, (await harness.Store.GetJobAsync(job))!.SucceededItems,
+            (await harness.Store.GetJobAsync(job))!.Results));
+
+        // Once the rows are there (as an older worker stores them before it reports), the same report counts.
+        await MarkSucceededAsync(harness, job, 1);
+        await harness.Bus.Bus.Publish(Completed(job, 1, 1));
+        await ConsumedAsync<ShardCompleted>(harness, 2);
+        Assert.Equal((1, 1L, 1L), ((await harness.Store.GetJobAsync(job))!.FinishedShards, (await harness.Store.GetJobAsync(job))!.SucceededItems,
+            (await harness.Store.GetJobAsync(job))!.Results));
     }
 
     private static async Task ConsumedAsync<T>(SchedulerHarness harness, int count) where T : class

@@ -54,8 +54,8 @@ public class ShardProcessorTests
         await using var db = await services.GetRequiredService<IDbContextFactory<CamDbContext>>().CreateDbContextAsync();
         Assert.Equal(10, await db.Results.CountAsync(r => r.JobId == job));
         Assert.Equal(3, await db.ItemErrors.CountAsync(e => e.JobId == job));
-        Assert.True(await services.GetRequiredService<JobStore>().TryCompleteShardAsync(first));
-        Assert.False(await services.GetRequiredService<JobStore>().TryCompleteShardAsync(second));
+        Assert.Equal(ShardReport.Counted, await services.GetRequiredService<JobStore>().TryCompleteShardAsync(first));
+        Assert.Equal(ShardReport.AlreadyCounted, await services.GetRequiredService<JobStore>().TryCompleteShardAsync(second));
         Assert.Equal(JobState.CompletedWithErrors, await services.GetRequiredService<JobStore>().TryFinishJobAsync(job));
     }
 

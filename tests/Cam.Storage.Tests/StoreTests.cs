@@ -59,6 +59,31 @@ public class StoreTests
 
     [Theory]
     [MemberData(nameof(Providers))]
+    public async Task A_published_shard_counts_as_overtaken_only_once_a_shard_published_after_it_is_claimed(string provider)
+    {
+        await using var services = await DatabaseAsync(provider);
+        var store = services.GetRequiredService<JobStore>();
+        var claims = services.GetRequiredService<ShardClaims>();
+        var job = await JobWithShardsAsync(store, 3, 1);
+        var beforePublication = DateTime.UtcNow;
+        for (var s = 0; s < 3; s++) Assert.Equal(1, await store.TryLeaseAsync(job, s, 0, DateTime.UtcNow.AddHours(1)));
+        var later = DateTime.UtcNow.AddSeconds(1);
+
+        Assert.Empty(await store.OvertakenAsync(later, 10));
+        Assert.NotNull(await claims.TryClaimAsync(job, 0, "worker-1", TimeSpan.FromMinutes(1)));
+        Assert.Empty(await store.OvertakenAsync(later, 10));
+
+        // Shard 2, published after shard 1, is claimed while shard 1 waits: shard 1's message was skipped.
+        Assert.NotNull(await claims.TryClaimAsync(job, 2, "worker-2", TimeSpan.FromMinutes(1)));
+        Assert.Equal([1], (await store.OvertakenAsync(later, 10)).Select(s => s.Number));
+        Assert.Empty(await store.OvertakenAsync(beforePublication, 10));
+
+        Assert.Equal(2, await store.TryLeaseAsync(job, 1, 1, DateTime.UtcNow.AddHours(1)));
+        Assert.Empty(await store.OvertakenAsync(DateTime.UtcNow.AddSeconds(1), 10));
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
     public async Task GuardedTransitionsCountEachShardOnceAndFinishTheJob(string provider)
     {
         await using var services = await DatabaseAsync(provider);
@@ -74,8 +99,8 @@ public class StoreTests
 
         await writer.WriteAsync(new ShardOutput(job, [Result(job, 0, "cam", 1), Result(job, 1, "cam", 1)], [], [0, 1], []));
         var done = new ShardCompleted { JobId = job, ShardNumber = 0, Attempt = 1, Succeeded = 2, Failed = 0, Results = 2, Seconds = 1 };
-        Assert.True(await store.TryCompleteShardAsync(done));
-        Assert.False(await store.TryCompleteShardAsync(done));
+        Assert.Equal(ShardReport.Counted, await store.TryCompleteShardAsync(done));
+        Assert.Equal(ShardReport.AlreadyCounted, await store.TryCompleteShardAsync(done));
         Assert.Null(await store.TryFinishJobAsync(job));
 
         Assert.Equal(AttemptOutcome.ShardFailed, await store.TryFailAttemptAsync(job, 1, 2, "model did not load", maxAttempts: 1));
@@ -146,7 +171,7 @@ public class StoreTests
         Assert.Equal(1, await writer.WriteAsync(new ShardOutput(job, [Result(job, 0, "cam", 1)], [], [0], []), second));
         // Stored under its claim, the shard is completed and counted in the same transaction; a report adds nothing.
         Assert.Equal((1, 1L, 1L), ((await store.GetJobAsync(job))!.FinishedShards, (await store.GetJobAsync(job))!.SucceededItems, (await store.GetJobAsync(job))!.Results));
-        Assert.False(await store.TryCompleteShardAsync(new ShardCompleted { JobId = job, ShardNumber = 0, Attempt = 2, Succeeded = 1, Failed = 0, Results = 1, Seconds = 1 }));
+        Assert.Equal(ShardReport.AlreadyCounted, await store.TryCompleteShardAsync(new ShardCompleted { JobId = job, ShardNumber = 0, Attempt = 2, Succeeded = 1, Failed = 0, Results = 1, Seconds = 1 }));
 
         Assert.Equal(1, await store.TryLeaseAsync(job, 1, 0, DateTime.UtcNow.AddMinutes(1)));
         var third = await claims.TryClaimAsync(job, 1, "worker-c", TimeSpan.FromMinutes(1));

@@ -13,7 +13,9 @@ namespace Cam.Scheduler.Jobs;
 /// works; a claim that runs out (the worker died) is a failed attempt, and the shard is published again until
 /// <see cref="SchedulerSettings.MaxAttempts"/> attempts have failed. A shard that waited in the queue longer than
 /// <see cref="SchedulerSettings.QueueTimeout"/> without being claimed is published again; the older copy finds it
-/// taken and is dropped. State lives in the database, so a restarted scheduler carries on where it stopped. A
+/// taken and is dropped. The queue delivers in order, so a published shard overtaken by a later one that a worker
+/// claimed (<see cref="SchedulerSettings.OvertakenAfter"/> after its publication) lost its message, and is published
+/// again at once rather than after the queue timeout. State lives in the database, so a restarted scheduler carries on where it stopped. A
 /// job whose shards cannot be dispatched is logged and skipped, and does not hold up the others.
 /// </summary>
 public sealed class ShardDispatcher(SchedulerSettings settings, JobStore store, DatasetLocator datasets, IServiceScopeFactory scopes, ILogger<ShardDispatcher> logger)
@@ -58,6 +60,12 @@ public sealed class ShardDispatcher(SchedulerSettings settings, JobStore store, 
         {
             logger.LogWarning("shard {Job}/{Shard}: attempt {Attempt} not claimed within {Timeout}s; publishing it again", shard.JobId, shard.Number, shard.Attempts,
                 settings.QueueTimeout.TotalSeconds);
+            await DispatchJobAsync(shard.JobId, () => PublishAsync(endpoint, shard, ct), ct);
+        }
+        foreach (var shard in await store.OvertakenAsync(now - settings.OvertakenAfter, settings.MaxOutstandingShards, ct))
+        {
+            logger.LogWarning("shard {Job}/{Shard}: attempt {Attempt}, published at {Published:O}, is still unclaimed while a shard published after it was claimed: its message was lost; publishing it again",
+                shard.JobId, shard.Number, shard.Attempts, shard.PublishedAt);
             await DispatchJobAsync(shard.JobId, () => PublishAsync(endpoint, shard, ct), ct);
         }
         var budget = settings.MaxOutstandingShards - await store.OutstandingShardsAsync(ct);

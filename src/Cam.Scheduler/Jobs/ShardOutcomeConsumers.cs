@@ -6,14 +6,18 @@ namespace Cam.Scheduler.Jobs;
 
 /// <summary>
 /// Ends the job when its last shard is done. Workers complete their shard in the transaction that stores its results;
-/// a report from a worker that does not (an older one) counts the shard here, once however often it arrives.
+/// a report from a worker that does not (an older one) counts the shard here, once however often it arrives, and only
+/// when what it reports is stored.
 /// </summary>
-public sealed class ShardCompletedConsumer(JobStore store) : IConsumer<ShardCompleted>
+public sealed class ShardCompletedConsumer(JobStore store, ILogger<ShardCompletedConsumer> logger) : IConsumer<ShardCompleted>
 {
     public async Task Consume(ConsumeContext<ShardCompleted> context)
     {
-        await store.TryCompleteShardAsync(context.Message, context.CancellationToken);
-        await store.TryFinishJobAsync(context.Message.JobId, context.CancellationToken);
+        var report = context.Message;
+        if (await store.TryCompleteShardAsync(report, context.CancellationToken) == ShardReport.NotStored)
+            logger.LogWarning("shard {Job}/{Shard}: attempt {Attempt} on {Worker} reported {Results} results, which are not in the database (a commit the database lost?); not counted: the shard runs again when its claim runs out",
+                report.JobId, report.ShardNumber, report.Attempt, report.Worker, report.Results);
+        await store.TryFinishJobAsync(report.JobId, context.CancellationToken);
     }
 }
 

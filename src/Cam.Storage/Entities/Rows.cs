@@ -31,6 +31,8 @@ public sealed class ShardRow
     public int Attempts { get; set; }
     /// <summary>Published: the last moment to be claimed before it is published again. Running: the end of the claim unless its worker renews it.</summary>
     public DateTime? LeaseExpiresAt { get; set; }
+    /// <summary>When its current message was published (null until then): the queue's order, to tell a lost message from a queued one.</summary>
+    public DateTime? PublishedAt { get; set; }
     /// <summary>The worker instance holding the claim while running.</summary>
     public string? ClaimedBy { get; set; }
     /// <summary>Attempts that failed (an error, or a worker that stopped renewing its claim); the shard fails when they reach the cap.</summary>
