@@ -155,6 +155,24 @@ public class SliceQueriesTests
         Assert.NotNull(nulError);
     }
 
+    [Theory]
+    [MemberData(nameof(TestDatabases.Providers), MemberType = typeof(TestDatabases))]
+    public async Task A_meta_value_reads_the_same_text_on_both_databases_booleans_included(string provider)
+    {
+        var (services, _) = await TestDatabases.CreateAsync(provider);
+        await using var _services = services;
+        var job = Guid.NewGuid();
+        await services.GetRequiredService<JobStore>().CreateJobAsync(job, "{}");
+        string?[] metas = ["""{"flag":true}""", """{"flag":false}""", """{"flag":"true"}""", """{"flag":12}""", """{"flag":"x y"}""", """{"other":1}""", null];
+        var items = metas.Select((m, n) => ItemRows.From(job, 0, new DatasetItem(n, $"{n}.png", $"{n}.png", null, [], m)).Row).ToList();
+        await services.GetRequiredService<JobStore>().AddShardAsync(job, 0, items);
+        await using var db = await services.GetRequiredService<IDbContextFactory<CamDbContext>>().CreateDbContextAsync();
+
+        var values = await db.Items.Where(i => i.JobId == job).OrderBy(i => i.Number).Select(i => AuditSql.MetaValue(i.Meta, "flag")).ToListAsync();
+
+        Assert.Equal(["true", "false", "true", "12", "x y", null, null], values);
+    }
+
     [Fact]
     public void A_meta_key_that_would_need_quoting_in_a_JSON_path_is_refused()
     {
