@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Cam.Datasets;
-using Cam.Engine.Packages;
+using Cam.Specs;
 using Cam.Storage;
 using Cam.Storage.Entities;
 using Microsoft.EntityFrameworkCore;
@@ -186,7 +186,7 @@ public sealed class AuditBuilder(CamDbContext db, AuditOptions options)
     {
         try
         {
-            return ModelPackage.ReadManifest(Path.Combine(options.ModelRoot, model));
+            return ModelManifestReader.Read(Path.Combine(options.ModelRoot, model));
         }
         catch (Exception e) when (e is ModelPackageException or IOException or JsonException or UnauthorizedAccessException)
         {

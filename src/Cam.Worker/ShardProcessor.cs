@@ -10,6 +10,7 @@ using Cam.Engine.Methods;
 using Cam.Engine.Metrics;
 using Cam.Engine.Packages;
 using Cam.Engine.Preprocessing;
+using Cam.Specs;
 using Cam.Storage;
 using Cam.Storage.Entities;
 using static TorchSharp.torch;

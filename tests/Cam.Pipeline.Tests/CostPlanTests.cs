@@ -3,8 +3,8 @@ using Cam.Contracts;
 using Cam.Datasets;
 using Cam.Engine.Preprocessing;
 using Cam.Engine.Packages;
-using Cam.Scheduler.Jobs;
 using Cam.Scheduler.Planning;
+using Cam.Specs;
 using Cam.Tests.Shared;
 using static TorchSharp.torch;
 

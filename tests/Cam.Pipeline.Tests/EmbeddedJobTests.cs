@@ -1,7 +1,7 @@
 using Cam.Cli.Embedded;
 using Cam.Contracts;
-using Cam.Scheduler.Jobs;
 using Cam.Scheduler.Validation;
+using Cam.Specs;
 using Cam.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;

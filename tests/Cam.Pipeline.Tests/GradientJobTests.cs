@@ -5,7 +5,7 @@ using Cam.Engine;
 using Cam.Engine.Methods;
 using Cam.Engine.Packages;
 using Cam.Engine.Preprocessing;
-using Cam.Scheduler.Jobs;
+using Cam.Specs;
 using Cam.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;

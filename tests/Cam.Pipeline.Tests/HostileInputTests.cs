@@ -1,6 +1,6 @@
 using Cam.Cli.Embedded;
 using Cam.Contracts;
-using Cam.Scheduler.Jobs;
+using Cam.Specs;
 using Cam.Storage;
 using Cam.Tests.Shared;
 using Microsoft.EntityFrameworkCore;

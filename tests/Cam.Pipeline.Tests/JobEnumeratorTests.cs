@@ -2,6 +2,7 @@ using System.Text.Json;
 using Cam.Contracts;
 using Cam.Scheduler;
 using Cam.Scheduler.Jobs;
+using Cam.Specs;
 using Cam.Storage.Entities;
 using Cam.Tests.Shared;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,6 +1,6 @@
 using Cam.Contracts;
 using Cam.Scheduler;
-using Cam.Scheduler.Jobs;
+using Cam.Specs;
 using Cam.Storage;
 
 namespace Cam.Pipeline.Tests;
