@@ -14,7 +14,7 @@ using Microsoft.Extensions.DependencyInjection;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Cam.Pipeline.Tests;
+namespace Cam.Jobs.Tests;
 
 /// <summary>
 /// Methods that cannot explain a model are refused before any work (the model probed in process), and a method that

@@ -8,7 +8,7 @@ using Cam.Tests.Shared;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
-namespace Cam.Pipeline.Tests;
+namespace Cam.Jobs.Tests;
 
 /// <summary>Enumeration never leaves a job running silently: on SQLite and, when CAM_TEST_POSTGRES is set, on PostgreSQL.</summary>
 public class JobEnumeratorTests

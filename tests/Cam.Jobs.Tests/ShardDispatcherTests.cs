@@ -3,7 +3,7 @@ using Cam.Scheduler;
 using Cam.Specs;
 using Cam.Storage;
 
-namespace Cam.Pipeline.Tests;
+namespace Cam.Jobs.Tests;
 
 public class ShardDispatcherTests
 {

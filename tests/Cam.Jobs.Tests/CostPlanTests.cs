@@ -8,7 +8,7 @@ using Cam.Specs;
 using Cam.Tests.Shared;
 using static TorchSharp.torch;
 
-namespace Cam.Pipeline.Tests;
+namespace Cam.Jobs.Tests;
 
 /// <summary>The cost preview: forwards per item per method as the issue counts them, and a probe that measures the rate.</summary>
 public class CostPlanTests

@@ -4,7 +4,7 @@ using Cam.Scheduler;
 using Cam.Scheduler.Validation;
 using Cam.Specs;
 
-namespace Cam.Pipeline.Tests;
+namespace Cam.Jobs.Tests;
 
 /// <summary>
 /// The scheduler reads <c>model.json</c> with the reader the workers load packages with: a manifest a worker would
