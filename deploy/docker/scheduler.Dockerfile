@@ -9,6 +9,7 @@ WORKDIR /src
 COPY Directory.Build.props Directory.Build.targets Directory.Packages.props ./
 COPY src/Cam.Contracts/Cam.Contracts.csproj src/Cam.Contracts/
 COPY src/Cam.Datasets/Cam.Datasets.csproj src/Cam.Datasets/
+COPY src/Cam.Specs/Cam.Specs.csproj src/Cam.Specs/
 COPY src/Cam.Storage/Cam.Storage.csproj src/Cam.Storage/
 COPY src/Cam.Scheduler/Cam.Scheduler.csproj src/Cam.Scheduler/
 RUN dotnet restore src/Cam.Scheduler/Cam.Scheduler.csproj -r linux-x64

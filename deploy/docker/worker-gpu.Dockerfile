@@ -8,6 +8,7 @@ WORKDIR /src
 COPY Directory.Build.props Directory.Build.targets Directory.Packages.props ./
 COPY src/Cam.Contracts/Cam.Contracts.csproj src/Cam.Contracts/
 COPY src/Cam.Datasets/Cam.Datasets.csproj src/Cam.Datasets/
+COPY src/Cam.Specs/Cam.Specs.csproj src/Cam.Specs/
 COPY src/Cam.Engine/Cam.Engine.csproj src/Cam.Engine/
 COPY src/Cam.Storage/Cam.Storage.csproj src/Cam.Storage/
 COPY src/Cam.Worker/Cam.Worker.csproj src/Cam.Worker/

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Cam.Datasets;
-using Cam.Engine.Packages;
+using Cam.Specs;
 using Cam.Storage;
 using Cam.Storage.Entities;
 using Microsoft.EntityFrameworkCore;
@@ -78,7 +78,8 @@ public sealed class AuditBuilder(CamDbContext db, AuditOptions options)
         progress?.Report(new AuditProgress("mean maps", total, total));
         var slices = slicing is null || primary.Count == 0 ? null : await SliceAuditBuilder.BuildAsync(slicing, primary, labels, values, mapsBySlice, ct);
 
-        var galleries = primary.Count == 0 ? [] : await GalleriesAsync(queries, primary, findings, labels, job, dataset, manifest, progress, ct);
+        var galleries = primary.Count == 0 ? [] : await new GalleryBuilder(db, queries, options).BuildAsync(
+            new GalleryRequest(job.Id, primary, findings, labels, dataset, manifest?.Preprocess ?? new PreprocessSpec()), progress, ct);
         if (options.Sanity is not null) progress?.Report(new AuditProgress("sanity check", 0, 1));
         var sanity = options.Sanity is { } check && primary.Count > 0 ? await SanityAudit.RunAsync(db, jobId, options, check, ct) : null;
         return new AuditSummary
@@ -110,83 +111,11 @@ public sealed class AuditBuilder(CamDbContext db, AuditOptions options)
         await foreach (var x in slicing.StreamPrimary(method, layer)) yield return (SliceAudit.Name(x.Slice), x.Row);
     }
 
-    private async Task<IReadOnlyList<Gallery>> GalleriesAsync(AuditQueries queries, IReadOnlyList<(string Method, string Layer)> primary,
-        IReadOnlyList<ShortcutFinding> findings, IReadOnlyList<string> labels, JobRow job, string dataset, ModelManifest? manifest,
-        IProgress<AuditProgress>? progress, CancellationToken ct)
-    {
-        var (method, layer) = primary.FirstOrDefault(p => p.Method == options.GalleryMethod) is { Method: not null } chosen ? chosen : primary[0];
-        var n = options.GallerySize;
-        var withBoxes = await db.Results.AsNoTracking().AnyAsync(r => r.JobId == job.Id && r.EnergyInBox != null, ct);
-        var order = withBoxes ? "the share of the map's energy inside the object's box" : "the explained class's probability";
-        var sets = new List<(string Title, string Description, IReadOnlyList<ResultRow> Rows)>
-        {
-            ("Best", $"{method}: the highest {order}", await queries.ExtremesAsync(method, layer, best: true, n, ct)),
-            ("Worst", $"{method}: the lowest {order} — where the model looks away from the object most", await queries.ExtremesAsync(method, layer, best: false, n, ct)),
-        };
-        var suspicious = findings.Where(f => f.Suspicious && f.Method == method).ToList();
-        if (suspicious.Count > 0)
-        {
-            var rows = new List<ResultRow>();
-            foreach (var f in suspicious)
-                rows.AddRange(await queries.PeakingNearAsync(method, layer, f.ClassIndex, f.PeakY, f.PeakX, Math.Max(2, n / suspicious.Count), ct));
-            sets.Add(("Most suspicious", $"{method}: maps peaking where a suspected shortcut sits ({string.Join("; ", suspicious.Select(f => $"'{f.Label}' in the {f.Region}"))})", rows));
-        }
-        else
-        {
-            sets.Add(("Most suspicious", $"{method}: the most confident maps whose peak misses the object", await queries.ConfidentMissesAsync(method, layer, n, ct)));
-        }
-
-        var paths = await queries.ItemPathsAsync(sets.SelectMany(s => s.Rows).Select(r => r.ItemNumber), ct);
-        var datasetRoot = DatasetRoot(dataset);
-        var root = new DataRoot(options.DataRoot);
-        var total = sets.Sum(s => s.Rows.Count);
-        var done = 0;
-        var galleries = new List<Gallery>();
-        foreach (var (title, description, rows) in sets)
-        {
-            var items = new List<GalleryItem>();
-            foreach (var r in rows)
-            {
-                var path = paths.GetValueOrDefault(r.ItemNumber, "?");
-                var label = AuditQueries.LabelOf(labels, r.ClassIndex);
-                var caption = $"#{r.ItemNumber} {path}: '{label}' p={r.Probability:F2}" + (r.EnergyInBox is { } inBox ? $", {inBox:P0} in box" : "");
-                var item = new GalleryItem(r.ItemNumber, path, r.Method, r.ClassIndex, label, r.Probability, r.EnergyInBox, caption);
-                try
-                {
-                    if (datasetRoot is null) throw new InvalidOperationException($"dataset '{dataset}' is not under the data root {options.DataRoot}");
-                    var image = ImageDecoder.Decode(root.Resolve(datasetRoot, path));
-                    item = item with { Png = OverlayRenderer.Render(image, manifest?.Preprocess ?? new PreprocessSpec(), r.MapValues(), r.MapHeight, r.MapWidth) };
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException or UnsafePathException or ImageDecodeException or InvalidOperationException or ArgumentException)
-                {
-                    item = item with { ImageError = e.Message };
-                }
-                items.Add(item);
-                progress?.Report(new AuditProgress("overlays", ++done, total));
-            }
-            galleries.Add(new Gallery(title, description, items));
-        }
-        return galleries;
-    }
-
-    private string? DatasetRoot(string dataset)
-    {
-        try
-        {
-            var full = Path.GetFullPath(Path.Combine(options.DataRoot, dataset));
-            return Path.GetRelativePath(Path.GetFullPath(options.DataRoot), DatasetSources.Open(full).Root);
-        }
-        catch (Exception e) when (e is IOException or ArgumentException or FormatException or UnauthorizedAccessException)
-        {
-            return null;
-        }
-    }
-
     private ModelManifest? TryReadManifest(string model)
     {
         try
         {
-            return ModelPackage.ReadManifest(Path.Combine(options.ModelRoot, model));
+            return ModelManifestReader.Read(Path.Combine(options.ModelRoot, model));
         }
         catch (Exception e) when (e is ModelPackageException or IOException or JsonException or UnauthorizedAccessException)
         {

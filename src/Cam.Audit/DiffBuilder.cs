@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Cam.Engine.Packages;
+using Cam.Specs;
 using Cam.Storage;
 using Cam.Storage.Entities;
 using Microsoft.EntityFrameworkCore;
@@ -159,7 +159,7 @@ public sealed class DiffBuilder(CamDbContext dbA, CamDbContext dbB, string model
     {
         try
         {
-            return ModelPackage.ReadManifest(Path.Combine(modelRoot, model)).Labels is { Count: > 0 } labels ? labels : null;
+            return ModelManifestReader.Read(Path.Combine(modelRoot, model)).Labels is { Count: > 0 } labels ? labels : null;
         }
         catch (Exception e) when (e is ModelPackageException or IOException or System.Text.Json.JsonException or UnauthorizedAccessException)
         {

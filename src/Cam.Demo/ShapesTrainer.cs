@@ -1,9 +1,9 @@
 using System.Text.Json;
 using Cam.Datasets;
 using Cam.Engine.Models;
-using Cam.Engine.Packages;
 using Cam.Engine.Preprocessing;
 using Cam.Engine.Tensors;
+using Cam.Specs;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,5 +1,6 @@
 using Cam.Datasets;
 using Cam.Engine.Packages;
+using Cam.Specs;
 using TorchSharp;
 
 namespace Cam.Worker;

@@ -3,6 +3,7 @@ using Cam.Datasets;
 using Cam.Engine.Preprocessing;
 using Cam.Engine.Applicability;
 using Cam.Engine.Packages;
+using Cam.Specs;
 using MassTransit;
 using static TorchSharp.torch;
 

@@ -10,6 +10,7 @@ using Cam.Engine.Methods;
 using Cam.Engine.Metrics;
 using Cam.Engine.Packages;
 using Cam.Engine.Preprocessing;
+using Cam.Specs;
 using Cam.Storage;
 using Cam.Storage.Entities;
 using static TorchSharp.torch;
@@ -80,8 +81,8 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
             if (!package.Classifier.LayerNames.Contains(layer))
                 throw new ShardFailureException($"model '{shard.Model.Package}' has no layer '{layer}'");
         var methods = ApplicableMethods(shard, package, output);
-        var preprocessor = new Preprocessor(package.Manifest.Preprocess, package.Classifier.Device);
-        var explainer = new BatchExplainer(package.Classifier, new ExplainerOptions { Precision = settings.Precision }, ct);
+        var context = new ShardContext(shard, package, new Preprocessor(package.Manifest.Preprocess, package.Classifier.Device),
+            new BatchExplainer(package.Classifier, new ExplainerOptions { Precision = settings.Precision }, ct), methods, layers, output);
         var batches = Batches(shard, ct);
         if (batches.Count == 0) return;
         var next = Task.Run(() => loader.Load(shard.DatasetRoot, batches[0].Select(i => i.Path).ToList(), ct), ct);
@@ -95,7 +96,7 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
             }
             ct.ThrowIfCancellationRequested();
             if (!await jobs.IsJobRunningAsync(shard.JobId, ct)) throw new JobEndedException(shard.JobId);
-            ExplainBatch(shard, package, batches[b], images, preprocessor, explainer, methods, layers, output);
+            ExplainBatch(context, batches[b], images);
         }
     }
 
@@ -142,10 +143,17 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
         return methods;
     }
 
-    private static void ExplainBatch(ExplainShard shard, ModelPackage package, ItemRef[] items, LoadedImage[] images, Preprocessor preprocessor,
-        BatchExplainer explainer, List<CamMethod> methods, IReadOnlyList<string> layers, Accumulator output)
+    private static void ExplainBatch(ShardContext context, ItemRef[] items, LoadedImage[] images)
     {
-        var ready = new List<(ItemRef Item, DecodedImage Image, int? Label)>();
+        var ready = Admit(context, items, images);
+        if (ready.Count > 0) Explain(context, ready);
+    }
+
+    /// <summary>The items that decoded, suit the preprocessing and (under the label policy) name a class; the others become item errors.</summary>
+    private static List<ReadyItem> Admit(ShardContext context, ItemRef[] items, LoadedImage[] images)
+    {
+        var output = context.Output;
+        var ready = new List<ReadyItem>();
         for (var i = 0; i < items.Length; i++)
         {
             if (!images[i].Ok)
@@ -153,79 +161,87 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
                 output.Error(items[i].Number, images[i].Stage!, images[i].Error!);
                 continue;
             }
-            if (preprocessor.Problem(images[i].Image!) is { } problem)
+            if (context.Preprocessor.Problem(images[i].Image!) is { } problem)
             {
                 output.Error(items[i].Number, "preprocess", problem);
                 continue;
             }
             int? label = null;
-            if (shard.Classes.Kind == ClassPolicyKind.Label)
+            if (context.Shard.Classes.Kind == ClassPolicyKind.Label)
             {
-                label = items[i].Label is { } text ? package.ClassOf(text) : null;
+                label = items[i].Label is { } text ? context.Package.ClassOf(text) : null;
                 if (label is null)
                 {
                     output.Error(items[i].Number, "label", items[i].Label is null ? "the item has no label" : $"label '{items[i].Label}' is not a class of the model");
                     continue;
                 }
             }
-            ready.Add((items[i], images[i].Image!, label));
+            ready.Add(new ReadyItem(items[i], images[i].Image!, label));
         }
-        if (ready.Count == 0) return;
+        return ready;
+    }
 
+    /// <summary>Preprocesses the admitted items into one batch (one by one when their sizes differ without a crop) and explains it.</summary>
+    private static void Explain(ShardContext context, List<ReadyItem> ready)
+    {
         Tensor input;
         try
         {
-            input = preprocessor.Batch(ready.Select(r => r.Image).ToList());
+            input = context.Preprocessor.Batch(ready.Select(r => r.Image).ToList());
         }
         catch (ArgumentException) when (ready.Count > 1)
         {
             // Mixed sizes without a crop: explain the images one by one instead.
-            foreach (var r in ready) ExplainBatch(shard, package, [r.Item], [new LoadedImage(0, r.Image, null, null)], preprocessor, explainer, methods, layers, output);
+            foreach (var r in ready) Explain(context, [r]);
             return;
         }
         catch (ArgumentException e)
         {
-            output.Error(ready[0].Item.Number, "preprocess", e.Message);
+            context.Output.Error(ready[0].Item.Number, "preprocess", e.Message);
             return;
         }
-        using (input)
+        using (input) RunMethods(context, input, ready);
+    }
+
+    /// <summary>Runs each method over the batch and records its maps, or its error per item.</summary>
+    private static void RunMethods(ShardContext context, Tensor input, List<ReadyItem> ready)
+    {
+        var (shard, output) = (context.Shard, context.Output);
+        var boxes = ready.Select(r => (IReadOnlyList<PixelBox>)(r.Item.Boxes ?? []).Select(b =>
         {
-            var boxes = ready.Select(r => (IReadOnlyList<PixelBox>)(r.Item.Boxes ?? []).Select(b =>
+            var t = context.Preprocessor.Spec.TransformBox(new Box(b.X0, b.Y0, b.X1, b.Y1), r.Image.Width, r.Image.Height);
+            return new PixelBox(t.X0, t.Y0, t.X1, t.Y1);
+        }).ToList()).ToList();
+        var explained = new bool[ready.Count];
+        foreach (var method in context.Methods)
+        {
+            var request = new BatchRequest
             {
-                var t = preprocessor.Spec.TransformBox(new Box(b.X0, b.Y0, b.X1, b.Y1), r.Image.Width, r.Image.Height);
-                return new PixelBox(t.X0, t.Y0, t.X1, t.Y1);
-            }).ToList()).ToList();
-            var explained = new bool[ready.Count];
-            foreach (var method in methods)
+                Methods = [method],
+                Layers = context.Layers,
+                Classes = Classes(shard.Classes, ready.Select(r => r.Label).ToList()),
+                Normalized = shard.Normalized,
+                ComputeMetrics = shard.ComputeMetrics,
+                CurveSteps = Math.Clamp(shard.MetricSteps, 1, Contracts.MetricSteps.Max),
+                Boxes = boxes,
+                ItemKeys = ready.Select(r => r.Item.Number).ToList(),
+            };
+            foreach (var (index, outcome) in MethodOutcomes.Explain(context.Explainer, input, request))
             {
-                var request = new BatchRequest
+                var item = ready[index];
+                if (outcome.Error is { } error)
                 {
-                    Methods = [method],
-                    Layers = layers,
-                    Classes = Classes(shard.Classes, ready.Select(r => r.Label).ToList()),
-                    Normalized = shard.Normalized,
-                    ComputeMetrics = shard.ComputeMetrics,
-                    CurveSteps = Math.Clamp(shard.MetricSteps, 1, Contracts.MetricSteps.Max),
-                    Boxes = boxes,
-                    ItemKeys = ready.Select(r => r.Item.Number).ToList(),
-                };
-                foreach (var (index, outcome) in MethodOutcomes.Explain(explainer, input, request))
-                {
-                    var item = ready[index];
-                    if (outcome.Error is { } error)
-                    {
-                        output.Error(item.Item.Number, "explain", error, method.Name);
-                        continue;
-                    }
-                    foreach (var r in outcome.Results!)
-                        output.Add(item.Item.Number, r, item.Label ?? (item.Item.Label is { } text ? package.ClassOf(text) : null));
-                    explained[index] = true;
+                    output.Error(item.Item.Number, "explain", error, method.Name);
+                    continue;
                 }
+                foreach (var r in outcome.Results!)
+                    output.Add(item.Item.Number, r, item.Label ?? (item.Item.Label is { } text ? context.Package.ClassOf(text) : null));
+                explained[index] = true;
             }
-            // An item stands when any method explained it; one that every method failed on is a failed item.
-            for (var i = 0; i < ready.Count; i++)
-                (explained[i] ? output.Succeeded : output.Failed).Add(ready[i].Item.Number);
         }
+        // An item stands when any method explained it; one that every method failed on is a failed item.
+        for (var i = 0; i < ready.Count; i++)
+            (explained[i] ? output.Succeeded : output.Failed).Add(ready[i].Item.Number);
     }
 
     private static ClassSelection Classes(ClassPolicy policy, IReadOnlyList<int?> labels) => policy.Kind switch
@@ -263,6 +279,13 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
         for (var i = 0; i < map.Length; i++) map[i] = random.NextSingle();
         return map;
     }
+
+    /// <summary>What every batch of a shard is explained with, set up once per shard.</summary>
+    private sealed record ShardContext(ExplainShard Shard, ModelPackage Package, Preprocessor Preprocessor, BatchExplainer Explainer,
+        IReadOnlyList<CamMethod> Methods, IReadOnlyList<string> Layers, Accumulator Output);
+
+    /// <summary>An item admitted to explanation: its decoded image and, under the label policy, its class.</summary>
+    private sealed record ReadyItem(ItemRef Item, DecodedImage Image, int? Label);
 
     private sealed class Accumulator(Guid jobId)
     {

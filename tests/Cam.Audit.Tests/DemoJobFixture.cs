@@ -1,6 +1,6 @@
 using Cam.Cli.Embedded;
 using Cam.Contracts;
-using Cam.Scheduler.Jobs;
+using Cam.Specs;
 
 namespace Cam.Audit.Tests;
 

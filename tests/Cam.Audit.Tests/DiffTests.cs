@@ -3,7 +3,7 @@ using Cam.Cli;
 using Cam.Cli.Embedded;
 using Cam.Contracts;
 using Cam.Demo;
-using Cam.Scheduler.Jobs;
+using Cam.Specs;
 using Cam.Storage;
 using Cam.Storage.Entities;
 using Microsoft.EntityFrameworkCore;

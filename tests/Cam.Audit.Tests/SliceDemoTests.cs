@@ -1,7 +1,7 @@
 using Cam.Cli.Embedded;
 using Cam.Contracts;
 using Cam.Demo;
-using Cam.Scheduler.Jobs;
+using Cam.Specs;
 
 namespace Cam.Audit.Tests;
 

@@ -69,6 +69,7 @@ public class DockerfileTests
     {
         var closure = ProjectClosure("src/Cam.Scheduler/Cam.Scheduler.csproj");
         Assert.Contains("src/Cam.Datasets/Cam.Datasets.csproj", closure);
+        Assert.Contains("src/Cam.Specs/Cam.Specs.csproj", closure);
         foreach (var project in closure)
         {
             var xml = XDocument.Load(Path.Combine(Kustomize.RepoRoot, project));

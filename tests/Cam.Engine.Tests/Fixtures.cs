@@ -11,15 +11,10 @@ internal static class Fixtures
     public static string PathOf(string file) => Path.Combine(Dir, file);
     public static string ResNet18Weights => PathOf("resnet18-seed0.safetensors");
 
-    private static readonly Lazy<List<Dictionary<string, JsonElement>>> Index = new(() =>
-        JsonSerializer.Deserialize<List<Dictionary<string, JsonElement>>>(File.ReadAllText(PathOf("index.json")))!);
-
     private static readonly Lazy<List<Dictionary<string, JsonElement>>> GradientIndex = new(() =>
         JsonSerializer.Deserialize<List<Dictionary<string, JsonElement>>>(File.ReadAllText(Path.Combine(GradientDir, "index-gradient.json")))!);
 
-    public static IEnumerable<Dictionary<string, JsonElement>> Cases => Index.Value.Where(c => c.ContainsKey("method"));
     public static IEnumerable<Dictionary<string, JsonElement>> GradientCases => GradientIndex.Value;
-    public static IEnumerable<Dictionary<string, JsonElement>> Locates => Index.Value.Where(c => c.ContainsKey("candidate_layer"));
 
     public static ModuleClassifier ResNet18() => ModuleClassifier.Load("resnet18", 10, ResNet18Weights);
 }

@@ -1,8 +1,8 @@
 using System.Text.Json;
-using Cam.Engine.Layers;
 using Cam.Engine.Methods;
 using Cam.Engine.Packages;
 using Cam.Engine.Tensors;
+using Cam.Specs;
 
 namespace Cam.Engine.Tests;
 
@@ -103,15 +103,15 @@ public class ModelPackageTests
             void Write(string outputs) => File.WriteAllText(Path.Combine(root, "model.json"),
                 $$"""{ "format": "torchscript", "file": "model.pt", "numClasses": 2, "outputs": {{outputs}} }""");
             Write("""[{ "name": "x", "tokens": { "prefix": -1 } }]""");
-            var negative = Assert.Throws<ModelPackageException>(() => ModelPackage.ReadManifest(root)).Message;
+            var negative = Assert.Throws<ModelPackageException>(() => ModelManifestReader.Read(root)).Message;
             Assert.Contains("output 'x'", negative);
             Assert.Contains("prefix", negative);
             Write("""[{ "tokens": { "prefix": 1 } }]""");
-            Assert.Contains("needs a name", Assert.Throws<ModelPackageException>(() => ModelPackage.ReadManifest(root)).Message);
+            Assert.Contains("needs a name", Assert.Throws<ModelPackageException>(() => ModelManifestReader.Read(root)).Message);
             Write("""[3]""");
-            Assert.Contains("is not valid", Assert.Throws<ModelPackageException>(() => ModelPackage.ReadManifest(root)).Message);
+            Assert.Contains("is not valid", Assert.Throws<ModelPackageException>(() => ModelManifestReader.Read(root)).Message);
             Write("""["x", { "name": "x", "tokens": { "prefix": 1 } }]""");
-            Assert.Contains("'x' is named twice", Assert.Throws<ModelPackageException>(() => ModelPackage.ReadManifest(root)).Message);
+            Assert.Contains("'x' is named twice", Assert.Throws<ModelPackageException>(() => ModelManifestReader.Read(root)).Message);
         }
         finally
         {

@@ -1,4 +1,5 @@
 using Cam.Engine.Layers;
+using Cam.Specs;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,7 +1,7 @@
 using Cam.Cli.Embedded;
 using Cam.Contracts;
 using Cam.IntegrationTests.Infrastructure;
-using Cam.Scheduler.Jobs;
+using Cam.Specs;
 using Cam.Storage.Entities;
 using Microsoft.Data.Sqlite;
 using Xunit.Abstractions;

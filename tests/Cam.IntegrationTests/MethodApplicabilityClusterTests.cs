@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 using Cam.Cli.Embedded;
 using Cam.Contracts;
 using Cam.IntegrationTests.Infrastructure;
-using Cam.Scheduler.Jobs;
+using Cam.Specs;
 using Cam.Storage.Entities;
 using Cam.Tests.Shared;
 using Microsoft.Data.Sqlite;

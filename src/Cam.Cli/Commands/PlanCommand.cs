@@ -1,9 +1,9 @@
 using System.CommandLine;
 using System.Text.Json;
 using Cam.Cli.Embedded;
-using Cam.Scheduler.Jobs;
 using Cam.Scheduler.Planning;
 using Cam.Scheduler.Validation;
+using Cam.Specs;
 
 namespace Cam.Cli.Commands;
 

@@ -5,6 +5,7 @@ using Cam.Scheduler;
 using Cam.Scheduler.Api;
 using Cam.Scheduler.Jobs;
 using Cam.Scheduler.Planning;
+using Cam.Specs;
 using Cam.Storage;
 using Cam.Storage.Entities;
 using Cam.Worker;

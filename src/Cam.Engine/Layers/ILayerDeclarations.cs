@@ -1,3 +1,5 @@
+using Cam.Specs;
+
 namespace Cam.Engine.Layers;
 
 /// <summary>

@@ -1,16 +1,28 @@
+using Cam.Specs;
 using static TorchSharp.torch;
 
 namespace Cam.Engine.Layers;
 
-/// <summary>Applies the token layouts of a classifier's layers to the activations it hands out.</summary>
-internal static class TokenFolding
+/// <summary>Folds token sequences into patch grids as their <see cref="TokenLayout"/> says, for the activations a classifier hands out.</summary>
+public static class TokenFolding
 {
+    /// <summary>(N, prefix + h·w, D) → (N, D, h, w), a new contiguous tensor.</summary>
+    public static Tensor Fold(this TokenLayout layout, Tensor tokens, long inputHeight, long inputWidth)
+    {
+        var folded = layout.FoldedShape(tokens.shape, inputHeight, inputWidth);
+        var (n, channels, h, w) = (folded[0], folded[1], folded[2], folded[3]);
+        using var patches = tokens.narrow(1, layout.Prefix, h * w);
+        using var grid = patches.reshape(n, h, w, channels);
+        using var channelsFirst = grid.permute(0, 3, 1, 2);
+        return channelsFirst.contiguous();
+    }
+
     /// <summary>
     /// Replaces, in place, every activation of a token layer by its (N, D, h, w) grid for an input of
     /// <paramref name="inputShape"/> (N, 3, H, W), disposing the token tensor; the caller owns the grids as it owned
     /// the tokens. On error every activation is disposed.
     /// </summary>
-    public static Tensor[] Fold(Tensor[] activations, IReadOnlyList<string> layers, Func<string, TokenLayout?> tokensOf, long[] inputShape)
+    internal static Tensor[] Fold(Tensor[] activations, IReadOnlyList<string> layers, Func<string, TokenLayout?> tokensOf, long[] inputShape)
     {
         try
         {
@@ -34,7 +46,7 @@ internal static class TokenFolding
     /// How to fold the i-th layer's output or its gradient, both shaped as the layer produced them, for an input of
     /// <paramref name="inputShape"/>; null when no layer is a token sequence.
     /// </summary>
-    public static Func<int, Tensor, Tensor>? Folder(IReadOnlyList<string> layers, Func<string, TokenLayout?> tokensOf, long[] inputShape)
+    internal static Func<int, Tensor, Tensor>? Folder(IReadOnlyList<string> layers, Func<string, TokenLayout?> tokensOf, long[] inputShape)
     {
         var layouts = layers.Select(tokensOf).ToArray();
         if (layouts.All(l => l is null)) return null;
@@ -43,6 +55,6 @@ internal static class TokenFolding
     }
 
     /// <summary>The shape a layer's output has once folded; the output shape itself when the layer has no tokens.</summary>
-    public static long[] Shape(TokenLayout? layout, long[] outputShape, long[] sampleShape) =>
+    internal static long[] Shape(TokenLayout? layout, long[] outputShape, long[] sampleShape) =>
         layout is null ? outputShape : layout.FoldedShape(outputShape, sampleShape[^2], sampleShape[^1]);
 }

@@ -1,39 +1,11 @@
 using System.Runtime.InteropServices;
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using Cam.Datasets;
 using Cam.Engine.Models;
 using Cam.Engine.Tensors;
+using Cam.Specs;
 using static TorchSharp.torch;
 
 namespace Cam.Engine.Packages;
-
-public sealed class ModelPackageException(string message) : Exception(message);
-
-/// <summary>
-/// <c>model.json</c> of a model package: a built-in architecture with safetensors weights, or a TorchScript file
-/// whose forward returns <c>(logits, activation_1, …)</c> named by <see cref="Outputs"/>.
-/// </summary>
-public sealed record ModelManifest
-{
-    /// <summary><c>builtin</c> or <c>torchscript</c>.</summary>
-    public string Format { get; init; } = "builtin";
-    public string? Architecture { get; init; }
-    /// <summary>Weights (builtin) or the TorchScript file, relative to the package.</summary>
-    public string File { get; init; } = "";
-    public int NumClasses { get; init; }
-    public IReadOnlyList<string> Labels { get; init; } = [];
-    public PreprocessSpec Preprocess { get; init; } = PreprocessSpec.ImageNet;
-    public IReadOnlyList<string> TargetLayers { get; init; } = [];
-    /// <summary>TorchScript only: the activations returned after the logits, by name, token sequences with their layout.</summary>
-    public IReadOnlyList<ModelOutput> Outputs { get; init; } = [];
-
-    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
-    {
-        WriteIndented = true,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
-}
 
 /// <summary>A loaded model package: the classifier plus what is needed to feed it and name its classes.</summary>
 public sealed class ModelPackage : IDisposable
@@ -57,52 +29,11 @@ public sealed class ModelPackage : IDisposable
         return int.TryParse(label, out var index) && index >= 0 && index < Manifest.NumClasses ? index : null;
     }
 
-    public static ModelManifest ReadManifest(string directory)
-    {
-        var path = InPackage(directory, "model.json");
-        if (!System.IO.File.Exists(path)) throw new ModelPackageException($"model package '{directory}' has no model.json");
-        ModelManifest manifest;
-        try
-        {
-            manifest = JsonSerializer.Deserialize<ModelManifest>(System.IO.File.ReadAllText(path), ModelManifest.Json)
-                       ?? throw new ModelPackageException($"{path} is empty");
-        }
-        catch (JsonException e)
-        {
-            throw new ModelPackageException($"{path} is not valid: {e.Message}");
-        }
-        if (manifest.NumClasses < 1) throw new ModelPackageException($"{path}: numClasses must be positive");
-        if (manifest.Labels.Count > 0 && manifest.Labels.Count != manifest.NumClasses)
-            throw new ModelPackageException($"{path}: {manifest.Labels.Count} labels for {manifest.NumClasses} classes");
-        try
-        {
-            manifest.Preprocess.Validate();
-        }
-        catch (ArgumentException e)
-        {
-            throw new ModelPackageException($"{path}: preprocess: {e.Message}");
-        }
-        foreach (var output in manifest.Outputs)
-        {
-            try
-            {
-                output.Tokens?.Validate();
-            }
-            catch (ArgumentException e)
-            {
-                throw new ModelPackageException($"{path}: output '{output.Name}': {e.Message}");
-            }
-        }
-        var repeated = manifest.Outputs.GroupBy(o => o.Name).FirstOrDefault(g => g.Count() > 1);
-        if (repeated is not null) throw new ModelPackageException($"{path}: output '{repeated.Key}' is named twice");
-        return manifest;
-    }
-
     public static ModelPackage Load(string directory, Device? device = null)
     {
         directory = Path.GetFullPath(directory);
         if (!System.IO.Directory.Exists(directory)) throw new ModelPackageException($"model package '{directory}' does not exist");
-        var manifest = ReadManifest(directory);
+        var manifest = ModelManifestReader.Read(directory);
         if (string.IsNullOrEmpty(manifest.File)) throw new ModelPackageException($"model package '{directory}': model.json names no file");
         var file = InPackage(directory, manifest.File);
         if (!System.IO.File.Exists(file))

@@ -1,6 +1,7 @@
 using Cam.Engine.Layers;
 using Cam.Engine.Methods;
 using Cam.Engine.Precision;
+using Cam.Specs;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -9,18 +9,19 @@ using static TorchSharp.torch;
 namespace Cam.Engine.Parity;
 
 /// <summary>
-/// Runs reference fixture cases on a device and precision, each as the engine's parity tests run it: the case file's
+/// Runs reference fixture cases on a device and precision (for `cam parity` and the engine's parity tests): the case file's
 /// metadata give the architecture, weights, method and its options, target layers, classes and normalisation; the
 /// logits, every layer's map and the fused map are compared with the expected tensors. A case that cannot run (an
 /// unknown method, a missing file, a device error) is a failed case with its reason, never an exception.
 /// </summary>
 public sealed class ParityRunner
 {
-    public ParityRunner(Device device, ForwardPrecision precision)
+    /// <param name="tolerances">The bounds cases are judged by; those of the precision (<see cref="ParityTolerances.For"/>) when null.</param>
+    public ParityRunner(Device device, ForwardPrecision precision, ParityTolerances? tolerances = null)
     {
         Device = device;
         Precision = precision;
-        Tolerances = ParityTolerances.For(precision);
+        Tolerances = tolerances ?? ParityTolerances.For(precision);
         if (device.type == DeviceType.CUDA)
         {
             // PyTorch lets cuDNN convolutions use TF32 by default: 10-bit mantissas, far outside the fixtures' 1e-4.

@@ -1,6 +1,6 @@
 using System.Text.Json;
-using Cam.Scheduler.Jobs;
 using Cam.Scheduler.Validation;
+using Cam.Specs;
 
 namespace Cam.Scheduler.Api;
 

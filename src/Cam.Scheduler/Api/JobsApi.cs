@@ -2,6 +2,7 @@ using Cam.Contracts;
 using Cam.Scheduler.Jobs;
 using Cam.Scheduler.Planning;
 using Cam.Scheduler.Validation;
+using Cam.Specs;
 using Cam.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Cam.Storage.Entities;

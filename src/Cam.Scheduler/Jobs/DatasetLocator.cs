@@ -1,5 +1,6 @@
 using Cam.Datasets;
 using Cam.Scheduler.Validation;
+using Cam.Specs;
 
 namespace Cam.Scheduler.Jobs;
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Cam.Specs;
 using Cam.Storage;
 
 namespace Cam.Scheduler.Jobs;

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Cam.Datasets;
+using Cam.Specs;
 using Cam.Storage;
 using Cam.Storage.Entities;
 

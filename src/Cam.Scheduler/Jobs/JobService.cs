@@ -3,6 +3,7 @@ using Cam.Contracts;
 using Cam.Datasets;
 using Cam.Scheduler.Planning;
 using Cam.Scheduler.Validation;
+using Cam.Specs;
 using Cam.Storage;
 
 namespace Cam.Scheduler.Jobs;

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Cam.Contracts;
+using Cam.Specs;
 using Cam.Storage;
 using Cam.Storage.Entities;
 using MassTransit;

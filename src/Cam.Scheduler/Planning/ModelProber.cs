@@ -1,7 +1,7 @@
 using Cam.Contracts;
 using Cam.Datasets;
-using Cam.Scheduler.Jobs;
 using Cam.Scheduler.Validation;
+using Cam.Specs;
 using MassTransit;
 
 namespace Cam.Scheduler.Planning;

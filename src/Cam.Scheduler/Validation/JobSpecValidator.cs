@@ -1,5 +1,5 @@
 using Cam.Contracts;
-using Cam.Scheduler.Jobs;
+using Cam.Specs;
 
 namespace Cam.Scheduler.Validation;
 

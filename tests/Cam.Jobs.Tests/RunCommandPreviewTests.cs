@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 
-namespace Cam.Pipeline.Tests;
+namespace Cam.Jobs.Tests;
 
 /// <summary><c>cam run --json</c> reports the cost preview it started from next to the run's own time.</summary>
 public class RunCommandPreviewTests

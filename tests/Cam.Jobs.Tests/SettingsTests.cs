@@ -3,7 +3,7 @@ using Cam.Scheduler;
 using Cam.Worker;
 using Microsoft.Extensions.Configuration;
 
-namespace Cam.Pipeline.Tests;
+namespace Cam.Jobs.Tests;
 
 /// <summary>The scheduler's and the worker's settings are read once at start-up; a malformed value stops the process naming it.</summary>
 public class SettingsTests

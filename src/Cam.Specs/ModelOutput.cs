@@ -1,8 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Cam.Engine.Layers;
 
-namespace Cam.Engine.Packages;
+namespace Cam.Specs;
 
 /// <summary>
 /// One activation a TorchScript model returns after its logits: in <c>model.json</c> either its name, or

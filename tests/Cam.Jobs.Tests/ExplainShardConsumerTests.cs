@@ -7,7 +7,7 @@ using MassTransit.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Cam.Pipeline.Tests;
+namespace Cam.Jobs.Tests;
 
 /// <summary>The worker's consumer on MassTransit's test harness: what it reports for a shard it runs, fails or must drop.</summary>
 public class ExplainShardConsumerTests

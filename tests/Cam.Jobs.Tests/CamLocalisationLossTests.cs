@@ -3,7 +3,7 @@ using Cam.Engine.Metrics;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Cam.Pipeline.Tests;
+namespace Cam.Jobs.Tests;
 
 public class CamLocalisationLossTests
 {

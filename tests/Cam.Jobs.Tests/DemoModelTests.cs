@@ -2,7 +2,7 @@ using Cam.Demo;
 using Cam.Engine.Evaluation;
 using Cam.Tests.Shared;
 
-namespace Cam.Pipeline.Tests;
+namespace Cam.Jobs.Tests;
 
 public class DemoModelTests
 {

@@ -5,7 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using SkiaSharp;
 using Xunit.Abstractions;
 
-namespace Cam.Pipeline.Tests;
+namespace Cam.Jobs.Tests;
 
 /// <summary>What a worker holds while it explains large photos: bounded by the batch's pixel budget, not by the image count.</summary>
 [Collection(PeakMemoryCollection.Name)]

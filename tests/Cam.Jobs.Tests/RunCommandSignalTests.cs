@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Data.Sqlite;
 
-namespace Cam.Pipeline.Tests;
+namespace Cam.Jobs.Tests;
 
 /// <summary><c>cam run</c> as a user runs it, in its own process, stopped by a signal.</summary>
 public class RunCommandSignalTests

@@ -1,6 +1,6 @@
 using Cam.Contracts;
 
-namespace Cam.Scheduler.Jobs;
+namespace Cam.Specs;
 
 /// <summary>A job as submitted: dataset × model × methods × classes.</summary>
 public sealed record JobSpec

@@ -5,8 +5,8 @@ using Cam.Engine;
 using Cam.Engine.Methods;
 using Cam.Engine.Packages;
 using Cam.Engine.Preprocessing;
-using Cam.Scheduler.Jobs;
 using Cam.Scheduler.Validation;
+using Cam.Specs;
 using Cam.Storage;
 using Cam.Tests.Shared;
 using Microsoft.EntityFrameworkCore;
@@ -14,7 +14,7 @@ using Microsoft.Extensions.DependencyInjection;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Cam.Pipeline.Tests;
+namespace Cam.Jobs.Tests;
 
 /// <summary>
 /// Methods that cannot explain a model are refused before any work (the model probed in process), and a method that
@@ -70,7 +70,7 @@ public class MethodApplicabilityTests
 
         // Oracle: the TorchScript module's own fc rows and features, combined by hand and min-max normalised.
         using var module = jit.load(Path.Combine(workspace.ModelRoot, "linear-head", "model.pt"));
-        var preprocessor = new Preprocessor(ModelPackage.ReadManifest(Path.Combine(workspace.ModelRoot, "linear-head")).Preprocess);
+        var preprocessor = new Preprocessor(ModelManifestReader.Read(Path.Combine(workspace.ModelRoot, "linear-head")).Preprocess);
         var fc = module.named_parameters().Single(p => p.name == "fc.weight").parameter.detach();
         await using var services = new ServiceCollection().AddCamStorage(StorageSettings.SqliteFile(database)).BuildServiceProvider();
         await using var db = await OpenAsync(database, services);

@@ -3,7 +3,7 @@ using Cam.Worker;
 using Microsoft.Extensions.Logging.Abstractions;
 using static TorchSharp.torch;
 
-namespace Cam.Pipeline.Tests;
+namespace Cam.Jobs.Tests;
 
 public class ModelCacheTests
 {

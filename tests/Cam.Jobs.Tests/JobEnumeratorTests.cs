@@ -2,12 +2,13 @@ using System.Text.Json;
 using Cam.Contracts;
 using Cam.Scheduler;
 using Cam.Scheduler.Jobs;
+using Cam.Specs;
 using Cam.Storage.Entities;
 using Cam.Tests.Shared;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
-namespace Cam.Pipeline.Tests;
+namespace Cam.Jobs.Tests;
 
 /// <summary>Enumeration never leaves a job running silently: on SQLite and, when CAM_TEST_POSTGRES is set, on PostgreSQL.</summary>
 public class JobEnumeratorTests

@@ -1,12 +1,12 @@
 using Cam.Cli.Embedded;
 using Cam.Contracts;
-using Cam.Scheduler.Jobs;
 using Cam.Scheduler.Validation;
+using Cam.Specs;
 using Cam.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Cam.Pipeline.Tests;
+namespace Cam.Jobs.Tests;
 
 public class EmbeddedJobTests
 {

@@ -8,7 +8,7 @@ using MassTransit.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Cam.Pipeline.Tests;
+namespace Cam.Jobs.Tests;
 
 /// <summary>The scheduler's outcome consumers on MassTransit's test harness: each report counts once, and the last one ends the job.</summary>
 public class ShardOutcomeConsumerTests

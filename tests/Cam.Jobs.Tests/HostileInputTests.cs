@@ -1,12 +1,12 @@
 using Cam.Cli.Embedded;
 using Cam.Contracts;
-using Cam.Scheduler.Jobs;
+using Cam.Specs;
 using Cam.Storage;
 using Cam.Tests.Shared;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Cam.Pipeline.Tests;
+namespace Cam.Jobs.Tests;
 
 /// <summary>An embedded run over a manifest mixing good lines with one of each input fault (see <see cref="HostileDataset"/>).</summary>
 public class HostileInputTests

@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 using Cam.Contracts;
 using MassTransit.Serialization;
 
-namespace Cam.Pipeline.Tests;
+namespace Cam.Jobs.Tests;
 
 /// <summary>Shard messages stay readable across a rolling upgrade: what older workers read is still written, and what older schedulers wrote still reads.</summary>
 public class ShardMessageCompatibilityTests

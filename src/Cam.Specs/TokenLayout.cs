@@ -1,13 +1,12 @@
-using static TorchSharp.torch;
-
-namespace Cam.Engine.Layers;
+namespace Cam.Specs;
 
 /// <summary>
 /// Declares that a layer's output is a token sequence (N, prefix + h·w, D), as a transformer block's is. The methods
 /// see it as (N, D, h, w): the <see cref="Prefix"/> tokens (class token, register tokens) dropped and the rest folded
 /// row-major into the patch grid of the input, as pytorch-grad-cam's <c>reshape_transform</c> does. The grid is
 /// the input size over <see cref="Patch"/> when that is declared, otherwise the factorisation of the token count
-/// closest to the input's aspect ratio.
+/// closest to the input's aspect ratio. Plain data, read from <c>model.json</c> without TorchSharp; the engine's
+/// <c>TokenFolding</c> folds the tensors.
 /// </summary>
 public sealed record TokenLayout
 {
@@ -49,18 +48,7 @@ public sealed record TokenLayout
         return best.Value;
     }
 
-    /// <summary>(N, prefix + h·w, D) → (N, D, h, w), a new contiguous tensor.</summary>
-    public Tensor Fold(Tensor tokens, long inputHeight, long inputWidth)
-    {
-        var (n, count, channels) = CheckShape(tokens.shape);
-        var (h, w) = Grid(count, inputHeight, inputWidth);
-        using var patches = tokens.narrow(1, Prefix, count);
-        using var grid = patches.reshape(n, h, w, channels);
-        using var channelsFirst = grid.permute(0, 3, 1, 2);
-        return channelsFirst.contiguous();
-    }
-
-    /// <summary>The shape <see cref="Fold"/> gives for a token tensor of this shape.</summary>
+    /// <summary>The (N, D, h, w) shape a token tensor of this (N, prefix + h·w, D) shape folds into; the engine folds the tensors.</summary>
     public long[] FoldedShape(long[] tokenShape, long inputHeight, long inputWidth)
     {
         var (n, count, channels) = CheckShape(tokenShape);

@@ -6,7 +6,7 @@ using Cam.Engine.Methods;
 using Cam.Engine.Packages;
 using Cam.Engine.Precision;
 using Cam.Engine.Preprocessing;
-using Cam.Scheduler.Jobs;
+using Cam.Specs;
 using Cam.Storage;
 using Cam.Worker;
 using Microsoft.EntityFrameworkCore;
@@ -14,7 +14,7 @@ using Microsoft.Extensions.DependencyInjection;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Cam.Pipeline.Tests;
+namespace Cam.Jobs.Tests;
 
 public class ReducedPrecisionJobTests
 {

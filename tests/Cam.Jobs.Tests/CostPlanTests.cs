@@ -3,12 +3,12 @@ using Cam.Contracts;
 using Cam.Datasets;
 using Cam.Engine.Preprocessing;
 using Cam.Engine.Packages;
-using Cam.Scheduler.Jobs;
 using Cam.Scheduler.Planning;
+using Cam.Specs;
 using Cam.Tests.Shared;
 using static TorchSharp.torch;
 
-namespace Cam.Pipeline.Tests;
+namespace Cam.Jobs.Tests;
 
 /// <summary>The cost preview: forwards per item per method as the issue counts them, and a probe that measures the rate.</summary>
 public class CostPlanTests

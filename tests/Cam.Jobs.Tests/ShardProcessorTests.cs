@@ -7,7 +7,7 @@ using SkiaSharp;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Cam.Pipeline.Tests;
+namespace Cam.Jobs.Tests;
 
 public class ShardProcessorTests
 {

@@ -5,14 +5,14 @@ using Cam.Engine;
 using Cam.Engine.Methods;
 using Cam.Engine.Packages;
 using Cam.Engine.Preprocessing;
-using Cam.Scheduler.Jobs;
+using Cam.Specs;
 using Cam.Storage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Cam.Pipeline.Tests;
+namespace Cam.Jobs.Tests;
 
 public class GradientJobTests
 {

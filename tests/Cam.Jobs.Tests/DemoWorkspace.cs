@@ -1,14 +1,14 @@
 using Cam.Demo;
 using Cam.Engine.Models;
 
-namespace Cam.Pipeline.Tests;
+namespace Cam.Jobs.Tests;
 
 /// <summary>A data root with generated shapes (plus bad items appended to the manifest) and a model root with an untrained demo package.</summary>
 internal sealed class DemoWorkspace : IDisposable
 {
     public DemoWorkspace(int images, bool withBadItems = true)
     {
-        Root = Directory.CreateTempSubdirectory("cam-pipeline-").FullName;
+        Root = Directory.CreateTempSubdirectory("cam-jobs-").FullName;
         DataRoot = Directory.CreateDirectory(Path.Combine(Root, "data")).FullName;
         ModelRoot = Directory.CreateDirectory(Path.Combine(Root, "models")).FullName;
         new ShapesGenerator(size: 64, seed: 3).Write(Path.Combine(DataRoot, "shapes"), images);

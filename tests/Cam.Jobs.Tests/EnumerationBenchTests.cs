@@ -1,6 +1,6 @@
 using Cam.Cli.Commands.PipelineBench;
 
-namespace Cam.Pipeline.Tests;
+namespace Cam.Jobs.Tests;
 
 public class EnumerationBenchTests
 {

@@ -1,10 +1,10 @@
 using Cam.Contracts;
 using Cam.Scheduler;
-using Cam.Scheduler.Jobs;
+using Cam.Specs;
 using Cam.Storage;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Cam.Pipeline.Tests;
+namespace Cam.Jobs.Tests;
 
 public class ShardDispatcherTests
 {

@@ -1,7 +1,7 @@
 using Cam.Demo;
 using Cam.Engine.Packages;
 
-namespace Cam.Pipeline.Tests;
+namespace Cam.Jobs.Tests;
 
 public class ShapesTrainerTests
 {
