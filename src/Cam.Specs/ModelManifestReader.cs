@@ -44,6 +44,9 @@ public static class ModelManifestReader
     private static void Check(ModelManifest manifest, string name)
     {
         if (manifest.NumClasses < 1) throw Invalid(name, "numClasses must be positive");
+        if (manifest.Labels.Any(l => l is null)) throw Invalid(name, "labels must be strings");
+        if (manifest.TargetLayers.Any(l => string.IsNullOrEmpty(l))) throw Invalid(name, "targetLayers must be layer names");
+        if (manifest.Outputs.Any(o => o is null)) throw Invalid(name, "outputs must be names or {\"name\": …, \"tokens\": {…}}");
         if (manifest.Labels.Count > 0 && manifest.Labels.Count != manifest.NumClasses)
             throw Invalid(name, $"{manifest.Labels.Count} labels for {manifest.NumClasses} classes");
         if (manifest.Preprocess is null) throw Invalid(name, "preprocess must be an object");

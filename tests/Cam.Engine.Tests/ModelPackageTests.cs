@@ -59,6 +59,13 @@ public class ModelPackageTests
             var layer = Copy("layer", j => j["targetLayers"] = new System.Text.Json.Nodes.JsonArray("layer4"));
             Assert.Contains("layer4", Assert.Throws<ModelPackageException>(() => ModelPackage.Load(layer)).Message);
             Assert.Contains("no model.json", Assert.Throws<ModelPackageException>(() => ModelPackage.Load(root)).Message);
+            // A null inside a list is refused by name, not met later as a NullReferenceException.
+            var nullLabel = Copy("null-label", j => j["labels"]!.AsArray()[0] = null);
+            Assert.Contains("labels must be strings", Assert.Throws<ModelPackageException>(() => ModelPackage.Load(nullLabel)).Message);
+            var nullLayer = Copy("null-layer", j => j["targetLayers"] = new System.Text.Json.Nodes.JsonArray((System.Text.Json.Nodes.JsonNode?)null));
+            Assert.Contains("targetLayers must be layer names", Assert.Throws<ModelPackageException>(() => ModelPackage.Load(nullLayer)).Message);
+            var nullOutput = Copy("null-output", j => j["outputs"] = new System.Text.Json.Nodes.JsonArray((System.Text.Json.Nodes.JsonNode?)null));
+            Assert.Contains("outputs must be names", Assert.Throws<ModelPackageException>(() => ModelPackage.Load(nullOutput)).Message);
 
             // model.json's file must stay inside the package: by a relative path, an absolute one, or a symbolic link.
             var escape = Copy("escape", j => j["file"] = "../missing/weights.safetensors");
