@@ -9,19 +9,33 @@ public class RunCommandSignalTests
     [Theory]
     [InlineData("TERM")]
     [InlineData("INT")]
-    public async Task Cam_run_stopped_by_a_signal_cancels_its_job_leaves_the_database_consistent_and_exits_non_zero_within_10_seconds(string signal)
+    public async Task Cam_run_stopped_by_a_signal_cancels_its_job_leaves_the_database_consistent_and_exits_non_zero_promptly(string signal)
     {
         using var workspace = new DemoWorkspace(images: 40, withBadItems: false);
-        var output = Path.Combine(workspace.Root, "out");
-        using var run = Start("run", "--dataset", Path.Combine(workspace.DataRoot, "shapes", "manifest.csv"),
+        var folder = Path.Combine(workspace.Root, "out");
+        var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var run = Start(output, "run", "--dataset", Path.Combine(workspace.DataRoot, "shapes", "manifest.csv"),
             "--model", Path.Combine(workspace.ModelRoot, "shapes-model"), "--methods", "scorecam,sscam", "--shard-size", "2",
-            "--out", output, "--json", "--no-report");
+            "--out", folder, "--json", "--no-report");
         try
         {
-            var database = await WaitForResultsAsync(run, output, TimeSpan.FromMinutes(3));
+            var database = await WaitForResultsAsync(run, folder, TimeSpan.FromMinutes(3));
+            output.Enqueue($"{DateTime.UtcNow:HH:mm:ss.fff} test: SIG{signal}");
             Signal(run, signal);
-            using (var exited = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
-                await run.WaitForExitAsync(exited.Token);
+            // cam run exits in 1–3 s on a quiet machine, and a command still running 8 s after the signal is ended (Program.cs); the
+            // rest is margin for CI, where every suite starts at once (load 30 on 2 cores) and a process gets a
+            // fifteenth of a core to run its cancellation path.
+            using (var exited = new CancellationTokenSource(ExitWithin))
+            {
+                try
+                {
+                    await run.WaitForExitAsync(exited.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    Assert.Fail($"cam run did not exit within {ExitWithin.TotalSeconds} s of SIG{signal}; its last output:\n{string.Join('\n', output.TakeLast(80))}");
+                }
+            }
             Assert.NotEqual(0, run.ExitCode);
 
             await using var connection = new SqliteConnection($"Data Source={database};Pooling=False");
@@ -36,7 +50,10 @@ public class RunCommandSignalTests
         }
     }
 
-    private static Process Start(params string[] args)
+    private static readonly TimeSpan ExitWithin = TimeSpan.FromSeconds(20);
+
+    /// <summary>Starts cam with its host's log on (<c>CAM_LOG=1</c>), every line of output kept with the time it came.</summary>
+    private static Process Start(System.Collections.Concurrent.ConcurrentQueue<string> output, params string[] args)
     {
         var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
@@ -46,9 +63,10 @@ public class RunCommandSignalTests
         };
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "cam.dll"));
         foreach (var a in args) info.ArgumentList.Add(a);
+        info.Environment["CAM_LOG"] = "1";
         var process = Process.Start(info)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue($"{DateTime.UtcNow:HH:mm:ss.fff} {e.Data}"); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue($"{DateTime.UtcNow:HH:mm:ss.fff} {e.Data}"); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;
