@@ -65,15 +65,20 @@ public class ShardOutcomeConsumerTests
         await ConsumedAsync<ShardCompleted>(harness, 1);
         await using (var db = await harness.Services.GetRequiredService<IDbContextFactory<CamDbContext>>().CreateDbContextAsync())
             Assert.Equal(ShardState.Published, (await db.Shards.SingleAsync(s => s.JobId == job && s.Number == 1)).State);
-        Assert.Equal((0, 0L, 0L), ((await harness.Store.GetJobAsync(job))!.FinishedShards, (await harness.Store.GetJobAsync(job))!.SucceededItems,
-            (await harness.Store.GetJobAsync(job))!.Results));
+        Assert.Equal((0, 0L, 0L), await CountedAsync(harness, job));
 
         // Once the rows are there (as an older worker stores them before it reports), the same report counts.
         await MarkSucceededAsync(harness, job, 1);
         await harness.Bus.Bus.Publish(Completed(job, 1, 1));
         await ConsumedAsync<ShardCompleted>(harness, 2);
-        Assert.Equal((1, 1L, 1L), ((await harness.Store.GetJobAsync(job))!.FinishedShards, (await harness.Store.GetJobAsync(job))!.SucceededItems,
-            (await harness.Store.GetJobAsync(job))!.Results));
+        Assert.Equal((1, 1L, 1L), await CountedAsync(harness, job));
+    }
+
+    /// <summary>What the job has counted: finished shards, succeeded items, results.</summary>
+    private static async Task<(int, long, long)> CountedAsync(SchedulerHarness harness, Guid job)
+    {
+        var row = (await harness.Store.GetJobAsync(job))!;
+        return (row.FinishedShards, row.SucceededItems, row.Results);
     }
 
     private static async Task ConsumedAsync<T>(SchedulerHarness harness, int count) where T : class
