@@ -227,10 +227,11 @@ public sealed class JobStore(IDbContextFactory<CamDbContext> factory, StorageSet
     /// shard goes back to pending for another attempt, or, once <paramref name="maxAttempts"/> attempts have
     /// failed, fails: every item not yet explained gets an item error with the reason, counted into the job once.
     /// Only the current attempt counts (guarded on attempt and state); with <paramref name="claimExpiredBefore"/>,
-    /// only a running shard whose claim ran out before then.
+    /// only a running shard whose claim ran out before then; with <paramref name="unclaimedOnly"/>, only a published
+    /// shard no worker has claimed (its message lost).
     /// </summary>
     public async Task<AttemptOutcome> TryFailAttemptAsync(Guid jobId, int number, int attempt, string reason, int maxAttempts,
-        DateTime? claimExpiredBefore = null, CancellationToken ct = default)
+        DateTime? claimExpiredBefore = null, bool unclaimedOnly = false, CancellationToken ct = default)
     {
         await using var db = await factory.CreateDbContextAsync(ct);
         var strategy = db.Database.CreateExecutionStrategy();
@@ -239,8 +240,8 @@ public sealed class JobStore(IDbContextFactory<CamDbContext> factory, StorageSet
             db.ChangeTracker.Clear();
             await using var tx = await db.Database.BeginTransactionAsync(ct);
             var shard = db.Shards.Where(s => s.JobId == jobId && s.Number == number && s.Attempts == attempt);
-            shard = claimExpiredBefore is { } deadline
-                ? shard.Where(s => s.State == ShardState.Running && s.LeaseExpiresAt < deadline)
+            shard = claimExpiredBefore is { } deadline ? shard.Where(s => s.State == ShardState.Running && s.LeaseExpiresAt < deadline)
+                : unclaimedOnly ? shard.Where(s => s.State == ShardState.Published)
                 : shard.Where(s => s.State == ShardState.Published || s.State == ShardState.Running);
             var changed = await shard.ExecuteUpdateAsync(s => s
                 .SetProperty(x => x.State, x => x.Failures + 1 >= maxAttempts ? ShardState.Failed : ShardState.Pending)

@@ -2,6 +2,7 @@ using Cam.Contracts;
 using Cam.Scheduler;
 using Cam.Specs;
 using Cam.Storage;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Cam.Jobs.Tests;
@@ -49,10 +50,17 @@ public class ShardDispatcherTests
         await scheduler.Dispatcher.DispatchOnceAsync(CancellationToken.None);
         Assert.Equal(3, Sent().Count);
 
-        // Shard 2 is claimed while shard 1, published before it, is not: shard 1's message was lost.
+        // Shard 2 is claimed while shard 1, published before it, is not: shard 1's message was lost. That is a failed
+        // attempt (a message that can never be claimed must not come back for good), and the shard goes out again.
         Assert.NotNull(await claims.TryClaimAsync(job, 2, "worker-b", TimeSpan.FromMinutes(1)));
         await scheduler.Dispatcher.DispatchOnceAsync(CancellationToken.None);
         Assert.Equal([(0, 1), (1, 1), (2, 1), (1, 2)], Sent());
+        await using (var db = await scheduler.Services.GetRequiredService<IDbContextFactory<CamDbContext>>().CreateDbContextAsync())
+        {
+            var lost = await db.Shards.SingleAsync(s => s.JobId == job && s.Number == 1);
+            Assert.Equal((ShardState.Published, 2, 1), (lost.State, lost.Attempts, lost.Failures));
+            Assert.Contains("message of attempt 1 was lost", lost.Error);
+        }
         await scheduler.Dispatcher.DispatchOnceAsync(CancellationToken.None);
         Assert.Equal(4, Sent().Count);
     }

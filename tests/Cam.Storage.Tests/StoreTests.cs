@@ -78,8 +78,12 @@ public class StoreTests
         Assert.Equal([1], (await store.OvertakenAsync(later, 10)).Select(s => s.Number));
         Assert.Empty(await store.OvertakenAsync(beforePublication, 10));
 
+        // A lost message is a failed attempt of a shard still unclaimed, never of one a worker holds.
+        Assert.Equal(AttemptOutcome.NotCounted, await store.TryFailAttemptAsync(job, 2, 1, "lost", 2, unclaimedOnly: true));
+        Assert.Equal(AttemptOutcome.WillRetry, await store.TryFailAttemptAsync(job, 1, 1, "lost", 2, unclaimedOnly: true));
         Assert.Equal(2, await store.TryLeaseAsync(job, 1, 1, DateTime.UtcNow.AddHours(1)));
         Assert.Empty(await store.OvertakenAsync(DateTime.UtcNow.AddSeconds(1), 10));
+        Assert.Equal(AttemptOutcome.ShardFailed, await store.TryFailAttemptAsync(job, 1, 2, "lost again", 2, unclaimedOnly: true));
     }
 
     [Theory]

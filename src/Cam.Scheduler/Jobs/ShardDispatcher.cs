@@ -15,8 +15,8 @@ namespace Cam.Scheduler.Jobs;
 /// <see cref="SchedulerSettings.MaxAttempts"/> attempts have failed. A shard that waited in the queue longer than
 /// <see cref="SchedulerSettings.QueueTimeout"/> without being claimed is published again; the older copy finds it
 /// taken and is dropped. The queue delivers in order, so a published shard overtaken by a later one that a worker
-/// claimed (<see cref="SchedulerSettings.OvertakenAfter"/> after its publication) lost its message, and is published
-/// again at once rather than after the queue timeout. State lives in the database, so a restarted scheduler carries on where it stopped. A
+/// claimed (<see cref="SchedulerSettings.OvertakenAfter"/> after its publication) lost its message: that counts as a
+/// failed attempt, and the shard is published again at once rather than after the queue timeout. State lives in the database, so a restarted scheduler carries on where it stopped. A
 /// job whose shards cannot be dispatched is logged and skipped, and does not hold up the others.
 /// </summary>
 public sealed class ShardDispatcher(SchedulerSettings settings, JobStore store, DatasetLocator datasets, IServiceScopeFactory scopes, ILogger<ShardDispatcher> logger)
@@ -52,7 +52,7 @@ public sealed class ShardDispatcher(SchedulerSettings settings, JobStore store, 
             await DispatchJobAsync(shard.JobId, async () =>
             {
                 var reason = $"the worker running attempt {shard.Attempts} ({shard.ClaimedBy}) stopped renewing its claim: it died or lost the database";
-                var outcome = await store.TryFailAttemptAsync(shard.JobId, shard.Number, shard.Attempts, reason, settings.MaxAttempts, now, ct);
+                var outcome = await store.TryFailAttemptAsync(shard.JobId, shard.Number, shard.Attempts, reason, settings.MaxAttempts, now, ct: ct);
                 if (outcome != AttemptOutcome.NotCounted) logger.LogWarning("shard {Job}/{Shard}: {Reason}; {Outcome}", shard.JobId, shard.Number, reason, outcome);
                 if (outcome == AttemptOutcome.ShardFailed) await store.TryFinishJobAsync(shard.JobId, ct);
             }, ct);
@@ -65,9 +65,15 @@ public sealed class ShardDispatcher(SchedulerSettings settings, JobStore store, 
         }
         foreach (var shard in await store.OvertakenAsync(now - settings.OvertakenAfter, settings.MaxOutstandingShards, ct))
         {
-            logger.LogWarning("shard {Job}/{Shard}: attempt {Attempt}, published at {Published:O}, is still unclaimed while a shard published after it was claimed: its message was lost; publishing it again",
-                shard.JobId, shard.Number, shard.Attempts, shard.PublishedAt);
-            await DispatchJobAsync(shard.JobId, () => PublishAsync(endpoint, shard, ct), ct);
+            // A failed attempt, so that a message that never gets claimed (one that kills every worker before its
+            // claim, dead-lettered each time) ends the shard after its attempts instead of coming back for good.
+            await DispatchJobAsync(shard.JobId, async () =>
+            {
+                var reason = $"the message of attempt {shard.Attempts} was lost: a shard published after it was claimed first";
+                var outcome = await store.TryFailAttemptAsync(shard.JobId, shard.Number, shard.Attempts, reason, settings.MaxAttempts, unclaimedOnly: true, ct: ct);
+                if (outcome != AttemptOutcome.NotCounted) logger.LogWarning("shard {Job}/{Shard}: {Reason}; {Outcome}", shard.JobId, shard.Number, reason, outcome);
+                if (outcome == AttemptOutcome.ShardFailed) await store.TryFinishJobAsync(shard.JobId, ct);
+            }, ct);
         }
         var budget = settings.MaxOutstandingShards - await store.OutstandingShardsAsync(ct);
         foreach (var job in await store.RunningJobsAsync(ct))
