@@ -11,19 +11,6 @@ public static class MapDistance
     public static double OneMinusPearson(float[] a, int heightA, int widthA, float[] b, int heightB, int widthB)
     {
         if (heightA != heightB || widthA != widthB) b = OverlayRenderer.Upsample(b, heightB, widthB, heightA, widthA);
-        double meanA = 0, meanB = 0;
-        for (var i = 0; i < a.Length; i++) (meanA, meanB) = (meanA + a[i], meanB + b[i]);
-        (meanA, meanB) = (meanA / a.Length, meanB / a.Length);
-        double covariance = 0, varianceA = 0, varianceB = 0;
-        for (var i = 0; i < a.Length; i++)
-        {
-            var (da, db) = (a[i] - meanA, b[i] - meanB);
-            covariance += da * db;
-            varianceA += da * da;
-            varianceB += db * db;
-        }
-        const double flat = 1e-12;
-        if (varianceA <= flat || varianceB <= flat) return varianceA <= flat && varianceB <= flat ? 0 : 1;
-        return 1 - covariance / Math.Sqrt(varianceA * varianceB);
+        return 1 - Correlation.Pearson(Array.ConvertAll(a, v => (double)v), Array.ConvertAll(b, v => (double)v));
     }
 }

@@ -7,18 +7,7 @@ public static class RankCorrelation
     public static double Spearman(IReadOnlyList<float> a, IReadOnlyList<float> b)
     {
         if (a.Count != b.Count) throw new ArgumentException("the two maps differ in size");
-        var (ra, rb) = (Ranks(a), Ranks(b));
-        var mean = (a.Count + 1) / 2.0;
-        double covariance = 0, va = 0, vb = 0;
-        for (var i = 0; i < a.Count; i++)
-        {
-            var (da, db) = (ra[i] - mean, rb[i] - mean);
-            covariance += da * db;
-            va += da * da;
-            vb += db * db;
-        }
-        if (va == 0 || vb == 0) return va == 0 && vb == 0 ? 1 : 0;
-        return covariance / Math.Sqrt(va * vb);
+        return Correlation.Pearson(Ranks(a), Ranks(b));
     }
 
     /// <summary>1-based ranks, ties given the mean of the ranks they span.</summary>
