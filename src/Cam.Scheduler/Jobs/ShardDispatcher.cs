@@ -49,13 +49,9 @@ public sealed class ShardDispatcher(SchedulerSettings settings, JobStore store, 
         var now = DateTime.UtcNow;
         foreach (var shard in await store.ExpiredClaimsAsync(now, settings.MaxOutstandingShards, ct))
         {
-            await DispatchJobAsync(shard.JobId, async () =>
-            {
-                var reason = $"the worker running attempt {shard.Attempts} ({shard.ClaimedBy}) stopped renewing its claim: it died or lost the database";
-                var outcome = await store.TryFailAttemptAsync(shard.JobId, shard.Number, shard.Attempts, reason, settings.MaxAttempts, now, ct: ct);
-                if (outcome != AttemptOutcome.NotCounted) logger.LogWarning("shard {Job}/{Shard}: {Reason}; {Outcome}", shard.JobId, shard.Number, reason, outcome);
-                if (outcome == AttemptOutcome.ShardFailed) await store.TryFinishJobAsync(shard.JobId, ct);
-            }, ct);
+            await DispatchJobAsync(shard.JobId, () => FailAttemptAsync(shard,
+                $"the worker running attempt {shard.Attempts} ({shard.ClaimedBy}) stopped renewing its claim: it died or lost the database",
+                claimExpiredBefore: now, unclaimedOnly: false, ct), ct);
         }
         foreach (var shard in await store.UnclaimedAsync(now, settings.MaxOutstandingShards, ct))
         {
@@ -67,13 +63,9 @@ public sealed class ShardDispatcher(SchedulerSettings settings, JobStore store, 
         {
             // A failed attempt, so that a message that never gets claimed (one that kills every worker before its
             // claim, dead-lettered each time) ends the shard after its attempts instead of coming back for good.
-            await DispatchJobAsync(shard.JobId, async () =>
-            {
-                var reason = $"the message of attempt {shard.Attempts} was lost: a shard published after it was claimed first";
-                var outcome = await store.TryFailAttemptAsync(shard.JobId, shard.Number, shard.Attempts, reason, settings.MaxAttempts, unclaimedOnly: true, ct: ct);
-                if (outcome != AttemptOutcome.NotCounted) logger.LogWarning("shard {Job}/{Shard}: {Reason}; {Outcome}", shard.JobId, shard.Number, reason, outcome);
-                if (outcome == AttemptOutcome.ShardFailed) await store.TryFinishJobAsync(shard.JobId, ct);
-            }, ct);
+            await DispatchJobAsync(shard.JobId, () => FailAttemptAsync(shard,
+                $"the message of attempt {shard.Attempts} was lost: a shard published after it was claimed first",
+                claimExpiredBefore: null, unclaimedOnly: true, ct), ct);
         }
         var budget = settings.MaxOutstandingShards - await store.OutstandingShardsAsync(ct);
         foreach (var job in await store.RunningJobsAsync(ct))
@@ -88,6 +80,14 @@ public sealed class ShardDispatcher(SchedulerSettings settings, JobStore store, 
                 if (job.EnumerationDone && job.FinishedShards >= job.TotalShards) await store.TryFinishJobAsync(job.Id, ct);
             }, ct);
         }
+    }
+
+    /// <summary>Counts a failed attempt the dispatcher found (see <see cref="JobStore.TryFailAttemptAsync"/> for the guards); the job may end with it.</summary>
+    private async Task FailAttemptAsync(ShardRow shard, string reason, DateTime? claimExpiredBefore, bool unclaimedOnly, CancellationToken ct)
+    {
+        var outcome = await store.TryFailAttemptAsync(shard.JobId, shard.Number, shard.Attempts, reason, settings.MaxAttempts, claimExpiredBefore, unclaimedOnly, ct);
+        if (outcome != AttemptOutcome.NotCounted) logger.LogWarning("shard {Job}/{Shard}: {Reason}; {Outcome}", shard.JobId, shard.Number, reason, outcome);
+        if (outcome == AttemptOutcome.ShardFailed) await store.TryFinishJobAsync(shard.JobId, ct);
     }
 
     /// <summary>The shard queue's exchange: the queue is declared with its arguments elsewhere (by the workers, and by <c>ShardQueueDeclarer</c> on RabbitMQ).</summary>
