@@ -97,7 +97,7 @@ if exists "$sdk_image"; then
   echo "SDK base exists: $sdk_image" >&2
 else
   mkdir -p "$work/sdk/dotnet"
-  cp -a "$dotnet_root/." "$work/sdk/dotnet/"
+  cp -al "$dotnet_root/." "$work/sdk/dotnet/" 2>/dev/null || cp -a "$dotnet_root/." "$work/sdk/dotnet/"
   cp "$here/NuGet.Config" "$work/sdk/NuGet.Config"
   docker build -q -f "$here/sdk-base.Dockerfile" --build-arg "BASE_IMAGE=$bare" -t "$sdk_image" "$work/sdk" >&2
   echo "built $sdk_image" >&2
