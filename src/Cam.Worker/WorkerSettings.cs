@@ -28,7 +28,16 @@ public sealed record WorkerSettings
     public bool NoOpExplainer { get; init; }
     /// <summary>Side of the no-op's square maps, so that a pipeline benchmark stores maps of a real model's size (7 for a ResNet at 224).</summary>
     public int NoOpMapSize { get; init; } = 1;
+    /// <summary>How long the bus waits, when the worker stops, for the shards in progress to finish.</summary>
     public TimeSpan StopTimeout { get; init; } = TimeSpan.FromSeconds(660);
+    /// <summary>How long the whole host may take to stop (longer than <see cref="StopTimeout"/>).</summary>
+    public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(690);
+    /// <summary>PostgreSQL's connection string (a deployment); an embedded run sets its storage itself.</summary>
+    public string? Postgres { get; init; }
+    /// <summary>The broker (amqp://); an embedded run uses memory.</summary>
+    public Uri? RabbitMq { get; init; }
+    /// <summary>Where the health endpoints listen.</summary>
+    public string Urls { get; init; } = "http://0.0.0.0:8081";
     /// <summary>How long a claim on a shard lasts unless renewed; the worker renews it every quarter of it while it works.</summary>
     public TimeSpan Lease { get; init; } = TimeSpan.FromSeconds(120);
     public TimeSpan HeartbeatInterval => Lease / 4;
@@ -59,6 +68,10 @@ public sealed record WorkerSettings
             NoOpExplainer = values.Flag("CAM_WORKER_NOOP"),
             NoOpMapSize = (int)values.PositiveLong("CAM_WORKER_NOOP_MAP_SIZE", 1, max: 64),
             StopTimeout = values.Seconds("CAM_WORKER_STOP_TIMEOUT_SECONDS", 660),
+            ShutdownTimeout = values.Seconds("CAM_SHUTDOWN_TIMEOUT_SECONDS", 690),
+            Postgres = values.Text("CAM_POSTGRES"),
+            RabbitMq = values.AbsoluteUri("CAM_RABBITMQ", "amqp", "rabbitmq"),
+            Urls = values.Text("CAM_WORKER_URLS") ?? "http://0.0.0.0:8081",
             Lease = values.Seconds("CAM_SHARD_LEASE_SECONDS", 120),
             ModelCacheSize = values.PositiveInt("CAM_MODEL_CACHE_SIZE", 2),
         };
