@@ -31,7 +31,7 @@ public sealed class SettingValues(Func<string, string?> lookup)
     /// <summary>An absolute URI with one of <paramref name="schemes"/> (amqp://…, http://…); null when unset.</summary>
     public Uri? AbsoluteUri(string name, params string[] schemes) =>
         Text(name) is not { } text ? null
-        : Uri.TryCreate(text, UriKind.Absolute, out var uri) && schemes.Contains(uri.Scheme) ? uri
+        : Uri.TryCreate(text, UriKind.Absolute, out var uri) && schemes.Contains(uri.Scheme) && uri.Host.Length > 0 ? uri
         : throw new InvalidSettingException($"{name}: '{text}' is not an absolute {string.Join(" or ", schemes.Select(s => s + "://"))} URI");
 
     public bool Flag(string name, bool fallback = false) => Text(name)?.ToLowerInvariant() switch

@@ -50,9 +50,12 @@ public sealed record SchedulerSettings
     public TimeSpan EnumerationResumeInterval { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>From configuration: environment variables, overridden by command-line flags (<c>--CAM_DATA_ROOT=/data</c>); a malformed value throws naming it.</summary>
-    public static SchedulerSettings From(Microsoft.Extensions.Configuration.IConfiguration config)
+    public static SchedulerSettings From(Microsoft.Extensions.Configuration.IConfiguration config) => From(name => config[name]);
+
+    /// <summary>From <paramref name="lookup"/>, a variable's value by its name (null when unset).</summary>
+    public static SchedulerSettings From(Func<string, string?> lookup)
     {
-        var values = new SettingValues(name => config[name]);
+        var values = new SettingValues(lookup);
         return new()
         {
             DataRoot = values.Text("CAM_DATA_ROOT") ?? Directory.GetCurrentDirectory(),

@@ -53,9 +53,12 @@ public sealed record WorkerSettings
     public string InstanceId { get; init; } = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid().ToString("N")[..8]}";
 
     /// <summary>From configuration: environment variables, overridden by command-line flags (<c>--CAM_DATA_ROOT=/data</c>); a malformed value throws naming it.</summary>
-    public static WorkerSettings From(Microsoft.Extensions.Configuration.IConfiguration config)
+    public static WorkerSettings From(Microsoft.Extensions.Configuration.IConfiguration config) => From(name => config[name]);
+
+    /// <summary>From <paramref name="lookup"/>, a variable's value by its name (null when unset).</summary>
+    public static WorkerSettings From(Func<string, string?> lookup)
     {
-        var values = new SettingValues(name => config[name]);
+        var values = new SettingValues(lookup);
         return new()
         {
             DataRoot = values.Text("CAM_DATA_ROOT") ?? Directory.GetCurrentDirectory(),

@@ -86,7 +86,7 @@ public static class EmbeddedJob
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
-        if (Environment.GetEnvironmentVariable("CAM_LOG") == "1") builder.Logging.AddConsole();
+        if (CliSettings.Current.Log) builder.Logging.AddConsole();
         builder.AddCamDefaults(StorageSettings.SqliteFile(options.DatabasePath));
         builder.Services.AddSchedulerServices(new SchedulerSettings
         {
