@@ -13,6 +13,7 @@
 # Cam.Testcontainers name. Prints the images as shell assignments:
 #   CAM_SCHEDULER_IMAGE=...  CAM_WORKER_IMAGE=...  (and CAM_WORKER_GPU_IMAGE=... with --gpu)
 set -euo pipefail
+shopt -s inherit_errexit
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 gpu=""
@@ -76,13 +77,16 @@ feed = pathlib.Path(sys.argv[1])
 for assets in sys.argv[2:]:
     data = json.loads(pathlib.Path(assets).read_text())
     folders = [pathlib.Path(f) for f in data["packageFolders"]]
-    for name, library in data["libraries"].items():
-        if library["type"] != "package":
-            continue
-        source = next((f / library["path"] for f in folders if (f / library["path"]).is_dir()), None)
+    # The packages the restore chose, and those it downloads besides (runtime packs: project.frameworks).
+    paths = [library["path"] for library in data["libraries"].values() if library["type"] == "package"]
+    for framework in data["project"]["frameworks"].values():
+        for dependency in framework.get("downloadDependencies", []):
+            paths.append(f'{dependency["name"].lower()}/{dependency["version"].strip("[]").split(",")[0].strip()}')
+    for name in paths:
+        source = next((f / name for f in folders if (f / name).is_dir()), None)
         if source is None:
             sys.exit(f"error: {name} is in {assets} but in no package folder")
-        target = feed / library["path"]
+        target = feed / name
         target.mkdir(parents=True, exist_ok=True)
         for file in source.iterdir():
             if file.name.endswith((".nupkg", ".nupkg.sha512", ".nuspec")):
@@ -116,7 +120,7 @@ build_image() { # name dockerfile runtime-arg...
     echo "image exists: $image" >&2
   else
     echo "building $image from deploy/docker/$dockerfile (a few minutes)" >&2
-    docker build -q -f "$root/deploy/docker/$dockerfile" --build-arg "SDK_IMAGE=$sdk_image" \
+    docker build -f "$root/deploy/docker/$dockerfile" --build-arg "SDK_IMAGE=$sdk_image" \
       "${@/#/--build-arg=}" -t "$image" "$root" >&2
     echo "built $image" >&2
   fi

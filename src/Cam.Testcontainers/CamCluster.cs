@@ -43,7 +43,7 @@ public sealed class CamCluster : IAsyncDisposable
         scheduler = CamContainer(options.SchedulerImage, SchedulerPort)
             .WithNetworkAliases("scheduler")
             .WithEnvironment("CAM_API_KEY", ApiKey)
-            .WithEnvironment("CAM_MIGRATE_ON_START", "true") // one scheduler: it migrates the fresh database itself
+            .WithEnvironment("CAM_MIGRATE_ON_START", "1") // one scheduler: it migrates the fresh database itself
             .Build();
     }
 

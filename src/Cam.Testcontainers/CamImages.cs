@@ -14,10 +14,16 @@ public static class CamImages
         (typeof(CamImages).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
          ?? "0.0.0").Split('+')[0];
 
-    public static string Scheduler => Environment.GetEnvironmentVariable("CAM_SCHEDULER_IMAGE") is { Length: > 0 } image
+    /// <summary>
+    /// The variables that name the images, as build/images/build.sh prints them: a test harness's choice, not a
+    /// setting of Cam's processes (those are the settings records' and docs/conventions.md's).
+    /// </summary>
+    public const string SchedulerVariable = "CAM_SCHEDULER_IMAGE", WorkerVariable = "CAM_WORKER_IMAGE";
+
+    public static string Scheduler => Environment.GetEnvironmentVariable(SchedulerVariable) is { Length: > 0 } image
         ? image : $"cam-scheduler:{Version}";
 
-    public static string Worker => Environment.GetEnvironmentVariable("CAM_WORKER_IMAGE") is { Length: > 0 } image
+    public static string Worker => Environment.GetEnvironmentVariable(WorkerVariable) is { Length: > 0 } image
         ? image : $"cam-worker:{Version}";
 
     public const string Postgres = "postgres:15";

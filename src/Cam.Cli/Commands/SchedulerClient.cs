@@ -10,8 +10,8 @@ internal static class SchedulerClient
 {
     public static CamClient Create(string? url, string? apiKey)
     {
-        url ??= Environment.GetEnvironmentVariable("CAM_SCHEDULER_URL") ?? "http://localhost:8080";
-        apiKey ??= Environment.GetEnvironmentVariable("CAM_API_KEY");
+        url ??= CliSettings.Current.SchedulerUrl.ToString();
+        apiKey ??= CliSettings.Current.ApiKey;
         if (!Uri.TryCreate(url, UriKind.Absolute, out var baseUri)) throw new ArgumentException($"'{url}' is not a scheduler URL");
         return new CamClient(baseUri, apiKey);
     }
