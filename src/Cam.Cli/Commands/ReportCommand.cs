@@ -82,7 +82,7 @@ internal static class ReportCommand
 
     private static string Pct(double? value) => value is { } v ? v.ToString("P1") : "–";
 
-    private static StorageSettings Storage(string? db, string? postgres)
+    internal static StorageSettings Storage(string? db, string? postgres)
     {
         if (db is not null && postgres is not null) throw new ArgumentException("give --db or --postgres, not both");
         if (db is not null)
