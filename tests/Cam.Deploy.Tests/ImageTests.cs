@@ -38,7 +38,7 @@ public class ImageTests
         var workload = rendered.Single("Deployment", deployment);
         var container = Manifest.Container(workload, name);
         var named = Manifest.Str(container["image"])!;
-        var built = Environment.GetEnvironmentVariable(variable) is { Length: > 0 } image ? image : named;
+        var built = Environment.GetEnvironmentVariable(variable) is { Length: > 0 } fromCi ? fromCi : named;
         Assert.Equal(named.Split(':')[0], built.Split(':')[0]);
         var image = Inspect(built);
         Assert.Equal(Inspect(named)["Id"]!.GetValue<string>(), image["Id"]!.GetValue<string>());
