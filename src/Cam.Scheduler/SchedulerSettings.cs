@@ -8,6 +8,16 @@ public sealed record SchedulerSettings
     public string DataRoot { get; init; } = Directory.GetCurrentDirectory();
     public string ModelRoot { get; init; } = Directory.GetCurrentDirectory();
     public string? ApiKey { get; init; }
+    /// <summary>Runs the API without a key; set on purpose (a scheduler without a key and without this does not start).</summary>
+    public bool ApiKeyDisabled { get; init; }
+    /// <summary>PostgreSQL's connection string (a deployment); an embedded run sets its storage itself.</summary>
+    public string? Postgres { get; init; }
+    /// <summary>The broker (amqp://); an embedded run uses memory.</summary>
+    public Uri? RabbitMq { get; init; }
+    /// <summary>Where the API and the health endpoints listen.</summary>
+    public string Urls { get; init; } = "http://0.0.0.0:8080";
+    /// <summary>Applies the migrations at start (a single scheduler; a deployment runs them once in a job instead).</summary>
+    public bool MigrateOnStart { get; init; }
     /// <summary>Shards of running jobs published or running at once: flow control towards the broker.</summary>
     public int MaxOutstandingShards { get; init; } = 64;
     /// <summary>A published shard that no worker has claimed within this is published again (its message may be lost).</summary>
@@ -38,22 +48,35 @@ public sealed record SchedulerSettings
     public TimeSpan ProbeTimeout { get; init; } = TimeSpan.FromSeconds(30);
     /// <summary>How often running jobs whose enumeration is unfinished and not in progress here are taken up again.</summary>
     public TimeSpan EnumerationResumeInterval { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>Finished jobs older than this are deleted (<c>CAM_JOB_RETENTION_DAYS</c>); null: kept for ever.</summary>
+    public TimeSpan? JobRetention { get; init; }
+    /// <summary>How often the retention sweep looks for expired jobs.</summary>
+    public TimeSpan RetentionInterval { get; init; } = TimeSpan.FromHours(1);
 
     /// <summary>From configuration: environment variables, overridden by command-line flags (<c>--CAM_DATA_ROOT=/data</c>); a malformed value throws naming it.</summary>
-    public static SchedulerSettings From(Microsoft.Extensions.Configuration.IConfiguration config)
+    public static SchedulerSettings From(Microsoft.Extensions.Configuration.IConfiguration config) => From(name => config[name]);
+
+    /// <summary>From <paramref name="lookup"/>, a variable's value by its name (null when unset).</summary>
+    public static SchedulerSettings From(Func<string, string?> lookup)
     {
-        var values = new SettingValues(name => config[name]);
+        var values = new SettingValues(lookup);
         return new()
         {
             DataRoot = values.Text("CAM_DATA_ROOT") ?? Directory.GetCurrentDirectory(),
             ModelRoot = values.Text("CAM_MODEL_ROOT") ?? Directory.GetCurrentDirectory(),
             ApiKey = values.Text("CAM_API_KEY"),
+            ApiKeyDisabled = values.Flag("CAM_API_KEY_DISABLED"),
+            Postgres = values.Text("CAM_POSTGRES"),
+            RabbitMq = values.AbsoluteUri("CAM_RABBITMQ", "amqp", "rabbitmq"),
+            Urls = values.Text("CAM_SCHEDULER_URLS") ?? "http://0.0.0.0:8080",
+            MigrateOnStart = values.Flag("CAM_MIGRATE_ON_START"),
             MaxOutstandingShards = values.PositiveInt("CAM_MAX_OUTSTANDING_SHARDS", 64),
             QueueTimeout = values.Seconds("CAM_SHARD_QUEUE_TIMEOUT_SECONDS", 3600),
             OvertakenAfter = values.NonNegativeSeconds("CAM_SHARD_OVERTAKEN_SECONDS", 120),
             MaxAttempts = values.PositiveInt("CAM_SHARD_MAX_ATTEMPTS", 3),
             DefaultShardSize = values.PositiveInt("CAM_SHARD_SIZE", 32),
             ProbeTimeout = values.NonNegativeSeconds("CAM_PROBE_TIMEOUT_SECONDS", 30),
+            JobRetention = values.Text("CAM_JOB_RETENTION_DAYS") is null ? null : TimeSpan.FromDays(values.PositiveInt("CAM_JOB_RETENTION_DAYS", 1)),
         };
     }
 }

@@ -52,14 +52,14 @@ public sealed class PipelineBenchRun(BenchServices services, PipelineBenchOption
         // No worker would answer the model probe: submission would wait out its timeout.
         if (options.Workers == 0) schedulerEnvironment["CAM_PROBE_TIMEOUT_SECONDS"] = "0";
         if (options.MaxOutstandingShards is { } outstanding) schedulerEnvironment["CAM_MAX_OUTSTANDING_SHARDS"] = outstanding.ToString();
-        await using var scheduler = PipelineProcess.Start("scheduler", "Cam.Scheduler.dll", schedulerEnvironment, Path.Combine(options.Folder, "scheduler.log"), "CAM_SCHEDULER_URLS");
+        await using var scheduler = PipelineProcess.Start("scheduler", "Cam.SchedulerHost", schedulerEnvironment, Path.Combine(options.Folder, "scheduler.log"), "CAM_SCHEDULER_URLS");
         await scheduler.WaitReadyAsync(TimeSpan.FromMinutes(2), ct);
         var workers = new List<PipelineProcess>();
         try
         {
             for (var w = 0; w < options.Workers; w++)
             {
-                workers.Add(PipelineProcess.Start($"worker {w + 1}", "Cam.Worker.dll", new Dictionary<string, string>(common)
+                workers.Add(PipelineProcess.Start($"worker {w + 1}", "Cam.WorkerHost", new Dictionary<string, string>(common)
                 {
                     ["CAM_WORKER_NOOP"] = "true", ["CAM_WORKER_NOOP_MAP_SIZE"] = options.MapSize.ToString(),
                     ["CAM_WORKER_CONCURRENCY"] = options.Concurrency.ToString(),
@@ -96,14 +96,14 @@ public sealed class PipelineBenchRun(BenchServices services, PipelineBenchOption
         var resultsBefore = await StorageFootprint.MeasureAsync(connection, "results", ct);
         var itemsBefore = await StorageFootprint.MeasureAsync(connection, "items", ct);
         var loadBefore = LoadAverage();
-        using var client = new SchedulerClient($"http://127.0.0.1:{schedulerPort}", null);
+        using var client = SchedulerClient.Create($"http://127.0.0.1:{schedulerPort}", null);
         var clock = Stopwatch.StartNew();
-        var answer = await client.SendAsync(HttpMethod.Post, "/api/jobs", new
+        var id = await client.SubmitAsync(new Cam.Client.JobSpec
         {
-            dataset = BenchWorkload.Manifest, model = BenchWorkload.Model,
-            methods = MethodArguments.Specs(options.Methods, null), classes = options.Classes, shardSize = options.ShardSize,
+            Dataset = BenchWorkload.Manifest, Model = BenchWorkload.Model,
+            Methods = SchedulerClient.Methods(MethodArguments.Specs(options.Methods, null)), Classes = options.Classes,
+            ShardSize = options.ShardSize,
         }, ct);
-        var id = Guid.Parse(answer["id"]!.GetValue<string>());
         var samples = new List<ProgressSample> { new(0, 0) };
         double? enumerationSeconds = null;
         var (lastProgress, lastDone) = (clock.Elapsed, -1L);
@@ -132,7 +132,7 @@ public sealed class PipelineBenchRun(BenchServices services, PipelineBenchOption
             if (JobState.IsFinal(state)) break;
             if (options.Workers == 0 && enumerationSeconds is not null)
             {
-                await client.SendAsync(HttpMethod.Post, $"/api/jobs/{id}/cancel", null, ct);
+                await client.CancelAsync(id, ct);
                 state = "enumerated";
                 break;
             }
