@@ -49,22 +49,22 @@ public static class OverlayRenderer
         for (int i = 0, j = 0; i < rgba.Length; i += 4, j += 3)
             (rgba[i], rgba[i + 1], rgba[i + 2], rgba[i + 3]) = (image.Rgb[j], image.Rgb[j + 1], image.Rgb[j + 2], 255);
         var bitmap = FromRgba(rgba, image.Width, image.Height);
-        var (h, w) = (image.Height, image.Width);
-        if (preprocess.ResizeShorter is { } shorter)
+        var (h, w) = preprocess.Resized(image.Height, image.Width);
+        if ((h, w) != (image.Height, image.Width))
         {
-            (h, w) = PreprocessGeometry.ResizedSize(h, w, shorter);
-            if ((h, w) != (image.Height, image.Width))
-            {
-                var resized = bitmap.Resize(new SKImageInfo(w, h, SKColorType.Rgba8888, SKAlphaType.Opaque), SKFilterQuality.Medium);
-                bitmap.Dispose();
-                bitmap = resized;
-            }
+            var resized = bitmap.Resize(new SKImageInfo(w, h, SKColorType.Rgba8888, SKAlphaType.Opaque), SKFilterQuality.Medium);
+            bitmap.Dispose();
+            bitmap = resized;
         }
-        if (preprocess.Crop is var (ch, cw) && ch <= h && cw <= w)
+        if (preprocess.Crop is var (ch, cw))
         {
             var (top, left) = PreprocessGeometry.CropOffset(h, w, ch, cw);
             var cropped = new SKBitmap(new SKImageInfo(cw, ch, SKColorType.Rgba8888, SKAlphaType.Opaque));
-            using (var canvas = new SKCanvas(cropped)) canvas.DrawBitmap(bitmap, -left, -top);
+            using (var canvas = new SKCanvas(cropped))
+            {
+                canvas.Clear(SKColors.Black); // torchvision pads a crop larger than the image with zeros
+                canvas.DrawBitmap(bitmap, -left, -top);
+            }
             bitmap.Dispose();
             bitmap = cropped;
         }

@@ -28,7 +28,9 @@ public static class ModelManifestReader
         ModelManifest? manifest;
         try
         {
-            manifest = JsonSerializer.Deserialize<ModelManifest>(File.ReadAllText(path), ModelManifest.Json);
+            using var document = JsonDocument.Parse(File.ReadAllText(path));
+            if (StrictKeys.Describe<ModelManifest>(document.RootElement, "model.json") is { } unknown) throw Invalid(name, unknown);
+            manifest = document.RootElement.Deserialize<ModelManifest>(ModelManifest.Json);
         }
         catch (JsonException e)
         {
@@ -37,11 +39,11 @@ public static class ModelManifestReader
         if (manifest is null) throw Invalid(name, "model.json is empty");
         // Lists given as null are absent; a null preprocess is refused (its absence means ImageNet's).
         manifest = manifest with { Labels = manifest.Labels ?? [], TargetLayers = manifest.TargetLayers ?? [], Outputs = manifest.Outputs ?? [] };
-        Check(manifest, name);
-        return manifest;
+        return Check(manifest, name);
     }
 
-    private static void Check(ModelManifest manifest, string name)
+    /// <summary>The manifest checked, its preprocessing's preset applied.</summary>
+    private static ModelManifest Check(ModelManifest manifest, string name)
     {
         if (manifest.NumClasses < 1) throw Invalid(name, "numClasses must be positive");
         if (manifest.Labels.Any(l => l is null)) throw Invalid(name, "labels must be strings");
@@ -53,6 +55,7 @@ public static class ModelManifestReader
         try
         {
             manifest.Preprocess.Validate();
+            manifest = manifest with { Preprocess = PreprocessPresets.Apply(manifest.Preprocess, manifest.Architecture) };
         }
         catch (ArgumentException e)
         {
@@ -71,6 +74,7 @@ public static class ModelManifestReader
         }
         var repeated = manifest.Outputs.GroupBy(o => o.Name).FirstOrDefault(g => g.Count() > 1);
         if (repeated is not null) throw Invalid(name, $"output '{repeated.Key}' is named twice");
+        return manifest;
     }
 
     private static ModelPackageException Invalid(string name, string problem) => new($"model package '{name}': {problem}");

@@ -37,46 +37,70 @@ public class PreprocessorResizeTests
         return new DecodedImage(width, height, rgb);
     }
 
-    /// <summary>The former algorithm, as torchvision does it: the whole image as float32, PyTorch's bilinear interpolate, crop, normalise.</summary>
-    private static Tensor Reference(DecodedImage image, PreprocessSpec spec)
+    /// <summary>
+    /// torchvision's Resize(antialias=False) on the float tensor: the whole image as float32, PyTorch's interpolate,
+    /// crop, normalise.
+    /// </summary>
+    private static Tensor Reference(DecodedImage image, PreprocessSpec spec, InterpolationMode mode)
     {
         using var scope = torch.NewDisposeScope();
         var x = torch.tensor(image.Rgb, [image.Height, image.Width, 3]).permute(2, 0, 1).to(ScalarType.Float32).div(255f).unsqueeze(0);
-        var (h, w) = (image.Height, image.Width);
-        if (spec.ResizeShorter is { } shorter)
-        {
-            (h, w) = PreprocessGeometry.ResizedSize(h, w, shorter);
-            x = torch.nn.functional.interpolate(x, [h, w], mode: InterpolationMode.Bilinear, align_corners: false);
-        }
+        var (h, w) = spec.Resized(image.Height, image.Width);
+        if ((h, w) != (image.Height, image.Width))
+            x = mode == InterpolationMode.Nearest
+                ? torch.nn.functional.interpolate(x, [h, w], mode: mode)
+                : torch.nn.functional.interpolate(x, [h, w], mode: mode, align_corners: false);
         if (spec.Crop is var (ch, cw))
         {
             var (top, left) = PreprocessGeometry.CropOffset(h, w, ch, cw);
             x = x[.., .., top..(top + ch), left..(left + cw)];
         }
-        var mean = torch.tensor(spec.Mean).reshape(1, 3, 1, 1);
-        var std = torch.tensor(spec.Std).reshape(1, 3, 1, 1);
+        var mean = torch.tensor(spec.MeanValues).reshape(1, 3, 1, 1);
+        var std = torch.tensor(spec.StdValues).reshape(1, 3, 1, 1);
         return ((x - mean) / std).squeeze(0).MoveToOuterDisposeScope();
     }
 
     [Theory]
-    [InlineData(97, 61, 32, 28)]
-    [InlineData(61, 97, 40, 0)]
-    [InlineData(14, 10, 20, 18)]
-    [InlineData(33, 33, 33, 31)]
-    [InlineData(500, 380, 256, 224)]
-    [InlineData(23, 17, 0, 0)]
-    public void Resizing_and_cropping_from_bytes_matches_pytorch_bilinear_interpolation_of_the_float_image(int width, int height, int shorter, int crop)
+    [InlineData(97, 61, 32, 28, "bilinear")]
+    [InlineData(61, 97, 40, 0, "bilinear")]
+    [InlineData(14, 10, 20, 18, "bilinear")]
+    [InlineData(33, 33, 33, 31, "bilinear")]
+    [InlineData(500, 380, 256, 224, "bilinear")]
+    [InlineData(23, 17, 0, 0, "bilinear")]
+    [InlineData(97, 61, 32, 28, "bicubic")]
+    [InlineData(14, 10, 20, 18, "bicubic")]
+    [InlineData(500, 380, 256, 224, "bicubic")]
+    [InlineData(97, 61, 32, 28, "nearest")]
+    [InlineData(14, 10, 20, 18, "nearest")]
+    public void Resizing_without_antialiasing_matches_pytorch_interpolation_of_the_float_image(
+        int width, int height, int shorter, int crop, string interpolation)
     {
         var spec = new PreprocessSpec
         {
-            ResizeShorter = shorter > 0 ? shorter : null, CenterCrop = crop > 0 ? [crop, crop] : null,
-            Mean = [0.485f, 0.456f, 0.406f], Std = [0.229f, 0.224f, 0.225f],
+            Resize = shorter > 0 ? [shorter] : null, CenterCrop = crop > 0 ? [crop, crop] : null, Antialias = false,
+            Interpolation = interpolation, Mean = [0.485f, 0.456f, 0.406f], Std = [0.229f, 0.224f, 0.225f],
+        };
+        var mode = interpolation switch
+        {
+            "bicubic" => InterpolationMode.Bicubic, "nearest" => InterpolationMode.Nearest, _ => InterpolationMode.Bilinear,
         };
         var image = RandomImage(width, height, seed: width * 31 + height);
-        using var expected = Reference(image, spec);
+        using var expected = Reference(image, spec, mode);
         using var batch = new Preprocessor(spec).Batch([image]);
         Assert.Equal(expected.shape, batch[0].shape);
-        Tolerance.Absolute(expected, batch[0], 2e-5, $"{width}×{height} → shorter {shorter}, crop {crop}");
+        Tolerance.Absolute(expected, batch[0], 2e-5, $"{width}×{height} → shorter {shorter}, crop {crop}, {interpolation}");
+    }
+
+    [Fact]
+    public void A_crop_larger_than_the_image_pads_with_zeros_as_torchvision_center_crop()
+    {
+        // torchvision pads (crop − size) // 2 before and the rest after: 3 rows above, 4 below; 1 column each side.
+        var image = new DecodedImage(4, 3, Enumerable.Repeat((byte)255, 4 * 3 * 3).ToArray());
+        var spec = new PreprocessSpec { CenterCrop = [10, 6] };
+        using var batch = new Preprocessor(spec).Batch([image]);
+        var ones = batch[0, 0].data<float>().ToArray();
+        var expected = Enumerable.Range(0, 60).Select(i => i / 6 is >= 3 and < 6 && i % 6 is >= 1 and < 5 ? 1f : 0f);
+        Assert.Equal(expected, ones);
     }
 }
 

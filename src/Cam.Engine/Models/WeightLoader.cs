@@ -8,7 +8,8 @@ public sealed class WeightMismatchException(string message) : Exception(message)
 
 /// <summary>
 /// Loads a PyTorch state_dict saved as safetensors into a module, converting floating-point tensors to the
-/// module's dtype. Every missing, unexpected and mis-shaped key is reported together.
+/// module's dtype. Every missing, unexpected and mis-shaped key is reported together; BatchNorm's
+/// <c>num_batches_tracked</c> counters may be left out (they stay as the module has them).
 /// </summary>
 public static class WeightLoader
 {
@@ -21,7 +22,8 @@ public static class WeightLoader
     public static void Load(nn.Module module, IReadOnlyDictionary<string, Tensor> weights, string source)
     {
         var state = module.state_dict();
-        var missing = state.Keys.Where(k => !weights.ContainsKey(k)).ToList();
+        // As PyTorch's load_state_dict in practice: BatchNorm's num_batches_tracked is unused in eval, often not saved.
+        var missing = state.Keys.Where(k => !weights.ContainsKey(k) && !IsBatchCounter(k)).ToList();
         var unexpected = weights.Keys.Where(k => !state.ContainsKey(k)).ToList();
         var misshaped = state.Keys.Where(weights.ContainsKey)
             .Where(k => !state[k].shape.SequenceEqual(weights[k].shape))
@@ -39,7 +41,7 @@ public static class WeightLoader
         {
             foreach (var (name, target) in state)
             {
-                var value = weights[name];
+                if (!weights.TryGetValue(name, out var value)) continue; // a num_batches_tracked left out
                 if (target.dtype.IsFloatingPoint() != value.dtype.IsFloatingPoint() && target.dtype != value.dtype)
                 {
                     // num_batches_tracked is int64 in PyTorch; accept any integer type for integer buffers.
@@ -51,6 +53,8 @@ public static class WeightLoader
             }
         }
     }
+
+    private static bool IsBatchCounter(string key) => key == "num_batches_tracked" || key.EndsWith(".num_batches_tracked");
 
     private static bool IsFloatingPoint(this ScalarType t) =>
         t is ScalarType.Float32 or ScalarType.Float16 or ScalarType.BFloat16 or ScalarType.Float64;

@@ -5,9 +5,12 @@ using static TorchSharp.torch;
 namespace Cam.Engine.Preprocessing;
 
 /// <summary>
-/// Applies a <see cref="PreprocessSpec"/> with TorchSharp, on a device, to a batch of decoded images (boxes follow with
-/// <see cref="PreprocessGeometry.TransformBox"/>). Resizing and cropping read only the source pixels the output needs,
-/// as bytes: an image is never held as float32 at its own size, so a 50-megapixel photo costs what its model input does.
+/// Applies a <see cref="PreprocessSpec"/> to a batch of decoded images as torchvision's eval transform does to PIL
+/// images: <c>Resize</c> (PIL's antialiased filters on bytes, <see cref="PillowResize"/>), <c>CenterCrop</c> (zero
+/// padding where the crop is larger), <c>ToTensor</c> (bytes / 255), <c>Normalize</c>; with <c>antialias: false</c>,
+/// PyTorch's interpolate on the float image instead (<see cref="AxisSampling"/>). Boxes follow with
+/// <see cref="PreprocessGeometry.TransformBox"/>. Only the source pixels the crop needs are read, as bytes: an image is
+/// never held as float32 at its own size, so a 50-megapixel photo costs what its model input does.
 /// </summary>
 public sealed class Preprocessor(PreprocessSpec spec, Device? device = null, long maxInputPixels = Preprocessor.DefaultMaxInputPixels)
 {
@@ -19,18 +22,11 @@ public sealed class Preprocessor(PreprocessSpec spec, Device? device = null, lon
     public PreprocessSpec Spec { get; } = spec;
 
     /// <summary>The (height, width) an image of <paramref name="width"/>×<paramref name="height"/> has as model input.</summary>
-    public (int Height, int Width) InputSize(int width, int height)
-    {
-        var (h, w) = Spec.ResizeShorter is { } shorter ? PreprocessGeometry.ResizedSize(height, width, shorter) : (height, width);
-        return Spec.Crop ?? (h, w);
-    }
+    public (int Height, int Width) InputSize(int width, int height) => Spec.Crop ?? Spec.Resized(height, width);
 
-    /// <summary>Why <paramref name="image"/> cannot be preprocessed (smaller than the crop, too large an input), or null.</summary>
+    /// <summary>Why <paramref name="image"/> cannot be preprocessed (too large an input), or null.</summary>
     public string? Problem(DecodedImage image)
     {
-        var (h, w) = Spec.ResizeShorter is { } shorter ? PreprocessGeometry.ResizedSize(image.Height, image.Width, shorter) : (image.Height, image.Width);
-        if (Spec.Crop is var (ch, cw) && (ch > h || cw > w))
-            return $"a {image.Width}×{image.Height} image is {w}×{h} after resizing, smaller than the {cw}×{ch} crop";
         var (ih, iw) = InputSize(image.Width, image.Height);
         if ((long)ih * iw > maxInputPixels)
             return $"a {image.Width}×{image.Height} image gives a {iw}×{ih} model input, above the limit of {maxInputPixels} pixels";
@@ -50,56 +46,78 @@ public sealed class Preprocessor(PreprocessSpec spec, Device? device = null, lon
         return torch.stack(images.Select(One).ToArray()).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// The model input of one image as bytes (height, width, 3), before ToTensor: what torchvision's Resize and
+    /// CenterCrop make of a PIL image. Only for antialiased preprocessing (the other path works on floats).
+    /// </summary>
+    public byte[] Bytes(DecodedImage image)
+    {
+        if (!Spec.IsAntialiased) throw new InvalidOperationException("preprocessing without antialiasing works on floats");
+        var (h, w) = Spec.Resized(image.Height, image.Width);
+        var (ch, cw) = Spec.Crop ?? (h, w);
+        var (top, left) = Spec.Crop is null ? (0, 0) : PreprocessGeometry.CropOffset(h, w, ch, cw);
+        var (rows, columns) = (Inside(top, ch, h), Inside(left, cw, w));
+        var window = PillowResize.Window(image, h, w, rows, columns, Spec.Filter);
+        if (rows.Count == ch && columns.Count == cw) return window;
+        // The crop is larger than the image along some axis: zero padding around the window.
+        var padded = new byte[ch * cw * 3];
+        for (var r = 0; r < rows.Count; r++)
+            Array.Copy(window, r * columns.Count * 3, padded, ((rows.Start - top + r) * cw + columns.Start - left) * 3, columns.Count * 3);
+        return padded;
+    }
+
     private Tensor One(DecodedImage image)
     {
         using var scope = NewDisposeScope();
-        var (h, w) = Spec.ResizeShorter is { } shorter ? PreprocessGeometry.ResizedSize(image.Height, image.Width, shorter) : (image.Height, image.Width);
-        var (top, left, ch, cw) = (0, 0, h, w);
-        if (Spec.Crop is var (cropH, cropW))
-        {
-            (top, left) = PreprocessGeometry.CropOffset(h, w, cropH, cropW);
-            (ch, cw) = (cropH, cropW);
-        }
-        var rows = AxisSampling.For(image.Height, h, top, ch);
-        var columns = AxisSampling.For(image.Width, w, left, cw);
-        Tensor x;
-        if (rows.IsIdentity && columns.IsIdentity)
-        {
-            x = Pixels(image, rows.I0, columns.I0);
-        }
-        else
-        {
-            // ATen's bilinear sum: h0·(w0·x00 + w1·x01) + h1·(w0·x10 + w1·x11).
-            var (w0, w1) = (Weights(columns.W0).reshape(1, -1, 1), Weights(columns.W1).reshape(1, -1, 1));
-            var (h0, h1) = (Weights(rows.W0).reshape(-1, 1, 1), Weights(rows.W1).reshape(-1, 1, 1));
-            var upper = Pixels(image, rows.I0, columns.I0) * w0 + Pixels(image, rows.I0, columns.I1) * w1;
-            var lower = Pixels(image, rows.I1, columns.I0) * w0 + Pixels(image, rows.I1, columns.I1) * w1;
-            x = upper * h0 + lower * h1;
-        }
-        var mean = torch.tensor(Spec.Mean, device: device).reshape(3, 1, 1);
-        var std = torch.tensor(Spec.Std, device: device).reshape(3, 1, 1);
+        var (h, w) = InputSize(image.Width, image.Height);
+        var x = Spec.IsAntialiased
+            ? torch.tensor(Bytes(image), [h, w, 3], device: device).to(ScalarType.Float32).div_(255f)
+            : Interpolated(image);
+        var mean = torch.tensor(Spec.MeanValues, device: device).reshape(3, 1, 1);
+        var std = torch.tensor(Spec.StdValues, device: device).reshape(3, 1, 1);
         return ((x.permute(2, 0, 1) - mean) / std).contiguous().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>PyTorch's interpolate (no antialiasing) of the float image, cropped, zero-padded: (H, W, 3) in [0, 1].</summary>
+    private Tensor Interpolated(DecodedImage image)
+    {
+        var (h, w) = Spec.Resized(image.Height, image.Width);
+        var (ch, cw) = Spec.Crop ?? (h, w);
+        var (top, left) = Spec.Crop is null ? (0, 0) : PreprocessGeometry.CropOffset(h, w, ch, cw);
+        var (rowWindow, columnWindow) = (Inside(top, ch, h), Inside(left, cw, w));
+        var rows = AxisSampling.For(Spec.Filter, image.Height, h, rowWindow.Start, rowWindow.Count);
+        var columns = AxisSampling.For(Spec.Filter, image.Width, w, columnWindow.Start, columnWindow.Count);
+        Tensor? x = null;
+        for (var r = 0; r < rows.Indices.Length; r++)
+        {
+            // ATen's separable sum: Σ_r h_r·(Σ_c w_c·x[r, c]).
+            Tensor? line = null;
+            for (var c = 0; c < columns.Indices.Length; c++)
+            {
+                var term = Pixels(image, rows.Indices[r], columns.Indices[c]);
+                if (!columns.IsIdentity) term = term * Weights(columns.Weights[c]).reshape(1, -1, 1);
+                line = line is null ? term : line + term;
+            }
+            var weighted = rows.IsIdentity ? line! : line! * Weights(rows.Weights[r]).reshape(-1, 1, 1);
+            x = x is null ? weighted : x + weighted;
+        }
+        if (rowWindow.Count == ch && columnWindow.Count == cw) return x!;
+        var (padTop, padLeft) = (rowWindow.Start - top, columnWindow.Start - left);
+        return torch.nn.functional.pad(x!.permute(2, 0, 1),
+            [padLeft, cw - columnWindow.Count - padLeft, padTop, ch - rowWindow.Count - padTop]).permute(1, 2, 0);
+    }
+
+    /// <summary>The part of [offset, offset + length) inside [0, size).</summary>
+    private static (int Start, int Count) Inside(int offset, int length, int size)
+    {
+        var start = Math.Max(offset, 0);
+        return (start, Math.Min(offset + length, size) - start);
     }
 
     private Tensor Weights(float[] weights) => torch.tensor(weights, device: device);
 
     /// <summary>The pixels at the given rows and columns, (rows, columns, 3) float32 in [0, 1]; only these bytes are copied.</summary>
-    private Tensor Pixels(DecodedImage image, int[] rows, int[] columns)
-    {
-        var bytes = new byte[rows.Length * columns.Length * 3];
-        var stride = image.Width * 3;
-        for (var r = 0; r < rows.Length; r++)
-        {
-            var source = rows[r] * stride;
-            var target = r * columns.Length * 3;
-            for (var c = 0; c < columns.Length; c++)
-            {
-                var s = source + columns[c] * 3;
-                bytes[target++] = image.Rgb[s];
-                bytes[target++] = image.Rgb[s + 1];
-                bytes[target++] = image.Rgb[s + 2];
-            }
-        }
-        return torch.tensor(bytes, [rows.Length, columns.Length, 3], device: device).to(ScalarType.Float32).div_(255f);
-    }
+    private Tensor Pixels(DecodedImage image, int[] rows, int[] columns) =>
+        torch.tensor(PillowResize.Gather(image, rows, columns), [rows.Length, columns.Length, 3], device: device)
+            .to(ScalarType.Float32).div_(255f);
 }

@@ -23,7 +23,10 @@ public static class JobSpecReader
         body.Position = 0;
         try
         {
-            return await JsonSerializer.DeserializeAsync<JobSpec>(body, JsonSerializerOptions.Web, ct)
+            using var document = await JsonDocument.ParseAsync(body, cancellationToken: ct);
+            if (StrictKeys.Describe<JobSpec>(document.RootElement, "the job") is { } unknown)
+                throw new JobValidationException("body", unknown);
+            return document.RootElement.Deserialize<JobSpec>(JsonSerializerOptions.Web)
                    ?? throw new JobValidationException("body", "a job specification is required");
         }
         catch (JsonException e)
