@@ -3,7 +3,11 @@
 # Build from the repository root:  docker build -f deploy/docker/scheduler.Dockerfile -t cam-scheduler .
 # `docker run cam-scheduler migrate` applies the EF Core migrations and exits.
 
-FROM mcr.microsoft.com/dotnet/sdk:10.0-noble AS build
+# Base images as build arguments (defaults: Microsoft's); build/images/build.sh passes locally built Debian ones.
+ARG SDK_IMAGE=mcr.microsoft.com/dotnet/sdk:10.0-noble
+ARG ASPNET_IMAGE=mcr.microsoft.com/dotnet/aspnet:10.0-noble
+
+FROM ${SDK_IMAGE} AS build
 WORKDIR /src
 # Project files first, so the restore layer is cached until a project or package version changes.
 COPY Directory.Build.props Directory.Build.targets Directory.Packages.props ./
@@ -21,7 +25,7 @@ RUN dotnet publish src/Cam.SchedulerHost/Cam.SchedulerHost.csproj -c Release -r 
       --no-restore -p:UseAppHost=false -o /app
 
 # Ubuntu 24.04: libstdc++ has GLIBCXX_3.4.32, so no shim patching is needed anywhere.
-FROM mcr.microsoft.com/dotnet/aspnet:10.0-noble
+FROM ${ASPNET_IMAGE}
 RUN groupadd --gid 10001 cam && useradd --uid 10001 --gid 10001 --no-create-home --shell /usr/sbin/nologin cam
 WORKDIR /app
 COPY --from=build /app ./

@@ -2,7 +2,11 @@
 # A worker on the CPU TorchSharp backend (port 8081: health only).
 # Build from the repository root:  docker build -f deploy/docker/worker-cpu.Dockerfile -t cam-worker .
 
-FROM mcr.microsoft.com/dotnet/sdk:10.0-noble AS build
+# Base images as build arguments (defaults: Microsoft's); build/images/build.sh passes locally built Debian ones.
+ARG SDK_IMAGE=mcr.microsoft.com/dotnet/sdk:10.0-noble
+ARG ASPNET_IMAGE=mcr.microsoft.com/dotnet/aspnet:10.0-noble
+
+FROM ${SDK_IMAGE} AS build
 WORKDIR /src
 COPY Directory.Build.props Directory.Build.targets Directory.Packages.props ./
 COPY src/Cam.Contracts/Cam.Contracts.csproj src/Cam.Contracts/
@@ -20,7 +24,7 @@ RUN dotnet publish src/Cam.WorkerHost/Cam.WorkerHost.csproj -c Release -r linux-
       --no-restore -p:TorchBackend=cpu -p:UseAppHost=false -o /app
 
 # Ubuntu 24.04: libstdc++ has GLIBCXX_3.4.32, which TorchSharp 0.107's native shim needs.
-FROM mcr.microsoft.com/dotnet/aspnet:10.0-noble
+FROM ${ASPNET_IMAGE}
 RUN groupadd --gid 10001 cam && useradd --uid 10001 --gid 10001 --no-create-home --shell /usr/sbin/nologin cam
 WORKDIR /app
 COPY --from=build /app ./

@@ -3,7 +3,12 @@
 # Build from the repository root:  docker build -f deploy/docker/worker-gpu.Dockerfile -t cam-worker-gpu .
 # Needs a node with an NVIDIA driver for CUDA 12.8 (>= 570) and the NVIDIA container toolkit / device plugin.
 
-FROM mcr.microsoft.com/dotnet/sdk:10.0-noble AS build
+# Base images as build arguments (defaults: Microsoft's); build/images/build.sh passes locally built Debian ones.
+ARG SDK_IMAGE=mcr.microsoft.com/dotnet/sdk:10.0-noble
+ARG ASPNET_IMAGE=mcr.microsoft.com/dotnet/aspnet:10.0-noble
+ARG CUDA_IMAGE=nvidia/cuda:12.8.1-cudnn-runtime-ubuntu24.04
+
+FROM ${SDK_IMAGE} AS build
 WORKDIR /src
 COPY Directory.Build.props Directory.Build.targets Directory.Packages.props ./
 COPY src/Cam.Contracts/Cam.Contracts.csproj src/Cam.Contracts/
@@ -21,10 +26,10 @@ RUN dotnet publish src/Cam.WorkerHost/Cam.WorkerHost.csproj -c Release -r linux-
       --no-restore -p:TorchBackend=cuda -p:UseAppHost=false -o /app
 
 # The .NET runtime is taken from the official ASP.NET Core image rather than an apt feed.
-FROM mcr.microsoft.com/dotnet/aspnet:10.0-noble AS dotnet
+FROM ${ASPNET_IMAGE} AS dotnet
 
 # CUDA 12.8 + cuDNN on Ubuntu 24.04 (libstdc++ has GLIBCXX_3.4.32, which TorchSharp 0.107's native shim needs).
-FROM nvidia/cuda:12.8.1-cudnn-runtime-ubuntu24.04
+FROM ${CUDA_IMAGE}
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ca-certificates libssl3t64 zlib1g tzdata \
  && rm -rf /var/lib/apt/lists/*

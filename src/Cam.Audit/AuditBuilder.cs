@@ -20,13 +20,15 @@ public sealed record AuditOptions
     public string? SliceBy { get; init; }
     /// <summary>The sanity check's sample and cascade (<c>--sanity</c>); none when null.</summary>
     public SanityOptions? Sanity { get; init; }
+    /// <summary>Strategy discovery per class (<c>--strategies</c>); none when null.</summary>
+    public Strategies.StrategyOptions? Strategies { get; init; }
 }
 
 /// <summary>Progress of a long audit: a stage, and how far it is.</summary>
 public sealed record AuditProgress(string Stage, long Done, long Total);
 
 /// <summary>Builds the audit of a job from the database: aggregates in SQL, mean maps and shortcuts in one pass, overlays.</summary>
-public sealed class AuditBuilder(CamDbContext db, AuditOptions options)
+public sealed partial class AuditBuilder(CamDbContext db, AuditOptions options)
 {
     public async Task<AuditSummary> BuildAsync(Guid jobId, IProgress<AuditProgress>? progress = null, CancellationToken ct = default)
     {
@@ -80,6 +82,9 @@ public sealed class AuditBuilder(CamDbContext db, AuditOptions options)
 
         var galleries = primary.Count == 0 ? [] : await new GalleryBuilder(db, queries, options).BuildAsync(
             new GalleryRequest(job.Id, primary, findings, labels, dataset, manifest?.Preprocess ?? new PreprocessSpec()), progress, ct);
+        var strategies = options.Strategies is { } strategyOptions
+            ? await StrategiesAsync(jobId, primary, labels, dataset, manifest?.Preprocess ?? new PreprocessSpec(), strategyOptions, progress, ct)
+            : null;
         if (options.Sanity is not null) progress?.Report(new AuditProgress("sanity check", 0, 1));
         var sanity = options.Sanity is { } check && primary.Count > 0 ? await SanityAudit.RunAsync(db, jobId, options, check, ct) : null;
         return new AuditSummary
@@ -87,7 +92,7 @@ public sealed class AuditBuilder(CamDbContext db, AuditOptions options)
             JobId = job.Id, State = job.State, Dataset = dataset, Model = model, Items = job.TotalItems, Succeeded = job.SucceededItems,
             Failed = job.FailedItems, Results = job.Results,
             Seconds = job.FinishedAt is { } end && job.StartedAt is { } start ? (end - start).TotalSeconds : null,
-            Accuracy = accuracy, LabelledItems = labelled, AccuracyInterval = primary.Count > 0 ? ItemValues.AccuracyInterval(values[primary[0].Method]) : null, Slices = slices, Sanity = sanity, ClassLabels = labels, Methods = methods, Classes = classes, Distributions = distributions,
+            Accuracy = accuracy, LabelledItems = labelled, AccuracyInterval = primary.Count > 0 ? ItemValues.AccuracyInterval(values[primary[0].Method]) : null, Slices = slices, Sanity = sanity, Strategies = strategies, ClassLabels = labels, Methods = methods, Classes = classes, Distributions = distributions,
             Findings = findings, MeanMaps = meanMaps, Galleries = galleries, ErrorsByStage = errorsByStage, FirstErrors = firstErrors,
             MethodFailures = await MethodFailures.QueryAsync(db, jobId, 10, ct),
         };

@@ -30,6 +30,8 @@ public sealed record AuditSummary
     public SliceAudit? Slices { get; init; }
     /// <summary>The cascading randomisation check of the methods (<c>cam report --sanity</c>); null when not asked.</summary>
     public SanityReport? Sanity { get; init; }
+    /// <summary>Each class's strategies: its maps clustered (<c>cam report --strategies</c>); null when not asked.</summary>
+    public IReadOnlyList<Strategies.ClassStrategies>? Strategies { get; init; }
     public IReadOnlyList<MethodFailure> MethodFailures { get; init; } = [];
 }
 

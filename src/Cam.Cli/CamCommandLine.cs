@@ -20,6 +20,8 @@ public static class CamCommandLine
         EvaluateCommand.Create(),
         ReportCommand.Create(),
         DiffCommand.Create(),
+        ExportCommand.Create(),
+        DeleteCommand.Create(),
         ClusterCommands.Submit(),
         ClusterCommands.Status(),
         ClusterCommands.Cancel(),

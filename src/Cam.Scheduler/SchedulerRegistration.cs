@@ -24,6 +24,8 @@ public static class SchedulerRegistration
         services.AddSingleton<ShardDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<ShardDispatcher>());
         services.AddHostedService<EnumerationResumer>();
+        services.AddSingleton<JobRetention>();
+        services.AddHostedService(sp => sp.GetRequiredService<JobRetention>());
         return services;
     }
 

@@ -48,6 +48,10 @@ public sealed record SchedulerSettings
     public TimeSpan ProbeTimeout { get; init; } = TimeSpan.FromSeconds(30);
     /// <summary>How often running jobs whose enumeration is unfinished and not in progress here are taken up again.</summary>
     public TimeSpan EnumerationResumeInterval { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>Finished jobs older than this are deleted (<c>CAM_JOB_RETENTION_DAYS</c>); null: kept for ever.</summary>
+    public TimeSpan? JobRetention { get; init; }
+    /// <summary>How often the retention sweep looks for expired jobs.</summary>
+    public TimeSpan RetentionInterval { get; init; } = TimeSpan.FromHours(1);
 
     /// <summary>From configuration: environment variables, overridden by command-line flags (<c>--CAM_DATA_ROOT=/data</c>); a malformed value throws naming it.</summary>
     public static SchedulerSettings From(Microsoft.Extensions.Configuration.IConfiguration config) => From(name => config[name]);
@@ -72,6 +76,7 @@ public sealed record SchedulerSettings
             MaxAttempts = values.PositiveInt("CAM_SHARD_MAX_ATTEMPTS", 3),
             DefaultShardSize = values.PositiveInt("CAM_SHARD_SIZE", 32),
             ProbeTimeout = values.NonNegativeSeconds("CAM_PROBE_TIMEOUT_SECONDS", 30),
+            JobRetention = values.Text("CAM_JOB_RETENTION_DAYS") is null ? null : TimeSpan.FromDays(values.PositiveInt("CAM_JOB_RETENTION_DAYS", 1)),
         };
     }
 }

@@ -13,11 +13,20 @@ public sealed class JobStore(IDbContextFactory<CamDbContext> factory, StorageSet
     public async Task CreateJobAsync(Guid id, string specJson, string? datasetRoot = null, CancellationToken ct = default)
     {
         await using var db = await factory.CreateDbContextAsync(ct);
-        db.Jobs.Add(new JobRow
+        var strategy = db.Database.CreateExecutionStrategy();
+        await strategy.ExecuteAsync(async () =>
         {
-            Id = id, Spec = specJson, State = JobState.Running, CreatedAt = DateTime.UtcNow, StartedAt = DateTime.UtcNow, DatasetRoot = datasetRoot,
+            db.ChangeTracker.Clear();
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            // PostgreSQL: the job's partitions of the per-job tables, with its row (JobPartitions).
+            if (settings.Provider == StorageProvider.Postgres) await JobPartitions.CreateAsync(db, id, ct);
+            db.Jobs.Add(new JobRow
+            {
+                Id = id, Spec = specJson, State = JobState.Running, CreatedAt = DateTime.UtcNow, StartedAt = DateTime.UtcNow, DatasetRoot = datasetRoot,
+            });
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
         });
-        await db.SaveChangesAsync(ct);
     }
 
     /// <summary>Stores one shard's items and the shard itself, and counts them into the job, in one transaction.</summary>

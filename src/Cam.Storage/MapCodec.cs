@@ -46,16 +46,38 @@ public static class MapCodec
 
     public static float[] Decode(ReadOnlySpan<byte> bytes)
     {
-        if (bytes.Length % 2 == 0) return DecodeFloat32(bytes);
+        var values = new float[ValueCount(bytes)];
+        DecodeInto(bytes, values);
+        return values;
+    }
+
+    /// <summary>How many values a stored map holds, without decoding it.</summary>
+    public static int ValueCount(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length % 2 == 0)
+            return bytes.Length % 4 == 0
+                ? bytes.Length / 4
+                : throw new FormatException($"a stored float32 map of {bytes.Length} bytes is not a whole number of values");
         if (bytes[0] != QuantisedTag || bytes.Length < HeaderBytes)
             throw new FormatException($"a stored map of {bytes.Length} bytes is in no known form");
+        return (bytes.Length - HeaderBytes) / 2;
+    }
+
+    /// <summary>Decodes into <paramref name="values"/>, <see cref="ValueCount"/> long: readers that stream reuse one buffer.</summary>
+    public static void DecodeInto(ReadOnlySpan<byte> bytes, Span<float> values)
+    {
+        var count = ValueCount(bytes);
+        if (values.Length != count) throw new ArgumentException($"the map holds {count} values, the buffer {values.Length}");
+        if (bytes.Length % 2 == 0)
+        {
+            for (var i = 0; i < count; i++) values[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes[(4 * i)..]);
+            return;
+        }
         var min = BinaryPrimitives.ReadSingleLittleEndian(bytes[1..]);
         var step = BinaryPrimitives.ReadSingleLittleEndian(bytes[5..]);
         var codes = bytes[HeaderBytes..];
-        var values = new float[codes.Length / 2];
-        for (var i = 0; i < values.Length; i++)
+        for (var i = 0; i < count; i++)
             values[i] = (float)(min + (double)BinaryPrimitives.ReadUInt16LittleEndian(codes[(2 * i)..]) * step);
-        return values;
     }
 
     /// <summary>The largest error <see cref="Encode"/> allows for these values: half a step (zero for the float32 form).</summary>
@@ -75,13 +97,5 @@ public static class MapCodec
         var bytes = new byte[values.Length * 4];
         for (var i = 0; i < values.Length; i++) BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(4 * i), values[i]);
         return bytes;
-    }
-
-    private static float[] DecodeFloat32(ReadOnlySpan<byte> bytes)
-    {
-        if (bytes.Length % 4 != 0) throw new FormatException($"a stored float32 map of {bytes.Length} bytes is not a whole number of values");
-        var values = new float[bytes.Length / 4];
-        for (var i = 0; i < values.Length; i++) values[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes[(4 * i)..]);
-        return values;
     }
 }

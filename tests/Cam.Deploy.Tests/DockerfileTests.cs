@@ -2,7 +2,10 @@ using System.Xml.Linq;
 
 namespace Cam.Deploy.Tests;
 
-/// <summary>The images cannot be built in CI (no registry access); these check what the Dockerfiles promise.</summary>
+/// <summary>
+/// What the Dockerfiles promise, read from their lines (ImageTests checks the images CI builds from them on local
+/// Debian bases: build/images/build.sh).
+/// </summary>
 public class DockerfileTests
 {
     public static TheoryData<string, string, int> Images => new()
@@ -20,7 +23,8 @@ public class DockerfileTests
     public void Images_build_on_the_noble_sdk_and_run_as_cam(string file, string project, int port)
     {
         var lines = Lines(file);
-        Assert.StartsWith("FROM mcr.microsoft.com/dotnet/sdk:10.0-noble AS build", lines.First(l => l.StartsWith("FROM ")));
+        Assert.Contains("ARG SDK_IMAGE=mcr.microsoft.com/dotnet/sdk:10.0-noble", lines);
+        Assert.StartsWith("FROM ${SDK_IMAGE} AS build", lines.First(l => l.StartsWith("FROM ")));
         Assert.Contains(lines, l => l.StartsWith("RUN dotnet publish") && l.Contains($"src/{project}/{project}.csproj"));
         Assert.Contains(lines, l => l.Contains("useradd") && l.Contains("--uid 10001") && l.Contains(" cam"));
         Assert.Equal("USER 10001:10001", lines.Last(l => l.StartsWith("USER ")));
@@ -32,11 +36,16 @@ public class DockerfileTests
     }
 
     [Theory]
-    [InlineData("scheduler.Dockerfile", "mcr.microsoft.com/dotnet/aspnet:10.0-noble")]
-    [InlineData("worker-cpu.Dockerfile", "mcr.microsoft.com/dotnet/aspnet:10.0-noble")]
-    [InlineData("worker-gpu.Dockerfile", "nvidia/cuda:12.8.1-cudnn-runtime-ubuntu24.04")]
-    public void Runtime_stages_are_ubuntu_24_04_so_torchsharp_needs_no_libstdcxx_patch(string file, string runtime) =>
-        Assert.Equal($"FROM {runtime}", Lines(file).Last(l => l.StartsWith("FROM ")));
+    [InlineData("scheduler.Dockerfile", "ASPNET_IMAGE", "mcr.microsoft.com/dotnet/aspnet:10.0-noble")]
+    [InlineData("worker-cpu.Dockerfile", "ASPNET_IMAGE", "mcr.microsoft.com/dotnet/aspnet:10.0-noble")]
+    [InlineData("worker-gpu.Dockerfile", "CUDA_IMAGE", "nvidia/cuda:12.8.1-cudnn-runtime-ubuntu24.04")]
+    public void Runtime_stages_default_to_ubuntu_24_04_and_take_their_base_as_a_build_argument(string file, string argument,
+        string runtime)
+    {
+        var lines = Lines(file);
+        Assert.Equal($"FROM ${{{argument}}}", lines.Last(l => l.StartsWith("FROM ")));
+        Assert.Contains($"ARG {argument}={runtime}", lines);
+    }
 
     [Theory]
     [InlineData("worker-cpu.Dockerfile", "cpu")]

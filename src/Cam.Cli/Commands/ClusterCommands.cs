@@ -1,6 +1,7 @@
 using Spectre.Console;
 using System.CommandLine;
-using System.Text.Json.Nodes;
+using System.Text.Json;
+using Cam.Client;
 using Cam.Contracts;
 
 namespace Cam.Cli.Commands;
@@ -26,19 +27,19 @@ internal static class ClusterCommands
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
             ClassPolicy.Parse(parse.GetValue(classes)!);
-            using var client = new SchedulerClient(parse.GetValue(Scheduler), parse.GetValue(ApiKey));
-            var answer = await client.SendAsync(HttpMethod.Post, "/api/jobs", new
+            using var client = SchedulerClient.Create(parse.GetValue(Scheduler), parse.GetValue(ApiKey));
+            var id = await client.SubmitAsync(new JobSpec
             {
-                dataset = parse.GetValue(dataset),
-                model = parse.GetValue(model),
-                methods = MethodArguments.Specs(parse.GetValue(methods)!, parse.GetValue(convention)),
-                layers = parse.GetValue(layers)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
-                classes = parse.GetValue(classes),
-                shardSize = parse.GetValue(shardSize),
-                metrics = parse.GetValue(metrics),
-                metricSteps = parse.GetValue(metricSteps),
+                Dataset = parse.GetValue(dataset)!,
+                Model = parse.GetValue(model)!,
+                Methods = SchedulerClient.Methods(MethodArguments.Specs(parse.GetValue(methods)!, parse.GetValue(convention))),
+                Layers = parse.GetValue(layers)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
+                Classes = parse.GetValue(classes)!,
+                ShardSize = parse.GetValue(shardSize),
+                Metrics = parse.GetValue(metrics),
+                MetricSteps = parse.GetValue(metricSteps),
             }, ct);
-            Console.WriteLine(answer["id"]?.GetValue<string>());
+            Console.WriteLine(id);
             return 0;
         }));
         return command;
@@ -52,24 +53,23 @@ internal static class ClusterCommands
         var command = new Command("status", "show a job's state and progress") { job, watch, json, Scheduler, ApiKey };
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
-            using var client = new SchedulerClient(parse.GetValue(Scheduler), parse.GetValue(ApiKey));
+            using var client = SchedulerClient.Create(parse.GetValue(Scheduler), parse.GetValue(ApiKey));
             if (parse.GetValue(watch) && !parse.GetValue(json) && ProgressDisplay.Interactive)
                 return await WatchWithBarAsync(client, parse.GetValue(job), ct);
             while (true)
             {
-                var view = await client.SendAsync(HttpMethod.Get, $"/api/jobs/{parse.GetValue(job)}", null, ct);
-                Console.WriteLine(parse.GetValue(json) ? view.ToJsonString() : Describe(view));
-                var state = view["state"]?.GetValue<string>();
-                if (!parse.GetValue(watch) || state != JobState.Running) return state == JobState.Failed ? 1 : 0;
+                var view = await client.GetJobAsync(parse.GetValue(job), ct);
+                Console.WriteLine(parse.GetValue(json) ? JsonSerializer.Serialize(view, JsonSerializerOptions.Web) : Describe(view));
+                if (!parse.GetValue(watch) || view.State != JobState.Running) return view.State == JobState.Failed ? 1 : 0;
                 await Task.Delay(TimeSpan.FromSeconds(2), ct);
             }
         }));
         return command;
     }
 
-    private static async Task<int> WatchWithBarAsync(SchedulerClient client, Guid job, CancellationToken ct)
+    private static async Task<int> WatchWithBarAsync(CamClient client, Guid job, CancellationToken ct)
     {
-        JsonObject view = null!;
+        JobView view = null!;
         await AnsiConsole.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
                 new RemainingTimeColumn())
@@ -78,16 +78,16 @@ internal static class ClusterCommands
                 var task = context.AddTask("waiting", maxValue: 1);
                 while (true)
                 {
-                    view = await client.SendAsync(HttpMethod.Get, $"/api/jobs/{job}", null, ct);
-                    task.MaxValue = Math.Max(1, view["total"]?.GetValue<long>() ?? 1);
-                    task.Value = Math.Min(task.MaxValue, view["done"]?.GetValue<long>() ?? 0);
-                    task.Description = $"{view["state"]}: {view["done"]}/{view["total"]} items, {view["results"]} results";
-                    if (view["state"]?.GetValue<string>() != JobState.Running) break;
+                    view = await client.GetJobAsync(job, ct);
+                    task.MaxValue = Math.Max(1, view.Total);
+                    task.Value = Math.Min(task.MaxValue, view.Done);
+                    task.Description = $"{view.State}: {view.Done}/{view.Total} items, {view.Results} results";
+                    if (view.State != JobState.Running) break;
                     await Task.Delay(TimeSpan.FromSeconds(2), ct);
                 }
             });
         Console.WriteLine(Describe(view));
-        return view["state"]?.GetValue<string>() == JobState.Failed ? 1 : 0;
+        return view.State == JobState.Failed ? 1 : 0;
     }
 
     public static Command Cancel()
@@ -96,15 +96,16 @@ internal static class ClusterCommands
         var command = new Command("cancel", "cancel a job") { job, Scheduler, ApiKey };
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
-            using var client = new SchedulerClient(parse.GetValue(Scheduler), parse.GetValue(ApiKey));
-            var view = await client.SendAsync(HttpMethod.Post, $"/api/jobs/{parse.GetValue(job)}/cancel", null, ct);
-            Console.WriteLine($"{Describe(view)} ({view["message"]})");
+            using var client = SchedulerClient.Create(parse.GetValue(Scheduler), parse.GetValue(ApiKey));
+            var view = await client.CancelAsync(parse.GetValue(job), ct);
+            Console.WriteLine($"{Describe(view)} ({view.Message})");
             return 0;
         }));
         return command;
     }
 
-    private static string Describe(JsonObject view) =>
-        $"{view["id"]} {view["state"]}: {view["done"]}/{view["total"]} items ({view["failed"]} failed), {view["results"]} results, " +
-        $"{view["itemsPerSecond"]} items/s, eta {view["etaSeconds"]?.ToString() ?? "?"}s";
+    private static string Describe(JobView view) =>
+        $"{view.Id} {view.State}: {view.Done}/{view.Total} items ({view.Failed} failed), {view.Results} results, " +
+        $"{view.ItemsPerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture)} items/s, " +
+        $"eta {view.EtaSeconds?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"}s";
 }

@@ -34,7 +34,8 @@ internal static class CommandErrors
         }
         catch (Exception e) when (e is ArgumentException or FileNotFoundException or DirectoryNotFoundException
                                       or SafeTensorsException or WeightMismatchException or InvalidOperationException
-                                      or FormatException or IOException or UnauthorizedAccessException or HttpRequestException)
+                                      or FormatException or IOException or UnauthorizedAccessException or HttpRequestException
+                                      or Cam.Client.CamApiException)
         {
             Console.Error.WriteLine($"error: {e.Message}");
             return e is ArgumentException or FormatException ? UsageError : Failure;

@@ -49,10 +49,15 @@ internal static class PlanCommand
             string text;
             if (parse.GetValue(scheduler) is { } url)
             {
-                using var client = new SchedulerClient(url, parse.GetValue(apiKey));
-                var answer = await client.SendAsync(HttpMethod.Post, $"/api/jobs?dryRun=true&workers={parse.GetValue(workers)}", spec, ct);
-                text = answer.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
-                Console.WriteLine(parse.GetValue(json) ? text : string.Join(Environment.NewLine, answer.Deserialize<CostPlan>(JsonSerializerOptions.Web)!.Describe()));
+                using var client = SchedulerClient.Create(url, parse.GetValue(apiKey));
+                var answer = await client.PlanAsync(new Cam.Client.JobSpec
+                {
+                    Dataset = spec.Dataset, Model = spec.Model, Methods = SchedulerClient.Methods(spec.Methods), Layers = spec.Layers,
+                    Classes = spec.Classes, ShardSize = spec.ShardSize, Metrics = spec.Metrics, MetricSteps = spec.MetricSteps,
+                }, parse.GetValue(workers), ct);
+                // The same fields as the scheduler's own plan, which knows how to describe itself.
+                text = JsonSerializer.Serialize(answer, new JsonSerializerOptions(JsonSerializerOptions.Web) { WriteIndented = true });
+                Console.WriteLine(parse.GetValue(json) ? text : string.Join(Environment.NewLine, JsonSerializer.Deserialize<CostPlan>(text, JsonSerializerOptions.Web)!.Describe()));
                 return 0;
             }
             var plan = await PlanHereAsync(spec, parse.GetValue(workers), ct);

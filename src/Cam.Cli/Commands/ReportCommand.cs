@@ -23,9 +23,12 @@ internal static class ReportCommand
         var sanityItems = new Option<int>("--sanity-items") { Description = "items the sanity check re-explains", DefaultValueFactory = _ => SanityCheck.DefaultItems };
         var sanityLayers = new Option<int>("--sanity-layers") { Description = "parameterised layers the cascade randomises, from the head down", DefaultValueFactory = _ => SanityCheck.DefaultLayers };
         var by = new Option<string?>("--by") { Description = "a key of the items' manifest meta: every aggregate, shortcut and mean map again per value (slices)" };
+        var strategies = new Option<bool>("--strategies") { Description = "also cluster each class's maps (SpRAy) and flag the clusters that look away from the object" };
+        var strategySample = new Option<int>("--strategy-sample") { Description = "maps per class and method clustered (a seeded sample; the rest are assigned to the nearest cluster)", DefaultValueFactory = _ => Cam.Audit.Strategies.StrategyOptions.DefaultSampleSize };
+        var strategyNeighbours = new Option<int>("--strategy-neighbours") { Description = "k of the strategies' nearest-neighbour graph", DefaultValueFactory = _ => 10 };
         var command = new Command("report", "write a job's audit: summary, per-class table, metric distributions, mean maps, galleries, shortcut finder")
         {
-            job, db, postgres, output, json, dataRoot, modelRoot, method, gallery, by, sanity, sanityItems, sanityLayers,
+            job, db, postgres, output, json, dataRoot, modelRoot, method, gallery, by, sanity, sanityItems, sanityLayers, strategies, strategySample, strategyNeighbours,
         };
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
@@ -39,6 +42,7 @@ internal static class ReportCommand
                 SliceBy = parse.GetValue(by) is { } key && !AuditSql.IsValidMetaKey(key)
                     ? throw new ArgumentException($"--by '{key}' is not a plain meta key (letters, digits, '_', '-', '.', space; at most 64)")
                     : parse.GetValue(by),
+                Strategies = parse.GetValue(strategies) ? StrategyOptionsOf(parse.GetValue(strategySample), parse.GetValue(strategyNeighbours)) : null,
                 Sanity = parse.GetValue(sanity) ? new SanityOptions(Math.Clamp(parse.GetValue(sanityItems), 1, 1024), Math.Clamp(parse.GetValue(sanityLayers), 1, 64)) : null,
             };
             var jsonPath = parse.GetValue(json);
@@ -60,6 +64,9 @@ internal static class ReportCommand
         if (audit.Accuracy is { } accuracy) Console.WriteLine($"  accuracy {accuracy:P1} of {audit.LabelledItems} labelled items");
         foreach (var f in audit.Findings.Where(f => f.Suspicious)) Console.WriteLine($"  shortcut? {f.Method}: {f.Message}");
         foreach (var v in audit.Sanity?.Methods ?? []) Console.WriteLine($"  sanity{(v.Flagged ? "?" : ":")} {v.Message}");
+        foreach (var s in audit.Strategies ?? [])
+            foreach (var c in s.Clusters.Where(c => c.Flagged))
+                Console.WriteLine($"  strategy? {s.Method} '{s.Label}' cluster {c.Id} ({c.Size} maps, {c.Share:P0} of the class): {c.Reason}");
         foreach (var slice in audit.Slices?.Slices ?? [])
         {
             Console.WriteLine($"  {audit.Slices!.Key} = {slice.Value}: {slice.Items} items, accuracy {Pct(slice.Accuracy)}" +
@@ -68,9 +75,14 @@ internal static class ReportCommand
         }
     }
 
+    private static Cam.Audit.Strategies.StrategyOptions StrategyOptionsOf(int sample, int neighbours) =>
+        sample < 3 ? throw new ArgumentException($"--strategy-sample must be at least 3, got {sample}")
+        : neighbours < 1 ? throw new ArgumentException($"--strategy-neighbours must be at least 1, got {neighbours}")
+        : new Cam.Audit.Strategies.StrategyOptions(SampleSize: sample, Neighbours: neighbours);
+
     private static string Pct(double? value) => value is { } v ? v.ToString("P1") : "–";
 
-    private static StorageSettings Storage(string? db, string? postgres)
+    internal static StorageSettings Storage(string? db, string? postgres)
     {
         if (db is not null && postgres is not null) throw new ArgumentException("give --db or --postgres, not both");
         if (db is not null)

@@ -9,7 +9,7 @@ using Cam.Storage.Entities;
 
 namespace Cam.Scheduler.Api;
 
-/// <summary>The jobs resource: submit, list, inspect, page results and errors, cancel.</summary>
+/// <summary>The jobs resource: submit, list, inspect, page results and errors, cancel (export and delete: <see cref="JobDataApi"/>).</summary>
 public static class JobsApi
 {
     public static RouteGroupBuilder MapJobsApi(this IEndpointRouteBuilder app)
@@ -27,6 +27,7 @@ public static class JobsApi
             .ProducesProblem(StatusCodes.Status404NotFound);
         jobs.MapPost("/{id:guid}/cancel", CancelAsync).WithName("CancelJob").WithSummary("Cancel a running job")
             .ProducesProblem(StatusCodes.Status404NotFound);
+        jobs.MapJobDataApi();
         return jobs;
     }
 

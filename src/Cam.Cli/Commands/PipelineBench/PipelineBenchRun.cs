@@ -96,14 +96,14 @@ public sealed class PipelineBenchRun(BenchServices services, PipelineBenchOption
         var resultsBefore = await StorageFootprint.MeasureAsync(connection, "results", ct);
         var itemsBefore = await StorageFootprint.MeasureAsync(connection, "items", ct);
         var loadBefore = LoadAverage();
-        using var client = new SchedulerClient($"http://127.0.0.1:{schedulerPort}", null);
+        using var client = SchedulerClient.Create($"http://127.0.0.1:{schedulerPort}", null);
         var clock = Stopwatch.StartNew();
-        var answer = await client.SendAsync(HttpMethod.Post, "/api/jobs", new
+        var id = await client.SubmitAsync(new Cam.Client.JobSpec
         {
-            dataset = BenchWorkload.Manifest, model = BenchWorkload.Model,
-            methods = MethodArguments.Specs(options.Methods, null), classes = options.Classes, shardSize = options.ShardSize,
+            Dataset = BenchWorkload.Manifest, Model = BenchWorkload.Model,
+            Methods = SchedulerClient.Methods(MethodArguments.Specs(options.Methods, null)), Classes = options.Classes,
+            ShardSize = options.ShardSize,
         }, ct);
-        var id = Guid.Parse(answer["id"]!.GetValue<string>());
         var samples = new List<ProgressSample> { new(0, 0) };
         double? enumerationSeconds = null;
         var (lastProgress, lastDone) = (clock.Elapsed, -1L);
@@ -132,7 +132,7 @@ public sealed class PipelineBenchRun(BenchServices services, PipelineBenchOption
             if (JobState.IsFinal(state)) break;
             if (options.Workers == 0 && enumerationSeconds is not null)
             {
-                await client.SendAsync(HttpMethod.Post, $"/api/jobs/{id}/cancel", null, ct);
+                await client.CancelAsync(id, ct);
                 state = "enumerated";
                 break;
             }

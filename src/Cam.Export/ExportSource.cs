@@ -1,0 +1,121 @@
+using System.Data.Common;
+using System.Runtime.CompilerServices;
+using Cam.Storage;
+using Microsoft.EntityFrameworkCore;
+
+namespace Cam.Export;
+
+/// <summary>
+/// Reads a job's results (joined with their items) and errors in one streamed query each, through the context's
+/// connection with plain ADO.NET: EF's materialisation of every row would cost more than writing it.
+/// </summary>
+public sealed class ExportSource(CamDbContext db, Guid jobId)
+{
+    private bool IsPostgres => db.Database.IsNpgsql();
+
+    /// <summary>Meta keys that every item of the job has, in order: each becomes a column of its own.</summary>
+    public async Task<IReadOnlyList<string>> CommonMetaKeysAsync(CancellationToken ct)
+    {
+        var sql = IsPostgres
+            ? """
+              SELECT k FROM items i, jsonb_object_keys(i.meta) k
+              WHERE i.job_id = @job AND jsonb_typeof(i.meta) = 'object'
+              GROUP BY k HAVING count(*) = (SELECT count(*) FROM items WHERE job_id = @job) ORDER BY k
+              """
+            : """
+              SELECT j.key FROM items i, json_each(i.meta) j
+              WHERE i.job_id = @job AND json_type(i.meta) = 'object'
+              GROUP BY j.key HAVING count(*) = (SELECT count(*) FROM items WHERE job_id = @job) ORDER BY j.key
+              """;
+        var keys = new List<string>();
+        await foreach (var reader in QueryAsync(sql, ct)) keys.Add(reader.GetString(0));
+        return keys;
+    }
+
+    /// <summary>
+    /// Every result of the job with its item, ordered by item, method, layer and class (the results' identity
+    /// index): one instance, refilled per row.
+    /// </summary>
+    public async IAsyncEnumerable<ResultRecord> ResultsAsync([EnumeratorCancellation] CancellationToken ct)
+    {
+        const string sql = """
+            SELECT r.item_number, i.path, i.label, i.meta, r.method, r.layer, r.class_index, r.class_rank, r.score,
+                   r.probability, r.predicted_class, r.label_class, r.peak_y, r.peak_x, r.energy, r.pointing_hit,
+                   r.energy_in_box, r.average_drop, r.increase_in_confidence, r.deletion_area, r.insertion_area,
+                   r.metrics, r.map_height, r.map_width, r.map
+            FROM results r JOIN items i ON i.job_id = r.job_id AND i.number = r.item_number
+            WHERE r.job_id = @job
+            ORDER BY r.item_number, r.method, r.layer, r.class_index
+            """;
+        var row = new ResultRecord();
+        await foreach (var r in QueryAsync(sql, ct))
+        {
+            row.Item = r.GetInt64(0);
+            row.Path = r.GetString(1);
+            row.Label = r.IsDBNull(2) ? null : r.GetString(2);
+            row.Meta = r.IsDBNull(3) ? null : r.GetString(3);
+            row.Method = r.GetString(4);
+            row.Layer = r.GetString(5);
+            row.ClassIndex = r.GetInt32(6);
+            row.Rank = r.GetInt32(7);
+            row.Score = r.GetFloat(8);
+            row.Probability = r.GetFloat(9);
+            var predicted = r.GetInt32(10);
+            row.PredictedClass = predicted < 0 ? null : predicted;
+            row.LabelClass = r.IsDBNull(11) ? null : r.GetInt32(11);
+            row.PeakY = r.GetInt32(12);
+            row.PeakX = r.GetInt32(13);
+            row.Energy = r.GetFloat(14);
+            row.PointingHit = r.IsDBNull(15) ? null : r.GetBoolean(15);
+            row.EnergyInBox = NullableFloat(r, 16);
+            row.AverageDrop = NullableFloat(r, 17);
+            row.IncreaseInConfidence = r.IsDBNull(18) ? null : r.GetBoolean(18);
+            row.DeletionArea = NullableFloat(r, 19);
+            row.InsertionArea = NullableFloat(r, 20);
+            row.Metrics = r.IsDBNull(21) ? null : r.GetString(21);
+            row.MapHeight = r.GetInt32(22);
+            row.MapWidth = r.GetInt32(23);
+            row.Map = (byte[])r.GetValue(24);
+            yield return row;
+        }
+    }
+
+    /// <summary>The job's item and job-level errors, by item (job-level ones first), stage and method.</summary>
+    public async IAsyncEnumerable<ErrorRecord> ErrorsAsync([EnumeratorCancellation] CancellationToken ct)
+    {
+        const string sql = """
+            SELECT item_number, stage, method, message, at FROM item_errors WHERE job_id = @job
+            ORDER BY item_number IS NOT NULL, item_number, stage, method
+            """;
+        await foreach (var r in QueryAsync(sql, ct))
+        {
+            var method = r.GetString(2);
+            yield return new ErrorRecord(r.IsDBNull(0) ? null : r.GetInt64(0), r.GetString(1), method == "" ? null : method,
+                r.GetString(3), DateTime.SpecifyKind(r.GetDateTime(4), DateTimeKind.Utc));
+        }
+    }
+
+    private static float? NullableFloat(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetFloat(ordinal);
+
+    private async IAsyncEnumerable<DbDataReader> QueryAsync(string sql, [EnumeratorCancellation] CancellationToken ct)
+    {
+        await db.Database.OpenConnectionAsync(ct);
+        try
+        {
+            await using var command = db.Database.GetDbConnection().CreateCommand();
+            command.CommandText = sql;
+            command.CommandTimeout = 0;
+            var job = command.CreateParameter();
+            job.ParameterName = "@job";
+            // EF stores a Guid on SQLite as upper-case text; Npgsql sends it as uuid.
+            job.Value = IsPostgres ? jobId : jobId.ToString().ToUpperInvariant();
+            command.Parameters.Add(job);
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct)) yield return reader;
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+}

@@ -1,0 +1,101 @@
+using System.Text;
+using Parquet;
+using Parquet.Schema;
+
+namespace Cam.Export;
+
+/// <summary>
+/// Writes rows to a stream as Parquet (row groups of at most <c>rowGroupRows</c> rows or <c>rowGroupValues</c> list
+/// values, Snappy-compressed) or CSV (a header, then one line per row, RFC 4180 quoting). Memory is one row group.
+/// </summary>
+public sealed class TableWriter<TRow> : IAsyncDisposable
+{
+    private readonly IReadOnlyList<ExportColumn<TRow>> columns;
+    private readonly ParquetWriter? parquet;
+    private readonly StreamWriter? csv;
+    private readonly Stream stream;
+    private readonly int rowGroupRows;
+    private readonly int rowGroupValues;
+    private int buffered;
+    private bool completed;
+
+    public long Rows { get; private set; }
+
+    private TableWriter(Stream stream, IReadOnlyList<ExportColumn<TRow>> columns, ParquetWriter? parquet, StreamWriter? csv,
+        int rowGroupRows, int rowGroupValues)
+    {
+        (this.stream, this.columns, this.parquet, this.csv) = (stream, columns, parquet, csv);
+        (this.rowGroupRows, this.rowGroupValues) = (Math.Max(1, rowGroupRows), Math.Max(1, rowGroupValues));
+    }
+
+    public static async Task<TableWriter<TRow>> CreateAsync(Stream stream, IReadOnlyList<ExportColumn<TRow>> columns, ExportFormat format,
+        int rowGroupRows, int rowGroupValues, CancellationToken ct)
+    {
+        var duplicate = columns.GroupBy(c => c.Name).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null) throw new ArgumentException($"two columns are named '{duplicate.Key}'");
+        if (format == ExportFormat.Csv)
+        {
+            var csv = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true) { NewLine = "\n" };
+            await csv.WriteLineAsync(string.Join(",", columns.Select(c => Quote(c.Name))));
+            return new TableWriter<TRow>(stream, columns, null, csv, rowGroupRows, rowGroupValues);
+        }
+        var schema = new ParquetSchema(columns.Select(c => c.Field).ToArray<Field>());
+        var options = new ParquetOptions { CompressionMethod = CompressionMethod.Snappy };
+        var writer = await ParquetWriter.CreateAsync(schema, stream, options, false, ct);
+        return new TableWriter<TRow>(stream, columns, writer, null, rowGroupRows, rowGroupValues);
+    }
+
+    public async ValueTask AddAsync(TRow row, CancellationToken ct)
+    {
+        Rows++;
+        if (csv is not null)
+        {
+            for (var i = 0; i < columns.Count; i++)
+            {
+                if (i > 0) csv.Write(',');
+                csv.Write(Quote(columns[i].Text(row)));
+            }
+            await csv.WriteAsync('\n');
+            return;
+        }
+        foreach (var column in columns) column.Add(row);
+        buffered++;
+        if (buffered >= rowGroupRows || columns.Any(c => c.BufferedValues >= rowGroupValues)) await FlushRowGroupAsync(ct);
+    }
+
+    /// <summary>Writes what is buffered and the file's footer.</summary>
+    public async Task CompleteAsync(CancellationToken ct)
+    {
+        if (completed) return;
+        completed = true;
+        if (csv is not null)
+        {
+            await csv.FlushAsync(ct);
+            return;
+        }
+        if (buffered > 0) await FlushRowGroupAsync(ct);
+        await parquet!.DisposeAsync();
+        await stream.FlushAsync(ct);
+    }
+
+    private async Task FlushRowGroupAsync(CancellationToken ct)
+    {
+        using (var group = parquet!.CreateRowGroup())
+        {
+            foreach (var column in columns) await column.FlushAsync(group, ct);
+            group.CompleteValidate();
+        }
+        buffered = 0;
+        // A response stream sends the row group now rather than at the end.
+        await stream.FlushAsync(ct);
+    }
+
+    private static string Quote(string cell) =>
+        cell.AsSpan().IndexOfAny(",\"\n\r") < 0 ? cell : "\"" + cell.Replace("\"", "\"\"") + "\"";
+
+    public async ValueTask DisposeAsync()
+    {
+        if (csv is not null) await csv.DisposeAsync();
+        else if (!completed) await parquet!.DisposeAsync();
+    }
+}
