@@ -43,7 +43,10 @@ public static partial class HtmlReport
         Row(html, "items", $"{a.Items} ({a.Succeeded} explained, {a.Failed} failed)");
         Row(html, "results", a.Results.ToString(Invariant));
         if (a.Seconds is { } s) Row(html, "duration", $"{s:F1} s ({(s > 0 ? a.Succeeded / s : 0):F1} images/s)");
-        Row(html, "accuracy", a.Accuracy is { } acc ? $"{Pct(acc)} {Ci(a.AccuracyInterval, pct: true)} of {a.LabelledItems} labelled items" : "no labels");
+        // The interval is markup (its own span), so the row's value is built as HTML, its text encoded.
+        MarkupRow(html, "accuracy", a.Accuracy is { } acc
+            ? $"{E(Pct(acc))}{Ci(a.AccuracyInterval, pct: true)} of {a.LabelledItems} labelled items"
+            : "no labels");
         html.Append("</table></section>\n");
     }
 
@@ -158,6 +161,9 @@ public static partial class HtmlReport
     }
 
     private static void Row(StringBuilder html, string name, string value) => html.Append($"<tr><th>{E(name)}</th><td>{E(value)}</td></tr>");
+
+    /// <summary>A row whose value is HTML already (its text parts encoded by the caller).</summary>
+    private static void MarkupRow(StringBuilder html, string name, string valueHtml) => html.Append($"<tr><th>{E(name)}</th><td>{valueHtml}</td></tr>");
 
     private static string E(string text) => WebUtility.HtmlEncode(text);
     private static string F(double? value) => value is { } v ? v.ToString("F3", Invariant) : "–";

@@ -43,6 +43,7 @@ public sealed class CamDbContext(DbContextOptions<CamDbContext> options) : DbCon
             e.Property(s => s.Number).HasColumnName("number");
             e.Property(s => s.State).HasColumnName("state");
             e.Property(s => s.Attempts).HasColumnName("attempts");
+            e.Property(s => s.ClaimDeadline).HasColumnName("claim_deadline");
             e.Property(s => s.LeaseExpiresAt).HasColumnName("lease_expires_at");
             e.Property(s => s.PublishedAt).HasColumnName("published_at");
             e.Property(s => s.FirstItem).HasColumnName("first_item");
@@ -55,6 +56,7 @@ public sealed class CamDbContext(DbContextOptions<CamDbContext> options) : DbCon
             e.Property(s => s.Failures).HasColumnName("failures");
             e.HasIndex(s => new { s.JobId, s.State, s.Number }).HasDatabaseName("ix_shards_job_state_number");
             e.HasIndex(s => new { s.State, s.LeaseExpiresAt }).HasDatabaseName("ix_shards_state_lease");
+            e.HasIndex(s => new { s.State, s.ClaimDeadline }).HasDatabaseName("ix_shards_state_claim_deadline");
             e.HasIndex(s => new { s.JobId, s.PublishedAt }).HasDatabaseName("ix_shards_job_published");
         });
         model.Entity<ItemRow>(e =>

@@ -3,7 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Cam.Storage;
 
-/// <summary>Brings the database to the current schema: EF Core migrations on PostgreSQL, the model itself on SQLite.</summary>
+/// <summary>Brings the database to the current schema: EF Core migrations on PostgreSQL, the model itself on SQLite (a file from an older version upgraded in place).</summary>
 public sealed class CamMigrator(IDbContextFactory<CamDbContext> factory, StorageSettings settings)
 {
     /// <summary>Migrates the database named by <paramref name="settings"/> without a host (the <c>migrate</c> command).</summary>
@@ -22,6 +22,7 @@ public sealed class CamMigrator(IDbContextFactory<CamDbContext> factory, Storage
             return;
         }
         await db.Database.EnsureCreatedAsync(cancellationToken);
+        await SqliteUpgrades.ApplyAsync(db, cancellationToken);
         // Several in-process workers write at once: WAL lets readers go on while one writes.
         await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
     }

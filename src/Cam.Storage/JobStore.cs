@@ -122,20 +122,23 @@ public sealed class JobStore(IDbContextFactory<CamDbContext> factory, StorageSet
             .OrderBy(s => s.Number).Take(limit).ToListAsync(ct);
     }
 
-    /// <summary>Published shards of running jobs that no worker claimed in time (a message lost, or queued too long): to publish again.</summary>
-    public Task<IReadOnlyList<ShardRow>> UnclaimedAsync(DateTime now, int limit, CancellationToken ct = default) =>
-        ExpiredAsync(ShardState.Published, now, limit, ct);
-
-    /// <summary>Running shards of running jobs whose worker stopped renewing its claim (it died, or lost the database): failed attempts.</summary>
-    public Task<IReadOnlyList<ShardRow>> ExpiredClaimsAsync(DateTime now, int limit, CancellationToken ct = default) =>
-        ExpiredAsync(ShardState.Running, now, limit, ct);
-
-    private async Task<IReadOnlyList<ShardRow>> ExpiredAsync(string state, DateTime now, int limit, CancellationToken ct)
+    /// <summary>Published shards of running jobs whose claim deadline passed (a message lost, or queued too long): to publish again.</summary>
+    public async Task<IReadOnlyList<ShardRow>> UnclaimedAsync(DateTime now, int limit, CancellationToken ct = default)
     {
         await using var db = await factory.CreateDbContextAsync(ct);
         var running = db.Jobs.Where(j => j.State == JobState.Running).Select(j => j.Id);
         return await db.Shards.AsNoTracking()
-            .Where(s => s.State == state && s.LeaseExpiresAt < now && running.Contains(s.JobId))
+            .Where(s => s.State == ShardState.Published && s.ClaimDeadline < now && running.Contains(s.JobId))
+            .OrderBy(s => s.ClaimDeadline).Take(limit).ToListAsync(ct);
+    }
+
+    /// <summary>Running shards of running jobs whose worker stopped renewing its lease (it died, or lost the database): failed attempts.</summary>
+    public async Task<IReadOnlyList<ShardRow>> ExpiredLeasesAsync(DateTime now, int limit, CancellationToken ct = default)
+    {
+        await using var db = await factory.CreateDbContextAsync(ct);
+        var running = db.Jobs.Where(j => j.State == JobState.Running).Select(j => j.Id);
+        return await db.Shards.AsNoTracking()
+            .Where(s => s.State == ShardState.Running && s.LeaseExpiresAt < now && running.Contains(s.JobId))
             .OrderBy(s => s.LeaseExpiresAt).Take(limit).ToListAsync(ct);
     }
 
@@ -150,7 +153,7 @@ public sealed class JobStore(IDbContextFactory<CamDbContext> factory, StorageSet
     /// Items by number range: a shard's items are consecutive from its first, so the lookup walks the primary key
     /// (by shard_number there is no index, and the scan grew with the job).
     /// </summary>
-    private static IQueryable<ItemRow> ItemsOf(CamDbContext db, Guid jobId, long firstItem, int itemCount)
+    internal static IQueryable<ItemRow> ItemsOf(CamDbContext db, Guid jobId, long firstItem, int itemCount)
     {
         var end = firstItem + itemCount;
         return db.Items.Where(i => i.JobId == jobId && i.Number >= firstItem && i.Number < end);
@@ -171,118 +174,6 @@ public sealed class JobStore(IDbContextFactory<CamDbContext> factory, StorageSet
                         && db.Shards.Any(o => o.JobId == s.JobId && o.PublishedAt > s.PublishedAt
                                               && (o.State == ShardState.Running || o.State == ShardState.Completed)))
             .OrderBy(s => s.PublishedAt).Take(limit).ToListAsync(ct);
-    }
-
-    /// <summary>
-    /// Takes a shard about to be published: pending → published (or, when no worker claimed it in time, published
-    /// again), to be claimed before <paramref name="claimBefore"/>, stamped with the time of publication. Returns the
-    /// attempt, or null when the shard was not in the expected state.
-    /// </summary>
-    public async Task<int?> TryLeaseAsync(Guid jobId, int number, int expectedAttempts, DateTime claimBefore, CancellationToken ct = default)
-    {
-        await using var db = await factory.CreateDbContextAsync(ct);
-        var changed = await db.Shards
-            .Where(s => s.JobId == jobId && s.Number == number && s.Attempts == expectedAttempts
-                        && (s.State == ShardState.Pending || s.State == ShardState.Published))
-            .ExecuteUpdateAsync(s => s
-                .SetProperty(x => x.State, ShardState.Published)
-                .SetProperty(x => x.Attempts, expectedAttempts + 1)
-                .SetProperty(x => x.PublishedAt, DateTime.UtcNow)
-                .SetProperty(x => x.LeaseExpiresAt, claimBefore), ct);
-        return changed == 1 ? expectedAttempts + 1 : null;
-    }
-
-    /// <summary>published → pending when its message could not be sent, so that the next round sends it without waiting for the claim deadline.</summary>
-    public async Task<bool> TryUnpublishAsync(Guid jobId, int number, int attempt, CancellationToken ct = default)
-    {
-        await using var db = await factory.CreateDbContextAsync(ct);
-        return await db.Shards
-            .Where(s => s.JobId == jobId && s.Number == number && s.Attempts == attempt && s.State == ShardState.Published)
-            .ExecuteUpdateAsync(s => s.SetProperty(x => x.State, ShardState.Pending).SetProperty(x => x.LeaseExpiresAt, (DateTime?)null), ct) == 1;
-    }
-
-    /// <summary>
-    /// → completed, counting the shard into its job once, on a worker's report. Workers complete their shard in the
-    /// transaction that stores its results, so a report normally finds it counted; one that does not (an older
-    /// worker) counts it here, from any unfinished state, whichever attempt stored the results (a worker presumed
-    /// dead may finish after all) — but only when what it reports is in the database: every item of the shard has
-    /// its state and at least as many results as reported are stored for its items. A report whose transaction the
-    /// database lost (a server that acknowledged a commit and then crashed without it) counts nothing: the shard's
-    /// claim runs out and it runs again.
-    /// </summary>
-    public async Task<ShardReport> TryCompleteShardAsync(ShardCompleted message, CancellationToken ct = default)
-    {
-        await using var db = await factory.CreateDbContextAsync(ct);
-        var strategy = db.Database.CreateExecutionStrategy();
-        return await strategy.ExecuteAsync(async () =>
-        {
-            await using var tx = await db.Database.BeginTransactionAsync(ct);
-            var shard = await db.Shards.AsNoTracking().Where(s => s.JobId == message.JobId && s.Number == message.ShardNumber)
-                .Select(s => new { s.State, s.FirstItem, s.ItemCount }).SingleOrDefaultAsync(ct);
-            if (shard is null || ShardState.IsFinal(shard.State)) return ShardReport.AlreadyCounted;
-            var end = shard.FirstItem + shard.ItemCount;
-            var unexplained = await ItemsOf(db, message.JobId, shard.FirstItem, shard.ItemCount).CountAsync(i => i.State == ItemState.Pending, ct);
-            var stored = await db.Results.CountAsync(r => r.JobId == message.JobId && r.ItemNumber >= shard.FirstItem && r.ItemNumber < end, ct);
-            if (unexplained > 0 || stored < message.Results) return ShardReport.NotStored;
-            var changed = await ShardCompletion.CompleteAsync(db,
-                new ShardTally(message.JobId, message.ShardNumber, message.Succeeded, message.Failed, message.Results), ct);
-            await tx.CommitAsync(ct);
-            return changed ? ShardReport.Counted : ShardReport.AlreadyCounted;
-        });
-    }
-
-    /// <summary>
-    /// One attempt of a shard failed (an error its worker reported, or a claim its worker stopped renewing). The
-    /// shard goes back to pending for another attempt, or, once <paramref name="maxAttempts"/> attempts have
-    /// failed, fails: every item not yet explained gets an item error with the reason, counted into the job once.
-    /// Only the current attempt counts (guarded on attempt and state); with <paramref name="claimExpiredBefore"/>,
-    /// only a running shard whose claim ran out before then; with <paramref name="unclaimedOnly"/>, only a published
-    /// shard no worker has claimed (its message lost).
-    /// </summary>
-    public async Task<AttemptOutcome> TryFailAttemptAsync(Guid jobId, int number, int attempt, string reason, int maxAttempts,
-        DateTime? claimExpiredBefore = null, bool unclaimedOnly = false, CancellationToken ct = default)
-    {
-        await using var db = await factory.CreateDbContextAsync(ct);
-        var strategy = db.Database.CreateExecutionStrategy();
-        return await strategy.ExecuteAsync(async () =>
-        {
-            db.ChangeTracker.Clear();
-            await using var tx = await db.Database.BeginTransactionAsync(ct);
-            var shard = db.Shards.Where(s => s.JobId == jobId && s.Number == number && s.Attempts == attempt);
-            shard = claimExpiredBefore is { } deadline ? shard.Where(s => s.State == ShardState.Running && s.LeaseExpiresAt < deadline)
-                : unclaimedOnly ? shard.Where(s => s.State == ShardState.Published)
-                : shard.Where(s => s.State == ShardState.Published || s.State == ShardState.Running);
-            var changed = await shard.ExecuteUpdateAsync(s => s
-                .SetProperty(x => x.State, x => x.Failures + 1 >= maxAttempts ? ShardState.Failed : ShardState.Pending)
-                .SetProperty(x => x.Failures, x => x.Failures + 1)
-                .SetProperty(x => x.Error, reason)
-                .SetProperty(x => x.ClaimedBy, (string?)null)
-                .SetProperty(x => x.LeaseExpiresAt, (DateTime?)null), ct);
-            if (changed == 0) return AttemptOutcome.NotCounted;
-            var failed = await db.Shards.AnyAsync(s => s.JobId == jobId && s.Number == number && s.State == ShardState.Failed, ct);
-            if (failed) await FailItemsOfShardAsync(db, jobId, number, reason, ct);
-            await tx.CommitAsync(ct);
-            return failed ? AttemptOutcome.ShardFailed : AttemptOutcome.WillRetry;
-        });
-    }
-
-    private static async Task FailItemsOfShardAsync(CamDbContext db, Guid jobId, int number, string reason, CancellationToken ct)
-    {
-        var shard = await db.Shards.AsNoTracking().SingleAsync(s => s.JobId == jobId && s.Number == number, ct);
-        var pending = await ItemsOf(db, jobId, shard.FirstItem, shard.ItemCount).Where(i => i.State != ItemState.Succeeded)
-            .Select(i => i.Number).ToListAsync(ct);
-        var now = DateTime.UtcNow;
-        var known = await db.ItemErrors.Where(e => e.JobId == jobId && e.Stage == "shard" && e.ItemNumber != null && pending.Contains(e.ItemNumber.Value))
-            .Select(e => e.ItemNumber!.Value).ToListAsync(ct);
-        foreach (var item in pending.Except(known))
-            db.ItemErrors.Add(new ItemErrorRow { JobId = jobId, ItemNumber = item, Stage = "shard", Message = reason, At = now });
-        await db.SaveChangesAsync(ct);
-        await ItemsOf(db, jobId, shard.FirstItem, shard.ItemCount).Where(i => i.State != ItemState.Succeeded)
-            .ExecuteUpdateAsync(s => s.SetProperty(i => i.State, ItemState.Failed), ct);
-        await db.Jobs.Where(j => j.Id == jobId).ExecuteUpdateAsync(s => s
-            .SetProperty(j => j.FinishedShards, j => j.FinishedShards + 1)
-            .SetProperty(j => j.FailedItems, j => j.FailedItems + pending.Count)
-            .SetProperty(j => j.Error, reason), ct);
     }
 
     /// <summary>
@@ -330,9 +221,7 @@ public sealed class JobStore(IDbContextFactory<CamDbContext> factory, StorageSet
                 .SetProperty(j => j.Error, j => reason ?? j.Error)
                 .SetProperty(j => j.FinishedAt, DateTime.UtcNow), ct);
             if (changed == 1)
-                await db.Shards.Where(s => s.JobId == jobId
-                                           && (s.State == ShardState.Pending || s.State == ShardState.Published || s.State == ShardState.Running))
-                    .ExecuteUpdateAsync(s => s.SetProperty(x => x.State, ShardState.Closed).SetProperty(x => x.LeaseExpiresAt, (DateTime?)null), ct);
+                await ShardLifecycle.CloseOpenShardsAsync(db, jobId, ct);
             await tx.CommitAsync(ct);
             return changed == 1;
         });
@@ -360,25 +249,3 @@ public sealed class JobStore(IDbContextFactory<CamDbContext> factory, StorageSet
 
 /// <summary>A shard's number and its items, to store (consecutive numbers, in order).</summary>
 public sealed record ShardItems(int Number, IReadOnlyList<ItemRow> Items);
-
-/// <summary>What counting a failed attempt did to the shard.</summary>
-/// <summary>What a worker's completion report did.</summary>
-public enum ShardReport
-{
-    /// <summary>The shard was counted into its job now.</summary>
-    Counted,
-    /// <summary>Counted before (by the worker's own transaction, or an earlier copy of the report), or closed: nothing changed.</summary>
-    AlreadyCounted,
-    /// <summary>What it reports is not in the database (a transaction the server lost): nothing counted; the shard runs again when its claim runs out.</summary>
-    NotStored,
-}
-
-public enum AttemptOutcome
-{
-    /// <summary>Not the shard's current attempt (or no longer unfinished): nothing changed.</summary>
-    NotCounted,
-    /// <summary>Back to pending, to be published again.</summary>
-    WillRetry,
-    /// <summary>Its attempts ran out: the shard failed and its items are item errors.</summary>
-    ShardFailed,
-}

@@ -36,7 +36,7 @@ public sealed class ResultWriter(IDbContextFactory<CamDbContext> factory, Storag
             {
                 db.ChangeTracker.Clear();
                 await using var tx = await db.Database.BeginTransactionAsync(ct);
-                if (claim is not null && !await ShardClaims.RenewAsync(db, claim, ct)) throw new ClaimLostException(claim);
+                if (claim is not null && !await ShardLifecycle.RenewClaimAsync(db, claim, ct)) throw new ClaimLostException(claim);
                 int inserted;
                 if (settings.Provider == StorageProvider.Postgres)
                 {
@@ -64,7 +64,7 @@ public sealed class ResultWriter(IDbContextFactory<CamDbContext> factory, Storag
                 await SetItemStateAsync(db, output.JobId, output.SucceededItems, ItemState.Succeeded, ct);
                 await SetItemStateAsync(db, output.JobId, output.FailedItems, ItemState.Failed, ct);
                 if (claim is not null)
-                    await ShardCompletion.CompleteAsync(db,
+                    await ShardLifecycle.CompleteAsync(db,
                         new ShardTally(claim.JobId, claim.ShardNumber, output.SucceededItems.Count, output.FailedItems.Count, output.Results.Count), ct);
                 await tx.CommitAsync(ct);
                 return inserted;

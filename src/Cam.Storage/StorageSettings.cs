@@ -38,7 +38,7 @@ public static class StorageRegistration
         services.AddDbContextFactory<CamDbContext>(settings.Configure);
         services.AddSingleton<JobStore>();
         services.AddSingleton<ResultWriter>();
-        services.AddSingleton<ShardClaims>();
+        services.AddSingleton<ShardLifecycle>();
         services.AddSingleton<MethodTallies>();
         services.AddSingleton<JobDeletion>();
         services.AddSingleton<CamMigrator>();

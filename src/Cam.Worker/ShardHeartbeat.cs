@@ -12,7 +12,7 @@ public sealed class ShardHeartbeat : IAsyncDisposable
     private readonly CancellationTokenSource stop;
     private readonly Task loop;
 
-    public ShardHeartbeat(ShardClaims claims, ShardClaim claim, TimeSpan interval, ILogger logger, CancellationToken work)
+    public ShardHeartbeat(ShardLifecycle claims, ShardClaim claim, TimeSpan interval, ILogger logger, CancellationToken work)
     {
         stop = CancellationTokenSource.CreateLinkedTokenSource(work);
         loop = Task.Run(() => BeatAsync(claims, claim, interval, logger));
@@ -23,7 +23,7 @@ public sealed class ShardHeartbeat : IAsyncDisposable
 
     public bool Lost { get; private set; }
 
-    private async Task BeatAsync(ShardClaims claims, ShardClaim claim, TimeSpan interval, ILogger logger)
+    private async Task BeatAsync(ShardLifecycle claims, ShardClaim claim, TimeSpan interval, ILogger logger)
     {
         using var timer = new PeriodicTimer(interval);
         try
@@ -32,7 +32,7 @@ public sealed class ShardHeartbeat : IAsyncDisposable
             {
                 try
                 {
-                    if (await claims.TryRenewAsync(claim, stop.Token)) continue;
+                    if (await claims.TryRenewClaimAsync(claim, stop.Token)) continue;
                     Lost = true;
                     await stop.CancelAsync();
                     return;

@@ -22,7 +22,7 @@ public abstract record ShardRunOutcome
 /// claim, and sorts failures into transient (thrown, for the message to be retried as it is) and permanent
 /// (reported as a failed attempt).
 /// </summary>
-public sealed class ShardRunner(WorkerSettings settings, ShardClaims claims, ShardProcessor processor, ILogger<ShardRunner> logger)
+public sealed class ShardRunner(WorkerSettings settings, ShardLifecycle claims, ShardProcessor processor, ILogger<ShardRunner> logger)
 {
     public async Task<ShardRunOutcome> RunAsync(ExplainShard shard, CancellationToken ct)
     {
@@ -70,7 +70,7 @@ public sealed class ShardRunner(WorkerSettings settings, ShardClaims claims, Sha
     {
         try
         {
-            await claims.TryReleaseAsync(claim, settings.Lease, CancellationToken.None);
+            await claims.TryReleaseClaimAsync(claim, settings.Lease, CancellationToken.None);
         }
         catch (Exception e)
         {

@@ -27,6 +27,7 @@ internal sealed class SchedulerHarness : IAsyncDisposable
     public ITestHarness Bus { get; }
     public JobService Jobs => services.GetRequiredService<JobService>();
     public JobStore Store => services.GetRequiredService<JobStore>();
+    public ShardLifecycle Shards => services.GetRequiredService<ShardLifecycle>();
     public JobEnumerator Enumerator => services.GetRequiredService<JobEnumerator>();
     public ShardDispatcher Dispatcher => services.GetRequiredService<ShardDispatcher>();
     public IServiceProvider Services => services;

@@ -38,7 +38,7 @@ public class ShardDispatcherTests
         await using var scheduler = await SchedulerHarness.StartAsync(StorageSettings.SqliteFile(Path.Combine(workspace.Root, "cam.db")),
             new SchedulerSettings { DataRoot = workspace.DataRoot, ModelRoot = workspace.ModelRoot, OvertakenAfter = TimeSpan.Zero },
             backgroundServices: false);
-        var claims = scheduler.Services.GetRequiredService<ShardClaims>();
+        var claims = scheduler.Services.GetRequiredService<ShardLifecycle>();
         var job = await scheduler.Jobs.SubmitAsync(new JobSpec { Dataset = "shapes/manifest.csv", Model = "shapes-model", Methods = [new MethodSpec("cam")], ShardSize = 2 });
         await scheduler.WaitForJobAsync(job, j => j.EnumerationDone, TimeSpan.FromSeconds(30));
         List<(int Shard, int Attempt)> Sent() => scheduler.Bus.Sent.Select<ExplainShard>().Select(m => (m.Context.Message.ShardNumber, m.Context.Message.Attempt)).ToList();

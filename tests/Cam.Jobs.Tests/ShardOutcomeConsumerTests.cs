@@ -30,7 +30,7 @@ public class ShardOutcomeConsumerTests
             {
                 JobId = job, Number = n, ShardNumber = shard, Path = $"{n}.png", State = ItemState.Pending,
             }).ToList());
-            Assert.Equal(1, await harness.Store.TryLeaseAsync(job, shard, 0, DateTime.UtcNow.AddMinutes(5)));
+            Assert.Equal(1, await harness.Shards.TryPublishAsync(job, shard, 0, DateTime.UtcNow.AddMinutes(5)));
         }
         await harness.Store.MarkEnumerationDoneAsync(job);
         return (harness, job);
@@ -136,7 +136,7 @@ public class ShardOutcomeConsumerTests
             $"{running.State}: {running.FinishedShards}/{running.TotalShards} shards, {running.SucceededItems} succeeded, {running.FailedItems} failed, error {running.Error}");
 
         // Attempt 2, the last one, fails: both items get the reason, and the job ends with errors.
-        Assert.Equal(2, await harness.Store.TryLeaseAsync(job, 0, 1, DateTime.UtcNow.AddMinutes(5)));
+        Assert.Equal(2, await harness.Shards.TryPublishAsync(job, 0, 1, DateTime.UtcNow.AddMinutes(5)));
         await harness.Bus.Bus.Publish(new ShardFailed { JobId = job, ShardNumber = 0, Attempt = 2, Reason = "last reason" });
         var done = await harness.WaitForJobAsync(job, j => j.State != JobState.Running, TimeSpan.FromSeconds(30));
         Assert.Equal((JobState.CompletedWithErrors, 1L, 2L), (done.State, done.SucceededItems, done.FailedItems));

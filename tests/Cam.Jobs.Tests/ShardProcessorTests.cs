@@ -29,7 +29,7 @@ public class ShardProcessorTests
         var items = lines.Select((l, n) => new ItemRow { JobId = job, Number = n, ShardNumber = 0, Path = l.Split(',')[0], Label = l.Split(',')[1], State = ItemState.Pending }).ToList();
         await store.AddShardAsync(job, 0, items);
         await store.MarkEnumerationDoneAsync(job);
-        await store.TryLeaseAsync(job, 0, 0, DateTime.UtcNow.AddMinutes(5));
+        await services.GetRequiredService<ShardLifecycle>().TryPublishAsync(job, 0, 0, DateTime.UtcNow.AddMinutes(5));
         var shard = new ExplainShard
         {
             JobId = job, ShardNumber = 0, Attempt = 1, Model = new ModelReference("shapes-model"),
@@ -54,8 +54,8 @@ public class ShardProcessorTests
         await using var db = await services.GetRequiredService<IDbContextFactory<CamDbContext>>().CreateDbContextAsync();
         Assert.Equal(10, await db.Results.CountAsync(r => r.JobId == job));
         Assert.Equal(3, await db.ItemErrors.CountAsync(e => e.JobId == job));
-        Assert.Equal(ShardReport.Counted, await services.GetRequiredService<JobStore>().TryCompleteShardAsync(first));
-        Assert.Equal(ShardReport.AlreadyCounted, await services.GetRequiredService<JobStore>().TryCompleteShardAsync(second));
+        Assert.Equal(ShardReport.Counted, await services.GetRequiredService<ShardLifecycle>().TryCompleteOnReportAsync(first));
+        Assert.Equal(ShardReport.AlreadyCounted, await services.GetRequiredService<ShardLifecycle>().TryCompleteOnReportAsync(second));
         Assert.Equal(JobState.CompletedWithErrors, await services.GetRequiredService<JobStore>().TryFinishJobAsync(job));
     }
 

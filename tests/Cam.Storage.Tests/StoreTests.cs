@@ -40,6 +40,7 @@ public class StoreTests
     {
         await using var services = await DatabaseAsync(provider);
         var store = services.GetRequiredService<JobStore>();
+        var shards = services.GetRequiredService<ShardLifecycle>();
         var writer = services.GetRequiredService<ResultWriter>();
         var job = await JobWithShardsAsync(store, 1, 3);
         var output = new ShardOutput(job,
@@ -63,27 +64,27 @@ public class StoreTests
     {
         await using var services = await DatabaseAsync(provider);
         var store = services.GetRequiredService<JobStore>();
-        var claims = services.GetRequiredService<ShardClaims>();
+        var shards = services.GetRequiredService<ShardLifecycle>();
         var job = await JobWithShardsAsync(store, 3, 1);
         var beforePublication = DateTime.UtcNow;
-        for (var s = 0; s < 3; s++) Assert.Equal(1, await store.TryLeaseAsync(job, s, 0, DateTime.UtcNow.AddHours(1)));
+        for (var s = 0; s < 3; s++) Assert.Equal(1, await shards.TryPublishAsync(job, s, 0, DateTime.UtcNow.AddHours(1)));
         var later = DateTime.UtcNow.AddSeconds(1);
 
         Assert.Empty(await store.OvertakenAsync(later, 10));
-        Assert.NotNull(await claims.TryClaimAsync(job, 0, "worker-1", TimeSpan.FromMinutes(1)));
+        Assert.NotNull(await shards.TryClaimAsync(job, 0, "worker-1", TimeSpan.FromMinutes(1)));
         Assert.Empty(await store.OvertakenAsync(later, 10));
 
         // Shard 2, published after shard 1, is claimed while shard 1 waits: shard 1's message was skipped.
-        Assert.NotNull(await claims.TryClaimAsync(job, 2, "worker-2", TimeSpan.FromMinutes(1)));
+        Assert.NotNull(await shards.TryClaimAsync(job, 2, "worker-2", TimeSpan.FromMinutes(1)));
         Assert.Equal([1], (await store.OvertakenAsync(later, 10)).Select(s => s.Number));
         Assert.Empty(await store.OvertakenAsync(beforePublication, 10));
 
         // A lost message is a failed attempt of a shard still unclaimed, never of one a worker holds.
-        Assert.Equal(AttemptOutcome.NotCounted, await store.TryFailAttemptAsync(job, 2, 1, "lost", 2, unclaimedOnly: true));
-        Assert.Equal(AttemptOutcome.WillRetry, await store.TryFailAttemptAsync(job, 1, 1, "lost", 2, unclaimedOnly: true));
-        Assert.Equal(2, await store.TryLeaseAsync(job, 1, 1, DateTime.UtcNow.AddHours(1)));
+        Assert.Equal(AttemptOutcome.NotCounted, await shards.TryFailAttemptAsync(job, 2, 1, "lost", 2, unclaimedOnly: true));
+        Assert.Equal(AttemptOutcome.WillRetry, await shards.TryFailAttemptAsync(job, 1, 1, "lost", 2, unclaimedOnly: true));
+        Assert.Equal(2, await shards.TryPublishAsync(job, 1, 1, DateTime.UtcNow.AddHours(1)));
         Assert.Empty(await store.OvertakenAsync(DateTime.UtcNow.AddSeconds(1), 10));
-        Assert.Equal(AttemptOutcome.ShardFailed, await store.TryFailAttemptAsync(job, 1, 2, "lost again", 2, unclaimedOnly: true));
+        Assert.Equal(AttemptOutcome.ShardFailed, await shards.TryFailAttemptAsync(job, 1, 2, "lost again", 2, unclaimedOnly: true));
     }
 
     [Theory]
@@ -92,23 +93,24 @@ public class StoreTests
     {
         await using var services = await DatabaseAsync(provider);
         var store = services.GetRequiredService<JobStore>();
+        var shards = services.GetRequiredService<ShardLifecycle>();
         var writer = services.GetRequiredService<ResultWriter>();
         var job = await JobWithShardsAsync(store, 2, 2);
-        Assert.Equal(1, await store.TryLeaseAsync(job, 0, 0, DateTime.UtcNow.AddMinutes(1)));
-        Assert.Null(await store.TryLeaseAsync(job, 0, 0, DateTime.UtcNow.AddMinutes(1)));
-        Assert.Equal(1, await store.TryLeaseAsync(job, 1, 0, DateTime.UtcNow.AddMinutes(-1)));
+        Assert.Equal(1, await shards.TryPublishAsync(job, 0, 0, DateTime.UtcNow.AddMinutes(1)));
+        Assert.Null(await shards.TryPublishAsync(job, 0, 0, DateTime.UtcNow.AddMinutes(1)));
+        Assert.Equal(1, await shards.TryPublishAsync(job, 1, 0, DateTime.UtcNow.AddMinutes(-1)));
         var unclaimed = await store.UnclaimedAsync(DateTime.UtcNow, 10);
         Assert.Equal([1], unclaimed.Select(s => s.Number));
-        Assert.Equal(2, await store.TryLeaseAsync(job, 1, 1, DateTime.UtcNow.AddMinutes(1)));
+        Assert.Equal(2, await shards.TryPublishAsync(job, 1, 1, DateTime.UtcNow.AddMinutes(1)));
 
         await writer.WriteAsync(new ShardOutput(job, [Result(job, 0, "cam", 1), Result(job, 1, "cam", 1)], [], [0, 1], []));
         var done = new ShardCompleted { JobId = job, ShardNumber = 0, Attempt = 1, Succeeded = 2, Failed = 0, Results = 2, Seconds = 1 };
-        Assert.Equal(ShardReport.Counted, await store.TryCompleteShardAsync(done));
-        Assert.Equal(ShardReport.AlreadyCounted, await store.TryCompleteShardAsync(done));
+        Assert.Equal(ShardReport.Counted, await shards.TryCompleteOnReportAsync(done));
+        Assert.Equal(ShardReport.AlreadyCounted, await shards.TryCompleteOnReportAsync(done));
         Assert.Null(await store.TryFinishJobAsync(job));
 
-        Assert.Equal(AttemptOutcome.ShardFailed, await store.TryFailAttemptAsync(job, 1, 2, "model did not load", maxAttempts: 1));
-        Assert.Equal(AttemptOutcome.NotCounted, await store.TryFailAttemptAsync(job, 1, 2, "again", maxAttempts: 1));
+        Assert.Equal(AttemptOutcome.ShardFailed, await shards.TryFailAttemptAsync(job, 1, 2, "model did not load", maxAttempts: 1));
+        Assert.Equal(AttemptOutcome.NotCounted, await shards.TryFailAttemptAsync(job, 1, 2, "again", maxAttempts: 1));
         // One shard explained, one failed: the job ends with errors, its items counted once each.
         Assert.Equal(JobState.CompletedWithErrors, await store.TryFinishJobAsync(job));
         var row = await store.GetJobAsync(job);
@@ -123,17 +125,18 @@ public class StoreTests
     {
         await using var services = await DatabaseAsync(provider);
         var store = services.GetRequiredService<JobStore>();
+        var shards = services.GetRequiredService<ShardLifecycle>();
         var job = await JobWithShardsAsync(store, 1, 3);
 
-        Assert.Equal(1, await store.TryLeaseAsync(job, 0, 0, DateTime.UtcNow.AddMinutes(1)));
-        Assert.Equal(AttemptOutcome.WillRetry, await store.TryFailAttemptAsync(job, 0, 1, "first", maxAttempts: 3));
-        Assert.Equal(2, await store.TryLeaseAsync(job, 0, 1, DateTime.UtcNow.AddMinutes(1)));
+        Assert.Equal(1, await shards.TryPublishAsync(job, 0, 0, DateTime.UtcNow.AddMinutes(1)));
+        Assert.Equal(AttemptOutcome.WillRetry, await shards.TryFailAttemptAsync(job, 0, 1, "first", maxAttempts: 3));
+        Assert.Equal(2, await shards.TryPublishAsync(job, 0, 1, DateTime.UtcNow.AddMinutes(1)));
         // A late report of an attempt that is no longer current changes nothing.
-        Assert.Equal(AttemptOutcome.NotCounted, await store.TryFailAttemptAsync(job, 0, 1, "stale", maxAttempts: 3));
-        Assert.Equal(AttemptOutcome.WillRetry, await store.TryFailAttemptAsync(job, 0, 2, "second", maxAttempts: 3));
-        Assert.Equal(3, await store.TryLeaseAsync(job, 0, 2, DateTime.UtcNow.AddMinutes(1)));
-        Assert.Equal(AttemptOutcome.ShardFailed, await store.TryFailAttemptAsync(job, 0, 3, "third", maxAttempts: 3));
-        Assert.Null(await store.TryLeaseAsync(job, 0, 3, DateTime.UtcNow.AddMinutes(1)));
+        Assert.Equal(AttemptOutcome.NotCounted, await shards.TryFailAttemptAsync(job, 0, 1, "stale", maxAttempts: 3));
+        Assert.Equal(AttemptOutcome.WillRetry, await shards.TryFailAttemptAsync(job, 0, 2, "second", maxAttempts: 3));
+        Assert.Equal(3, await shards.TryPublishAsync(job, 0, 2, DateTime.UtcNow.AddMinutes(1)));
+        Assert.Equal(AttemptOutcome.ShardFailed, await shards.TryFailAttemptAsync(job, 0, 3, "third", maxAttempts: 3));
+        Assert.Null(await shards.TryPublishAsync(job, 0, 3, DateTime.UtcNow.AddMinutes(1)));
 
         Assert.Equal(JobState.Failed, await store.TryFinishJobAsync(job));
         var errors = await store.ErrorsPageAsync(job, 0, 10);
@@ -150,35 +153,35 @@ public class StoreTests
     {
         await using var services = await DatabaseAsync(provider);
         var store = services.GetRequiredService<JobStore>();
-        var claims = services.GetRequiredService<ShardClaims>();
+        var shards = services.GetRequiredService<ShardLifecycle>();
         var writer = services.GetRequiredService<ResultWriter>();
         var job = await JobWithShardsAsync(store, 2, 1);
-        Assert.Null(await claims.TryClaimAsync(job, 0, "worker-a", TimeSpan.FromMinutes(1)));
-        Assert.Equal(1, await store.TryLeaseAsync(job, 0, 0, DateTime.UtcNow.AddMinutes(1)));
+        Assert.Null(await shards.TryClaimAsync(job, 0, "worker-a", TimeSpan.FromMinutes(1)));
+        Assert.Equal(1, await shards.TryPublishAsync(job, 0, 0, DateTime.UtcNow.AddMinutes(1)));
 
-        var claim = await claims.TryClaimAsync(job, 0, "worker-a", TimeSpan.FromMilliseconds(-1));
+        var claim = await shards.TryClaimAsync(job, 0, "worker-a", TimeSpan.FromMilliseconds(-1));
         Assert.Equal(new ShardClaim(job, 0, 1, "worker-a", TimeSpan.FromMilliseconds(-1)), claim);
-        Assert.Null(await claims.TryClaimAsync(job, 0, "worker-b", TimeSpan.FromMinutes(1)));
-        Assert.Equal(claim, await claims.TryClaimAsync(job, 0, "worker-a", TimeSpan.FromMilliseconds(-1)));
-        Assert.True(await claims.TryRenewAsync(claim!));
+        Assert.Null(await shards.TryClaimAsync(job, 0, "worker-b", TimeSpan.FromMinutes(1)));
+        Assert.Equal(claim, await shards.TryClaimAsync(job, 0, "worker-a", TimeSpan.FromMilliseconds(-1)));
+        Assert.True(await shards.TryRenewClaimAsync(claim!));
         Assert.Equal(1, await store.OutstandingShardsAsync());
 
         // worker-a stops renewing: its claim runs out and counts as a failed attempt; it can no longer renew or store.
-        Assert.Equal([0], (await store.ExpiredClaimsAsync(DateTime.UtcNow, 10)).Select(s => s.Number));
-        Assert.Equal(AttemptOutcome.WillRetry, await store.TryFailAttemptAsync(job, 0, 1, "worker stopped", 3, claimExpiredBefore: DateTime.UtcNow));
-        Assert.False(await claims.TryRenewAsync(claim!));
+        Assert.Equal([0], (await store.ExpiredLeasesAsync(DateTime.UtcNow, 10)).Select(s => s.Number));
+        Assert.Equal(AttemptOutcome.WillRetry, await shards.TryFailAttemptAsync(job, 0, 1, "worker stopped", 3, leaseExpiredBefore: DateTime.UtcNow));
+        Assert.False(await shards.TryRenewClaimAsync(claim!));
         await Assert.ThrowsAsync<ClaimLostException>(() => writer.WriteAsync(new ShardOutput(job, [Result(job, 0, "cam", 1)], [], [0], []), claim));
 
-        Assert.Equal(2, await store.TryLeaseAsync(job, 0, 1, DateTime.UtcNow.AddMinutes(1)));
-        var second = await claims.TryClaimAsync(job, 0, "worker-b", TimeSpan.FromMinutes(1));
+        Assert.Equal(2, await shards.TryPublishAsync(job, 0, 1, DateTime.UtcNow.AddMinutes(1)));
+        var second = await shards.TryClaimAsync(job, 0, "worker-b", TimeSpan.FromMinutes(1));
         Assert.Equal(2, second!.Attempt);
         Assert.Equal(1, await writer.WriteAsync(new ShardOutput(job, [Result(job, 0, "cam", 1)], [], [0], []), second));
         // Stored under its claim, the shard is completed and counted in the same transaction; a report adds nothing.
         Assert.Equal((1, 1L, 1L), ((await store.GetJobAsync(job))!.FinishedShards, (await store.GetJobAsync(job))!.SucceededItems, (await store.GetJobAsync(job))!.Results));
-        Assert.Equal(ShardReport.AlreadyCounted, await store.TryCompleteShardAsync(new ShardCompleted { JobId = job, ShardNumber = 0, Attempt = 2, Succeeded = 1, Failed = 0, Results = 1, Seconds = 1 }));
+        Assert.Equal(ShardReport.AlreadyCounted, await shards.TryCompleteOnReportAsync(new ShardCompleted { JobId = job, ShardNumber = 0, Attempt = 2, Succeeded = 1, Failed = 0, Results = 1, Seconds = 1 }));
 
-        Assert.Equal(1, await store.TryLeaseAsync(job, 1, 0, DateTime.UtcNow.AddMinutes(1)));
-        var third = await claims.TryClaimAsync(job, 1, "worker-c", TimeSpan.FromMinutes(1));
+        Assert.Equal(1, await shards.TryPublishAsync(job, 1, 0, DateTime.UtcNow.AddMinutes(1)));
+        var third = await shards.TryClaimAsync(job, 1, "worker-c", TimeSpan.FromMinutes(1));
         Assert.True(await store.TryCancelAsync(job));
         await Assert.ThrowsAsync<ClaimLostException>(() => writer.WriteAsync(new ShardOutput(job, [Result(job, 1, "cam", 1)], [], [1], []), third));
         await using var db = await services.GetRequiredService<IDbContextFactory<CamDbContext>>().CreateDbContextAsync();
@@ -191,15 +194,15 @@ public class StoreTests
     {
         await using var services = await DatabaseAsync(provider);
         var store = services.GetRequiredService<JobStore>();
-        var claims = services.GetRequiredService<ShardClaims>();
+        var shards = services.GetRequiredService<ShardLifecycle>();
         var job = await JobWithShardsAsync(store, 1, 1);
-        Assert.Equal(1, await store.TryLeaseAsync(job, 0, 0, DateTime.UtcNow.AddMinutes(1)));
-        var claim = await claims.TryClaimAsync(job, 0, "stopping", TimeSpan.FromMinutes(1));
+        Assert.Equal(1, await shards.TryPublishAsync(job, 0, 0, DateTime.UtcNow.AddMinutes(1)));
+        var claim = await shards.TryClaimAsync(job, 0, "stopping", TimeSpan.FromMinutes(1));
 
-        Assert.True(await claims.TryReleaseAsync(claim!, TimeSpan.FromMinutes(1)));
-        var next = await claims.TryClaimAsync(job, 0, "other", TimeSpan.FromMinutes(1));
+        Assert.True(await shards.TryReleaseClaimAsync(claim!, TimeSpan.FromMinutes(1)));
+        var next = await shards.TryClaimAsync(job, 0, "other", TimeSpan.FromMinutes(1));
         Assert.Equal(1, next!.Attempt);
-        Assert.False(await claims.TryRenewAsync(claim!));
+        Assert.False(await shards.TryRenewClaimAsync(claim!));
     }
 
     [Theory]
@@ -208,6 +211,7 @@ public class StoreTests
     {
         await using var services = await DatabaseAsync(provider);
         var store = services.GetRequiredService<JobStore>();
+        var shards = services.GetRequiredService<ShardLifecycle>();
         var job = await JobWithShardsAsync(store, 1, 7);
         await services.GetRequiredService<ResultWriter>().WriteAsync(new ShardOutput(job,
             Enumerable.Range(0, 7).SelectMany(n => new[] { Result(job, n, "cam", 0), Result(job, n, "cam", 1) }).ToList(), [], Enumerable.Range(0, 7).Select(n => (long)n).ToList(), []));
@@ -230,13 +234,14 @@ public class StoreTests
     {
         await using var services = await DatabaseAsync(provider);
         var store = services.GetRequiredService<JobStore>();
+        var shards = services.GetRequiredService<ShardLifecycle>();
         var cancelled = await JobWithShardsAsync(store, 3, 2);
         var failed = await JobWithShardsAsync(store, 2, 2);
         var running = await JobWithShardsAsync(store, 2, 2);
         foreach (var job in new[] { cancelled, failed, running })
         {
-            Assert.Equal(1, await store.TryLeaseAsync(job, 0, 0, DateTime.UtcNow.AddMinutes(5)));
-            Assert.Equal(1, await store.TryLeaseAsync(job, 1, 0, DateTime.UtcNow.AddMinutes(5)));
+            Assert.Equal(1, await shards.TryPublishAsync(job, 0, 0, DateTime.UtcNow.AddMinutes(5)));
+            Assert.Equal(1, await shards.TryPublishAsync(job, 1, 0, DateTime.UtcNow.AddMinutes(5)));
         }
         Assert.Equal(6, await store.OutstandingShardsAsync());
 
@@ -256,6 +261,7 @@ public class StoreTests
     {
         await using var services = await DatabaseAsync(provider);
         var store = services.GetRequiredService<JobStore>();
+        var shards = services.GetRequiredService<ShardLifecycle>();
         var job = await JobWithShardsAsync(store, 1, 1);
         Assert.True(await store.IsJobRunningAsync(job));
         Assert.True(await store.TryCancelAsync(job));

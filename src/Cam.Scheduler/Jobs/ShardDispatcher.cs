@@ -19,7 +19,7 @@ namespace Cam.Scheduler.Jobs;
 /// failed attempt, and the shard is published again at once rather than after the queue timeout. State lives in the database, so a restarted scheduler carries on where it stopped. A
 /// job whose shards cannot be dispatched is logged and skipped, and does not hold up the others.
 /// </summary>
-public sealed class ShardDispatcher(SchedulerSettings settings, JobStore store, DatasetLocator datasets, IServiceScopeFactory scopes, ILogger<ShardDispatcher> logger)
+public sealed class ShardDispatcher(SchedulerSettings settings, JobStore store, ShardLifecycle shards, DatasetLocator datasets, IServiceScopeFactory scopes, ILogger<ShardDispatcher> logger)
     : BackgroundService
 {
     private readonly ConcurrentDictionary<Guid, (JobSpec Spec, string DatasetRoot)> specs = new();
@@ -47,11 +47,11 @@ public sealed class ShardDispatcher(SchedulerSettings settings, JobStore store, 
         using var scope = scopes.CreateScope();
         var endpoint = await scope.ServiceProvider.GetRequiredService<ISendEndpointProvider>().GetSendEndpoint(ShardQueueAddress);
         var now = DateTime.UtcNow;
-        foreach (var shard in await store.ExpiredClaimsAsync(now, settings.MaxOutstandingShards, ct))
+        foreach (var shard in await store.ExpiredLeasesAsync(now, settings.MaxOutstandingShards, ct))
         {
             await DispatchJobAsync(shard.JobId, () => FailAttemptAsync(shard,
-                $"the worker running attempt {shard.Attempts} ({shard.ClaimedBy}) stopped renewing its claim: it died or lost the database",
-                claimExpiredBefore: now, unclaimedOnly: false, ct), ct);
+                $"the worker running attempt {shard.Attempts} ({shard.ClaimedBy}) stopped renewing its lease: it died or lost the database",
+                leaseExpiredBefore: now, unclaimedOnly: false, ct), ct);
         }
         foreach (var shard in await store.UnclaimedAsync(now, settings.MaxOutstandingShards, ct))
         {
@@ -65,7 +65,7 @@ public sealed class ShardDispatcher(SchedulerSettings settings, JobStore store, 
             // claim, dead-lettered each time) ends the shard after its attempts instead of coming back for good.
             await DispatchJobAsync(shard.JobId, () => FailAttemptAsync(shard,
                 $"the message of attempt {shard.Attempts} was lost: a shard published after it was claimed first",
-                claimExpiredBefore: null, unclaimedOnly: true, ct), ct);
+                leaseExpiredBefore: null, unclaimedOnly: true, ct), ct);
         }
         var budget = settings.MaxOutstandingShards - await store.OutstandingShardsAsync(ct);
         foreach (var job in await store.RunningJobsAsync(ct))
@@ -82,10 +82,10 @@ public sealed class ShardDispatcher(SchedulerSettings settings, JobStore store, 
         }
     }
 
-    /// <summary>Counts a failed attempt the dispatcher found (see <see cref="JobStore.TryFailAttemptAsync"/> for the guards); the job may end with it.</summary>
-    private async Task FailAttemptAsync(ShardRow shard, string reason, DateTime? claimExpiredBefore, bool unclaimedOnly, CancellationToken ct)
+    /// <summary>Counts a failed attempt the dispatcher found (see <see cref="ShardLifecycle.TryFailAttemptAsync"/> for the guards); the job may end with it.</summary>
+    private async Task FailAttemptAsync(ShardRow shard, string reason, DateTime? leaseExpiredBefore, bool unclaimedOnly, CancellationToken ct)
     {
-        var outcome = await store.TryFailAttemptAsync(shard.JobId, shard.Number, shard.Attempts, reason, settings.MaxAttempts, claimExpiredBefore, unclaimedOnly, ct);
+        var outcome = await shards.TryFailAttemptAsync(shard.JobId, shard.Number, shard.Attempts, reason, settings.MaxAttempts, leaseExpiredBefore, unclaimedOnly, ct);
         if (outcome != AttemptOutcome.NotCounted) logger.LogWarning("shard {Job}/{Shard}: {Reason}; {Outcome}", shard.JobId, shard.Number, reason, outcome);
         if (outcome == AttemptOutcome.ShardFailed) await store.TryFinishJobAsync(shard.JobId, ct);
     }
@@ -111,7 +111,7 @@ public sealed class ShardDispatcher(SchedulerSettings settings, JobStore store, 
     {
         var (spec, datasetRoot) = await SpecAsync(shard.JobId, ct);
         var items = await store.ItemsOfShardAsync(shard, ct);
-        var attempt = await store.TryLeaseAsync(shard.JobId, shard.Number, shard.Attempts, DateTime.UtcNow + settings.QueueTimeout, ct);
+        var attempt = await shards.TryPublishAsync(shard.JobId, shard.Number, shard.Attempts, DateTime.UtcNow + settings.QueueTimeout, ct);
         if (attempt is null) return false;
         var message = new ExplainShard
         {
@@ -143,7 +143,7 @@ public sealed class ShardDispatcher(SchedulerSettings settings, JobStore store, 
         }
         catch (Exception e)
         {
-            await store.TryUnpublishAsync(shard.JobId, shard.Number, attempt.Value, CancellationToken.None);
+            await shards.TryReturnUnsentAsync(shard.JobId, shard.Number, attempt.Value, CancellationToken.None);
             if (e is OperationCanceledException && !ct.IsCancellationRequested)
                 throw new TimeoutException($"shard {shard.JobId}/{shard.Number}: the broker did not take the message within {settings.SendTimeout.TotalSeconds}s", e);
             throw;

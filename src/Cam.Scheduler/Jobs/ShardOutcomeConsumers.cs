@@ -9,13 +9,13 @@ namespace Cam.Scheduler.Jobs;
 /// a report from a worker that does not (an older one) counts the shard here, once however often it arrives, and only
 /// when what it reports is stored.
 /// </summary>
-public sealed class ShardCompletedConsumer(JobStore store, ILogger<ShardCompletedConsumer> logger) : IConsumer<ShardCompleted>
+public sealed class ShardCompletedConsumer(JobStore store, ShardLifecycle shards, ILogger<ShardCompletedConsumer> logger) : IConsumer<ShardCompleted>
 {
     public async Task Consume(ConsumeContext<ShardCompleted> context)
     {
         var report = context.Message;
-        if (await store.TryCompleteShardAsync(report, context.CancellationToken) == ShardReport.NotStored)
-            logger.LogWarning("shard {Job}/{Shard}: attempt {Attempt} on {Worker} reported {Results} results, which are not in the database (a commit the database lost?); not counted: the shard runs again when its claim runs out",
+        if (await shards.TryCompleteOnReportAsync(report, context.CancellationToken) == ShardReport.NotStored)
+            logger.LogWarning("shard {Job}/{Shard}: attempt {Attempt} on {Worker} reported {Results} results, which are not in the database (a commit the database lost?); not counted: the shard runs again when its lease runs out",
                 report.JobId, report.ShardNumber, report.Attempt, report.Worker, report.Results);
         await store.TryFinishJobAsync(report.JobId, context.CancellationToken);
     }
@@ -25,12 +25,12 @@ public sealed class ShardCompletedConsumer(JobStore store, ILogger<ShardComplete
 /// Counts a failed attempt of a shard (once, for its current attempt): the shard is published again, or, when its
 /// attempts have run out, its items become item errors with the reason and the job may end.
 /// </summary>
-public sealed class ShardFailedConsumer(JobStore store, SchedulerSettings settings, ILogger<ShardFailedConsumer> logger) : IConsumer<ShardFailed>
+public sealed class ShardFailedConsumer(JobStore store, ShardLifecycle shards, SchedulerSettings settings, ILogger<ShardFailedConsumer> logger) : IConsumer<ShardFailed>
 {
     public async Task Consume(ConsumeContext<ShardFailed> context)
     {
         var failed = context.Message;
-        var outcome = await store.TryFailAttemptAsync(failed.JobId, failed.ShardNumber, failed.Attempt, failed.Reason, settings.MaxAttempts,
+        var outcome = await shards.TryFailAttemptAsync(failed.JobId, failed.ShardNumber, failed.Attempt, failed.Reason, settings.MaxAttempts,
             ct: context.CancellationToken);
         if (outcome != AttemptOutcome.NotCounted)
             logger.LogWarning("shard {Job}/{Shard}: attempt {Attempt} failed on {Worker}: {Reason}; {Outcome}", failed.JobId, failed.ShardNumber, failed.Attempt,

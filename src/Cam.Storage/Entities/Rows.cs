@@ -29,7 +29,9 @@ public sealed class ShardRow
     public string State { get; set; } = ShardState.Pending;
     /// <summary>Publications so far; the attempt a worker claims the shard under.</summary>
     public int Attempts { get; set; }
-    /// <summary>Published: the last moment to be claimed before it is published again. Running: the end of the claim unless its worker renews it.</summary>
+    /// <summary>Published: the last moment to be claimed before it is published again (null in any other state).</summary>
+    public DateTime? ClaimDeadline { get; set; }
+    /// <summary>Running: the end of its worker's lease unless the worker renews it (null in any other state).</summary>
     public DateTime? LeaseExpiresAt { get; set; }
     /// <summary>When its current message was published (null until then): the queue's order, to tell a lost message from a queued one.</summary>
     public DateTime? PublishedAt { get; set; }
