@@ -13,6 +13,8 @@ public sealed record DiffSummary
     public required string Dataset { get; init; }
     public IReadOnlyList<MethodDiff> Methods { get; init; } = [];
     public IReadOnlyList<ShortcutChange> Shortcuts { get; init; } = [];
+    /// <summary>Flagged strategies new, gone or kept in B (<c>cam diff --strategies</c>); null when not asked.</summary>
+    public IReadOnlyList<Strategies.StrategyChange>? Strategies { get; init; }
     /// <summary>The <c>--fail-on</c> rules that B breaks; empty when it passes (or none were given).</summary>
     public IReadOnlyList<string> GateFailures { get; init; } = [];
 }

@@ -5,7 +5,7 @@ using System.Text;
 namespace Cam.Audit;
 
 /// <summary>A diff of two jobs as one self-contained HTML file: the gate's verdict, shortcut changes, per-method and per-class changes.</summary>
-public static class HtmlDiffReport
+public static partial class HtmlDiffReport
 {
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
 
@@ -22,6 +22,7 @@ public static class HtmlDiffReport
         foreach (var s in diff.Shortcuts)
             html.Append($"<p class=\"{(s.Change == "new" ? "warning" : "note")}\" data-shortcut=\"{E(s.Change)}\">{E(s.Change)} in B — {E(s.Method)}: {E(s.Message)}</p>");
         html.Append("</section>\n");
+        Strategies(html, diff);
         foreach (var m in diff.Methods)
         {
             html.Append($"<section class=\"method\" data-method=\"{E(m.Method)}\"><h2>{E(m.Method)} ({E(m.LayerA)} → {E(m.LayerB)}), {m.PairedItems} paired items</h2>");

@@ -30,6 +30,7 @@ public static partial class HtmlReport
         Errors(html, audit);
         Slices(html, audit);
         Sanity(html, audit);
+        Strategies(html, audit);
         html.Append($"<script>{Script}</script>\n</body></html>\n");
         return html.ToString();
     }

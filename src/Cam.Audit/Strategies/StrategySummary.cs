@@ -27,7 +27,12 @@ public sealed record ClassStrategies(string Method, string Layer, int Class, str
 /// <param name="Items">The most typical items (closest to the centre), most typical first.</param>
 public sealed record StrategyCluster(int Id, long Size, double Share, bool Flagged, string Reason, double? EnergyInBox, double? PointingGame,
     Interval? EnergyInBoxInterval, Interval? PointingGameInterval, double BorderMass, long Correct, long Incorrect, double? Accuracy,
-    IReadOnlyDictionary<string, IReadOnlyDictionary<string, long>> Meta, float[] MeanMap, IReadOnlyList<long> Items, StrategyGeometry? Geometry);
+    IReadOnlyDictionary<string, IReadOnlyDictionary<string, long>> Meta, float[] MeanMap, IReadOnlyList<long> Items, StrategyGeometry? Geometry)
+{
+    /// <summary>The typical items drawn over their images, for the report (not in the JSON: <see cref="Items"/> names them).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public IReadOnlyList<GalleryItem> Gallery { get; init; } = [];
+}
 
 /// <summary>
 /// Where a cluster's maps sit against its objects (sampled maps with a box and a readable image), in fractions of the

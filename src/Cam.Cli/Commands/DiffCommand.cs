@@ -32,9 +32,12 @@ internal static class DiffCommand
         {
             Description = "A:B compares method A of job A with method B of job B (two methods of one job: give its id twice); every shared method when omitted",
         };
+        var strategies = new Option<bool>("--strategies") { Description = "also cluster both jobs' maps per class (as cam report --strategies) and list flagged strategies new or gone in B" };
+        var strategySample = new Option<int>("--strategy-sample") { Description = "maps per class and method clustered", DefaultValueFactory = _ => Cam.Audit.Strategies.StrategyOptions.DefaultSampleSize };
+        var dataRoot = new Option<string?>("--data-root") { Description = "folder the jobs' dataset paths are relative to, for the strategies' object geometry (default: CAM_DATA_ROOT or the current folder)" };
         var command = new Command("diff", "compare two jobs over the same dataset: per-class changes with paired tests, map drift, shortcuts that appear or vanish")
         {
-            jobA, jobB, db, dbB, postgres, output, json, modelRoot, failOn, methods,
+            jobA, jobB, db, dbB, postgres, output, json, modelRoot, failOn, methods, strategies, strategySample, dataRoot,
         };
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
@@ -45,7 +48,21 @@ internal static class DiffCommand
             await using var contextA = await servicesA.GetRequiredService<IDbContextFactory<CamDbContext>>().CreateDbContextAsync(ct);
             await using var contextB = await servicesB.GetRequiredService<IDbContextFactory<CamDbContext>>().CreateDbContextAsync(ct);
             var root = Path.GetFullPath(parse.GetValue(modelRoot) ?? CliSettings.Current.ModelRoot ?? ".");
-            var diff = await new DiffBuilder(contextA, contextB, root).BuildAsync(parse.GetValue(jobA), parse.GetValue(jobB), gate, MethodPair(parse.GetValue(methods)), ct);
+            var pair = MethodPair(parse.GetValue(methods));
+            var diff = await new DiffBuilder(contextA, contextB, root).BuildAsync(parse.GetValue(jobA), parse.GetValue(jobB), gate, pair, ct);
+            if (parse.GetValue(strategies))
+            {
+                if (parse.GetValue(strategySample) < 3) throw new ArgumentException($"--strategy-sample must be at least 3, got {parse.GetValue(strategySample)}");
+                var data = Path.GetFullPath(parse.GetValue(dataRoot) ?? CliSettings.Current.DataRoot ?? ".");
+                var compared = diff.Methods.Select(m => (m.Method, pair?.A ?? m.Method, m.LayerA, pair?.B ?? m.Method, m.LayerB)).ToList();
+                diff = diff with
+                {
+                    Strategies = await Cam.Audit.Strategies.StrategyDiff.BuildAsync(
+                        contextA, parse.GetValue(jobA), await Cam.Audit.Strategies.StrategyContexts.ForJobAsync(contextA, parse.GetValue(jobA), data, root, ct),
+                        contextB, parse.GetValue(jobB), await Cam.Audit.Strategies.StrategyContexts.ForJobAsync(contextB, parse.GetValue(jobB), data, root, ct),
+                        compared, new Cam.Audit.Strategies.StrategyOptions(SampleSize: parse.GetValue(strategySample)), ct),
+                };
+            }
 
             var html = Path.GetFullPath(parse.GetValue(output)!);
             Directory.CreateDirectory(Path.GetDirectoryName(html)!);
@@ -75,6 +92,7 @@ internal static class DiffCommand
             Console.WriteLine($"  {m.Method}: {changes}; map drift {m.Drift?.Mean:F3}");
         }
         foreach (var s in diff.Shortcuts) Console.WriteLine($"  shortcut {s.Change}: {s.Method}: '{s.Label}' in the {s.Region}");
+        foreach (var s in diff.Strategies ?? []) Console.WriteLine($"  strategy {s.Change}: {s.Method}: '{s.Label}' cluster #{s.Cluster} ({s.Size} maps)");
         foreach (var f in diff.GateFailures) Console.WriteLine($"  FAIL {f}");
     }
 
