@@ -23,10 +23,7 @@ public static class SanityAudit
     {
         var job = await db.Jobs.AsNoTracking().SingleAsync(j => j.Id == jobId, ct);
         var spec = JsonNode.Parse(job.Spec)!.AsObject();
-        var methods = (spec["methods"]?.Deserialize<MethodSpec[]>(JsonSerializerOptions.Web) ?? []).Select(m => CamMethods.Create(m.Name, new MethodOptions
-        {
-            NumSamples = m.NumSamples, Std = m.Std, Seed = m.Seed, Convention = MethodConventions.Parse(m.Convention),
-        })).ToList();
+        var methods = (spec["methods"]?.Deserialize<MethodSpec[]>(JsonSerializerOptions.Web) ?? []).Select(CamMethods.Create).ToList();
         if (methods.Count == 0) throw new InvalidOperationException("the job names no method to check");
         var specLayers = spec["layers"]?.Deserialize<string[]>(JsonSerializerOptions.Web) ?? [];
 

@@ -25,7 +25,8 @@ public sealed record JobSpec
 }
 
 /// <summary>A method and its options (<c>convention</c>: <c>paper</c> or <c>torchcam</c>).</summary>
-public sealed record MethodSpec(string Name, int? NumSamples = null, float? Std = null, long Seed = 0, string? Convention = null);
+public sealed record MethodSpec(string Name, int? NumSamples = null, float? Std = null, long Seed = 0, string? Convention = null,
+    string? Target = null, bool AugSmooth = false, bool EigenSmooth = false);
 
 /// <summary>The answer to a submission: the new job's id.</summary>
 public sealed record SubmittedJob(Guid Id);

@@ -32,9 +32,12 @@ public sealed record ModelReference(string Package, string? Sha256 = null);
 
 /// <summary>
 /// A method (<see cref="MethodNames"/>) and its options. <c>Convention</c> (<c>paper</c> or <c>torchcam</c>, paper when
-/// null) matters where implementations disagree (Grad-CAM++); it was added with a default, so older messages read the same.
+/// null) matters where implementations disagree (Grad-CAM++); <c>Target</c> (<see cref="MethodNames.Targets"/>, the logit
+/// when null) is what a gradient method differentiates; <c>AugSmooth</c> and <c>EigenSmooth</c> are pytorch-grad-cam's
+/// smoothing options. Each was added with a default, so older messages read the same.
 /// </summary>
-public sealed record MethodSpec(string Name, int? NumSamples = null, float? Std = null, long Seed = 0, string? Convention = null);
+public sealed record MethodSpec(string Name, int? NumSamples = null, float? Std = null, long Seed = 0, string? Convention = null,
+    string? Target = null, bool AugSmooth = false, bool EigenSmooth = false);
 
 /// <summary>Which classes to explain per item: the top-k predictions, the item's label, or explicit class indices.</summary>
 public sealed record ClassPolicy(ClassPolicyKind Kind, int K = 1, IReadOnlyList<int>? Explicit = null)

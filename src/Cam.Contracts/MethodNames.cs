@@ -12,12 +12,77 @@ public static class MethodNames
     public const string SmoothGradCamPlusPlus = "smoothgradcampp";
     public const string XGradCam = "xgradcam";
     public const string LayerCam = "layercam";
+    public const string HiResCam = "hirescam";
+    public const string GradCamElementWise = "gradcamelementwise";
+    public const string EigenCam = "eigencam";
+    public const string EigenGradCam = "eigengradcam";
+    public const string KpcaCam = "kpcacam";
+    public const string Fem = "fem";
+    public const string RandomCam = "randomcam";
+    public const string FinerCam = "finercam";
+    public const string ShapleyCam = "shapleycam";
 
+    /// <summary>Every method, one a line (other branches add theirs as a line).</summary>
     public static readonly IReadOnlyList<string> All =
-        [Cam, ScoreCam, SmoothScoreCam, IntegratedScoreCam, GradCam, GradCamPlusPlus, SmoothGradCamPlusPlus, XGradCam, LayerCam];
+    [
+        Cam,
+        ScoreCam,
+        SmoothScoreCam,
+        IntegratedScoreCam,
+        GradCam,
+        GradCamPlusPlus,
+        SmoothGradCamPlusPlus,
+        XGradCam,
+        LayerCam,
+        HiResCam,
+        GradCamElementWise,
+        EigenCam,
+        EigenGradCam,
+        KpcaCam,
+        Fem,
+        RandomCam,
+        FinerCam,
+        ShapleyCam,
+    ];
 
-    /// <summary>The methods that differentiate class scores (one forward and one backward per class).</summary>
-    public static readonly IReadOnlyList<string> Gradient = [GradCam, GradCamPlusPlus, SmoothGradCamPlusPlus, XGradCam, LayerCam];
+    /// <summary>The methods that differentiate class scores (one forward and one backward per class), one a line.</summary>
+    public static readonly IReadOnlyList<string> Gradient =
+    [
+        GradCam,
+        GradCamPlusPlus,
+        SmoothGradCamPlusPlus,
+        XGradCam,
+        LayerCam,
+        HiResCam,
+        GradCamElementWise,
+        EigenGradCam,
+        FinerCam,
+        ShapleyCam,
+    ];
+
+    /// <summary>Methods whose map is not a weighting of the activations, so without eigen smoothing, one a line.</summary>
+    public static readonly IReadOnlyList<string> WithoutEigenSmooth =
+    [
+        EigenCam,
+        EigenGradCam,
+        KpcaCam,
+        Fem,
+    ];
+
+    /// <summary>Gradient methods that differentiate a score of their own, not the <c>target</c>, one a line.</summary>
+    public static readonly IReadOnlyList<string> WithOwnTarget =
+    [
+        FinerCam,
+    ];
+
+    /// <summary>Whether a method differentiates the class score that <c>target</c> chooses.</summary>
+    public static bool TakesTarget(string name) => Gradient.Contains(name) && !WithOwnTarget.Contains(name);
+
+    /// <summary>Whether a method offers eigen smoothing.</summary>
+    public static bool OffersEigenSmooth(string name) => IsKnown(name) && !WithoutEigenSmooth.Contains(name);
+
+    /// <summary>The output targets a gradient method may differentiate (<c>target</c>): logit (the default), softmax, rest.</summary>
+    public static readonly IReadOnlyList<string> Targets = ["logit", "softmax", "rest"];
 
     /// <summary>Where implementations disagree (Grad-CAM++'s alpha): the published formula, or what torchcam computes.</summary>
     public static readonly IReadOnlyList<string> Conventions = ["paper", "torchcam"];

@@ -94,34 +94,30 @@ public sealed class CamExplainer
             throw new ArgumentException($"the input must be (N, 3, H, W), not ({string.Join(", ", input.shape)})");
         if (itemKeys is not null && itemKeys.Count != input.shape[0])
             throw new ArgumentException($"{itemKeys.Count} item keys were given for {input.shape[0]} images");
+        if (method.AugSmooth && !normalized)
+            throw new ArgumentException("aug-smooth averages normalised maps: raw maps are not available with it");
         var sampleShape = input.shape.Skip(1).ToArray();
         var layers = LayersFor(sampleShape);
         using var scope = NewDisposeScope();
         var x = input.to(model.Device);
-        // Gradient methods keep the graph of this forward for their backward passes; everything else runs without one.
-        using var pass = method.UsesScoreGradients ? model.ForwardWithGraph(x, layers) : model.Forward(x, layers);
-        using var _ = no_grad();
-        var logits = pass.Logits.detach();
-        var activations = pass.Activations.Select((a, i) => pass.Folded(i, a.detach()).to(ScalarType.Float32)).ToList();
-        var classIndex = classes.Resolve(logits);
-        var classTensor = torch.tensor(classIndex, device: model.Device);
-        using var runner = new MaskedForwardRunner(maskedModel, x, method.UsesMaskedForwards ? ChunkSizeFor(sampleShape) : 1, shareIdenticalMasks, cancellation);
-        var context = new CamContext
+        var keys = itemKeys ?? Enumerable.Range(0, (int)input.shape[0]).Select(i => (long)i).ToArray();
+        var stats = new ExplanationStats(1, 0, 0, 0);
+        var (logits, classIndex, maps) = Pass(x, classes.Resolve, layers, normalized, keys, ref stats, cancellation);
+        if (method.AugSmooth)
         {
-            Model = model, Input = x, Logits = logits, Layers = layers, Activations = activations,
-            Classes = classTensor, Runner = runner,
-            ItemKeys = itemKeys ?? Enumerable.Range(0, (int)input.shape[0]).Select(i => (long)i).ToArray(),
-            Gradients = method.UsesScoreGradients ? new ScoreGradients(pass, classTensor) : null,
-        };
-        var weights = method.ComputeWeights(context);
-        var maps = new Tensor[layers.Count];
-        for (var i = 0; i < layers.Count; i++)
-        {
-            var map = CamMaps.Combine(weights[i], activations[i]);
-            if (method.AppliesRelu) map = map.relu_();
-            if (normalized) CamMaps.NormalizeInPlace(map);
-            maps[i] = map.MoveToOuterDisposeScope();
+            // The classes of the plain pass are explained in every augmented one.
+            var resolved = ClassSelection.PerImage(Enumerable.Range(0, classIndex.GetLength(0))
+                .Select(n => Enumerable.Range(0, classIndex.GetLength(1)).Select(k => (int)classIndex[n, k]).ToArray()).ToList());
+            foreach (var (flip, factor) in AugmentationPasses)
+            {
+                using var passScope = NewDisposeScope();
+                var augmented = (flip ? x.flip(3) : x) * factor;
+                var (_, _, augmentedMaps) = Pass(augmented, resolved.Resolve, layers, normalized, keys, ref stats, cancellation);
+                for (var i = 0; i < maps.Length; i++) maps[i].add_(flip ? augmentedMaps[i].flip(-1) : augmentedMaps[i]);
+            }
+            foreach (var map in maps) map.div_(AugmentationPasses.Count + 1);
         }
+        foreach (var map in maps) map.MoveToOuterDisposeScope();
         var fused = maps.Length > 1 ? CamMaps.Fuse(maps.Select(method.ScaleForFusion).ToList()).MoveToOuterDisposeScope() : null;
         return new Explanation
         {
@@ -130,8 +126,42 @@ public sealed class CamExplainer
             Maps = maps,
             Fused = fused,
             Classes = classIndex,
-            Stats = new ExplanationStats(runner.ChunkSize, runner.Forwards, runner.ForwardsSaved, runner.OutOfMemoryRetries),
+            Stats = stats,
         };
+    }
+
+    /// <summary>pytorch-grad-cam's test-time augmentations besides the plain pass: (flip, brightness factor).</summary>
+    private static readonly IReadOnlyList<(bool Flip, double Factor)> AugmentationPasses =
+        [(false, 0.9), (false, 1.1), (true, 0.9), (true, 1.0), (true, 1.1)];
+
+    /// <summary>One explained forward of <paramref name="x"/>: logits, the classes resolved on them, the layers' maps.</summary>
+    private (Tensor Logits, long[,] Classes, Tensor[] Maps) Pass(Tensor x, Func<Tensor, long[,]> resolve, IReadOnlyList<string> layers,
+        bool normalized, IReadOnlyList<long> keys, ref ExplanationStats stats, CancellationToken cancellation)
+    {
+        var sampleShape = x.shape.Skip(1).ToArray();
+        // Gradient methods keep the graph of this forward for their backward passes; everything else runs without one.
+        using var pass = method.UsesScoreGradients ? model.ForwardWithGraph(x, layers) : model.Forward(x, layers);
+        using var _ = no_grad();
+        var logits = pass.Logits.detach();
+        var activations = pass.Activations.Select((a, i) => pass.Folded(i, a.detach()).to(ScalarType.Float32)).ToList();
+        var classIndex = resolve(logits);
+        var classTensor = torch.tensor(classIndex, device: model.Device);
+        using var runner = new MaskedForwardRunner(maskedModel, x, method.UsesMaskedForwards ? ChunkSizeFor(sampleShape) : 1, shareIdenticalMasks, cancellation);
+        var context = new CamContext
+        {
+            Model = model, Input = x, Logits = logits, Layers = layers, Activations = activations,
+            Classes = classTensor, Runner = runner, ItemKeys = keys,
+            Gradients = method.UsesScoreGradients ? new ScoreGradients(pass, classTensor, method.ScoreFunction) : null,
+        };
+        var maps = method.ComputeMaps(context);
+        for (var i = 0; i < maps.Length; i++)
+        {
+            if (method.AppliesRelu) maps[i].relu_();
+            if (normalized) CamMaps.NormalizeInPlace(maps[i]);
+        }
+        stats = new ExplanationStats(runner.ChunkSize, stats.MaskedForwards + runner.Forwards, stats.ForwardsSaved + runner.ForwardsSaved,
+            stats.OutOfMemoryRetries + runner.OutOfMemoryRetries);
+        return (logits, classIndex, maps);
     }
 
     private int ChunkSizeFor(long[] sampleShape)

@@ -111,10 +111,7 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
     {
         try
         {
-            return CamMethods.Create(spec.Name, new MethodOptions
-            {
-                NumSamples = spec.NumSamples, Std = spec.Std, Seed = spec.Seed, Convention = MethodConventions.Parse(spec.Convention),
-            });
+            return CamMethods.Create(spec);
         }
         catch (ArgumentException e)
         {

@@ -13,10 +13,11 @@ public class SanityAuditTests(DemoJobFixture demo) : IClassFixture<DemoJobFixtur
         Assert.Equal(6, sanity.Items);
         Assert.Equal(["fc", "features.16"], sanity.Layers);
         Assert.Equal(["cam", "scorecam", "gradcam"], sanity.Methods.Select(m => m.Method));
-        Assert.Equal(3 * 2, sanity.Steps.Count);
+        Assert.Equal(4 * 2, sanity.Steps.Count);
         Assert.All(sanity.Steps, s => Assert.Equal(6, s.Maps));
-        Assert.All(sanity.Methods, m => Assert.Equal(m.FinalSpearman >= SanityCheck.MaxSpearman, m.Flagged));
+        Assert.All(sanity.Methods, m => Assert.Equal(m.FinalSpearman >= SanityCheck.MaxSpearman || m.FinalSpearman >= sanity.Floor!.FinalSpearman, m.Flagged));
         var page = await File.ReadAllTextAsync(html);
+        Assert.Contains("data-sanity-floor=", page);
         Assert.All(sanity.Methods, m => Assert.Contains($"data-sanity-method=\"{m.Method}\" data-sanity-flagged=\"{(m.Flagged ? "true" : "false")}\"", page));
     }
 }

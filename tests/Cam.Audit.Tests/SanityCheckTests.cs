@@ -109,7 +109,10 @@ public class SanityCheckTests
 
         // From the head down, in the order a forward pass runs the layers: fc, then the last block's batch norm and convolution.
         Assert.Equal(["fc", "features.16", "features.15"], report.Layers);
-        Assert.Equal(9, report.Steps.Count);
+        // cam, scorecam, gradcam and the floor (randomcam) at each of the three steps
+        Assert.Equal(12, report.Steps.Count);
+        Assert.NotNull(report.Floor);
+        Assert.DoesNotContain(report.Methods, m => m.Method == "randomcam");
         Assert.All(report.Methods, m => Assert.False(m.Flagged, m.Message));
     }
 }

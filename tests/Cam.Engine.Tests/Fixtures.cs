@@ -8,6 +8,7 @@ internal static class Fixtures
 {
     public static string Dir => Path.Combine(AppContext.BaseDirectory, "Fixtures", "parity");
     public static string GradientDir => Path.Combine(AppContext.BaseDirectory, "Fixtures", "parity-gradient");
+    public static string PgcDir => Path.Combine(AppContext.BaseDirectory, "Fixtures", "parity-pgc");
     public static string PathOf(string file) => Path.Combine(Dir, file);
     public static string ResNet18Weights => PathOf("resnet18-seed0.safetensors");
 

@@ -8,7 +8,7 @@ namespace Cam.Engine.Tests;
 /// <summary>The reference fixtures, each case run and judged by <see cref="ParityRunner"/>, as <c>cam parity</c> runs them.</summary>
 public class ParityTests
 {
-    private static readonly Lazy<IReadOnlyList<ParityCase>> AllCases = new(() => ParityCase.Load([Fixtures.Dir, Fixtures.GradientDir]));
+    private static readonly Lazy<IReadOnlyList<ParityCase>> AllCases = new(() => ParityCase.Load([Fixtures.Dir, Fixtures.GradientDir, Fixtures.PgcDir]));
 
     private static TheoryData<string> Names(Func<ParityCase, bool> which)
     {
@@ -20,6 +20,8 @@ public class ParityTests
     public static TheoryData<string> CaseNames() => Names(c => !c.IsLocate && c.Directory == Path.GetFullPath(Fixtures.Dir));
 
     public static TheoryData<string> GradientCaseNames() => Names(c => c.Directory == Path.GetFullPath(Fixtures.GradientDir));
+
+    public static TheoryData<string> PgcCaseNames() => Names(c => c.Directory == Path.GetFullPath(Fixtures.PgcDir));
 
     /// <summary>
     /// The Score-CAM cases with their masked forwards in bfloat16 and channels-last: maps within 1e-2 of the reference.
@@ -43,6 +45,11 @@ public class ParityTests
     [Theory]
     [MemberData(nameof(GradientCaseNames))]
     public void GradientReferenceCaseIsReproduced(string name) => Run(name, OnCpu(ForwardPrecision.Float32));
+
+    /// <summary>pytorch-grad-cam's methods, targets and smoothing (Fixtures/parity-pgc/make_pgc.py), maps at the layer's resolution.</summary>
+    [Theory]
+    [MemberData(nameof(PgcCaseNames))]
+    public void pytorch_grad_cam_case_is_reproduced(string name) => Run(name, OnCpu(ForwardPrecision.Float32));
 
     [Theory]
     [MemberData(nameof(ReducedPrecisionCases))]

@@ -18,12 +18,13 @@ internal static class ClusterCommands
         var model = new Option<string>("--model") { Required = true, Description = "model package, relative to the model root" };
         var methods = new Option<string>("--methods") { DefaultValueFactory = _ => "scorecam", Description = MethodArguments.MethodsHelp };
         var convention = MethodArguments.Convention();
+        var (target, augSmooth, eigenSmooth) = (MethodArguments.Target(), MethodArguments.AugSmooth(), MethodArguments.EigenSmooth());
         var layers = new Option<string?>("--layers");
         var classes = new Option<string>("--classes") { DefaultValueFactory = _ => "top:1" };
         var shardSize = new Option<int?>("--shard-size");
         var metrics = new Option<bool>("--metrics") { Description = "compute faithfulness metrics (more forwards)" };
         var metricSteps = MethodArguments.MetricSteps();
-        var command = new Command("submit", "submit a job to a scheduler; prints its id") { dataset, model, methods, convention, layers, classes, shardSize, metrics, metricSteps, Scheduler, ApiKey };
+        var command = new Command("submit", "submit a job to a scheduler; prints its id") { dataset, model, methods, convention, target, augSmooth, eigenSmooth, layers, classes, shardSize, metrics, metricSteps, Scheduler, ApiKey };
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
             ClassPolicy.Parse(parse.GetValue(classes)!);
@@ -32,7 +33,8 @@ internal static class ClusterCommands
             {
                 Dataset = parse.GetValue(dataset)!,
                 Model = parse.GetValue(model)!,
-                Methods = SchedulerClient.Methods(MethodArguments.Specs(parse.GetValue(methods)!, parse.GetValue(convention))),
+                Methods = SchedulerClient.Methods(MethodArguments.Specs(parse.GetValue(methods)!, parse.GetValue(convention),
+                    parse.GetValue(target), parse.GetValue(augSmooth), parse.GetValue(eigenSmooth))),
                 Layers = parse.GetValue(layers)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
                 Classes = parse.GetValue(classes)!,
                 ShardSize = parse.GetValue(shardSize),

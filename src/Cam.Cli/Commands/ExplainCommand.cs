@@ -19,13 +19,14 @@ internal static class ExplainCommand
         var input = new Option<string>("--input") { Description = "safetensors file with a tensor 'input' (N,3,H,W), already normalised", Required = true };
         var method = new Option<string>("--method") { Description = string.Join(", ", Cam.Contracts.MethodNames.All), DefaultValueFactory = _ => "scorecam" };
         var convention = MethodArguments.Convention();
+        var (target, augSmooth, eigenSmooth) = (MethodArguments.Target(), MethodArguments.AugSmooth(), MethodArguments.EigenSmooth());
         var layers = new Option<string?>("--layers") { Description = "comma-separated target layers; found automatically when omitted" };
         var classIdx = new Option<string>("--class-idx") { Description = "an int (same class for the batch) or a JSON list (one class per image)", Required = true };
         var raw = new Option<bool>("--raw") { Description = "do not normalise the maps" };
         var chunkSize = new Option<int?>("--chunk-size") { Description = "masked inputs per forward; planned from the memory budget when omitted" };
         var numSamples = new Option<int?>("--num-samples") { Description = "samples of SS-CAM (35), IS-CAM (10) or Smooth Grad-CAM++ (4)" };
         var std = new Option<float?>("--std") { Description = "noise deviation of SS-CAM (2.0) or Smooth Grad-CAM++ (0.3)" };
-        var seed = new Option<long>("--seed") { Description = "noise seed of SS-CAM and Smooth Grad-CAM++", DefaultValueFactory = _ => 0 };
+        var seed = new Option<long>("--seed") { Description = "seed of SS-CAM's and Smooth Grad-CAM++'s noise and Random-CAM's weights", DefaultValueFactory = _ => 0 };
         var fcLayer = new Option<string?>("--fc-layer") { Description = "CAM's fully connected layer; the first one when omitted" };
         var output = new Option<string>("--out") { Description = "safetensors file to write: logits, cam.<layer>, cam.fused", Required = true };
         var threads = new Option<int?>("--threads") { Description = "CPU threads for TorchSharp" };
@@ -34,7 +35,7 @@ internal static class ExplainCommand
 
         var command = new Command("explain", "explain a tensor of images with a built-in architecture")
         {
-            arch, numClasses, weights, input, method, convention, layers, classIdx, raw, chunkSize, numSamples, std, seed, fcLayer, output, threads, memoryBudget, device,
+            arch, numClasses, weights, input, method, convention, target, augSmooth, eigenSmooth, layers, classIdx, raw, chunkSize, numSamples, std, seed, fcLayer, output, threads, memoryBudget, device,
         };
         command.SetAction(parse => CommandErrors.Run(() =>
         {
@@ -47,6 +48,9 @@ internal static class ExplainCommand
                 Std = parse.GetValue(std),
                 Seed = parse.GetValue(seed),
                 Convention = MethodConventions.Parse(parse.GetValue(convention)),
+                Target = ScoreTargets.Parse(parse.GetValue(target)),
+                AugSmooth = parse.GetValue(augSmooth),
+                EigenSmooth = parse.GetValue(eigenSmooth),
             });
             var targetLayers = parse.GetValue(layers)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             using var file = SafeTensors.Load(parse.GetValue(input)!);

@@ -1,17 +1,34 @@
 using System.CommandLine;
 using Cam.Contracts;
+using Cam.Engine.Methods;
 using Cam.Engine.Precision;
 
 namespace Cam.Cli.Commands;
 
 /// <summary>The method options shared by the job commands: which methods, and the convention where implementations disagree.</summary>
-internal static class MethodArguments
+public static class MethodArguments
 {
     public static readonly string MethodsHelp = $"comma-separated: {string.Join(", ", MethodNames.All)}";
 
     public static Option<string?> Convention() => new("--convention")
     {
         Description = "paper (default) or torchcam: Grad-CAM++'s alpha as published, or as torchcam computes it; other methods ignore it",
+    };
+
+    public static Option<string?> Target() => new("--target")
+    {
+        Description = "what the gradient methods differentiate: logit (default), softmax, or rest (logit minus cross-entropy); "
+            + "the other methods keep their own",
+    };
+
+    public static Option<bool> AugSmooth() => new("--aug-smooth")
+    {
+        Description = "test-time augmentation: six passes (horizontal flip x brightness 0.9, 1, 1.1), maps normalised, flipped back, averaged",
+    };
+
+    public static Option<bool> EigenSmooth() => new("--eigen-smooth")
+    {
+        Description = "the first principal component of the weighted activations instead of their sum, for the methods that offer it",
     };
 
     public static Option<int> MetricSteps() => new("--metric-steps")
@@ -31,11 +48,22 @@ internal static class MethodArguments
     /// <summary>The precision asked for; null for plain float32.</summary>
     public static ForwardPrecision? ParsePrecision(string? dtype, bool channelsLast) => ForwardPrecision.Parse(dtype, channelsLast).UnlessPlain;
 
-    /// <summary>One spec per comma-separated method name, each with the convention.</summary>
-    public static List<MethodSpec> Specs(string methods, string? convention)
+    /// <summary>
+    /// One spec per comma-separated method name, each with the convention and aug-smooth; the target goes to the
+    /// methods that honour one and eigen smoothing to those that offer it (an error when none of them does).
+    /// </summary>
+    public static List<MethodSpec> Specs(string methods, string? convention, string? target = null, bool augSmooth = false, bool eigenSmooth = false)
     {
         if (convention is not null && !MethodNames.Conventions.Contains(convention))
             throw new ArgumentException($"unknown convention '{convention}' (known: {string.Join(", ", MethodNames.Conventions)})");
-        return methods.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(m => new MethodSpec(m, Convention: convention)).ToList();
+        if (target is not null) ScoreTargets.Parse(target);
+        var specs = methods.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(m =>
+            new MethodSpec(m, Convention: convention, AugSmooth: augSmooth, Target: MethodNames.TakesTarget(m) ? target : null,
+                EigenSmooth: eigenSmooth && MethodNames.OffersEigenSmooth(m))).ToList();
+        if (target is not null && specs.All(s => s.Target is null))
+            throw new ArgumentException($"--target applies to the gradient methods, and none of '{methods}' is one");
+        if (eigenSmooth && !specs.Any(s => s.EigenSmooth))
+            throw new ArgumentException($"--eigen-smooth applies to methods that weight the activations, and none of '{methods}' does");
+        return specs;
     }
 }

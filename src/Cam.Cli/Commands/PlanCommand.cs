@@ -19,6 +19,7 @@ internal static class PlanCommand
         var model = new Option<string>("--model") { Description = "model package folder (relative to the model root with --scheduler)", DefaultValueFactory = _ => RunCommand.Samples("shapes-model") };
         var methods = new Option<string>("--methods") { Description = MethodArguments.MethodsHelp, DefaultValueFactory = _ => "cam,scorecam" };
         var convention = MethodArguments.Convention();
+        var (target, augSmooth, eigenSmooth) = (MethodArguments.Target(), MethodArguments.AugSmooth(), MethodArguments.EigenSmooth());
         var layers = new Option<string?>("--layers") { Description = "comma-separated target layers; the package's defaults when omitted" };
         var classes = new Option<string>("--classes") { Description = "top:k, label, or class indices", DefaultValueFactory = _ => "top:1" };
         var workers = new Option<int>("--workers") { Description = "workers sharing the job, for the wall time", DefaultValueFactory = _ => 1 };
@@ -30,7 +31,7 @@ internal static class PlanCommand
         var apiKey = new Option<string?>("--api-key") { Description = "API key (CAM_API_KEY)" };
         var command = new Command("plan", "preview a job's cost: forwards per item per method, device-hours and wall time, from a short probe of the model")
         {
-            dataset, model, methods, convention, layers, classes, workers, shardSize, metrics, metricSteps, json, scheduler, apiKey,
+            dataset, model, methods, convention, target, augSmooth, eigenSmooth, layers, classes, workers, shardSize, metrics, metricSteps, json, scheduler, apiKey,
         };
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
@@ -39,7 +40,7 @@ internal static class PlanCommand
             {
                 Dataset = parse.GetValue(dataset)!,
                 Model = parse.GetValue(model)!.TrimEnd('/'),
-                Methods = MethodArguments.Specs(parse.GetValue(methods)!, parse.GetValue(convention)),
+                Methods = MethodArguments.Specs(parse.GetValue(methods)!, parse.GetValue(convention), parse.GetValue(target), parse.GetValue(augSmooth), parse.GetValue(eigenSmooth)),
                 Layers = parse.GetValue(layers)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
                 Classes = parse.GetValue(classes)!,
                 ShardSize = parse.GetValue(shardSize),

@@ -21,6 +21,7 @@ internal static class RunCommand
         var model = new Option<string>("--model") { Description = "model package folder", DefaultValueFactory = _ => Samples("shapes-model") };
         var methods = new Option<string>("--methods") { Description = MethodArguments.MethodsHelp, DefaultValueFactory = _ => "cam,scorecam" };
         var convention = MethodArguments.Convention();
+        var (target, augSmooth, eigenSmooth) = (MethodArguments.Target(), MethodArguments.AugSmooth(), MethodArguments.EigenSmooth());
         var layers = new Option<string?>("--layers") { Description = "comma-separated target layers; the package's defaults when omitted" };
         var classes = new Option<string>("--classes") { Description = "top:k, label, or class indices", DefaultValueFactory = _ => "top:1" };
         var workers = new Option<int>("--workers") { Description = "in-process workers", DefaultValueFactory = _ => 1 };
@@ -39,7 +40,7 @@ internal static class RunCommand
         var noReport = new Option<bool>("--no-report") { Description = "do not write the audit report (report-JOB.html) at the end" };
         var command = new Command("run", "run a whole explanation job in this process (in-memory bus, SQLite)")
         {
-            dataset, model, methods, convention, layers, classes, workers, output, shardSize, metrics, metricSteps, json, noop, noReport, batchMegapixels, dtype, channelsLast,
+            dataset, model, methods, convention, target, augSmooth, eigenSmooth, layers, classes, workers, output, shardSize, metrics, metricSteps, json, noop, noReport, batchMegapixels, dtype, channelsLast,
         };
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
@@ -54,7 +55,7 @@ internal static class RunCommand
             {
                 Dataset = Directory.Exists(datasetPath) ? "." : Path.GetFileName(datasetPath),
                 Model = Path.GetFileName(modelPath),
-                Methods = MethodArguments.Specs(parse.GetValue(methods)!, parse.GetValue(convention)),
+                Methods = MethodArguments.Specs(parse.GetValue(methods)!, parse.GetValue(convention), parse.GetValue(target), parse.GetValue(augSmooth), parse.GetValue(eigenSmooth)),
                 Layers = parse.GetValue(layers)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
                 Classes = parse.GetValue(classes)!,
                 ShardSize = parse.GetValue(shardSize),

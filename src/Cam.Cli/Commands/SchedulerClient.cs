@@ -18,5 +18,6 @@ internal static class SchedulerClient
 
     /// <summary>The client's method specs for the CLI's (same fields).</summary>
     public static List<Cam.Client.MethodSpec> Methods(IEnumerable<Contracts.MethodSpec> methods) =>
-        methods.Select(m => new Cam.Client.MethodSpec(m.Name, m.NumSamples, m.Std, m.Seed, m.Convention)).ToList();
+        methods.Select(m => new Cam.Client.MethodSpec(m.Name, m.NumSamples, m.Std, m.Seed, m.Convention,
+            m.Target, m.AugSmooth, m.EigenSmooth)).ToList();
 }

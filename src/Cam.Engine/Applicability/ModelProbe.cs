@@ -56,10 +56,7 @@ public static class ModelProbe
             CamMethod method;
             try
             {
-                method = CamMethods.Create(spec.Name, new MethodOptions
-                {
-                    NumSamples = spec.NumSamples, Std = spec.Std, Seed = spec.Seed, Convention = MethodConventions.Parse(spec.Convention),
-                });
+                method = CamMethods.Create(spec);
             }
             catch (ArgumentException e)
             {

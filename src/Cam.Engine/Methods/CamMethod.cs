@@ -1,3 +1,4 @@
+using Cam.Contracts;
 using Cam.Engine.Chunking;
 using static TorchSharp.torch;
 
@@ -46,7 +47,61 @@ public abstract class CamMethod
     /// <summary>
     /// The channel weights of every layer: (N, K, C) each, or (N, K, C, h, w) for weights that vary across the map.
     /// </summary>
-    public abstract Tensor[] ComputeWeights(CamContext context);
+    public virtual Tensor[] ComputeWeights(CamContext context) =>
+        throw new NotSupportedException($"{Name} computes its maps directly, not channel weights");
+
+    /// <summary>What a gradient method differentiates (<see cref="ScoreTarget"/>); the logit unless asked otherwise.</summary>
+    public ScoreTarget Target { get; internal set; }
+
+    /// <summary>Whether the method differentiates a class score that <see cref="Target"/> chooses (<see cref="MethodNames.TakesTarget"/>).</summary>
+    public bool HonoursTarget => MethodNames.TakesTarget(Name);
+
+    /// <summary>The score whose gradients <see cref="CamContext.Gradients"/> holds.</summary>
+    public virtual IScoreFunction ScoreFunction => new TargetScore(Target);
+
+    /// <summary>
+    /// Eigen smoothing (pytorch-grad-cam's <c>eigen_smooth</c>): the map is the first principal component of the
+    /// weighted activations (<see cref="CamMaps.PrincipalProjection"/>) instead of their channel sum.
+    /// </summary>
+    public bool EigenSmooth { get; internal set; }
+
+    /// <summary>Whether <see cref="EigenSmooth"/> applies: to methods whose map is a weighting of the activations, as in pytorch-grad-cam.</summary>
+    public bool OffersEigenSmooth => MethodNames.OffersEigenSmooth(Name);
+
+    /// <summary>
+    /// Test-time augmentation (pytorch-grad-cam's <c>aug_smooth</c>): six passes, horizontal flip × brightness 0.9, 1, 1.1,
+    /// each map normalised, flipped back and averaged (not rescaled). Run by <see cref="CamExplainer"/>.
+    /// </summary>
+    public bool AugSmooth { get; internal set; }
+
+    /// <summary>
+    /// Every layer's maps before ReLU and normalising, (N, K, h, w) each. By default the weights of
+    /// <see cref="ComputeWeights"/> times the activations (<see cref="WeightActivations"/>), summed over channels, or
+    /// with <see cref="EigenSmooth"/> projected on their first principal component. Methods whose map is not a channel
+    /// weighting (Eigen-CAM, FullGrad) compute it here themselves.
+    /// </summary>
+    public virtual Tensor[] ComputeMaps(CamContext context)
+    {
+        var weights = ComputeWeights(context);
+        try
+        {
+            var maps = new Tensor[weights.Length];
+            for (var i = 0; i < weights.Length; i++)
+            {
+                using var scope = NewDisposeScope();
+                var weighted = WeightActivations(weights[i], context.Activations[i]);
+                maps[i] = (EigenSmooth ? CamMaps.PrincipalProjection(weighted) : CamMaps.ChannelSum(weighted)).MoveToOuterDisposeScope();
+            }
+            return maps;
+        }
+        finally
+        {
+            foreach (var w in weights) w.Dispose();
+        }
+    }
+
+    /// <summary>The weighted activations (N, K, C, h, w) the map sums or projects: w·A by default.</summary>
+    protected virtual Tensor WeightActivations(Tensor weights, Tensor activation) => CamMaps.Weighted(weights, activation);
 
     /// <summary>How a layer's maps are scaled before several layers are fused (Layer-CAM rescales them; others leave them).</summary>
     public virtual Tensor ScaleForFusion(Tensor maps) => maps;

@@ -10,17 +10,35 @@ public sealed record MethodOptions
     public float? Std { get; init; }
     public long Seed { get; init; }
     public MethodConvention Convention { get; init; } = MethodConvention.Paper;
+    /// <summary>What a gradient method differentiates; an error for a method that differentiates nothing, unless the logit.</summary>
+    public ScoreTarget Target { get; init; } = ScoreTarget.Logit;
+    public bool AugSmooth { get; init; }
+    /// <summary>Eigen smoothing; an error for a method that does not offer it (<see cref="CamMethod.OffersEigenSmooth"/>).</summary>
+    public bool EigenSmooth { get; init; }
+
+    /// <summary>
+    /// The options of a job spec's method: the one mapping from <see cref="MethodSpec"/> used by workers, the probe and
+    /// the audit. Unknown convention or target names are errors.
+    /// </summary>
+    public static MethodOptions From(MethodSpec spec) => new()
+    {
+        NumSamples = spec.NumSamples, Std = spec.Std, Seed = spec.Seed, Convention = MethodConventions.Parse(spec.Convention),
+        Target = ScoreTargets.Parse(spec.Target), AugSmooth = spec.AugSmooth, EigenSmooth = spec.EigenSmooth,
+    };
 }
 
-/// <summary>The methods by name (<see cref="MethodNames"/>).</summary>
+/// <summary>The methods by name (<see cref="MethodNames"/>), with their defaults.</summary>
 public static class CamMethods
 {
     public static IReadOnlyList<string> Names => MethodNames.All;
 
+    /// <summary>The method of a job spec's entry (<see cref="MethodOptions.From"/>).</summary>
+    public static CamMethod Create(MethodSpec spec) => Create(spec.Name, MethodOptions.From(spec));
+
     public static CamMethod Create(string name, MethodOptions? options = null)
     {
         options ??= new MethodOptions();
-        return name.ToLowerInvariant() switch
+        CamMethod method = name.ToLowerInvariant() switch
         {
             MethodNames.Cam => new ClassActivationMap(options.FcLayer),
             MethodNames.ScoreCam => new ScoreCam(),
@@ -31,7 +49,24 @@ public static class CamMethods
             MethodNames.SmoothGradCamPlusPlus => new SmoothGradCamPlusPlus(options.NumSamples ?? 4, options.Std ?? 0.3f, options.Seed),
             MethodNames.XGradCam => new XGradCam(),
             MethodNames.LayerCam => new LayerCam(),
+            MethodNames.HiResCam => new HiResCam(),
+            MethodNames.GradCamElementWise => new GradCamElementWise(),
+            MethodNames.EigenCam => new EigenCam(),
+            MethodNames.EigenGradCam => new EigenGradCam(),
+            MethodNames.KpcaCam => new KernelPcaCam(),
+            MethodNames.Fem => new FeatureExplanationMethod(),
+            MethodNames.RandomCam => new RandomCam(options.Seed),
+            MethodNames.FinerCam => new FinerCam(),
+            MethodNames.ShapleyCam => new ShapleyCam(),
             _ => throw new ArgumentException($"unknown method '{name}' (known: {string.Join(", ", Names)})"),
         };
+        if (options.Target != ScoreTarget.Logit && !method.HonoursTarget)
+            throw new ArgumentException($"{method.Name} differentiates no class score: target '{options.Target.Name()}' does not apply to it");
+        if (options.EigenSmooth && !method.OffersEigenSmooth)
+            throw new ArgumentException($"{method.Name} has no eigen smoothing (its map is not a weighting of the activations)");
+        method.Target = options.Target;
+        method.EigenSmooth = options.EigenSmooth;
+        method.AugSmooth = options.AugSmooth;
+        return method;
     }
 }

@@ -36,7 +36,7 @@ public sealed class SmoothGradCamPlusPlus(int numSamples = 4, float std = 0.3f, 
             using var pass = context.Model.ForwardWithGraph(noisy, context.Layers);
             for (var k = 0; k < ranks; k++)
             {
-                var gradients = ScoreGradients.Of(pass, context.Classes, k);
+                var gradients = ScoreGradients.Of(pass, context.Classes, k, ScoreFunction);
                 for (var l = 0; l < layers; l++)
                 {
                     var g = gradients[l];

@@ -66,13 +66,15 @@ public sealed class ParityRunner
         string Meta(string key) => meta.TryGetValue(key, out var value) ? value : throw new FormatException($"{parityCase.Name}: metadata has no '{key}'");
         methodName = Meta("method");
 
-        var weights = Path.GetFullPath(Path.Combine(parityCase.Directory, Meta("weights")));
-        using var model = ModuleClassifier.Load(Meta("arch"), int.Parse(Meta("num_classes")), weights, Device);
+        using var model = LoadModel(parityCase, Meta("arch"), int.Parse(Meta("num_classes")), Meta("weights"));
         var method = CamMethods.Create(methodName, new MethodOptions
         {
             FcLayer = meta.GetValueOrDefault("fc_layer"),
             NumSamples = meta.TryGetValue("num_samples", out var samples) ? int.Parse(samples) : null,
             Convention = MethodConventions.Parse(meta.GetValueOrDefault("convention")),
+            Target = ScoreTargets.Parse(meta.GetValueOrDefault("target")),
+            AugSmooth = meta.GetValueOrDefault("aug_smooth") == "true",
+            EigenSmooth = meta.GetValueOrDefault("eigen_smooth") == "true",
         });
         var layers = Meta("target_layers").Split(',');
         var options = new ExplainerOptions
@@ -82,13 +84,16 @@ public sealed class ParityRunner
         };
         var explainer = new CamExplainer(model, method, layers, options);
         var normalized = Meta("normalized") == "true";
-        using var result = explainer.Explain(file["input"], ClassSelection.Parse(Meta("class_idx")), normalized);
+        var input = file.Tensors.ContainsKey("input") ? file["input"] : CounterInput(meta);
+        using var result = explainer.Explain(input, ClassSelection.Parse(Meta("class_idx")), normalized);
 
         var comparisons = new List<TensorComparison> { TensorComparison.Relative("logits", file["logits"], result.Logits, Tolerances.LogitsRelative) };
         for (var i = 0; i < layers.Length; i++)
         {
-            var expected = file["expected." + layers[i]];
             var actual = result.Maps[i].squeeze(1);
+            var expected = file.Tensors.ContainsKey("expected_alt." + layers[i])
+                ? Closer(file["expected." + layers[i]], file["expected_alt." + layers[i]], actual)
+                : file["expected." + layers[i]];
             comparisons.Add(normalized
                 ? TensorComparison.Absolute(layers[i], expected, actual, Tolerances.NormalizedAbsolute)
                 : TensorComparison.Relative(layers[i], expected, actual, Tolerances.RawRelative));
@@ -100,6 +105,40 @@ public sealed class ParityRunner
                 : TensorComparison.Absolute("fused", file["expected.fused"], result.Fused.squeeze(1), Tolerances.NormalizedAbsolute));
         }
         return comparisons;
+    }
+
+    /// <summary>
+    /// A built-in architecture with the case's weights: a safetensors file relative to the index, or <c>counter:SEED</c>
+    /// for <see cref="CounterValues"/> (no file).
+    /// </summary>
+    private ModuleClassifier LoadModel(ParityCase parityCase, string arch, int numClasses, string weights)
+    {
+        if (!weights.StartsWith("counter:", StringComparison.Ordinal))
+            return ModuleClassifier.Load(arch, numClasses, Path.GetFullPath(Path.Combine(parityCase.Directory, weights)), Device);
+        var seed = ulong.Parse(weights["counter:".Length..]);
+        var module = CounterValues.Fill(Architectures.Create(arch, numClasses), seed);
+        return new ModuleClassifier(module, arch, Device, () => Architectures.Create(arch, numClasses));
+    }
+
+    /// <summary>The input of a case that stores none: <see cref="CounterValues.Image"/> of <c>input_key</c> and <c>input_shape</c>.</summary>
+    private static Tensor CounterInput(IReadOnlyDictionary<string, string> meta)
+    {
+        if (!meta.TryGetValue("input_key", out var key) || !meta.TryGetValue("input_shape", out var shape))
+            throw new FormatException("the case has neither an 'input' tensor nor 'input_key' and 'input_shape'");
+        return CounterValues.Image(key, shape.Split(',').Select(long.Parse).ToArray(),
+            meta.TryGetValue("input_seed", out var seed) ? ulong.Parse(seed) : CounterValues.Seed);
+    }
+
+    /// <summary>
+    /// Image by image, whichever of two expected maps (N, h, w) is closer to the computed one: a principal component's
+    /// sign is arbitrary, so the reference stores its map and the map of its negated component.
+    /// </summary>
+    private static Tensor Closer(Tensor expected, Tensor alternative, Tensor actual)
+    {
+        var a = actual.detach().cpu().to(expected.dtype);
+        var first = (expected - a).abs().flatten(1).amax([1L]);
+        var second = (alternative - a).abs().flatten(1).amax([1L]);
+        return torch.where((second < first).reshape(-1, 1, 1), alternative, expected);
     }
 
     /// <summary>Automatic layer location at 224×224 and the first fully connected layer, as the reference picks them.</summary>

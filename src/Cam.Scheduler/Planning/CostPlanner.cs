@@ -7,10 +7,14 @@ namespace Cam.Scheduler.Planning;
 /// CAM nothing more; Score-CAM one masked forward per channel of every target layer, except that the masks of
 /// channels constant on the image (all zero) share one forward, so the channels counted are those active on the
 /// probe's sample images; IS-CAM that × its samples; SS-CAM every channel × its samples (noise makes every mask its own); the gradient methods one backward per class; Smooth Grad-CAM++ a forward and a backward per class for each
-/// noisy sample; metrics 1 + 2·(steps + 1) per map (K classes × the layers, plus the fused map with several layers).
+/// noisy sample; Eigen-CAM, KPCA-CAM, FEM and Random-CAM nothing more; aug-smooth all of that × 6 (its six
+/// augmented passes); metrics 1 + 2·(steps + 1) per map (K classes × the layers, plus the fused map with several layers).
 /// </summary>
 public static class CostPlanner
 {
+    /// <summary>The passes of aug-smooth: horizontal flip × brightness 0.9, 1, 1.1.</summary>
+    public const int AugmentedPasses = 6;
+
     public static CostPlan Plan(long items, IReadOnlyList<MethodSpec> methods, ModelProbed probe, int classesPerItem, bool metrics, int metricSteps, int workers)
     {
         var channels = probe.Layers.Sum(l => l.Channels);
@@ -21,7 +25,7 @@ public static class CostPlanner
         var costs = methods.Select(m =>
         {
             var samples = probe.Methods.FirstOrDefault(v => v.Method == m.Name)?.Samples ?? 1;
-            var explain = 1 + m.Name switch
+            var explain = (m.AugSmooth ? AugmentedPasses : 1) * (1 + m.Name switch
             {
                 MethodNames.Cam => 0,
                 MethodNames.ScoreCam => activeChannels,
@@ -30,7 +34,7 @@ public static class CostPlanner
                 MethodNames.SmoothGradCamPlusPlus => samples * (1L + classesPerItem),
                 _ when MethodNames.Gradient.Contains(m.Name) => classesPerItem,
                 _ => 0,
-            };
+            });
             return new MethodCost(m.Name, explain, metrics ? maps * (1 + 2L * (metricSteps + 1)) : 0);
         }).ToList();
         var perItem = costs.Sum(c => c.Forwards);

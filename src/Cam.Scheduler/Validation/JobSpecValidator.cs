@@ -41,6 +41,12 @@ public sealed class JobSpecValidator(ModelPackageInspector packages)
             if (!MethodNames.IsKnown(m.Name)) throw new JobValidationException("methods", $"unknown method '{m.Name}' (known: {string.Join(", ", MethodNames.All)})");
             if (m.Convention is not null && !MethodNames.Conventions.Contains(m.Convention))
                 throw new JobValidationException($"methods[{i}].convention", $"unknown convention '{m.Convention}' (known: {string.Join(", ", MethodNames.Conventions)})");
+            if (m.Target is not null && !MethodNames.Targets.Contains(m.Target))
+                throw new JobValidationException($"methods[{i}].target", $"unknown target '{m.Target}' (known: {string.Join(", ", MethodNames.Targets)})");
+            if (m.Target is not null && m.Target != "logit" && !MethodNames.TakesTarget(m.Name))
+                throw new JobValidationException($"methods[{i}].target", $"'{m.Name}' differentiates no class score the target could choose");
+            if (m.EigenSmooth && !MethodNames.OffersEigenSmooth(m.Name))
+                throw new JobValidationException($"methods[{i}].eigenSmooth", $"'{m.Name}' has no eigen smoothing (its map is not a weighting of the activations)");
             if (m.NumSamples is < 1 or > MaxSamples) throw new JobValidationException($"methods[{i}].numSamples", $"must be between 1 and {MaxSamples}, not {m.NumSamples}");
             if (m.Std is { } std && (!float.IsFinite(std) || std <= 0)) throw new JobValidationException($"methods[{i}].std", $"must be a finite number above 0, not {std}");
         }
