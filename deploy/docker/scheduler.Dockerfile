@@ -11,11 +11,13 @@ COPY src/Cam.Contracts/Cam.Contracts.csproj src/Cam.Contracts/
 COPY src/Cam.Datasets/Cam.Datasets.csproj src/Cam.Datasets/
 COPY src/Cam.Specs/Cam.Specs.csproj src/Cam.Specs/
 COPY src/Cam.Storage/Cam.Storage.csproj src/Cam.Storage/
+COPY src/Cam.Hosting/Cam.Hosting.csproj src/Cam.Hosting/
 COPY src/Cam.Scheduler/Cam.Scheduler.csproj src/Cam.Scheduler/
-RUN dotnet restore src/Cam.Scheduler/Cam.Scheduler.csproj -r linux-x64
+COPY src/Cam.SchedulerHost/Cam.SchedulerHost.csproj src/Cam.SchedulerHost/
+RUN dotnet restore src/Cam.SchedulerHost/Cam.SchedulerHost.csproj -r linux-x64
 COPY build/ build/
 COPY src/ src/
-RUN dotnet publish src/Cam.Scheduler/Cam.Scheduler.csproj -c Release -r linux-x64 --self-contained false \
+RUN dotnet publish src/Cam.SchedulerHost/Cam.SchedulerHost.csproj -c Release -r linux-x64 --self-contained false \
       --no-restore -p:UseAppHost=false -o /app
 
 # Ubuntu 24.04: libstdc++ has GLIBCXX_3.4.32, so no shim patching is needed anywhere.
@@ -30,4 +32,4 @@ ENV CAM_DATA_ROOT=/data \
 VOLUME ["/data", "/models"]
 EXPOSE 8080
 USER 10001:10001
-ENTRYPOINT ["dotnet", "Cam.Scheduler.dll"]
+ENTRYPOINT ["dotnet", "Cam.SchedulerHost.dll"]

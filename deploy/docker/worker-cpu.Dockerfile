@@ -10,11 +10,13 @@ COPY src/Cam.Datasets/Cam.Datasets.csproj src/Cam.Datasets/
 COPY src/Cam.Specs/Cam.Specs.csproj src/Cam.Specs/
 COPY src/Cam.Engine/Cam.Engine.csproj src/Cam.Engine/
 COPY src/Cam.Storage/Cam.Storage.csproj src/Cam.Storage/
+COPY src/Cam.Hosting/Cam.Hosting.csproj src/Cam.Hosting/
 COPY src/Cam.Worker/Cam.Worker.csproj src/Cam.Worker/
-RUN dotnet restore src/Cam.Worker/Cam.Worker.csproj -r linux-x64 -p:TorchBackend=cpu
+COPY src/Cam.WorkerHost/Cam.WorkerHost.csproj src/Cam.WorkerHost/
+RUN dotnet restore src/Cam.WorkerHost/Cam.WorkerHost.csproj -r linux-x64 -p:TorchBackend=cpu
 COPY build/ build/
 COPY src/ src/
-RUN dotnet publish src/Cam.Worker/Cam.Worker.csproj -c Release -r linux-x64 --self-contained false \
+RUN dotnet publish src/Cam.WorkerHost/Cam.WorkerHost.csproj -c Release -r linux-x64 --self-contained false \
       --no-restore -p:TorchBackend=cpu -p:UseAppHost=false -o /app
 
 # Ubuntu 24.04: libstdc++ has GLIBCXX_3.4.32, which TorchSharp 0.107's native shim needs.
@@ -30,4 +32,4 @@ ENV CAM_DATA_ROOT=/data \
 VOLUME ["/data", "/models"]
 EXPOSE 8081
 USER 10001:10001
-ENTRYPOINT ["dotnet", "Cam.Worker.dll"]
+ENTRYPOINT ["dotnet", "Cam.WorkerHost.dll"]

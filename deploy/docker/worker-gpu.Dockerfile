@@ -11,11 +11,13 @@ COPY src/Cam.Datasets/Cam.Datasets.csproj src/Cam.Datasets/
 COPY src/Cam.Specs/Cam.Specs.csproj src/Cam.Specs/
 COPY src/Cam.Engine/Cam.Engine.csproj src/Cam.Engine/
 COPY src/Cam.Storage/Cam.Storage.csproj src/Cam.Storage/
+COPY src/Cam.Hosting/Cam.Hosting.csproj src/Cam.Hosting/
 COPY src/Cam.Worker/Cam.Worker.csproj src/Cam.Worker/
-RUN dotnet restore src/Cam.Worker/Cam.Worker.csproj -r linux-x64 -p:TorchBackend=cuda
+COPY src/Cam.WorkerHost/Cam.WorkerHost.csproj src/Cam.WorkerHost/
+RUN dotnet restore src/Cam.WorkerHost/Cam.WorkerHost.csproj -r linux-x64 -p:TorchBackend=cuda
 COPY build/ build/
 COPY src/ src/
-RUN dotnet publish src/Cam.Worker/Cam.Worker.csproj -c Release -r linux-x64 --self-contained false \
+RUN dotnet publish src/Cam.WorkerHost/Cam.WorkerHost.csproj -c Release -r linux-x64 --self-contained false \
       --no-restore -p:TorchBackend=cuda -p:UseAppHost=false -o /app
 
 # The .NET runtime is taken from the official ASP.NET Core image rather than an apt feed.
@@ -43,4 +45,4 @@ ENV DOTNET_RUNNING_IN_CONTAINER=true \
 VOLUME ["/data", "/models"]
 EXPOSE 8081
 USER 10001:10001
-ENTRYPOINT ["dotnet", "Cam.Worker.dll"]
+ENTRYPOINT ["dotnet", "Cam.WorkerHost.dll"]

@@ -28,6 +28,12 @@ public sealed class SettingValues(Func<string, string?> lookup)
         : double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value >= 0 && value <= 86_400 ? TimeSpan.FromSeconds(value)
         : throw new InvalidSettingException($"{name}: '{text}' is not a number of seconds from 0 to 86400");
 
+    /// <summary>An absolute URI with one of <paramref name="schemes"/> (amqp://…, http://…); null when unset.</summary>
+    public Uri? AbsoluteUri(string name, params string[] schemes) =>
+        Text(name) is not { } text ? null
+        : Uri.TryCreate(text, UriKind.Absolute, out var uri) && schemes.Contains(uri.Scheme) && uri.Host.Length > 0 ? uri
+        : throw new InvalidSettingException($"{name}: '{text}' is not an absolute {string.Join(" or ", schemes.Select(s => s + "://"))} URI");
+
     public bool Flag(string name, bool fallback = false) => Text(name)?.ToLowerInvariant() switch
     {
         null => fallback,

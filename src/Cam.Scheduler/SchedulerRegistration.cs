@@ -1,3 +1,4 @@
+using Cam.Contracts;
 using Cam.Scheduler.Jobs;
 using Cam.Scheduler.Planning;
 using Cam.Scheduler.Validation;
@@ -7,8 +8,11 @@ namespace Cam.Scheduler;
 
 public static class SchedulerRegistration
 {
-    /// <summary>The scheduler's services; the host adds storage and a bus, and calls <see cref="AddSchedulerConsumers"/> in its bus setup.</summary>
-    public static IServiceCollection AddCamScheduler(this IServiceCollection services, SchedulerSettings settings)
+    /// <summary>
+    /// The scheduler's services; a host (<see cref="SchedulerHosting"/>, the embedded run) adds storage and a bus, and
+    /// calls <see cref="AddSchedulerConsumers"/> in its bus setup.
+    /// </summary>
+    public static IServiceCollection AddSchedulerServices(this IServiceCollection services, SchedulerSettings settings)
     {
         services.AddSingleton(settings);
         services.AddSingleton<ModelPackageInspector>();
@@ -25,9 +29,18 @@ public static class SchedulerRegistration
         return services;
     }
 
+    /// <summary>
+    /// The consumers of shard outcomes, retried in memory (the database away for a moment) before a message goes to
+    /// the error queue: alike in a deployment and in the embedded run.
+    /// </summary>
     public static void AddSchedulerConsumers(this IBusRegistrationConfigurator bus)
     {
-        bus.AddConsumer<ShardCompletedConsumer>().Endpoint(e => e.Name = Cam.Contracts.QueueNames.ShardOutcomes);
-        bus.AddConsumer<ShardFailedConsumer>().Endpoint(e => e.Name = Cam.Contracts.QueueNames.ShardOutcomes);
+        bus.AddConsumer<ShardCompletedConsumer>((_, consumer) => consumer.UseMessageRetry(OutcomeRetry))
+            .Endpoint(e => e.Name = QueueNames.ShardOutcomes);
+        bus.AddConsumer<ShardFailedConsumer>((_, consumer) => consumer.UseMessageRetry(OutcomeRetry))
+            .Endpoint(e => e.Name = QueueNames.ShardOutcomes);
     }
+
+    private static void OutcomeRetry(IRetryConfigurator retry) =>
+        retry.Intervals(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(15));
 }

@@ -8,6 +8,16 @@ public sealed record SchedulerSettings
     public string DataRoot { get; init; } = Directory.GetCurrentDirectory();
     public string ModelRoot { get; init; } = Directory.GetCurrentDirectory();
     public string? ApiKey { get; init; }
+    /// <summary>Runs the API without a key; set on purpose (a scheduler without a key and without this does not start).</summary>
+    public bool ApiKeyDisabled { get; init; }
+    /// <summary>PostgreSQL's connection string (a deployment); an embedded run sets its storage itself.</summary>
+    public string? Postgres { get; init; }
+    /// <summary>The broker (amqp://); an embedded run uses memory.</summary>
+    public Uri? RabbitMq { get; init; }
+    /// <summary>Where the API and the health endpoints listen.</summary>
+    public string Urls { get; init; } = "http://0.0.0.0:8080";
+    /// <summary>Applies the migrations at start (a single scheduler; a deployment runs them once in a job instead).</summary>
+    public bool MigrateOnStart { get; init; }
     /// <summary>Shards of running jobs published or running at once: flow control towards the broker.</summary>
     public int MaxOutstandingShards { get; init; } = 64;
     /// <summary>A published shard that no worker has claimed within this is published again (its message may be lost).</summary>
@@ -44,14 +54,22 @@ public sealed record SchedulerSettings
     public TimeSpan RetentionInterval { get; init; } = TimeSpan.FromHours(1);
 
     /// <summary>From configuration: environment variables, overridden by command-line flags (<c>--CAM_DATA_ROOT=/data</c>); a malformed value throws naming it.</summary>
-    public static SchedulerSettings From(Microsoft.Extensions.Configuration.IConfiguration config)
+    public static SchedulerSettings From(Microsoft.Extensions.Configuration.IConfiguration config) => From(name => config[name]);
+
+    /// <summary>From <paramref name="lookup"/>, a variable's value by its name (null when unset).</summary>
+    public static SchedulerSettings From(Func<string, string?> lookup)
     {
-        var values = new SettingValues(name => config[name]);
+        var values = new SettingValues(lookup);
         return new()
         {
             DataRoot = values.Text("CAM_DATA_ROOT") ?? Directory.GetCurrentDirectory(),
             ModelRoot = values.Text("CAM_MODEL_ROOT") ?? Directory.GetCurrentDirectory(),
             ApiKey = values.Text("CAM_API_KEY"),
+            ApiKeyDisabled = values.Flag("CAM_API_KEY_DISABLED"),
+            Postgres = values.Text("CAM_POSTGRES"),
+            RabbitMq = values.AbsoluteUri("CAM_RABBITMQ", "amqp", "rabbitmq"),
+            Urls = values.Text("CAM_SCHEDULER_URLS") ?? "http://0.0.0.0:8080",
+            MigrateOnStart = values.Flag("CAM_MIGRATE_ON_START"),
             MaxOutstandingShards = values.PositiveInt("CAM_MAX_OUTSTANDING_SHARDS", 64),
             QueueTimeout = values.Seconds("CAM_SHARD_QUEUE_TIMEOUT_SECONDS", 3600),
             OvertakenAfter = values.NonNegativeSeconds("CAM_SHARD_OVERTAKEN_SECONDS", 120),

@@ -4,8 +4,11 @@ namespace Cam.Worker;
 
 public static class WorkerRegistration
 {
-    /// <summary>The worker's services; the host adds storage and a bus, and calls <see cref="AddWorkerConsumers"/> in its bus setup.</summary>
-    public static IServiceCollection AddCamWorker(this IServiceCollection services, WorkerSettings settings)
+    /// <summary>
+    /// The worker's services; a host (<see cref="WorkerHosting"/>, the embedded run) adds storage and a bus, and calls
+    /// <see cref="AddWorkerConsumers"/> in its bus setup.
+    /// </summary>
+    public static IServiceCollection AddWorkerServices(this IServiceCollection services, WorkerSettings settings)
     {
         services.AddSingleton(settings);
         services.AddSingleton<ModelCache>();
@@ -14,6 +17,7 @@ public static class WorkerRegistration
         return services;
     }
 
+    /// <summary>The worker's consumers, each with its endpoint and retry policy in its definition.</summary>
     public static void AddWorkerConsumers(this IBusRegistrationConfigurator bus)
     {
         bus.AddConsumer<ExplainShardConsumer, ExplainShardConsumerDefinition>();

@@ -28,7 +28,16 @@ public sealed record WorkerSettings
     public bool NoOpExplainer { get; init; }
     /// <summary>Side of the no-op's square maps, so that a pipeline benchmark stores maps of a real model's size (7 for a ResNet at 224).</summary>
     public int NoOpMapSize { get; init; } = 1;
+    /// <summary>How long the bus waits, when the worker stops, for the shards in progress to finish.</summary>
     public TimeSpan StopTimeout { get; init; } = TimeSpan.FromSeconds(660);
+    /// <summary>How long the whole host may take to stop (longer than <see cref="StopTimeout"/>).</summary>
+    public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(690);
+    /// <summary>PostgreSQL's connection string (a deployment); an embedded run sets its storage itself.</summary>
+    public string? Postgres { get; init; }
+    /// <summary>The broker (amqp://); an embedded run uses memory.</summary>
+    public Uri? RabbitMq { get; init; }
+    /// <summary>Where the health endpoints listen.</summary>
+    public string Urls { get; init; } = "http://0.0.0.0:8081";
     /// <summary>How long a claim on a shard lasts unless renewed; the worker renews it every quarter of it while it works.</summary>
     public TimeSpan Lease { get; init; } = TimeSpan.FromSeconds(120);
     public TimeSpan HeartbeatInterval => Lease / 4;
@@ -44,9 +53,12 @@ public sealed record WorkerSettings
     public string InstanceId { get; init; } = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid().ToString("N")[..8]}";
 
     /// <summary>From configuration: environment variables, overridden by command-line flags (<c>--CAM_DATA_ROOT=/data</c>); a malformed value throws naming it.</summary>
-    public static WorkerSettings From(Microsoft.Extensions.Configuration.IConfiguration config)
+    public static WorkerSettings From(Microsoft.Extensions.Configuration.IConfiguration config) => From(name => config[name]);
+
+    /// <summary>From <paramref name="lookup"/>, a variable's value by its name (null when unset).</summary>
+    public static WorkerSettings From(Func<string, string?> lookup)
     {
-        var values = new SettingValues(name => config[name]);
+        var values = new SettingValues(lookup);
         return new()
         {
             DataRoot = values.Text("CAM_DATA_ROOT") ?? Directory.GetCurrentDirectory(),
@@ -59,6 +71,10 @@ public sealed record WorkerSettings
             NoOpExplainer = values.Flag("CAM_WORKER_NOOP"),
             NoOpMapSize = (int)values.PositiveLong("CAM_WORKER_NOOP_MAP_SIZE", 1, max: 64),
             StopTimeout = values.Seconds("CAM_WORKER_STOP_TIMEOUT_SECONDS", 660),
+            ShutdownTimeout = values.Seconds("CAM_SHUTDOWN_TIMEOUT_SECONDS", 690),
+            Postgres = values.Text("CAM_POSTGRES"),
+            RabbitMq = values.AbsoluteUri("CAM_RABBITMQ", "amqp", "rabbitmq"),
+            Urls = values.Text("CAM_WORKER_URLS") ?? "http://0.0.0.0:8081",
             Lease = values.Seconds("CAM_SHARD_LEASE_SECONDS", 120),
             ModelCacheSize = values.PositiveInt("CAM_MODEL_CACHE_SIZE", 2),
         };

@@ -7,9 +7,9 @@ public class DockerfileTests
 {
     public static TheoryData<string, string, int> Images => new()
     {
-        { "scheduler.Dockerfile", "Cam.Scheduler", 8080 },
-        { "worker-cpu.Dockerfile", "Cam.Worker", 8081 },
-        { "worker-gpu.Dockerfile", "Cam.Worker", 8081 },
+        { "scheduler.Dockerfile", "Cam.SchedulerHost", 8080 },
+        { "worker-cpu.Dockerfile", "Cam.WorkerHost", 8081 },
+        { "worker-gpu.Dockerfile", "Cam.WorkerHost", 8081 },
     };
 
     private static string[] Lines(string file) =>
@@ -67,7 +67,7 @@ public class DockerfileTests
     [Fact]
     public void The_scheduler_and_the_projects_it_references_use_no_torch_backend()
     {
-        var closure = ProjectClosure("src/Cam.Scheduler/Cam.Scheduler.csproj");
+        var closure = ProjectClosure("src/Cam.SchedulerHost/Cam.SchedulerHost.csproj");
         Assert.Contains("src/Cam.Datasets/Cam.Datasets.csproj", closure);
         Assert.Contains("src/Cam.Specs/Cam.Specs.csproj", closure);
         foreach (var project in closure)
@@ -79,9 +79,9 @@ public class DockerfileTests
     }
 
     [Theory]
-    [InlineData("scheduler.Dockerfile", "src/Cam.Scheduler/Cam.Scheduler.csproj")]
-    [InlineData("worker-cpu.Dockerfile", "src/Cam.Worker/Cam.Worker.csproj")]
-    [InlineData("worker-gpu.Dockerfile", "src/Cam.Worker/Cam.Worker.csproj")]
+    [InlineData("scheduler.Dockerfile", "src/Cam.SchedulerHost/Cam.SchedulerHost.csproj")]
+    [InlineData("worker-cpu.Dockerfile", "src/Cam.WorkerHost/Cam.WorkerHost.csproj")]
+    [InlineData("worker-gpu.Dockerfile", "src/Cam.WorkerHost/Cam.WorkerHost.csproj")]
     public void The_restore_layer_copies_every_project_file_the_image_builds(string file, string project)
     {
         var lines = Lines(file);

@@ -60,7 +60,7 @@ public class LifecycleTests
         var job = rendered.Single("Job", Manifest.MigrationJob);
         var migrate = Assert.Single(Manifest.Containers(Manifest.PodSpec(job)));
         var argv = (migrate["command"]?.AsArray() ?? []).Concat(migrate["args"]?.AsArray() ?? []).Select(Manifest.Str);
-        Assert.Equal(["dotnet", "Cam.Scheduler.dll", "migrate"], argv);
+        Assert.Equal(["dotnet", "Cam.SchedulerHost.dll", "migrate"], argv);
 
         var scheduler = Manifest.Container(rendered.Single("Deployment", Manifest.SchedulerDeployment), "scheduler");
         Assert.Equal(Manifest.Str(scheduler["image"]), Manifest.Str(migrate["image"]));

@@ -40,7 +40,7 @@ internal sealed class SchedulerHarness : IAsyncDisposable
         var collection = new ServiceCollection()
             .AddLogging()
             .AddCamStorage(storage)
-            .AddCamScheduler(settings with { ProbeTimeout = TimeSpan.Zero }); // no worker here to answer a model probe
+            .AddSchedulerServices(settings with { ProbeTimeout = TimeSpan.Zero }); // no worker here to answer a model probe
         if (!backgroundServices) collection.RemoveAll<IHostedService>();
         var services = collection
             .AddMassTransitTestHarness(bus => bus.AddSchedulerConsumers())

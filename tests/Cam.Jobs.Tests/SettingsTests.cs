@@ -1,4 +1,7 @@
+using System.Text.RegularExpressions;
+using Cam.Cli;
 using Cam.Contracts;
+using Cam.Tests.Shared;
 using Cam.Scheduler;
 using Cam.Worker;
 using Microsoft.Extensions.Configuration;
@@ -58,6 +61,65 @@ public class SettingsTests
     {
         var error = Assert.Throws<InvalidSettingException>(() => WorkerSettings.From(Configuration(("CAM_WORKER_NOOP", "yes"))));
         Assert.StartsWith("CAM_WORKER_NOOP: 'yes'", error.Message);
+    }
+
+    [Theory]
+    [InlineData("1", true)]
+    [InlineData("true", true)]
+    [InlineData("TRUE", true)]
+    [InlineData("0", false)]
+    [InlineData("false", false)]
+    public void Every_flag_of_every_role_accepts_true_false_1_and_0(string text, bool expected)
+    {
+        var scheduler = SchedulerSettings.From(Configuration(("CAM_MIGRATE_ON_START", text), ("CAM_API_KEY_DISABLED", text)));
+        var worker = WorkerSettings.From(Configuration(("CAM_WORKER_NOOP", text), ("CAM_WORKER_CHANNELS_LAST", text)));
+        var cli = CliSettings.From(name => name == "CAM_LOG" ? text : null);
+        Assert.Equal([expected, expected, expected, expected, expected],
+            new[] { scheduler.MigrateOnStart, scheduler.ApiKeyDisabled, worker.NoOpExplainer, worker.Precision is not null, cli.Log });
+    }
+
+    [Theory]
+    [InlineData("CAM_RABBITMQ", "rabbitmq:5672")]
+    [InlineData("CAM_RABBITMQ", "http://rabbitmq:5672/")]
+    [InlineData("CAM_SCHEDULER_URL", "localhost:8080")]
+    public void A_url_that_is_not_absolute_with_the_expected_scheme_is_refused_naming_the_variable(string name, string bad)
+    {
+        var error = Assert.Throws<InvalidSettingException>(() =>
+        {
+            SchedulerSettings.From(n => n == name ? bad : null);
+            CliSettings.From(n => n == name ? bad : null);
+        });
+        Assert.StartsWith($"{name}: '{bad}'", error.Message);
+    }
+
+    [Fact]
+    public void The_conventions_table_lists_exactly_the_variables_the_three_settings_records_read()
+    {
+        var read = new SortedSet<string>(StringComparer.Ordinal);
+        string? Record(string name)
+        {
+            read.Add(name);
+            return null;
+        }
+        SchedulerSettings.From(Record);
+        WorkerSettings.From(Record);
+        CliSettings.From(Record);
+
+        var table = File.ReadAllLines(Path.Combine(RepositoryRoot.Path, "docs", "conventions.md"))
+            .SkipWhile(l => !l.StartsWith("## Environment")).Skip(1).TakeWhile(l => !l.StartsWith("## "))
+            .Select(l => Regex.Match(l, @"^\| `(CAM_[A-Z0-9_]+)` \|")).Where(m => m.Success).Select(m => m.Groups[1].Value);
+        Assert.Equal(read, new SortedSet<string>(table, StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void No_source_file_but_the_settings_records_reads_a_cam_variable()
+    {
+        var records = new[] { "SchedulerSettings.cs", "WorkerSettings.cs", "CliSettings.cs" };
+        var readers = Directory.EnumerateFiles(Path.Combine(RepositoryRoot.Path, "src"), "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}") && !records.Contains(Path.GetFileName(f)))
+            .Where(f => Regex.IsMatch(File.ReadAllText(f), @"GetEnvironmentVariable\(""CAM_|config(uration)?\[""CAM_|values\.\w+\(""CAM_"))
+            .Select(f => Path.GetRelativePath(RepositoryRoot.Path, f));
+        Assert.Empty(readers);
     }
 
     /// <summary>Configuration holding exactly these values, as environment variables would.</summary>

@@ -18,7 +18,7 @@ public class ShardProcessorTests
         var collection = new ServiceCollection()
             .AddLogging()
             .AddCamStorage(StorageSettings.SqliteFile(Path.Combine(workspace.Root, database)))
-            .AddCamWorker(configure?.Invoke(settings) ?? settings);
+            .AddWorkerServices(configure?.Invoke(settings) ?? settings);
         addServices?.Invoke(collection);
         var services = collection.BuildServiceProvider();
         await services.GetRequiredService<CamMigrator>().MigrateAsync();

@@ -44,7 +44,7 @@ internal static class DiffCommand
             await using var servicesB = new ServiceCollection().AddCamStorage(settingsB).BuildServiceProvider();
             await using var contextA = await servicesA.GetRequiredService<IDbContextFactory<CamDbContext>>().CreateDbContextAsync(ct);
             await using var contextB = await servicesB.GetRequiredService<IDbContextFactory<CamDbContext>>().CreateDbContextAsync(ct);
-            var root = Path.GetFullPath(parse.GetValue(modelRoot) ?? Environment.GetEnvironmentVariable("CAM_MODEL_ROOT") ?? ".");
+            var root = Path.GetFullPath(parse.GetValue(modelRoot) ?? CliSettings.Current.ModelRoot ?? ".");
             var diff = await new DiffBuilder(contextA, contextB, root).BuildAsync(parse.GetValue(jobA), parse.GetValue(jobB), gate, MethodPair(parse.GetValue(methods)), ct);
 
             var html = Path.GetFullPath(parse.GetValue(output)!);
@@ -88,7 +88,7 @@ internal static class DiffCommand
                 if (!File.Exists(file)) throw new FileNotFoundException($"database '{file}' does not exist");
             return (StorageSettings.SqliteFile(db), StorageSettings.SqliteFile(dbB ?? db));
         }
-        postgres ??= Environment.GetEnvironmentVariable("CAM_POSTGRES");
+        postgres ??= CliSettings.Current.Postgres;
         if (postgres is not { Length: > 0 }) throw new ArgumentException("give --db FILE (embedded runs) or --postgres / CAM_POSTGRES");
         return (StorageSettings.Postgres(postgres), StorageSettings.Postgres(postgres));
     }

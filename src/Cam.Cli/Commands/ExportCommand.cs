@@ -35,7 +35,7 @@ internal static class ExportCommand
             {
                 Format = ExportOptions.ParseFormat(parse.GetValue(format)!),
                 Maps = ExportOptions.ParseMaps(parse.GetValue(maps)!),
-                ModelRoot = Path.GetFullPath(parse.GetValue(modelRoot) ?? Environment.GetEnvironmentVariable("CAM_MODEL_ROOT") ?? "."),
+                ModelRoot = Path.GetFullPath(parse.GetValue(modelRoot) ?? CliSettings.Current.ModelRoot ?? "."),
                 RowGroupRows = rows,
             };
             var storage = ReportCommand.Storage(parse.GetValue(db), parse.GetValue(postgres));

@@ -32,8 +32,8 @@ internal static class ReportCommand
             var storage = Storage(parse.GetValue(db), parse.GetValue(postgres));
             var options = new AuditOptions
             {
-                DataRoot = Path.GetFullPath(parse.GetValue(dataRoot) ?? Environment.GetEnvironmentVariable("CAM_DATA_ROOT") ?? "."),
-                ModelRoot = Path.GetFullPath(parse.GetValue(modelRoot) ?? Environment.GetEnvironmentVariable("CAM_MODEL_ROOT") ?? "."),
+                DataRoot = Path.GetFullPath(parse.GetValue(dataRoot) ?? CliSettings.Current.DataRoot ?? "."),
+                ModelRoot = Path.GetFullPath(parse.GetValue(modelRoot) ?? CliSettings.Current.ModelRoot ?? "."),
                 GalleryMethod = parse.GetValue(method),
                 GallerySize = Math.Clamp(parse.GetValue(gallery), 0, 100),
                 SliceBy = parse.GetValue(by) is { } key && !AuditSql.IsValidMetaKey(key)
@@ -78,7 +78,7 @@ internal static class ReportCommand
             if (!File.Exists(db)) throw new FileNotFoundException($"database '{db}' does not exist");
             return StorageSettings.SqliteFile(db);
         }
-        postgres ??= Environment.GetEnvironmentVariable("CAM_POSTGRES");
+        postgres ??= CliSettings.Current.Postgres;
         return postgres is { Length: > 0 } ? StorageSettings.Postgres(postgres) : throw new ArgumentException("give --db FILE (embedded run) or --postgres / CAM_POSTGRES");
     }
 }

@@ -11,8 +11,8 @@ internal sealed class SchedulerClient : IDisposable
 
     public SchedulerClient(string? url, string? apiKey)
     {
-        url ??= Environment.GetEnvironmentVariable("CAM_SCHEDULER_URL") ?? "http://localhost:8080";
-        apiKey ??= Environment.GetEnvironmentVariable("CAM_API_KEY");
+        url ??= CliSettings.Current.SchedulerUrl.ToString();
+        apiKey ??= CliSettings.Current.ApiKey;
         if (!Uri.TryCreate(url, UriKind.Absolute, out var baseUri)) throw new ArgumentException($"'{url}' is not a scheduler URL");
         http = new HttpClient { BaseAddress = baseUri, Timeout = RequestTimeout };
         if (apiKey is not null) http.DefaultRequestHeaders.Add("X-Api-Key", apiKey);

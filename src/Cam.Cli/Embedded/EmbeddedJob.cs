@@ -1,6 +1,7 @@
 using Cam.Contracts;
 using System.Diagnostics;
 using Cam.Engine.Precision;
+using Cam.Hosting;
 using Cam.Scheduler;
 using Cam.Scheduler.Api;
 using Cam.Scheduler.Jobs;
@@ -9,7 +10,6 @@ using Cam.Specs;
 using Cam.Storage;
 using Cam.Storage.Entities;
 using Cam.Worker;
-using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -86,24 +86,22 @@ public static class EmbeddedJob
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
-        if (Environment.GetEnvironmentVariable("CAM_LOG") == "1") builder.Logging.AddConsole();
-        var storage = StorageSettings.SqliteFile(options.DatabasePath);
-        builder.Services.AddCamStorage(storage);
-        builder.Services.AddCamScheduler(new SchedulerSettings
+        if (CliSettings.Current.Log) builder.Logging.AddConsole();
+        builder.AddCamDefaults(StorageSettings.SqliteFile(options.DatabasePath));
+        builder.Services.AddSchedulerServices(new SchedulerSettings
         {
             DataRoot = options.DataRoot, ModelRoot = options.ModelRoot, DispatchInterval = TimeSpan.FromMilliseconds(50),
             MaxOutstandingShards = Math.Max(2, options.Workers * 2), ProbeTimeout = options.ProbeTimeout,
         });
-        builder.Services.AddCamWorker(new WorkerSettings
+        builder.Services.AddWorkerServices(new WorkerSettings
         {
             DataRoot = options.DataRoot, ModelRoot = options.ModelRoot, Concurrency = options.Workers, NoOpExplainer = options.NoOpExplainer,
             MaxBatchPixels = options.MaxBatchPixels, Precision = options.Precision, Abandon = abandon,
         });
-        builder.Services.AddMassTransit(bus =>
+        builder.AddCamBus(CamTransport.InMemory, bus =>
         {
             bus.AddSchedulerConsumers();
             bus.AddWorkerConsumers();
-            bus.UsingInMemory((context, memory) => memory.ConfigureEndpoints(context));
         });
         // Ctrl-C and SIGTERM reach this run as a cancelled token (System.CommandLine); the host must not swallow them.
         builder.Services.AddSingleton<IHostLifetime, EmbeddedHostLifetime>();

@@ -5,7 +5,7 @@ using System.Runtime.InteropServices;
 namespace Cam.IntegrationTests.Infrastructure;
 
 /// <summary>
-/// A scheduler or worker started as a child process, exactly as it runs in production (<c>dotnet Cam.Worker.dll</c>
+/// A scheduler or worker started as a child process, exactly as it runs in production (<c>dotnet Cam.WorkerHost.dll</c>
 /// configured by environment), so that a test can kill it. Its output is kept for the test's log.
 /// </summary>
 public sealed partial class CamProcess : IDisposable

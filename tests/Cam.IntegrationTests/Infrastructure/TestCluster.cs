@@ -92,7 +92,7 @@ public sealed class TestCluster : IAsyncDisposable
         var environment = CommonEnvironment();
         environment["CAM_API_KEY"] = ApiKey;
         environment["CAM_SCHEDULER_URLS"] = $"http://127.0.0.1:{schedulerPort}";
-        scheduler = CamProcess.Start($"scheduler-{processes.Count}", "Cam.Scheduler", WithExtras(environment), schedulerPort);
+        scheduler = CamProcess.Start($"scheduler-{processes.Count}", "Cam.SchedulerHost", WithExtras(environment), schedulerPort);
         processes.Add(scheduler);
         await WaitReadyAsync(scheduler, schedulerPort);
     }
@@ -105,7 +105,7 @@ public sealed class TestCluster : IAsyncDisposable
         environment["CAM_WORKER_BATCH_SIZE"] = options.WorkerBatchSize.ToString();
         environment["CAM_WORKER_STOP_TIMEOUT_SECONDS"] = "60";
         environment["CAM_SHUTDOWN_TIMEOUT_SECONDS"] = "90";
-        var worker = CamProcess.Start($"worker-{processes.Count}", "Cam.Worker", WithExtras(environment), port);
+        var worker = CamProcess.Start($"worker-{processes.Count}", "Cam.WorkerHost", WithExtras(environment), port);
         processes.Add(worker);
         await WaitReadyAsync(worker, port);
         return worker;

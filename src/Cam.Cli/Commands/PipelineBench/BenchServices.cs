@@ -9,8 +9,8 @@ public sealed record BenchServices(string Postgres, string RabbitMq)
     /// <summary>The services from the options or the environment, or what is missing (nothing is started in that case).</summary>
     public static (BenchServices? Services, IReadOnlyList<string> Missing) Resolve(string? postgres, string? rabbitMq)
     {
-        postgres ??= Environment.GetEnvironmentVariable("CAM_POSTGRES") is { Length: > 0 } pg ? pg : null;
-        rabbitMq ??= Environment.GetEnvironmentVariable("CAM_RABBITMQ") is { Length: > 0 } mq ? mq : null;
+        postgres ??= CliSettings.Current.Postgres;
+        rabbitMq ??= CliSettings.Current.RabbitMq;
         var missing = new List<string>();
         if (postgres is null) missing.Add("PostgreSQL: --postgres CONNECTION_STRING or CAM_POSTGRES");
         if (rabbitMq is null) missing.Add("RabbitMQ: --rabbitmq amqp://USER:PASSWORD@HOST:5672/ or CAM_RABBITMQ");

@@ -52,14 +52,14 @@ public sealed class PipelineBenchRun(BenchServices services, PipelineBenchOption
         // No worker would answer the model probe: submission would wait out its timeout.
         if (options.Workers == 0) schedulerEnvironment["CAM_PROBE_TIMEOUT_SECONDS"] = "0";
         if (options.MaxOutstandingShards is { } outstanding) schedulerEnvironment["CAM_MAX_OUTSTANDING_SHARDS"] = outstanding.ToString();
-        await using var scheduler = PipelineProcess.Start("scheduler", "Cam.Scheduler.dll", schedulerEnvironment, Path.Combine(options.Folder, "scheduler.log"), "CAM_SCHEDULER_URLS");
+        await using var scheduler = PipelineProcess.Start("scheduler", "Cam.SchedulerHost", schedulerEnvironment, Path.Combine(options.Folder, "scheduler.log"), "CAM_SCHEDULER_URLS");
         await scheduler.WaitReadyAsync(TimeSpan.FromMinutes(2), ct);
         var workers = new List<PipelineProcess>();
         try
         {
             for (var w = 0; w < options.Workers; w++)
             {
-                workers.Add(PipelineProcess.Start($"worker {w + 1}", "Cam.Worker.dll", new Dictionary<string, string>(common)
+                workers.Add(PipelineProcess.Start($"worker {w + 1}", "Cam.WorkerHost", new Dictionary<string, string>(common)
                 {
                     ["CAM_WORKER_NOOP"] = "true", ["CAM_WORKER_NOOP_MAP_SIZE"] = options.MapSize.ToString(),
                     ["CAM_WORKER_CONCURRENCY"] = options.Concurrency.ToString(),

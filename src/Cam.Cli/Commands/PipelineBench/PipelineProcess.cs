@@ -5,8 +5,8 @@ using System.Net.Sockets;
 namespace Cam.Cli.Commands.PipelineBench;
 
 /// <summary>
-/// The scheduler or a worker as a child process (<c>dotnet Cam.Scheduler.dll</c>, <c>dotnet Cam.Worker.dll</c> from
-/// the folder of <c>cam</c> itself, where the build puts them), its output in a log file. Tracks its peak RSS while
+/// The scheduler or a worker as a child process (<c>dotnet Cam.SchedulerHost.dll</c>, <c>dotnet Cam.WorkerHost.dll</c>
+/// next to <c>cam</c>, or built beside it in the same checkout), its output in a log file. Tracks its peak RSS while
 /// it runs, since it is gone by the time the benchmark reports.
 /// </summary>
 public sealed class PipelineProcess : IAsyncDisposable
@@ -27,10 +27,10 @@ public sealed class PipelineProcess : IAsyncDisposable
     public int Port { get; }
     public long PeakRssBytes => Math.Max(peakRss, Sample());
 
-    public static PipelineProcess Start(string name, string assembly, IReadOnlyDictionary<string, string> environment, string logPath, string urlVariable)
+    /// <param name="project">The host's project, whose assembly has its name: Cam.SchedulerHost or Cam.WorkerHost.</param>
+    public static PipelineProcess Start(string name, string project, IReadOnlyDictionary<string, string> environment, string logPath, string urlVariable)
     {
-        var path = Path.Combine(AppContext.BaseDirectory, assembly);
-        if (!File.Exists(path)) throw new FileNotFoundException($"{assembly} is not next to cam ({AppContext.BaseDirectory}): build src/Cam.Cli");
+        var path = HostAssembly(project);
         var port = FreePort();
         var start = new ProcessStartInfo("dotnet", [path])
         {
@@ -98,6 +98,26 @@ public sealed class PipelineProcess : IAsyncDisposable
         }
         process.Dispose();
         lock (log) log.Dispose();
+    }
+
+    /// <summary>
+    /// The host's assembly next to cam (a publish folder), or in its own build output of the same configuration in this
+    /// checkout (cam in src/Cam.Cli/bin/Release/net10.0: src/Cam.SchedulerHost/bin/Release/net10.0).
+    /// </summary>
+    private static string HostAssembly(string project)
+    {
+        var beside = Path.Combine(AppContext.BaseDirectory, project + ".dll");
+        if (File.Exists(beside)) return beside;
+        var framework = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var configuration = framework.Parent;
+        var sources = configuration?.Parent?.Parent?.Parent;
+        if (sources is not null)
+        {
+            var built = Path.Combine(sources.FullName, project, "bin", configuration!.Name, framework.Name, project + ".dll");
+            if (File.Exists(built)) return built;
+        }
+        throw new FileNotFoundException($"{project}.dll is neither next to cam ({AppContext.BaseDirectory}) nor built in this checkout: " +
+            $"build Cam.sln (or src/{project}) in cam's configuration");
     }
 
     private static int FreePort()
