@@ -25,6 +25,8 @@ public sealed class OpenApiTests(ServicesFixture services, ITestOutputHelper log
             ("/api/jobs/{id}/results", "get", "ListJobResults", ["200", "404"]),
             ("/api/jobs/{id}/errors", "get", "ListJobErrors", ["200", "404"]),
             ("/api/jobs/{id}/cancel", "post", "CancelJob", ["200", "404"]),
+            ("/api/jobs/{id}/export", "get", "ExportJob", ["200", "400", "404"]),
+            ("/api/jobs/{id}", "delete", "DeleteJob", ["200", "404"]),
         };
         foreach (var (path, verb, operation, responses) in expected)
         {

@@ -27,6 +27,8 @@ public static class TestDatabases
         else
         {
             var admin = new Npgsql.NpgsqlConnectionStringBuilder(Environment.GetEnvironmentVariable("CAM_TEST_POSTGRES"));
+            // On a loaded machine (CI on two shared cores) opening a first connection can take longer than Npgsql's 15 s.
+            admin.Timeout = Math.Max(admin.Timeout, 60);
             var name = $"cam_test_{Guid.NewGuid():N}";
             await using (var connection = new Npgsql.NpgsqlConnection(admin.ConnectionString))
             {
