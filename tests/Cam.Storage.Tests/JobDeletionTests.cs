@@ -48,9 +48,10 @@ public class JobDeletionTests
         var (services, _) = await TestDatabases.CreateAsync(provider);
         await using var _s = services;
         var store = services.GetRequiredService<JobStore>();
+        var shards = services.GetRequiredService<ShardLifecycle>();
         var job = await SeedJobAsync(services, 2, 3);
-        Assert.Equal(1, await store.TryLeaseAsync(job, 1, 0, DateTime.UtcNow.AddHours(1)));
-        var claim = await services.GetRequiredService<ShardClaims>().TryClaimAsync(job, 1, "worker-1", TimeSpan.FromMinutes(1));
+        Assert.Equal(1, await shards.TryPublishAsync(job, 1, 0, DateTime.UtcNow.AddHours(1)));
+        var claim = await shards.TryClaimAsync(job, 1, "worker-1", TimeSpan.FromMinutes(1));
         Assert.NotNull(claim);
 
         var deleted = await services.GetRequiredService<JobDeletion>().DeleteAsync(job);
