@@ -19,6 +19,7 @@ public static class SchedulerHosting
             throw new InvalidSettingException("CAM_API_KEY is not set (set CAM_API_KEY_DISABLED=true to run without one)");
         var broker = settings.RabbitMq ?? throw new InvalidSettingException("CAM_RABBITMQ is not set");
         builder.AddCamDefaults(PostgresOf(settings));
+        builder.AddCamOpenTelemetry("cam-scheduler");
         builder.Services.AddSchedulerServices(settings);
         builder.Services.AddSingleton(sp => new ShardQueueDeclarer(broker, sp.GetRequiredService<ILogger<ShardQueueDeclarer>>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ShardQueueDeclarer>());
@@ -33,6 +34,7 @@ public static class SchedulerHosting
     {
         if (settings.MigrateOnStart) await app.Services.GetRequiredService<CamMigrator>().MigrateAsync();
         app.MapCamHealthChecks();
+        app.MapCamMetrics();
         app.MapJobsApi();
         app.MapOpenApi();
     }

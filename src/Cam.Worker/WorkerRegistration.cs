@@ -1,3 +1,6 @@
+using Cam.Engine;
+using Cam.Hosting;
+using Cam.Worker.Telemetry;
 using MassTransit;
 
 namespace Cam.Worker;
@@ -14,6 +17,8 @@ public static class WorkerRegistration
         services.AddSingleton<ModelCache>();
         services.AddSingleton<ShardProcessor>();
         services.AddSingleton<ShardRunner>();
+        services.AddHostedService<DeviceMemoryGauges>();
+        services.AddCamInstruments(WorkerTelemetry.Name, WorkerTelemetry.Name, EngineTelemetry.Name);
         return services;
     }
 
