@@ -1,6 +1,7 @@
 using Cam.Contracts;
 using Cam.Hosting;
 using Cam.Scheduler.Api;
+using Cam.Scheduler.Pages;
 using Cam.Storage;
 
 namespace Cam.Scheduler;
@@ -33,6 +34,7 @@ public static class SchedulerHosting
     public static async Task MapCamSchedulerAsync(this WebApplication app, SchedulerSettings settings)
     {
         if (settings.MigrateOnStart) await app.Services.GetRequiredService<CamMigrator>().MigrateAsync();
+        app.MapJobPages();
         app.MapCamHealthChecks();
         app.MapCamMetrics();
         app.MapJobsApi();

@@ -27,5 +27,6 @@ public static class WorkerRegistration
     {
         bus.AddConsumer<ExplainShardConsumer, ExplainShardConsumerDefinition>();
         bus.AddConsumer<ProbeModelConsumer, ProbeModelConsumerDefinition>();
+        bus.AddConsumer<RenderReportConsumer, RenderReportConsumerDefinition>();
     }
 }
