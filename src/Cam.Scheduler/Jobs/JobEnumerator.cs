@@ -76,7 +76,11 @@ public sealed class JobEnumerator(SchedulerSettings settings, JobStore store, Da
         {
             var (row, error) = ItemRows.From(jobId, shardNumber, item);
             shard.Add(row);
-            if (error is not null) await store.RecordEnumerationErrorAsync(jobId, item.Number, error, ct);
+            if (error is not null)
+            {
+                await store.RecordEnumerationErrorAsync(jobId, item.Number, error, ct);
+                SchedulerTelemetry.ItemsRejected.Add(1, SchedulerTelemetry.Job(jobId));
+            }
             if (shard.Count < shardSize) continue;
             batch.Add(new ShardItems(shardNumber, shard));
             batchItems += shard.Count;

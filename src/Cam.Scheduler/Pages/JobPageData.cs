@@ -19,7 +19,8 @@ public sealed record ErrorLine(long Id, long? Item, string? Path, string? Label,
 /// </summary>
 public sealed class JobPageData(JobStore store, MethodTallies tallies, JobService jobs, IDbContextFactory<CamDbContext> factory)
 {
-    public static readonly TimeSpan TallyInterval = TimeSpan.FromSeconds(10);
+    /// <summary>How stale a running job's per-method tallies may be: however many browsers reload, one GROUP BY per job per interval.</summary>
+    public TimeSpan TallyInterval { get; set; } = TimeSpan.FromSeconds(10);
     private readonly ConcurrentDictionary<Guid, (string Version, DateTime At, IReadOnlyList<MethodTally> Tallies)> tallyCache = new();
     private readonly ConcurrentDictionary<Guid, Lazy<Task<CostPlan>>> plans = new();
 

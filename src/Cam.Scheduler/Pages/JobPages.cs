@@ -92,7 +92,7 @@ public static class JobPages
         if (job.State == JobState.Running)
         {
             var tokens = antiforgery.GetAndStoreTokens(context);
-            body.Append($" · <form method=\"post\" action=\"/jobs/{job.Id}/cancel\"><input type=\"hidden\" name=\"{E(tokens.FormFieldName)}\" value=\"{E(tokens.RequestToken)}\">")
+            body.Append($"</p><p><form method=\"post\" action=\"/jobs/{job.Id}/cancel\"><input type=\"hidden\" name=\"{E(tokens.FormFieldName)}\" value=\"{E(tokens.RequestToken)}\">")
                 .Append("<button type=\"submit\">Cancel the job</button></form>");
         }
         body.Append("</p><h2>Methods</h2><table id=\"methods\"><thead><tr><th>method</th><th>results</th><th>failed items</th><th>error of the whole job</th></tr></thead><tbody>");

@@ -17,6 +17,8 @@ public static class SchedulerTelemetry
 
     /// <summary>Items stored by the enumeration, per job.</summary>
     public static readonly Counter<long> ItemsEnumerated = Meter.CreateCounter<long>("cam.items.enumerated", "{item}", "Items the enumeration stored");
+    /// <summary>Items the enumeration stored as failed (a path outside the data root, a malformed manifest row): no worker sees them.</summary>
+    public static readonly Counter<long> ItemsRejected = Meter.CreateCounter<long>("cam.items.rejected", "{item}", "Items the enumeration stored as failed");
     public static readonly Counter<long> ShardsPublished = Meter.CreateCounter<long>("cam.shards.published", "{shard}", "Shard messages sent to the workers");
     public static readonly Counter<long> ShardsCompleted = Meter.CreateCounter<long>("cam.shards.completed", "{shard}", "Completion reports of workers counted");
     /// <summary>Failed attempts, by <c>cam.reason</c>: <c>reported</c> (the worker's error), <c>lease_expired</c>, <c>overtaken</c> (the message lost).</summary>
