@@ -42,7 +42,7 @@ public sealed class SchedulerGauges : BackgroundService
             new Measurement<long>(p.Value, new KeyValuePair<string, object?>(SchedulerTelemetry.StateAttribute, p.Key))), "{shard}",
             "Shards of running jobs by state: pending (not yet sent), published (queued for a worker), running");
         meter.CreateObservableGauge("cam.job.items", () => Counts.WatchedJobs.SelectMany(ItemsOf), "{item}",
-            "Items of each running or lately finished job: total, succeeded, failed");
+            "Items of each running or lately finished job (cam.job, cam.job.state): total, succeeded, failed (cam.item.state)");
     }
 
     /// <summary>The counts the gauges show now.</summary>
@@ -87,8 +87,9 @@ public sealed class SchedulerGauges : BackgroundService
     private static IEnumerable<Measurement<long>> ItemsOf(JobRow job)
     {
         var id = SchedulerTelemetry.Job(job.Id);
-        yield return new Measurement<long>(job.TotalItems, id, new(SchedulerTelemetry.StateAttribute, "total"));
-        yield return new Measurement<long>(job.SucceededItems, id, new(SchedulerTelemetry.StateAttribute, "succeeded"));
-        yield return new Measurement<long>(job.FailedItems, id, new(SchedulerTelemetry.StateAttribute, "failed"));
+        var state = new KeyValuePair<string, object?>(SchedulerTelemetry.JobStateAttribute, job.State);
+        yield return new Measurement<long>(job.TotalItems, id, state, new(SchedulerTelemetry.ItemStateAttribute, "total"));
+        yield return new Measurement<long>(job.SucceededItems, id, state, new(SchedulerTelemetry.ItemStateAttribute, "succeeded"));
+        yield return new Measurement<long>(job.FailedItems, id, state, new(SchedulerTelemetry.ItemStateAttribute, "failed"));
     }
 }

@@ -31,6 +31,9 @@ public static class SchedulerTelemetry
 
     public const string JobAttribute = "cam.job";
     public const string StateAttribute = "cam.state";
+    /// <summary><c>cam.job.items</c>: which count (total, succeeded, failed); <see cref="JobStateAttribute"/>: the job's state.</summary>
+    public const string ItemStateAttribute = "cam.item.state";
+    public const string JobStateAttribute = "cam.job.state";
     public const string ReasonAttribute = "cam.reason";
     public const string OutcomeAttribute = "cam.outcome";
 
