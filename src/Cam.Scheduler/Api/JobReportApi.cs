@@ -60,7 +60,8 @@ public static class JobReportApi
         jobs.MapGet("/{id:guid}/report", ReportAsync).WithName("GetJobReport")
             .WithSummary("The job's HTML audit report, rendered by a worker on demand and kept until the job changes")
             .Produces(StatusCodes.Status200OK, contentType: "text/html")
-            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return jobs;
     }
 
