@@ -90,9 +90,9 @@ public static class JobsApi
     {
         try
         {
-            return System.Text.Json.JsonSerializer.Deserialize<JobSpec>(job.Spec, System.Text.Json.JsonSerializerOptions.Web)?.Methods.Select(m => m.Name).ToList() ?? [];
+            return StoredJobSpec.Read(job.Id, job.Spec).Methods.Select(m => m.Name).ToList();
         }
-        catch (System.Text.Json.JsonException)
+        catch (InvalidDataException)
         {
             return [];
         }
