@@ -110,6 +110,7 @@ internal static class RunCommand
                         over_actual = PreviewOverActual(preview, summary),
                     },
                     methods = summary.Methods.Select(m => new { method = m.Method, results = m.Results, failed_items = m.FailedItems, error = m.JobError }),
+                    unknown_labels = summary.UnknownLabels.Select(l => new { label = l.Label, items = l.Items }),
                     shortcuts = audit?.Findings.Where(f => f.Suspicious).Select(f => new { method = f.Method, @class = f.Label, region = f.Region, peak_share = f.PeakShare }),
                 }));
             else
@@ -119,6 +120,7 @@ internal static class RunCommand
                     Console.WriteLine($"  the preview said {preview!.WallSeconds:F1}s: {ratio:F2}× the run's time");
                 foreach (var m in summary.Methods.Where(m => m.FailedItems > 0 || m.JobError is not null))
                     Console.WriteLine($"  {m.Method}: {m.Results} results, failed on {m.FailedItems} items{(m.JobError is null ? "" : $"; {m.JobError}")}");
+                if (UnknownLabels.Describe(summary.UnknownLabels) is { } unknown) Console.WriteLine($"  {unknown}");
                 if (audit is not null) ReportCommand.Describe(audit, report!);
             }
             return JobState.Succeeded(summary.State) ? 0 : ct.IsCancellationRequested ? CommandErrors.Interrupted : CommandErrors.Failure;
