@@ -61,10 +61,10 @@ public static class ImageDecoder
         return Decode(data, path, limits, reduce);
     }
 
-    public static DecodedImage Decode(byte[] bytes, string name, ImageLimits? limits = null)
+    public static DecodedImage Decode(byte[] bytes, string name, ImageLimits? limits = null, MinimumDecodeSize? reduce = null)
     {
         using var data = SKData.CreateCopy(bytes);
-        return Decode(data, name, limits ?? new ImageLimits(), null);
+        return Decode(data, name, limits ?? new ImageLimits(), reduce);
     }
 
     /// <summary>
