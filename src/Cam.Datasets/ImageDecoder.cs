@@ -91,7 +91,7 @@ public static class ImageDecoder
             ? DecodeGray16(codec, data, name)
             : DecodeRgba(codec, reduce is not null && codec.EncodedFormat == SKEncodedImageFormat.Jpeg
                 ? ReducedSize(codec, reduce(fullWidth, fullHeight), Swaps(origin))
-                : info.Size, name);
+                : info.Size, name, codec.EncodedFormat == SKEncodedImageFormat.Gif ? GifTransparency.Color(data.Span) : null);
         return Orient(stored, origin) with { FullWidth = fullWidth, FullHeight = fullHeight };
     }
 
@@ -107,12 +107,12 @@ public static class ImageDecoder
         return codec.Info.Size;
     }
 
-    private static DecodedImage DecodeRgba(SKCodec codec, SKSizeI size, string name)
+    private static DecodedImage DecodeRgba(SKCodec codec, SKSizeI size, string name, (byte R, byte G, byte B)? transparent)
     {
         var target = new SKImageInfo(size.Width, size.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         using var bitmap = new SKBitmap(target);
         Check(codec.GetPixels(target, bitmap.GetPixels()), name);
-        return new DecodedImage(size.Width, size.Height, PilRgb.FromRgba(bitmap.GetPixelSpan(), size.Width * size.Height));
+        return new DecodedImage(size.Width, size.Height, PilRgb.FromRgba(bitmap.GetPixelSpan(), size.Width * size.Height, transparent));
     }
 
     /// <summary>A 16-bit grey PNG, read at 16 bits (<see cref="Gray16Png"/>) so that PIL's clipping (<see cref="PilRgb.FromGray16"/>) sees its values.</summary>

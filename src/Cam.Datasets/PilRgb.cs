@@ -8,8 +8,11 @@ namespace Cam.Datasets;
 /// </summary>
 internal static class PilRgb
 {
-    /// <summary>Unpremultiplied RGBA8888 → RGB: <c>rgb[i] = (r, g, b)</c> of pixel i, whatever its alpha.</summary>
-    public static byte[] FromRgba(ReadOnlySpan<byte> rgba, int pixels)
+    /// <summary>
+    /// Unpremultiplied RGBA8888 → RGB: <c>rgb[i] = (r, g, b)</c> of pixel i, whatever its alpha; a fully transparent
+    /// pixel takes <paramref name="transparent"/> when given (a GIF's transparent index, which Skia decodes as black).
+    /// </summary>
+    public static byte[] FromRgba(ReadOnlySpan<byte> rgba, int pixels, (byte R, byte G, byte B)? transparent = null)
     {
         var rgb = new byte[pixels * 3];
         var words = MemoryMarshal.Cast<byte, uint>(rgba[..(pixels * 4)]);
@@ -26,6 +29,10 @@ internal static class PilRgb
             var last = (pixels - 1) * 4;
             (rgb[i * 3], rgb[i * 3 + 1], rgb[i * 3 + 2]) = (rgba[last], rgba[last + 1], rgba[last + 2]);
         }
+        if (transparent is var (r, g, b))
+            for (var p = 0; p < pixels; p++)
+                if (rgba[p * 4 + 3] == 0)
+                    (rgb[p * 3], rgb[p * 3 + 1], rgb[p * 3 + 2]) = (r, g, b);
         return rgb;
     }
 

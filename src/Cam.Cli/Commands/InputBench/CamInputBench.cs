@@ -11,11 +11,15 @@ namespace Cam.Cli.Commands.InputBench;
 /// </summary>
 internal static class CamInputBench
 {
+    private const int WarmUpImages = 40;
+
     public static InputTimes Run(IReadOnlyList<string> files, PreprocessSpec spec, int threads, int repeat, CancellationToken ct)
     {
         var preprocessor = new Preprocessor(spec);
         var reduce = spec.DecodeReduction();
-        One(files[0], preprocessor, reduce); // warm-up: libtorch's and Skia's first-use costs
+        // Warm-up, not counted: libtorch's and Skia's first-use costs, and enough calls for .NET to compile the hot
+        // methods optimised (tiered compilation), as in a worker that has run for a while.
+        for (var i = 0; i < WarmUpImages; i++) One(files[i % files.Count], preprocessor, reduce);
         long read = 0, decode = 0, preprocess = 0;
         var process = Process.GetCurrentProcess();
         process.Refresh();
