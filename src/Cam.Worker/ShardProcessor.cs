@@ -27,7 +27,7 @@ public sealed class JobEndedException(Guid jobId) : Exception($"job {jobId} is n
 /// Explains one shard: decodes its images (the next batch while the device computes the current one), runs the
 /// methods, and stores results and item errors in one idempotent write. Bad items become item errors.
 /// </summary>
-public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, ResultWriter writer, JobStore jobs)
+public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, ResultWriter writer, JobStore jobs, InputWaits? waits = null)
 {
     private readonly ImageLoader loader = new(new DataRoot(settings.DataRoot));
     private readonly ConcurrentDictionary<string, IReadOnlyList<MethodApplicability>> verdictCache = new();
@@ -85,18 +85,23 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
             new BatchExplainer(package.Classifier, new ExplainerOptions { Precision = settings.Precision }, ct), methods, layers, output);
         var batches = Batches(shard, ct);
         if (batches.Count == 0) return;
-        var next = Task.Run(() => loader.Load(shard.DatasetRoot, batches[0].Select(i => i.Path).ToList(), ct), ct);
+        var reduce = package.Manifest.Preprocess.DecodeReduction();
+        var next = Task.Run(() => loader.Load(shard.DatasetRoot, batches[0].Select(i => i.Path).ToList(), ct, reduce), ct);
         for (var b = 0; b < batches.Count; b++)
         {
+            var waited = Stopwatch.GetTimestamp();
             var images = await next;
+            var wait = Stopwatch.GetElapsedTime(waited);
             if (b + 1 < batches.Count)
             {
                 var paths = batches[b + 1].Select(i => i.Path).ToList();
-                next = Task.Run(() => loader.Load(shard.DatasetRoot, paths, ct), ct);
+                next = Task.Run(() => loader.Load(shard.DatasetRoot, paths, ct, reduce), ct);
             }
             ct.ThrowIfCancellationRequested();
             if (!await jobs.IsJobRunningAsync(shard.JobId, ct)) throw new JobEndedException(shard.JobId);
-            ExplainBatch(context, batches[b], images);
+            var times = new BatchTimes();
+            ExplainBatch(context, batches[b], images, times);
+            waits?.Add(wait, times.Preprocess, times.Compute);
         }
     }
 
@@ -140,10 +145,17 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
         return methods;
     }
 
-    private static void ExplainBatch(ShardContext context, ItemRef[] items, LoadedImage[] images)
+    private static void ExplainBatch(ShardContext context, ItemRef[] items, LoadedImage[] images, BatchTimes times)
     {
         var ready = Admit(context, items, images);
-        if (ready.Count > 0) Explain(context, ready);
+        if (ready.Count > 0) Explain(context, ready, times);
+    }
+
+    /// <summary>A batch's preprocessing and method time (<see cref="InputWaits"/>).</summary>
+    private sealed class BatchTimes
+    {
+        public TimeSpan Preprocess { get; set; }
+        public TimeSpan Compute { get; set; }
     }
 
     /// <summary>The items that decoded, suit the preprocessing and (under the label policy) name a class; the others become item errors.</summary>
@@ -179,9 +191,10 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
     }
 
     /// <summary>Preprocesses the admitted items into one batch (one by one when their sizes differ without a crop) and explains it.</summary>
-    private static void Explain(ShardContext context, List<ReadyItem> ready)
+    private static void Explain(ShardContext context, List<ReadyItem> ready, BatchTimes times)
     {
         Tensor input;
+        var started = Stopwatch.GetTimestamp();
         try
         {
             input = context.Preprocessor.Batch(ready.Select(r => r.Image).ToList());
@@ -189,7 +202,8 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
         catch (ArgumentException) when (ready.Count > 1)
         {
             // Mixed sizes without a crop: explain the images one by one instead.
-            foreach (var r in ready) Explain(context, [r]);
+            times.Preprocess += Stopwatch.GetElapsedTime(started);
+            foreach (var r in ready) Explain(context, [r], times);
             return;
         }
         catch (ArgumentException e)
@@ -197,7 +211,10 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
             context.Output.Error(ready[0].Item.Number, "preprocess", e.Message);
             return;
         }
+        var computing = Stopwatch.GetTimestamp();
+        times.Preprocess += Stopwatch.GetElapsedTime(started, computing);
         using (input) RunMethods(context, input, ready);
+        times.Compute += Stopwatch.GetElapsedTime(computing);
     }
 
     /// <summary>Runs each method over the batch and records its maps, or its error per item.</summary>
@@ -206,7 +223,7 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
         var (shard, output) = (context.Shard, context.Output);
         var boxes = ready.Select(r => (IReadOnlyList<PixelBox>)(r.Item.Boxes ?? []).Select(b =>
         {
-            var t = context.Preprocessor.Spec.TransformBox(new Box(b.X0, b.Y0, b.X1, b.Y1), r.Image.Width, r.Image.Height);
+            var t = context.Preprocessor.Spec.TransformBox(new Box(b.X0, b.Y0, b.X1, b.Y1), r.Image.FullWidth, r.Image.FullHeight);
             return new PixelBox(t.X0, t.Y0, t.X1, t.Y1);
         }).ToList()).ToList();
         var explained = new bool[ready.Count];

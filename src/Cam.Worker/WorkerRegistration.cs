@@ -12,6 +12,7 @@ public static class WorkerRegistration
     {
         services.AddSingleton(settings);
         services.AddSingleton<ModelCache>();
+        services.AddSingleton<InputWaits>();
         services.AddSingleton<ShardProcessor>();
         services.AddSingleton<ShardRunner>();
         return services;
