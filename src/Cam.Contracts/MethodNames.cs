@@ -21,6 +21,7 @@ public static class MethodNames
     public const string RandomCam = "randomcam";
     public const string FinerCam = "finercam";
     public const string ShapleyCam = "shapleycam";
+    public const string AblationCam = "ablationcam";
 
     /// <summary>Every method, one a line (other branches add theirs as a line).</summary>
     public static readonly IReadOnlyList<string> All =
@@ -43,6 +44,7 @@ public static class MethodNames
         RandomCam,
         FinerCam,
         ShapleyCam,
+        AblationCam,
     ];
 
     /// <summary>The methods that differentiate class scores (one forward and one backward per class), one a line.</summary>

@@ -150,7 +150,7 @@ public sealed class CamExplainer
         var context = new CamContext
         {
             Model = model, Input = x, Logits = logits, Layers = layers, Activations = activations,
-            Classes = classTensor, Runner = runner, ItemKeys = keys,
+            Classes = classTensor, Runner = runner, ItemKeys = keys, Planner = planner,
             Gradients = method.UsesScoreGradients ? new ScoreGradients(pass, classTensor, method.ScoreFunction) : null,
         };
         var maps = method.ComputeMaps(context);

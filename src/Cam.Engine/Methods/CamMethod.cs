@@ -18,6 +18,8 @@ public sealed class CamContext
     /// <summary>Class indices, (N, K) int64, on the model's device.</summary>
     public required Tensor Classes { get; init; }
     public required MaskedForwardRunner Runner { get; init; }
+    /// <summary>Plans chunks of forwards other than the masked inputs' (Ablation-CAM's ablated copies).</summary>
+    public MaskChunkPlanner Planner { get; init; } = new(new MemoryBudget());
     /// <summary>One key per image (its item number in a job), which seeds any per-image noise so results do not depend on batching.</summary>
     public required IReadOnlyList<long> ItemKeys { get; init; }
     /// <summary>Gradients of the class scores of the explained forward; only for methods that <see cref="CamMethod.UsesScoreGradients"/>.</summary>

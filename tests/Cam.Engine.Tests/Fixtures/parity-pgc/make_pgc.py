@@ -55,6 +55,7 @@ METHODS = {
     "fem": pytorch_grad_cam.FEM,
     "finercam": pytorch_grad_cam.FinerCAM,
     "shapleycam": pytorch_grad_cam.ShapleyCAM,
+    "ablationcam": pytorch_grad_cam.AblationCAM,
 }
 TARGETS = {"logit": ClassifierOutputTarget, "softmax": ClassifierOutputSoftmaxTarget, "rest": ClassifierOutputReST}
 SIGNED = {"eigencam", "eigengradcam", "kpcacam"}
@@ -91,6 +92,16 @@ CASES = [
     ("shapleycam_rest_resnet18_layer3", "shapleycam", "resnet18", "layer3", [2, 3, 64, 80], [2, 5], {"target": "rest"}),
     ("shapleycam_softmax_resnet18_layer4", "shapleycam", "resnet18", "layer4", [2, 3, 80, 64], [8, 0],
      {"target": "softmax"}),
+    # AblationCAM: at layer4 and features.18 only pooling and a linear layer follow (the engine's closed form); at
+    # layer3 the engine runs what follows the layer on the ablated copies. Every case's activation has minimum 0
+    # (ablated to 0; elsewhere pytorch-grad-cam's value drifts with the copy's place in its chunk, which the engine does
+    # not copy: see AblationCam); make_pgc prints each image's minimum.
+    ("ablationcam_resnet18", "ablationcam", "resnet18", "layer4", [2, 3, 64, 80], [3, 7], {}),
+    ("ablationcam_resnet18_layer3", "ablationcam", "resnet18", "layer3", [2, 3, 80, 64], [1, 5], {}),
+    ("ablationcam_resnet18_raw", "ablationcam", "resnet18", "layer4", [2, 3, 80, 64], [2, 9], {"raw": True}),
+    ("ablationcam_mobilenet", "ablationcam", "mobilenet_v2", "features.18", [2, 3, 80, 64], [6, 2], {}),
+    # Inside a block the engine has no suffix to start from: it runs the whole model with the output replaced.
+    ("ablationcam_mobilenet_block", "ablationcam", "mobilenet_v2", "features.2.conv.0", [2, 3, 64, 80], [4, 8], {}),
 ]
 
 
@@ -149,6 +160,13 @@ def main():
         if classes is None:
             classes = logits.argmax(1).tolist()
         explained = classes if isinstance(classes, int) or method != "finercam" else None
+        if method == "ablationcam":
+            with torch.no_grad():
+                recorded = []
+                handle = module(model, layer).register_forward_hook(lambda m, i, o: recorded.append(o.detach().clone()))
+                model(x)
+                handle.remove()
+            print(case, "activation minimum per image:", recorded[0].flatten(1).min(1).values.tolist())
         tensors = {"logits": logits, f"expected.{layer}": run(method, model, layer, x, explained, options)}
         if method in SIGNED or options.get("eigen_smooth"):
             tensors[f"expected_alt.{layer}"] = run(method, model, layer, x, explained, options, negated=True)
