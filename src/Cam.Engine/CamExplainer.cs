@@ -157,7 +157,7 @@ public sealed class CamExplainer
         for (var i = 0; i < maps.Length; i++)
         {
             if (method.AppliesRelu) maps[i].relu_();
-            if (normalized) CamMaps.NormalizeInPlace(maps[i]);
+            if (normalized) method.NormalizeInPlace(maps[i]);
         }
         stats = new ExplanationStats(runner.ChunkSize, stats.MaskedForwards + runner.Forwards, stats.ForwardsSaved + runner.ForwardsSaved,
             stats.OutOfMemoryRetries + runner.OutOfMemoryRetries);

@@ -59,6 +59,7 @@ public static class CamMethods
             MethodNames.FinerCam => new FinerCam(),
             MethodNames.ShapleyCam => new ShapleyCam(),
             MethodNames.AblationCam => new AblationCam(),
+            MethodNames.FullGrad => new FullGrad(),
             _ => throw new ArgumentException($"unknown method '{name}' (known: {string.Join(", ", Names)})"),
         };
         if (options.Target != ScoreTarget.Logit && !method.HonoursTarget)

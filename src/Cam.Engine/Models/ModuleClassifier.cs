@@ -221,6 +221,29 @@ public sealed class ModuleClassifier : IClassifier
         return (logits.dtype == ScalarType.Float32 ? logits : logits.to(ScalarType.Float32)).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// Every 2-D convolution with a bias and every 2-D batch norm, in registration order, with its bias as the layer
+    /// adds it in evaluation: a convolution's bias, a batch norm's b − μ·γ/√(σ² + ε) (FullGrad's bias terms).
+    /// </summary>
+    public IReadOnlyList<(string Name, Tensor Bias)> BiasLayers()
+    {
+        var layers = new List<(string, Tensor)>();
+        using var _ = no_grad();
+        foreach (var (name, module) in modules)
+        {
+            switch (module)
+            {
+                case Conv2d { bias: { } bias }:
+                    layers.Add((name, bias.detach().to(ScalarType.Float32).clone()));
+                    break;
+                case BatchNorm2d { running_mean: { } mean, running_var: { } variance, weight: { } gamma, bias: { } beta } norm:
+                    layers.Add((name, (beta - mean * gamma / (variance + norm.eps).sqrt()).detach().to(ScalarType.Float32)));
+                    break;
+            }
+        }
+        return layers;
+    }
+
     public long ActivationBytesPerSample(long[] sampleShape) =>
         Bytes(RecordOutputShapes(sampleShape, leavesOnly: true));
 

@@ -56,6 +56,7 @@ METHODS = {
     "finercam": pytorch_grad_cam.FinerCAM,
     "shapleycam": pytorch_grad_cam.ShapleyCAM,
     "ablationcam": pytorch_grad_cam.AblationCAM,
+    "fullgrad": pytorch_grad_cam.FullGrad,
 }
 TARGETS = {"logit": ClassifierOutputTarget, "softmax": ClassifierOutputSoftmaxTarget, "rest": ClassifierOutputReST}
 SIGNED = {"eigencam", "eigengradcam", "kpcacam"}
@@ -101,6 +102,12 @@ CASES = [
     ("ablationcam_resnet18_raw", "ablationcam", "resnet18", "layer4", [2, 3, 80, 64], [2, 9], {"raw": True}),
     ("ablationcam_mobilenet", "ablationcam", "mobilenet_v2", "features.18", [2, 3, 80, 64], [6, 2], {}),
     # Inside a block the engine has no suffix to start from: it runs the whole model with the output replaced.
+    # FullGrad ignores the target layer and keeps the input's resolution (pgc's own resize to the input size stays).
+    ("fullgrad_resnet18", "fullgrad", "resnet18", "layer4", [2, 3, 64, 80], [3, 7], {}),
+    ("fullgrad_softmax_resnet18", "fullgrad", "resnet18", "layer4", [2, 3, 80, 64], [1, 5], {"target": "softmax"}),
+    # (no mobilenet_v2 case: FullGrad takes every bias layer's gradient, and pgc's own float32 and float64 maps differ
+    # by 1.7e-2 there)
+    ("fullgrad_aug_smooth_resnet18", "fullgrad", "resnet18", "layer4", [2, 3, 64, 80], [2, 6], {"aug_smooth": True}),
     ("ablationcam_mobilenet_block", "ablationcam", "mobilenet_v2", "features.2.conv.0", [2, 3, 64, 80], [4, 8], {}),
 ]
 
@@ -129,7 +136,8 @@ def run(method, model, layer, x, classes, options, negated=False):
     try:
         cam = METHODS[method](model=model, target_layers=[module(model, layer)])
         base = cam.base_cam if method == "finercam" else cam
-        base.get_target_width_height = lambda input_tensor: None  # no cv2.resize: the layer's resolution
+        if method != "fullgrad":
+            base.get_target_width_height = lambda input_tensor: None  # no cv2.resize: the layer's resolution
         if method == "finercam":
             out = cam(input_tensor=x, targets=None, target_idx=classes if isinstance(classes, int) else None)
         else:
