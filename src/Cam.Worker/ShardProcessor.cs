@@ -13,6 +13,7 @@ using Cam.Engine.Preprocessing;
 using Cam.Specs;
 using Cam.Storage;
 using Cam.Storage.Entities;
+using Cam.Worker.Telemetry;
 using static TorchSharp.torch;
 
 namespace Cam.Worker;
@@ -52,7 +53,21 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
         }
         ct.ThrowIfCancellationRequested();
         var inserted = await writer.WriteAsync(output.ToShardOutput(), claim, ct);
+        // Under a claim the write completed the shard and counted it into the job, once: so are the counters.
+        if (claim is not null) Count(shard.JobId, output);
         return Completed(shard, output, inserted, clock);
+    }
+
+    /// <summary>Adds a stored shard's items, results per method and method failures to the worker's counters.</summary>
+    private static void Count(Guid jobId, Accumulator output)
+    {
+        var job = WorkerTelemetry.Job(jobId);
+        WorkerTelemetry.ItemsProcessed.Add(output.Succeeded.Count, job, WorkerTelemetry.Outcome("succeeded"));
+        WorkerTelemetry.ItemsProcessed.Add(output.Failed.Count, job, WorkerTelemetry.Outcome("failed"));
+        foreach (var method in output.Results.GroupBy(r => r.Method))
+            WorkerTelemetry.Results.Add(method.Count(), job, new(WorkerTelemetry.MethodAttribute, method.Key));
+        foreach (var method in output.Errors.Where(e => e.Method is not null && e.ItemNumber is not null).GroupBy(e => e.Method!))
+            WorkerTelemetry.MethodFailures.Add(method.Select(e => e.ItemNumber).Distinct().Count(), job, new(WorkerTelemetry.MethodAttribute, method.Key));
     }
 
     private ModelCache.Lease Rent(string package)
@@ -86,7 +101,7 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
         var batches = Batches(shard, ct);
         if (batches.Count == 0) return;
         var reduce = package.Manifest.Preprocess.DecodeReduction();
-        var next = Task.Run(() => loader.Load(shard.DatasetRoot, batches[0].Select(i => i.Path).ToList(), ct, reduce), ct);
+        var next = Task.Run(() => Decode(shard.DatasetRoot, batches[0].Select(i => i.Path).ToList(), reduce, ct), ct);
         for (var b = 0; b < batches.Count; b++)
         {
             var waited = Stopwatch.GetTimestamp();
@@ -95,14 +110,24 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
             if (b + 1 < batches.Count)
             {
                 var paths = batches[b + 1].Select(i => i.Path).ToList();
-                next = Task.Run(() => loader.Load(shard.DatasetRoot, paths, ct, reduce), ct);
+                next = Task.Run(() => Decode(shard.DatasetRoot, paths, reduce, ct), ct);
             }
             ct.ThrowIfCancellationRequested();
             if (!await jobs.IsJobRunningAsync(shard.JobId, ct)) throw new JobEndedException(shard.JobId);
+            using var activity = WorkerTelemetry.Source.StartActivity("explain batch");
+            activity?.SetTag("cam.batch.items", batches[b].Length);
             var times = new BatchTimes();
             ExplainBatch(context, batches[b], images, times);
             waits?.Add(wait, times.Preprocess, times.Compute);
         }
+    }
+
+    private LoadedImage[] Decode(string datasetRoot, IReadOnlyList<string> paths, MinimumDecodeSize? reduce, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        var images = loader.Load(datasetRoot, paths, ct, reduce);
+        WorkerTelemetry.BatchDuration.Record(clock.Elapsed.TotalSeconds, WorkerTelemetry.Stage("decode"));
+        return images;
     }
 
     /// <summary>The shard's items in batches bounded by count and by decoded pixels (read from the images' headers).</summary>
@@ -213,8 +238,10 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
         }
         var computing = Stopwatch.GetTimestamp();
         times.Preprocess += Stopwatch.GetElapsedTime(started, computing);
+        WorkerTelemetry.BatchDuration.Record(Stopwatch.GetElapsedTime(started, computing).TotalSeconds, WorkerTelemetry.Stage("preprocess"));
         using (input) RunMethods(context, input, ready);
         times.Compute += Stopwatch.GetElapsedTime(computing);
+        WorkerTelemetry.BatchDuration.Record(Stopwatch.GetElapsedTime(computing).TotalSeconds, WorkerTelemetry.Stage("compute"));
     }
 
     /// <summary>Runs each method over the batch and records its maps, or its error per item.</summary>

@@ -38,10 +38,12 @@ internal static class RunCommand
         };
         var (dtype, channelsLast) = MethodArguments.Precision();
         var noReport = new Option<bool>("--no-report") { Description = "do not write the audit report (report-JOB.html) at the end" };
+        var serve = new Option<int?>("--serve") { Description = "serve the live job page and /metrics on http://127.0.0.1:PORT while the job runs" };
         var command = new Command("run", "run a whole explanation job in this process (in-memory bus, SQLite)")
         {
             dataset, model, methods, convention, target, augSmooth, eigenSmooth, layers, classes, workers, output, shardSize, metrics, metricSteps, json, noop, noReport, batchMegapixels, dtype, channelsLast,
         };
+        command.Options.Add(serve);
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
             var datasetPath = Path.GetFullPath(parse.GetValue(dataset)!);
@@ -68,7 +70,9 @@ internal static class RunCommand
             {
                 MaxBatchPixels = parse.GetValue(batchMegapixels) * 1_000_000L,
                 Precision = MethodArguments.ParsePrecision(parse.GetValue(dtype), parse.GetValue(channelsLast)),
+                ServePort = parse.GetValue(serve),
             };
+            if (options.ServePort is { } port && !parse.GetValue(json)) Console.WriteLine($"watch the job at http://127.0.0.1:{port}/");
             EmbeddedSummary summary;
             CostPlan? preview = null;
             try

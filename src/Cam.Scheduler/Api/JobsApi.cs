@@ -28,6 +28,7 @@ public static class JobsApi
         jobs.MapPost("/{id:guid}/cancel", CancelAsync).WithName("CancelJob").WithSummary("Cancel a running job")
             .ProducesProblem(StatusCodes.Status404NotFound);
         jobs.MapJobDataApi();
+        jobs.MapJobReportApi();
         return jobs;
     }
 
