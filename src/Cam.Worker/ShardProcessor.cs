@@ -28,7 +28,7 @@ public sealed class JobEndedException(Guid jobId) : Exception($"job {jobId} is n
 /// Explains one shard: decodes its images (the next batch while the device computes the current one), runs the
 /// methods, and stores results and item errors in one idempotent write. Bad items become item errors.
 /// </summary>
-public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, ResultWriter writer, JobStore jobs)
+public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, ResultWriter writer, JobStore jobs, InputWaits? waits = null)
 {
     private readonly ImageLoader loader = new(new DataRoot(settings.DataRoot));
     private readonly ConcurrentDictionary<string, IReadOnlyList<MethodApplicability>> verdictCache = new();
@@ -100,27 +100,32 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
             new BatchExplainer(package.Classifier, new ExplainerOptions { Precision = settings.Precision }, ct), methods, layers, output);
         var batches = Batches(shard, ct);
         if (batches.Count == 0) return;
-        var next = Task.Run(() => Decode(shard.DatasetRoot, batches[0].Select(i => i.Path).ToList(), ct), ct);
+        var reduce = package.Manifest.Preprocess.DecodeReduction();
+        var next = Task.Run(() => Decode(shard.DatasetRoot, batches[0].Select(i => i.Path).ToList(), reduce, ct), ct);
         for (var b = 0; b < batches.Count; b++)
         {
+            var waited = Stopwatch.GetTimestamp();
             var images = await next;
+            var wait = Stopwatch.GetElapsedTime(waited);
             if (b + 1 < batches.Count)
             {
                 var paths = batches[b + 1].Select(i => i.Path).ToList();
-                next = Task.Run(() => Decode(shard.DatasetRoot, paths, ct), ct);
+                next = Task.Run(() => Decode(shard.DatasetRoot, paths, reduce, ct), ct);
             }
             ct.ThrowIfCancellationRequested();
             if (!await jobs.IsJobRunningAsync(shard.JobId, ct)) throw new JobEndedException(shard.JobId);
             using var activity = WorkerTelemetry.Source.StartActivity("explain batch");
             activity?.SetTag("cam.batch.items", batches[b].Length);
-            ExplainBatch(context, batches[b], images);
+            var times = new BatchTimes();
+            ExplainBatch(context, batches[b], images, times);
+            waits?.Add(wait, times.Preprocess, times.Compute);
         }
     }
 
-    private LoadedImage[] Decode(string datasetRoot, IReadOnlyList<string> paths, CancellationToken ct)
+    private LoadedImage[] Decode(string datasetRoot, IReadOnlyList<string> paths, MinimumDecodeSize? reduce, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
-        var images = loader.Load(datasetRoot, paths, ct);
+        var images = loader.Load(datasetRoot, paths, ct, reduce);
         WorkerTelemetry.BatchDuration.Record(clock.Elapsed.TotalSeconds, WorkerTelemetry.Stage("decode"));
         return images;
     }
@@ -165,10 +170,17 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
         return methods;
     }
 
-    private static void ExplainBatch(ShardContext context, ItemRef[] items, LoadedImage[] images)
+    private static void ExplainBatch(ShardContext context, ItemRef[] items, LoadedImage[] images, BatchTimes times)
     {
         var ready = Admit(context, items, images);
-        if (ready.Count > 0) Explain(context, ready);
+        if (ready.Count > 0) Explain(context, ready, times);
+    }
+
+    /// <summary>A batch's preprocessing and method time (<see cref="InputWaits"/>).</summary>
+    private sealed class BatchTimes
+    {
+        public TimeSpan Preprocess { get; set; }
+        public TimeSpan Compute { get; set; }
     }
 
     /// <summary>The items that decoded, suit the preprocessing and (under the label policy) name a class; the others become item errors.</summary>
@@ -204,19 +216,19 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
     }
 
     /// <summary>Preprocesses the admitted items into one batch (one by one when their sizes differ without a crop) and explains it.</summary>
-    private static void Explain(ShardContext context, List<ReadyItem> ready)
+    private static void Explain(ShardContext context, List<ReadyItem> ready, BatchTimes times)
     {
         Tensor input;
-        var clock = Stopwatch.StartNew();
+        var started = Stopwatch.GetTimestamp();
         try
         {
             input = context.Preprocessor.Batch(ready.Select(r => r.Image).ToList());
-            WorkerTelemetry.BatchDuration.Record(clock.Elapsed.TotalSeconds, WorkerTelemetry.Stage("preprocess"));
         }
         catch (ArgumentException) when (ready.Count > 1)
         {
             // Mixed sizes without a crop: explain the images one by one instead.
-            foreach (var r in ready) Explain(context, [r]);
+            times.Preprocess += Stopwatch.GetElapsedTime(started);
+            foreach (var r in ready) Explain(context, [r], times);
             return;
         }
         catch (ArgumentException e)
@@ -224,9 +236,12 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
             context.Output.Error(ready[0].Item.Number, "preprocess", e.Message);
             return;
         }
-        clock.Restart();
+        var computing = Stopwatch.GetTimestamp();
+        times.Preprocess += Stopwatch.GetElapsedTime(started, computing);
+        WorkerTelemetry.BatchDuration.Record(Stopwatch.GetElapsedTime(started, computing).TotalSeconds, WorkerTelemetry.Stage("preprocess"));
         using (input) RunMethods(context, input, ready);
-        WorkerTelemetry.BatchDuration.Record(clock.Elapsed.TotalSeconds, WorkerTelemetry.Stage("compute"));
+        times.Compute += Stopwatch.GetElapsedTime(computing);
+        WorkerTelemetry.BatchDuration.Record(Stopwatch.GetElapsedTime(computing).TotalSeconds, WorkerTelemetry.Stage("compute"));
     }
 
     /// <summary>Runs each method over the batch and records its maps, or its error per item.</summary>
@@ -235,7 +250,7 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
         var (shard, output) = (context.Shard, context.Output);
         var boxes = ready.Select(r => (IReadOnlyList<PixelBox>)(r.Item.Boxes ?? []).Select(b =>
         {
-            var t = context.Preprocessor.Spec.TransformBox(new Box(b.X0, b.Y0, b.X1, b.Y1), r.Image.Width, r.Image.Height);
+            var t = context.Preprocessor.Spec.TransformBox(new Box(b.X0, b.Y0, b.X1, b.Y1), r.Image.FullWidth, r.Image.FullHeight);
             return new PixelBox(t.X0, t.Y0, t.X1, t.Y1);
         }).ToList()).ToList();
         var explained = new bool[ready.Count];

@@ -15,6 +15,7 @@ public static class WorkerRegistration
     {
         services.AddSingleton(settings);
         services.AddSingleton<ModelCache>();
+        services.AddSingleton<InputWaits>();
         services.AddSingleton<ShardProcessor>();
         services.AddSingleton<ShardRunner>();
         services.AddHostedService<DeviceMemoryGauges>();

@@ -34,6 +34,10 @@ public sealed record EmbeddedSummary(Guid JobId, string State, long Items, long 
 {
     /// <summary>Results and failures per method.</summary>
     public IReadOnlyList<MethodTally> Methods { get; init; } = [];
+    /// <summary>Item labels the model has no class for (left out of the accuracy), with their item counts.</summary>
+    public IReadOnlyList<UnknownLabel> UnknownLabels { get; init; } = [];
+    /// <summary>The in-process workers' batches: waiting for decoded images, preprocessing, methods; null without batches.</summary>
+    public InputWaitTotals? Inputs { get; init; }
 }
 
 /// <summary>
@@ -68,6 +72,8 @@ public static class EmbeddedJob
             return Summary(options, job, clock.Elapsed.TotalSeconds) with
             {
                 Methods = await host.Services.GetRequiredService<MethodTallies>().OfJobAsync(job.Id, options.Spec.Methods.Select(m => m.Name).ToList(), ct),
+                UnknownLabels = await host.Services.GetRequiredService<UnknownLabels>().OfJobAsync(job.Id, ct),
+                Inputs = host.Services.GetRequiredService<InputWaits>().Totals() is { Batches: > 0 } inputs ? inputs : null,
             };
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested && id is not null)

@@ -185,7 +185,7 @@ public sealed class ShardDispatcher(SchedulerSettings settings, JobStore store, 
     {
         if (specs.TryGetValue(jobId, out var cached)) return cached;
         var job = await store.GetJobAsync(jobId, ct) ?? throw new InvalidOperationException($"job {jobId} vanished");
-        var spec = JsonSerializer.Deserialize<JobSpec>(job.Spec, JsonSerializerOptions.Web)!;
+        var spec = StoredJobSpec.Read(jobId, job.Spec);
         // Jobs stored before the dataset root was kept: found from the dataset itself, which must still be there.
         var root = job.DatasetRoot ?? datasets.WorkerRoot(datasets.Open(spec));
         return specs[jobId] = (spec, root);
