@@ -23,13 +23,14 @@ public class FastDecodeParityTests(Xunit.Abstractions.ITestOutputHelper log)
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Fast_decoding_a_large_jpeg_keeps_the_top_class_and_the_logits_within_ten_percent_of_the_largest(string photo, string interpolation)
+    public void Fast_decoding_a_large_jpeg_keeps_the_top_3_classes_and_the_logits_within_one_percent_of_the_largest(string photo, string interpolation)
     {
         var large = PhotoParityTests.Photo(photo + "@x4");
         using var bitmap = new SKBitmap(new SKImageInfo(large.Width, large.Height, SKColorType.Rgba8888, SKAlphaType.Opaque));
-        var pixels = bitmap.GetPixelSpan();
+        var pixels = new byte[large.Width * large.Height * 4];
         for (var i = 0; i < large.Width * large.Height; i++)
             (pixels[i * 4], pixels[i * 4 + 1], pixels[i * 4 + 2], pixels[i * 4 + 3]) = (large.Rgb[i * 3], large.Rgb[i * 3 + 1], large.Rgb[i * 3 + 2], 255);
+        System.Runtime.InteropServices.Marshal.Copy(pixels, 0, bitmap.GetPixels(), pixels.Length);
         var jpeg = bitmap.Encode(SKEncodedImageFormat.Jpeg, 90).ToArray();
         var spec = PreprocessSpec.ImageNet with { Interpolation = interpolation, FastDecode = true };
 
@@ -45,8 +46,9 @@ public class FastDecodeParityTests(Xunit.Abstractions.ITestOutputHelper log)
         var top3 = Top(expected, 3).SequenceEqual(Top(logits, 3));
         log.WriteLine($"{photo} {interpolation}: decoded at {reduced.Width}×{reduced.Height} of {whole.Width}×{whole.Height}; " +
             $"max |Δ logit| {worst / largest:P2} of the largest; top-3 {(top3 ? "same" : "differs")}");
-        Assert.Equal(Top(expected, 1), Top(logits, 1));
-        Assert.True(worst <= 0.10f * largest, $"{photo}: logits differ by {worst} (largest {largest})");
+        // Measured: 0.11 % to 0.50 % of the largest logit over these six cases, top-3 the same in each.
+        Assert.True(top3, $"{photo}: top-3 {string.Join(",", Top(logits, 3))}, whole decode {string.Join(",", Top(expected, 3))}");
+        Assert.True(worst <= 0.01f * largest, $"{photo}: logits differ by {worst} (largest {largest})");
     }
 
     private static int[] Top(float[] logits, int k) =>
