@@ -24,7 +24,7 @@ public sealed class ShardFailureException(string message) : Exception(message);
 public sealed class JobEndedException(Guid jobId) : Exception($"job {jobId} is no longer running");
 
 /// <summary>
-/// Explains one shard: decodes its images (the next batch while the device computes the current one), runs the
+/// Explains one shard: decodes, resizes and crops its images (the next batch while the device computes the current one), runs the
 /// methods, and stores results and item errors in one idempotent write. Bad items become item errors.
 /// </summary>
 public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, ResultWriter writer, JobStore jobs, InputWaits? waits = null)
@@ -86,7 +86,7 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
         var batches = Batches(shard, ct);
         if (batches.Count == 0) return;
         var reduce = package.Manifest.Preprocess.DecodeReduction();
-        var next = Task.Run(() => loader.Load(shard.DatasetRoot, batches[0].Select(i => i.Path).ToList(), ct, reduce), ct);
+        var next = Task.Run(() => Prefetch(context, batches[0], reduce, ct), ct);
         for (var b = 0; b < batches.Count; b++)
         {
             var waited = Stopwatch.GetTimestamp();
@@ -94,8 +94,8 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
             var wait = Stopwatch.GetElapsedTime(waited);
             if (b + 1 < batches.Count)
             {
-                var paths = batches[b + 1].Select(i => i.Path).ToList();
-                next = Task.Run(() => loader.Load(shard.DatasetRoot, paths, ct, reduce), ct);
+                var following = batches[b + 1];
+                next = Task.Run(() => Prefetch(context, following, reduce, ct), ct);
             }
             ct.ThrowIfCancellationRequested();
             if (!await jobs.IsJobRunningAsync(shard.JobId, ct)) throw new JobEndedException(shard.JobId);
@@ -103,6 +103,17 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
             ExplainBatch(context, batches[b], images, times);
             waits?.Add(wait, times.Preprocess, times.Compute);
         }
+    }
+
+    /// <summary>
+    /// The next batch, made ready while the device works on the current one: decoded, then resized and cropped
+    /// (<see cref="Preprocessor.Prepare"/>), so that the batch loop only normalises and explains.
+    /// </summary>
+    private LoadedImage[] Prefetch(ShardContext context, ItemRef[] batch, MinimumDecodeSize? reduce, CancellationToken ct)
+    {
+        var images = loader.Load(context.Shard.DatasetRoot, batch.Select(i => i.Path).ToList(), ct, reduce);
+        context.Preprocessor.Prepare(images.Where(i => i.Ok).Select(i => i.Image!));
+        return images;
     }
 
     /// <summary>The shard's items in batches bounded by count and by decoded pixels (read from the images' headers).</summary>
