@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Cam.Datasets;
 using Cam.Specs;
 using Cam.Storage;
@@ -33,10 +32,9 @@ public sealed partial class AuditBuilder(CamDbContext db, AuditOptions options)
     public async Task<AuditSummary> BuildAsync(Guid jobId, IProgress<AuditProgress>? progress = null, CancellationToken ct = default)
     {
         var job = await db.Jobs.AsNoTracking().SingleOrDefaultAsync(j => j.Id == jobId, ct) ?? throw new ArgumentException($"no job {jobId} in this database");
-        var spec = JsonNode.Parse(job.Spec)!.AsObject();
-        var dataset = spec["dataset"]?.GetValue<string>() ?? "";
-        var model = spec["model"]?.GetValue<string>() ?? "";
-        var specMethods = spec["methods"]?.AsArray().Select(m => m?["name"]?.GetValue<string>()).OfType<string>().ToList() ?? [];
+        var spec = StoredJobSpec.Read(job.Id, job.Spec);
+        var (dataset, model) = (spec.Dataset, spec.Model);
+        var specMethods = spec.Methods.Select(m => m.Name).ToList();
         var manifest = TryReadManifest(model);
         var labels = manifest?.Labels ?? [];
 

@@ -11,11 +11,12 @@ public sealed record JobSpec
     public required string Dataset { get; init; }
     /// <summary>Model package folder, relative to the model root.</summary>
     public required string Model { get; init; }
-    public IReadOnlyList<MethodSpec> Methods { get; init; } = [new("scorecam")];
+    /// <summary>The methods to run; the scheduler's default (<c>cam</c>, <c>scorecam</c>) when null.</summary>
+    public IReadOnlyList<MethodSpec>? Methods { get; init; }
     /// <summary>Target layers; the package's defaults when empty.</summary>
     public IReadOnlyList<string> Layers { get; init; } = [];
-    /// <summary><c>top:k</c>, <c>label</c> or class indices separated by commas.</summary>
-    public string Classes { get; init; } = "top:1";
+    /// <summary><c>top:k</c>, <c>label</c> or class indices separated by commas; the scheduler's default (<c>top:1</c>) when null.</summary>
+    public string? Classes { get; init; }
     /// <summary>Items per shard; the scheduler's default when null.</summary>
     public int? ShardSize { get; init; }
     public bool Normalized { get; init; } = true;

@@ -13,6 +13,7 @@ using Cam.Engine.Preprocessing;
 using Cam.Specs;
 using Cam.Storage;
 using Cam.Storage.Entities;
+using Cam.Worker.Telemetry;
 using static TorchSharp.torch;
 
 namespace Cam.Worker;
@@ -52,7 +53,21 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
         }
         ct.ThrowIfCancellationRequested();
         var inserted = await writer.WriteAsync(output.ToShardOutput(), claim, ct);
+        // Under a claim the write completed the shard and counted it into the job, once: so are the counters.
+        if (claim is not null) Count(shard.JobId, output);
         return Completed(shard, output, inserted, clock);
+    }
+
+    /// <summary>Adds a stored shard's items, results per method and method failures to the worker's counters.</summary>
+    private static void Count(Guid jobId, Accumulator output)
+    {
+        var job = WorkerTelemetry.Job(jobId);
+        WorkerTelemetry.ItemsProcessed.Add(output.Succeeded.Count, job, WorkerTelemetry.Outcome("succeeded"));
+        WorkerTelemetry.ItemsProcessed.Add(output.Failed.Count, job, WorkerTelemetry.Outcome("failed"));
+        foreach (var method in output.Results.GroupBy(r => r.Method))
+            WorkerTelemetry.Results.Add(method.Count(), job, new(WorkerTelemetry.MethodAttribute, method.Key));
+        foreach (var method in output.Errors.Where(e => e.Method is not null && e.ItemNumber is not null).GroupBy(e => e.Method!))
+            WorkerTelemetry.MethodFailures.Add(method.Select(e => e.ItemNumber).Distinct().Count(), job, new(WorkerTelemetry.MethodAttribute, method.Key));
     }
 
     private ModelCache.Lease Rent(string package)
@@ -99,6 +114,8 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
             }
             ct.ThrowIfCancellationRequested();
             if (!await jobs.IsJobRunningAsync(shard.JobId, ct)) throw new JobEndedException(shard.JobId);
+            using var activity = WorkerTelemetry.Source.StartActivity("explain batch");
+            activity?.SetTag("cam.batch.items", batches[b].Length);
             var times = new BatchTimes();
             ExplainBatch(context, batches[b], images, times);
             waits?.Add(wait, times.Preprocess, times.Compute);
@@ -111,7 +128,9 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
     /// </summary>
     private LoadedImage[] Prefetch(ShardContext context, ItemRef[] batch, MinimumDecodeSize? reduce, CancellationToken ct)
     {
+        var clock = Stopwatch.StartNew();
         var images = loader.Load(context.Shard.DatasetRoot, batch.Select(i => i.Path).ToList(), ct, reduce);
+        WorkerTelemetry.BatchDuration.Record(clock.Elapsed.TotalSeconds, WorkerTelemetry.Stage("decode"));
         context.Preprocessor.Prepare(images.Where(i => i.Ok).Select(i => i.Image!));
         return images;
     }
@@ -224,8 +243,10 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
         }
         var computing = Stopwatch.GetTimestamp();
         times.Preprocess += Stopwatch.GetElapsedTime(started, computing);
+        WorkerTelemetry.BatchDuration.Record(Stopwatch.GetElapsedTime(started, computing).TotalSeconds, WorkerTelemetry.Stage("preprocess"));
         using (input) RunMethods(context, input, ready);
         times.Compute += Stopwatch.GetElapsedTime(computing);
+        WorkerTelemetry.BatchDuration.Record(Stopwatch.GetElapsedTime(computing).TotalSeconds, WorkerTelemetry.Stage("compute"));
     }
 
     /// <summary>Runs each method over the batch and records its maps, or its error per item.</summary>

@@ -42,11 +42,12 @@ public static class CamMethods
         {
             MethodNames.Cam => new ClassActivationMap(options.FcLayer),
             MethodNames.ScoreCam => new ScoreCam(),
-            MethodNames.SmoothScoreCam => new SmoothScoreCam(options.NumSamples ?? 35, options.Std ?? 2.0f, options.Seed),
-            MethodNames.IntegratedScoreCam => new IntegratedScoreCam(options.NumSamples ?? 10),
+            MethodNames.SmoothScoreCam => new SmoothScoreCam(options.NumSamples ?? SmoothScoreCam.DefaultSamples, options.Std ?? SmoothScoreCam.DefaultStd, options.Seed),
+            MethodNames.IntegratedScoreCam => new IntegratedScoreCam(options.NumSamples ?? IntegratedScoreCam.DefaultSamples),
             MethodNames.GradCam => new GradCam(),
             MethodNames.GradCamPlusPlus => new GradCamPlusPlus(options.Convention),
-            MethodNames.SmoothGradCamPlusPlus => new SmoothGradCamPlusPlus(options.NumSamples ?? 4, options.Std ?? 0.3f, options.Seed),
+            MethodNames.SmoothGradCamPlusPlus => new SmoothGradCamPlusPlus(options.NumSamples ?? SmoothGradCamPlusPlus.DefaultSamples,
+                options.Std ?? SmoothGradCamPlusPlus.DefaultStd, options.Seed),
             MethodNames.XGradCam => new XGradCam(),
             MethodNames.LayerCam => new LayerCam(),
             MethodNames.HiResCam => new HiResCam(),
@@ -58,6 +59,8 @@ public static class CamMethods
             MethodNames.RandomCam => new RandomCam(options.Seed),
             MethodNames.FinerCam => new FinerCam(),
             MethodNames.ShapleyCam => new ShapleyCam(),
+            MethodNames.AblationCam => new AblationCam(),
+            MethodNames.FullGrad => new FullGrad(),
             _ => throw new ArgumentException($"unknown method '{name}' (known: {string.Join(", ", Names)})"),
         };
         if (options.Target != ScoreTarget.Logit && !method.HonoursTarget)

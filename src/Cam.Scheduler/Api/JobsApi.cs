@@ -28,6 +28,7 @@ public static class JobsApi
         jobs.MapPost("/{id:guid}/cancel", CancelAsync).WithName("CancelJob").WithSummary("Cancel a running job")
             .ProducesProblem(StatusCodes.Status404NotFound);
         jobs.MapJobDataApi();
+        jobs.MapJobReportApi();
         return jobs;
     }
 
@@ -94,9 +95,9 @@ public static class JobsApi
     {
         try
         {
-            return System.Text.Json.JsonSerializer.Deserialize<JobSpec>(job.Spec, System.Text.Json.JsonSerializerOptions.Web)?.Methods.Select(m => m.Name).ToList() ?? [];
+            return StoredJobSpec.Read(job.Id, job.Spec).Methods.Select(m => m.Name).ToList();
         }
-        catch (System.Text.Json.JsonException)
+        catch (InvalidDataException)
         {
             return [];
         }
