@@ -113,7 +113,7 @@ public class ShardProcessorTests
     }
 
     [Fact]
-    public async Task An_image_smaller_than_the_models_crop_is_padded_with_zeros_as_torchvision_pads_it()
+    public async Task An_image_smaller_than_the_models_crop_is_zero_padded_as_torchvision_crops_it_not_refused()
     {
         using var workspace = new DemoWorkspace(images: 3, withBadItems: false);
         var json = Path.Combine(workspace.ModelRoot, "shapes-model", "model.json");
@@ -121,7 +121,6 @@ public class ShardProcessorTests
         var (services, job, shard) = await SetUpAsync(workspace);
         await using var _ = services;
         var outcome = await services.GetRequiredService<ShardProcessor>().ProcessAsync(shard, CancellationToken.None);
-        // torchvision's CenterCrop pads a 64×64 image to 100×100 with zeros; the model explains the padded input.
         Assert.Equal((3, 0), (outcome.Succeeded, outcome.Failed));
         await using var db = await services.GetRequiredService<IDbContextFactory<CamDbContext>>().CreateDbContextAsync();
         Assert.Empty(await db.ItemErrors.Where(e => e.JobId == job).ToListAsync());
