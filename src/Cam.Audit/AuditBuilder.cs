@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Cam.Datasets;
 using Cam.Specs;
 using Cam.Storage;
@@ -33,10 +32,9 @@ public sealed partial class AuditBuilder(CamDbContext db, AuditOptions options)
     public async Task<AuditSummary> BuildAsync(Guid jobId, IProgress<AuditProgress>? progress = null, CancellationToken ct = default)
     {
         var job = await db.Jobs.AsNoTracking().SingleOrDefaultAsync(j => j.Id == jobId, ct) ?? throw new ArgumentException($"no job {jobId} in this database");
-        var spec = JsonNode.Parse(job.Spec)!.AsObject();
-        var dataset = spec["dataset"]?.GetValue<string>() ?? "";
-        var model = spec["model"]?.GetValue<string>() ?? "";
-        var specMethods = spec["methods"]?.AsArray().Select(m => m?["name"]?.GetValue<string>()).OfType<string>().ToList() ?? [];
+        var spec = StoredJobSpec.Read(job.Id, job.Spec);
+        var (dataset, model) = (spec.Dataset, spec.Model);
+        var specMethods = spec.Methods.Select(m => m.Name).ToList();
         var manifest = TryReadManifest(model);
         var labels = manifest?.Labels ?? [];
 
@@ -95,6 +93,7 @@ public sealed partial class AuditBuilder(CamDbContext db, AuditOptions options)
             Accuracy = accuracy, LabelledItems = labelled, AccuracyInterval = primary.Count > 0 ? ItemValues.AccuracyInterval(values[primary[0].Method]) : null, Slices = slices, Sanity = sanity, Strategies = strategies, ClassLabels = labels, Methods = methods, Classes = classes, Distributions = distributions,
             Findings = findings, MeanMaps = meanMaps, Galleries = galleries, ErrorsByStage = errorsByStage, FirstErrors = firstErrors,
             MethodFailures = await MethodFailures.QueryAsync(db, jobId, 10, ct),
+            UnknownLabels = await UnknownLabels.CountAsync(db, jobId, ct),
         };
     }
 

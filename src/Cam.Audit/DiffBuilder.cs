@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Cam.Specs;
 using Cam.Storage;
 using Cam.Storage.Entities;
@@ -34,10 +33,10 @@ public sealed class DiffBuilder(CamDbContext dbA, CamDbContext dbB, string model
     public async Task<DiffSummary> BuildAsync(Guid jobA, Guid jobB, DiffGate gate, (string A, string B)? methods, CancellationToken ct = default)
     {
         var (specA, specB) = (await SpecAsync(dbA, jobA, ct), await SpecAsync(dbB, jobB, ct));
-        var (datasetA, datasetB) = (specA["dataset"]?.GetValue<string>() ?? "", specB["dataset"]?.GetValue<string>() ?? "");
+        var (datasetA, datasetB) = (specA.Dataset, specB.Dataset);
         if (datasetA != datasetB)
             throw new ArgumentException($"the jobs explain different datasets ('{datasetA}' and '{datasetB}'): a diff pairs the items of one dataset");
-        var (modelA, modelB) = (specA["model"]?.GetValue<string>() ?? "", specB["model"]?.GetValue<string>() ?? "");
+        var (modelA, modelB) = (specA.Model, specB.Model);
         var labels = Labels(modelA) ?? Labels(modelB) ?? [];
 
         var primaryA = (await new AuditQueries(dbA, jobA).PrimaryLayersAsync(ct)).ToDictionary(p => p.Method, p => p.Layer);
@@ -149,10 +148,10 @@ public sealed class DiffBuilder(CamDbContext dbA, CamDbContext dbB, string model
             yield return new ShortcutChange(method, f.ClassIndex, f.Label, f.Region, "gone", f.Message);
     }
 
-    private static async Task<JsonObject> SpecAsync(CamDbContext db, Guid job, CancellationToken ct)
+    private static async Task<JobSpec> SpecAsync(CamDbContext db, Guid job, CancellationToken ct)
     {
         var row = await db.Jobs.AsNoTracking().SingleOrDefaultAsync(j => j.Id == job, ct) ?? throw new ArgumentException($"no job {job} in its database");
-        return JsonNode.Parse(row.Spec)!.AsObject();
+        return StoredJobSpec.Read(job, row.Spec);
     }
 
     private IReadOnlyList<string>? Labels(string model)

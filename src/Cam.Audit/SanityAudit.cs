@@ -1,10 +1,9 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using Cam.Contracts;
 using Cam.Datasets;
 using Cam.Engine.Methods;
 using Cam.Engine.Packages;
 using Cam.Engine.Preprocessing;
+using Cam.Specs;
 using Cam.Storage;
 using Microsoft.EntityFrameworkCore;
 
@@ -22,10 +21,9 @@ public static class SanityAudit
     public static async Task<SanityReport> RunAsync(CamDbContext db, Guid jobId, AuditOptions options, SanityOptions sanity, CancellationToken ct)
     {
         var job = await db.Jobs.AsNoTracking().SingleAsync(j => j.Id == jobId, ct);
-        var spec = JsonNode.Parse(job.Spec)!.AsObject();
-        var methods = (spec["methods"]?.Deserialize<MethodSpec[]>(JsonSerializerOptions.Web) ?? []).Select(CamMethods.Create).ToList();
+        var spec = StoredJobSpec.Read(job.Id, job.Spec);
+        var methods = spec.Methods.Select(CamMethods.Create).ToList();
         if (methods.Count == 0) throw new InvalidOperationException("the job names no method to check");
-        var specLayers = spec["layers"]?.Deserialize<string[]>(JsonSerializerOptions.Web) ?? [];
 
         // The explained items (rank 0 of the job's first method), spread evenly over the job.
         var explained = await db.Results.AsNoTracking().Where(r => r.JobId == jobId && r.ClassRank == 0 && r.Method == methods[0].Name)
@@ -36,16 +34,15 @@ public static class SanityAudit
         var sample = Enumerable.Range(0, count).Select(i => byItem[(int)((long)i * byItem.Count / count)]).ToList();
         var paths = await new AuditQueries(db, jobId).ItemPathsAsync(sample.Select(s => s.ItemNumber), ct);
 
-        var dataset = spec["dataset"]?.GetValue<string>() ?? "";
         var datasetRoot = job.DatasetRoot ?? Path.GetRelativePath(Path.GetFullPath(options.DataRoot),
-            DatasetSources.Open(Path.GetFullPath(Path.Combine(options.DataRoot, dataset))).Root);
-        using var package = ModelPackage.Load(Path.Combine(options.ModelRoot, spec["model"]?.GetValue<string>() ?? ""));
+            DatasetSources.Open(Path.GetFullPath(Path.Combine(options.DataRoot, spec.Dataset))).Root);
+        using var package = ModelPackage.Load(Path.Combine(options.ModelRoot, spec.Model));
         var images = new ImageLoader(new DataRoot(options.DataRoot)).Load(datasetRoot, sample.Select(s => paths[s.ItemNumber]).ToList(), ct);
         var readable = sample.Zip(images).Where(p => p.Second.Ok).ToList();
         if (readable.Count == 0) throw new InvalidOperationException($"none of the {sample.Count} sampled images could be read: {images[0].Error}");
         var preprocessor = new Preprocessor(package.Manifest.Preprocess, package.Classifier.Device);
         using var input = preprocessor.Batch(readable.Select(p => p.Second.Image!).ToList());
-        var layers = specLayers.Length > 0 ? specLayers : package.Manifest.TargetLayers;
+        var layers = spec.Layers.Count > 0 ? spec.Layers : package.Manifest.TargetLayers;
         return SanityCheck.Run(package.Classifier, methods, layers, input, readable.Select(p => p.First.ClassIndex).ToList(), sanity.Layers);
     }
 }

@@ -42,6 +42,9 @@ public sealed record MethodSpec(string Name, int? NumSamples = null, float? Std 
 /// <summary>Which classes to explain per item: the top-k predictions, the item's label, or explicit class indices.</summary>
 public sealed record ClassPolicy(ClassPolicyKind Kind, int K = 1, IReadOnlyList<int>? Explicit = null)
 {
+    /// <summary>The classes of a job that names none: the top prediction.</summary>
+    public const string DefaultText = "top:1";
+
     public static ClassPolicy Top(int k) => new(ClassPolicyKind.TopK, k);
     public static readonly ClassPolicy Label = new(ClassPolicyKind.Label);
     public static ClassPolicy Of(params int[] classes) => new(ClassPolicyKind.Explicit, classes.Length, classes);

@@ -97,6 +97,9 @@ public static class MethodNames
     public static readonly IReadOnlyList<string> Conventions = ["paper", "torchcam", "pgc"];
 
     public static bool IsKnown(string name) => All.Contains(name, StringComparer.Ordinal);
+
+    /// <summary>The methods of a job that names none: the jobs API, <c>cam run</c>, <c>plan</c>, <c>submit</c> and <c>evaluate</c> alike.</summary>
+    public static readonly IReadOnlyList<string> Default = [Cam, ScoreCam];
 }
 
 /// <summary>The one message that refuses a method for a model, the same from the scheduler, the CLI and a worker.</summary>

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Cam.Specs;
 using Cam.Storage;
 using Microsoft.EntityFrameworkCore;
@@ -86,11 +85,10 @@ public sealed class JobExporter(IDbContextFactory<CamDbContext> factory, ExportO
                    ?? throw new ArgumentException($"no job {jobId} in this database");
         try
         {
-            var model = JsonNode.Parse(spec)?["model"]?.GetValue<string>();
-            return model is null ? [] : ModelManifestReader.Read(Path.Combine(options.ModelRoot, model)).Labels;
+            return ModelManifestReader.Read(Path.Combine(options.ModelRoot, StoredJobSpec.Read(jobId, spec).Model)).Labels;
         }
         catch (Exception e) when (e is ModelPackageException or IOException or UnauthorizedAccessException
-                                      or System.Text.Json.JsonException or InvalidOperationException)
+                                      or System.Text.Json.JsonException or InvalidOperationException or InvalidDataException)
         {
             return [];
         }

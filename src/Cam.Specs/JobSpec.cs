@@ -9,10 +9,11 @@ public sealed record JobSpec
     public required string Dataset { get; init; }
     /// <summary>Model package folder, relative to the model root.</summary>
     public required string Model { get; init; }
-    public IReadOnlyList<MethodSpec> Methods { get; init; } = [new("scorecam")];
+    /// <summary>The methods to run; <see cref="MethodNames.Default"/> when the job names none.</summary>
+    public IReadOnlyList<MethodSpec> Methods { get; init; } = MethodNames.Default.Select(name => new MethodSpec(name)).ToList();
     public IReadOnlyList<string> Layers { get; init; } = [];
     /// <summary><c>top:k</c>, <c>label</c> or class indices separated by commas.</summary>
-    public string Classes { get; init; } = "top:1";
+    public string Classes { get; init; } = ClassPolicy.DefaultText;
     /// <summary>Items per shard; the scheduler's default when null.</summary>
     public int? ShardSize { get; init; }
     public bool Normalized { get; init; } = true;

@@ -73,7 +73,7 @@ public class DiffTests(DemoDiffFixture demo) : IClassFixture<DemoDiffFixture>
     {
         var json = Path.Combine(demo.DataRoot, "methods.json");
         var code = Cam("diff", demo.TwoMethods.ToString(), demo.TwoMethods.ToString(), "--db", demo.TwoMethodsDb, "--model-root", demo.ModelRoot,
-            "--methods", "cam:gradcam", "--json", json, "--out", Path.Combine(demo.DataRoot, "methods.html"));
+            "--methods", "cam:gradcam", "--json-out", json, "--out", Path.Combine(demo.DataRoot, "methods.html"));
         Assert.Equal(0, code);
         var diff = JsonSerializer.Deserialize<DiffSummary>(await File.ReadAllTextAsync(json), AuditReport.Json)!;
         var method = Assert.Single(diff.Methods);
@@ -102,7 +102,7 @@ public class DiffTests(DemoDiffFixture demo) : IClassFixture<DemoDiffFixture>
         var json = Path.Combine(demo.DataRoot, "diff.json");
         var html = Path.Combine(demo.DataRoot, "diff.html");
         var code = Cam("diff", demo.Clean.ToString(), demo.Spurious.ToString(), "--db", demo.CleanDb, "--db-b", demo.SpuriousDb,
-            "--model-root", demo.ModelRoot, "--fail-on", "shortcut:new", "--json", json, "--out", html);
+            "--model-root", demo.ModelRoot, "--fail-on", "shortcut:new", "--json-out", json, "--out", html);
 
         Assert.Equal(3, code);
         var diff = JsonSerializer.Deserialize<DiffSummary>(await File.ReadAllTextAsync(json), AuditReport.Json)!;
@@ -120,7 +120,7 @@ public class DiffTests(DemoDiffFixture demo) : IClassFixture<DemoDiffFixture>
     {
         var json = Path.Combine(demo.DataRoot, "same.json");
         var code = Cam("diff", demo.Clean.ToString(), demo.Clean.ToString(), "--db", demo.CleanDb, "--model-root", demo.ModelRoot,
-            "--fail-on", "shortcut:new,pointing_game:-0.02,energy_in_box:-0.01,map_drift:0.001", "--json", json, "--out", Path.Combine(demo.DataRoot, "same.html"));
+            "--fail-on", "shortcut:new,pointing_game:-0.02,energy_in_box:-0.01,map_drift:0.001", "--json-out", json, "--out", Path.Combine(demo.DataRoot, "same.html"));
 
         Assert.Equal(0, code);
         var diff = JsonSerializer.Deserialize<DiffSummary>(await File.ReadAllTextAsync(json), AuditReport.Json)!;

@@ -22,16 +22,6 @@ public class LifecycleTests
     }
 
     [Theory]
-    [MemberData(nameof(Targets))]
-    public void Scheduler_uses_the_same_shard_lease_as_the_workers(string target)
-    {
-        var rendered = Kustomize.Render(target);
-        var scheduler = Manifest.Container(rendered.Single("Deployment", Manifest.SchedulerDeployment), "scheduler");
-        var worker = Manifest.Container(rendered.Single("Deployment", Manifest.WorkerDeployment), "worker");
-        Assert.Equal(Manifest.Env(rendered, worker, "CAM_SHARD_LEASE_SECONDS"), Manifest.Env(rendered, scheduler, "CAM_SHARD_LEASE_SECONDS"));
-    }
-
-    [Theory]
     [InlineData("base", Manifest.SchedulerDeployment, "scheduler", 8080)]
     [InlineData("base", Manifest.WorkerDeployment, "worker", 8081)]
     [InlineData("overlays/dev", Manifest.SchedulerDeployment, "scheduler", 8080)]

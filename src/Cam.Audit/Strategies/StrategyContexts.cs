@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Cam.Datasets;
 using Cam.Specs;
 using Cam.Storage;
@@ -14,8 +13,8 @@ public static class StrategyContexts
     public static async Task<StrategyContext> ForJobAsync(CamDbContext db, Guid jobId, string dataRoot, string modelRoot, CancellationToken ct)
     {
         var job = await db.Jobs.AsNoTracking().SingleOrDefaultAsync(j => j.Id == jobId, ct) ?? throw new ArgumentException($"no job {jobId} in its database");
-        var spec = JsonNode.Parse(job.Spec)!.AsObject();
-        var (dataset, model) = (spec["dataset"]?.GetValue<string>() ?? "", spec["model"]?.GetValue<string>() ?? "");
+        var spec = StoredJobSpec.Read(job.Id, job.Spec);
+        var (dataset, model) = (spec.Dataset, spec.Model);
         ModelManifest? manifest;
         try
         {

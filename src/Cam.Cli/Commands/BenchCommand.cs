@@ -23,7 +23,7 @@ internal static class BenchCommand
 {
     public static Command Create()
     {
-        var method = new Option<string>("--method") { DefaultValueFactory = _ => "scorecam", Description = MethodArguments.MethodsHelp };
+        var method = new Option<string>("--method") { DefaultValueFactory = _ => Cam.Contracts.MethodNames.ScoreCam, Description = MethodArguments.MethodsHelp };
         var convention = MethodArguments.Convention();
         var arch = new Option<string>("--arch") { DefaultValueFactory = _ => "resnet18" };
         var numClasses = new Option<int>("--num-classes") { DefaultValueFactory = _ => 1000 };

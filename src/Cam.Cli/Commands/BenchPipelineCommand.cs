@@ -20,7 +20,7 @@ internal static class BenchPipelineCommand
         var shardSize = new Option<int>("--shard-size") { DefaultValueFactory = _ => 256 };
         var jobs = new Option<int>("--jobs") { DefaultValueFactory = _ => 1, Description = "jobs run one after another, each finding the earlier ones' results stored" };
         var methods = new Option<string>("--methods") { DefaultValueFactory = _ => "gradcam", Description = "methods of the job (each a result per item and class)" };
-        var classes = new Option<string>("--classes") { DefaultValueFactory = _ => "top:1" };
+        var classes = MethodArguments.Classes();
         var mapSize = new Option<int>("--map-size") { DefaultValueFactory = _ => 7, Description = "side of the no-op's maps (7: a ResNet at 224)" };
         var maxOutstanding = new Option<int?>("--max-outstanding") { Description = "CAM_MAX_OUTSTANDING_SHARDS of the scheduler" };
         var postgres = new Option<string?>("--postgres") { Description = "connection string (CAM_POSTGRES); the schema is migrated" };

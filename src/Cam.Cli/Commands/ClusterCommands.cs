@@ -16,11 +16,11 @@ internal static class ClusterCommands
     {
         var dataset = new Option<string>("--dataset") { Required = true, Description = "image folder or manifest, relative to the data root" };
         var model = new Option<string>("--model") { Required = true, Description = "model package, relative to the model root" };
-        var methods = new Option<string>("--methods") { DefaultValueFactory = _ => "scorecam", Description = MethodArguments.MethodsHelp };
+        var methods = MethodArguments.Methods();
         var convention = MethodArguments.Convention();
         var (target, augSmooth, eigenSmooth) = (MethodArguments.Target(), MethodArguments.AugSmooth(), MethodArguments.EigenSmooth());
         var layers = new Option<string?>("--layers");
-        var classes = new Option<string>("--classes") { DefaultValueFactory = _ => "top:1" };
+        var classes = MethodArguments.Classes();
         var shardSize = new Option<int?>("--shard-size");
         var metrics = new Option<bool>("--metrics") { Description = "compute faithfulness metrics (more forwards)" };
         var metricSteps = MethodArguments.MetricSteps();
@@ -51,7 +51,7 @@ internal static class ClusterCommands
     {
         var job = new Argument<Guid>("job") { Description = "job id" };
         var watch = new Option<bool>("--watch") { Description = "refresh until the job ends" };
-        var json = new Option<bool>("--json");
+        var json = JsonArguments.Print("the job's state");
         var command = new Command("status", "show a job's state and progress") { job, watch, json, Scheduler, ApiKey };
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
@@ -109,5 +109,7 @@ internal static class ClusterCommands
     private static string Describe(JobView view) =>
         $"{view.Id} {view.State}: {view.Done}/{view.Total} items ({view.Failed} failed), {view.Results} results, " +
         $"{view.ItemsPerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture)} items/s, " +
-        $"eta {view.EtaSeconds?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"}s";
+        $"eta {view.EtaSeconds?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"}s" +
+        (Cam.Storage.UnknownLabels.Describe([.. (view.UnknownLabels ?? []).Select(l => new Cam.Storage.UnknownLabel(l.Label, l.Items))]) is { } unknown
+            ? $"\n{unknown}" : "");
 }

@@ -21,7 +21,7 @@ internal static class DiffCommand
         var dbB = new Option<string?>("--db-b") { Description = "SQLite database holding job B, when it is not A's" };
         var postgres = new Option<string?>("--postgres") { Description = "Npgsql connection string of a cluster's database (default: CAM_POSTGRES)" };
         var output = new Option<string>("--out") { Description = "HTML file to write", DefaultValueFactory = _ => "diff.html" };
-        var json = new Option<string?>("--json") { Description = "also write the diff as JSON to this file ('-' for standard output)" };
+        var (json, jsonOut) = (JsonArguments.Print("the diff"), JsonArguments.OutFile("the diff"));
         var modelRoot = new Option<string?>("--model-root") { Description = "folder the jobs' model paths are relative to, for class names (default: CAM_MODEL_ROOT or the current folder)" };
         var failOn = new Option<string?>("--fail-on")
         {
@@ -37,7 +37,7 @@ internal static class DiffCommand
         var dataRoot = new Option<string?>("--data-root") { Description = "folder the jobs' dataset paths are relative to, for the strategies' object geometry (default: CAM_DATA_ROOT or the current folder)" };
         var command = new Command("diff", "compare two jobs over the same dataset: per-class changes with paired tests, map drift, shortcuts that appear or vanish")
         {
-            jobA, jobB, db, dbB, postgres, output, json, modelRoot, failOn, methods, strategies, strategySample, dataRoot,
+            jobA, jobB, db, dbB, postgres, output, json, jsonOut, modelRoot, failOn, methods, strategies, strategySample, dataRoot,
         };
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
@@ -67,9 +67,8 @@ internal static class DiffCommand
             var html = Path.GetFullPath(parse.GetValue(output)!);
             Directory.CreateDirectory(Path.GetDirectoryName(html)!);
             await File.WriteAllTextAsync(html, HtmlDiffReport.Render(diff), ct);
-            var jsonPath = parse.GetValue(json);
-            if (jsonPath is not null and not "-") await File.WriteAllTextAsync(jsonPath, JsonSerializer.Serialize(diff, AuditReport.Json), ct);
-            if (jsonPath == "-") Console.WriteLine(JsonSerializer.Serialize(diff, AuditReport.Json));
+            if (parse.GetValue(jsonOut) is { } jsonPath) await File.WriteAllTextAsync(jsonPath, JsonSerializer.Serialize(diff, AuditReport.Json), ct);
+            if (parse.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(diff, AuditReport.Json));
             else Describe(diff, html);
             return diff.GateFailures.Count > 0 ? GateFailed : 0;
         }));

@@ -11,8 +11,8 @@ internal static class EvaluateCommand
     {
         var dataset = new Option<string>("--dataset") { Required = true, Description = "labelled image folder or manifest" };
         var model = new Option<string>("--model") { Required = true, Description = "model package folder" };
-        var methods = new Option<string>("--methods") { DefaultValueFactory = _ => "cam,scorecam" };
-        var json = new Option<bool>("--json");
+        var methods = MethodArguments.Methods();
+        var json = JsonArguments.Print("the accuracy and the pointing game per method");
         var threads = new Option<int?>("--threads");
         var command = new Command("evaluate", "accuracy of a model on labelled data and, with boxes, the pointing game per method") { dataset, model, methods, json, threads };
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>

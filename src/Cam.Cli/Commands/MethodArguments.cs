@@ -10,6 +10,18 @@ public static class MethodArguments
 {
     public static readonly string MethodsHelp = $"comma-separated: {string.Join(", ", MethodNames.All)}";
 
+    /// <summary><c>--methods</c>, by default the jobs API's (<see cref="MethodNames.Default"/>).</summary>
+    public static Option<string> Methods() => new("--methods")
+    {
+        Description = MethodsHelp, DefaultValueFactory = _ => string.Join(",", MethodNames.Default),
+    };
+
+    /// <summary><c>--classes</c>, by default the jobs API's (<see cref="ClassPolicy.DefaultText"/>).</summary>
+    public static Option<string> Classes() => new("--classes")
+    {
+        Description = "top:k, label, or class indices", DefaultValueFactory = _ => ClassPolicy.DefaultText,
+    };
+
     public static Option<string?> Convention() => new("--convention")
     {
         Description = "paper (default) or torchcam: Grad-CAM++'s alpha as published, or as torchcam computes it; other methods ignore it",

@@ -20,7 +20,7 @@ internal static class ParityCommand
         var channelsLast = new Option<bool>("--channels-last") { Description = "masked forwards in the channels-last memory layout" };
         var threads = new Option<int?>("--threads") { Description = "CPU threads for TorchSharp" };
         var only = new Option<string[]>("--case") { Description = "run only this case; repeat for several" };
-        var json = new Option<bool>("--json") { Description = "print one JSON object instead of a line per case" };
+        var json = JsonArguments.Print("every case, as one object,");
 
         var command = new Command("parity", "check the engine against the reference fixtures on a device and precision")
         {

@@ -17,16 +17,16 @@ internal static class PlanCommand
     {
         var dataset = new Option<string>("--dataset") { Description = "image folder or manifest (relative to the data root with --scheduler)", DefaultValueFactory = _ => RunCommand.Samples("shapes/manifest.csv") };
         var model = new Option<string>("--model") { Description = "model package folder (relative to the model root with --scheduler)", DefaultValueFactory = _ => RunCommand.Samples("shapes-model") };
-        var methods = new Option<string>("--methods") { Description = MethodArguments.MethodsHelp, DefaultValueFactory = _ => "cam,scorecam" };
+        var methods = MethodArguments.Methods();
         var convention = MethodArguments.Convention();
         var (target, augSmooth, eigenSmooth) = (MethodArguments.Target(), MethodArguments.AugSmooth(), MethodArguments.EigenSmooth());
         var layers = new Option<string?>("--layers") { Description = "comma-separated target layers; the package's defaults when omitted" };
-        var classes = new Option<string>("--classes") { Description = "top:k, label, or class indices", DefaultValueFactory = _ => "top:1" };
+        var classes = MethodArguments.Classes();
         var workers = new Option<int>("--workers") { Description = "workers sharing the job, for the wall time", DefaultValueFactory = _ => 1 };
         var shardSize = new Option<int?>("--shard-size") { Description = "items per shard" };
         var metrics = new Option<bool>("--metrics") { Description = "count the faithfulness metrics' forwards too" };
         var metricSteps = MethodArguments.MetricSteps();
-        var json = new Option<bool>("--json") { Description = "print the plan as JSON" };
+        var json = JsonArguments.Print("the plan");
         var scheduler = new Option<string?>("--scheduler") { Description = "ask this scheduler (its workers probe the model) instead of probing here" };
         var apiKey = new Option<string?>("--api-key") { Description = "API key (CAM_API_KEY)" };
         var command = new Command("plan", "preview a job's cost: forwards per item per method, device-hours and wall time, from a short probe of the model")

@@ -14,7 +14,7 @@ internal static class ReportCommand
         var db = new Option<string?>("--db") { Description = "SQLite results database of an embedded run (cam run prints it)" };
         var postgres = new Option<string?>("--postgres") { Description = "Npgsql connection string of a cluster's database (default: CAM_POSTGRES)" };
         var output = new Option<string>("--out") { Description = "HTML file to write", DefaultValueFactory = _ => "report.html" };
-        var json = new Option<string?>("--json") { Description = "also write the audit's JSON summary to this file ('-' for standard output)" };
+        var (json, jsonOut) = (JsonArguments.Print("the audit's summary"), JsonArguments.OutFile("the audit's summary"));
         var dataRoot = new Option<string?>("--data-root") { Description = "folder the job's dataset path is relative to (default: CAM_DATA_ROOT or the current folder)" };
         var modelRoot = new Option<string?>("--model-root") { Description = "folder the job's model path is relative to (default: CAM_MODEL_ROOT or the current folder)" };
         var method = new Option<string?>("--method") { Description = "method whose overlays fill the galleries (default: the job's first)" };
@@ -28,7 +28,7 @@ internal static class ReportCommand
         var strategyNeighbours = new Option<int>("--strategy-neighbours") { Description = "k of the strategies' nearest-neighbour graph", DefaultValueFactory = _ => 10 };
         var command = new Command("report", "write a job's audit: summary, per-class table, metric distributions, mean maps, galleries, shortcut finder")
         {
-            job, db, postgres, output, json, dataRoot, modelRoot, method, gallery, by, sanity, sanityItems, sanityLayers, strategies, strategySample, strategyNeighbours,
+            job, db, postgres, output, json, jsonOut, dataRoot, modelRoot, method, gallery, by, sanity, sanityItems, sanityLayers, strategies, strategySample, strategyNeighbours,
         };
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
@@ -45,11 +45,10 @@ internal static class ReportCommand
                 Strategies = parse.GetValue(strategies) ? StrategyOptionsOf(parse.GetValue(strategySample), parse.GetValue(strategyNeighbours)) : null,
                 Sanity = parse.GetValue(sanity) ? new SanityOptions(Math.Clamp(parse.GetValue(sanityItems), 1, 1024), Math.Clamp(parse.GetValue(sanityLayers), 1, 64)) : null,
             };
-            var jsonPath = parse.GetValue(json);
             var html = Path.GetFullPath(parse.GetValue(output)!);
-            var audit = await ProgressDisplay.RunAsync(jsonPath == "-", progress =>
-                AuditReport.WriteAsync(storage, parse.GetValue(job), options, html, jsonPath is null or "-" ? null : jsonPath, progress, ct));
-            if (jsonPath == "-") Console.WriteLine(JsonSerializer.Serialize(audit, AuditReport.Json));
+            var audit = await ProgressDisplay.RunAsync(parse.GetValue(json), progress =>
+                AuditReport.WriteAsync(storage, parse.GetValue(job), options, html, parse.GetValue(jsonOut), progress, ct));
+            if (parse.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(audit, AuditReport.Json));
             else Describe(audit, html);
             return 0;
         }));

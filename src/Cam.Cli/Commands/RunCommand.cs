@@ -19,17 +19,17 @@ internal static class RunCommand
     {
         var dataset = new Option<string>("--dataset") { Description = "image folder or manifest (CSV/JSONL)", DefaultValueFactory = _ => Samples("shapes/manifest.csv") };
         var model = new Option<string>("--model") { Description = "model package folder", DefaultValueFactory = _ => Samples("shapes-model") };
-        var methods = new Option<string>("--methods") { Description = MethodArguments.MethodsHelp, DefaultValueFactory = _ => "cam,scorecam" };
+        var methods = MethodArguments.Methods();
         var convention = MethodArguments.Convention();
         var (target, augSmooth, eigenSmooth) = (MethodArguments.Target(), MethodArguments.AugSmooth(), MethodArguments.EigenSmooth());
         var layers = new Option<string?>("--layers") { Description = "comma-separated target layers; the package's defaults when omitted" };
-        var classes = new Option<string>("--classes") { Description = "top:k, label, or class indices", DefaultValueFactory = _ => "top:1" };
+        var classes = MethodArguments.Classes();
         var workers = new Option<int>("--workers") { Description = "in-process workers", DefaultValueFactory = _ => 1 };
         var output = new Option<string>("--out") { Description = "folder for the results database", DefaultValueFactory = _ => "cam-output" };
         var shardSize = new Option<int?>("--shard-size") { Description = "items per shard" };
         var metrics = new Option<bool>("--metrics") { Description = "compute faithfulness metrics: average drop, increase in confidence, deletion and insertion (more forwards)" };
         var metricSteps = MethodArguments.MetricSteps();
-        var json = new Option<bool>("--json") { Description = "end with one JSON summary" };
+        var json = JsonArguments.Print("one summary at the end");
         var noop = new Option<bool>("--noop-explainer") { Description = "replace the engine by a no-op, to measure the pipeline alone" };
         var batchMegapixels = new Option<int>("--batch-megapixels")
         {
@@ -38,10 +38,12 @@ internal static class RunCommand
         };
         var (dtype, channelsLast) = MethodArguments.Precision();
         var noReport = new Option<bool>("--no-report") { Description = "do not write the audit report (report-JOB.html) at the end" };
+        var serve = new Option<int?>("--serve") { Description = "serve the live job page and /metrics on http://127.0.0.1:PORT while the job runs" };
         var command = new Command("run", "run a whole explanation job in this process (in-memory bus, SQLite)")
         {
             dataset, model, methods, convention, target, augSmooth, eigenSmooth, layers, classes, workers, output, shardSize, metrics, metricSteps, json, noop, noReport, batchMegapixels, dtype, channelsLast,
         };
+        command.Options.Add(serve);
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
             var datasetPath = Path.GetFullPath(parse.GetValue(dataset)!);
@@ -68,7 +70,9 @@ internal static class RunCommand
             {
                 MaxBatchPixels = parse.GetValue(batchMegapixels) * 1_000_000L,
                 Precision = MethodArguments.ParsePrecision(parse.GetValue(dtype), parse.GetValue(channelsLast)),
+                ServePort = parse.GetValue(serve),
             };
+            if (options.ServePort is { } port && !parse.GetValue(json)) Console.WriteLine($"watch the job at http://127.0.0.1:{port}/");
             EmbeddedSummary summary;
             CostPlan? preview = null;
             try
@@ -110,6 +114,12 @@ internal static class RunCommand
                         over_actual = PreviewOverActual(preview, summary),
                     },
                     methods = summary.Methods.Select(m => new { method = m.Method, results = m.Results, failed_items = m.FailedItems, error = m.JobError }),
+                    unknown_labels = summary.UnknownLabels.Select(l => new { label = l.Label, items = l.Items }),
+                    inputs = summary.Inputs is not { } inputs ? null : new
+                    {
+                        batches = inputs.Batches, wait_seconds = Math.Round(inputs.WaitSeconds, 3), preprocess_seconds = Math.Round(inputs.PreprocessSeconds, 3),
+                        compute_seconds = Math.Round(inputs.ComputeSeconds, 3), device_idle_share = Math.Round(inputs.IdleShare, 4),
+                    },
                     shortcuts = audit?.Findings.Where(f => f.Suspicious).Select(f => new { method = f.Method, @class = f.Label, region = f.Region, peak_share = f.PeakShare }),
                 }));
             else
@@ -119,6 +129,10 @@ internal static class RunCommand
                     Console.WriteLine($"  the preview said {preview!.WallSeconds:F1}s: {ratio:F2}× the run's time");
                 foreach (var m in summary.Methods.Where(m => m.FailedItems > 0 || m.JobError is not null))
                     Console.WriteLine($"  {m.Method}: {m.Results} results, failed on {m.FailedItems} items{(m.JobError is null ? "" : $"; {m.JobError}")}");
+                if (UnknownLabels.Describe(summary.UnknownLabels) is { } unknown) Console.WriteLine($"  {unknown}");
+                if (summary.Inputs is { } inputs)
+                    Console.WriteLine($"  inputs: the device waited {inputs.IdleShare:P1} of the batch loop ({inputs.WaitSeconds:F2}s for decoded images, " +
+                        $"{inputs.PreprocessSeconds:F2}s preprocessing, {inputs.ComputeSeconds:F2}s in the methods, {inputs.Batches} batches)");
                 if (audit is not null) ReportCommand.Describe(audit, report!);
             }
             return JobState.Succeeded(summary.State) ? 0 : ct.IsCancellationRequested ? CommandErrors.Interrupted : CommandErrors.Failure;

@@ -163,11 +163,14 @@ public sealed class MaskedForwardRunner : IDisposable
                 outputs.Add(logits.MoveToOuterDisposeScope());
                 Forwards += length;
                 position += length;
+                EngineTelemetry.MaskedForwards.Add(length);
+                EngineTelemetry.ChunkSize.Record(length);
             }
             catch (Exception e) when (IsOutOfMemory(e) && length > 1)
             {
                 chunk = Math.Max(1, length / 2);
                 OutOfMemoryRetries++;
+                EngineTelemetry.OutOfMemoryBackoffs.Add(1);
             }
         }
         return outputs.Count == 1 ? outputs[0] : torch.cat(outputs, 0);

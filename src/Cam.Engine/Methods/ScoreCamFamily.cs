@@ -59,8 +59,10 @@ public sealed class ScoreCam : ScoreCamFamily
 /// SS-CAM (Wang et al., 2020): Gaussian noise of deviation <c>std</c> added to each upsampled mask, averaged over
 /// samples; drawn per image from its item key, so a result does not depend on the batch it was explained in.
 /// </summary>
-public sealed class SmoothScoreCam(int numSamples = 35, float std = 2.0f, long seed = 0) : ScoreCamFamily
+public sealed class SmoothScoreCam(int numSamples = SmoothScoreCam.DefaultSamples, float std = SmoothScoreCam.DefaultStd, long seed = 0) : ScoreCamFamily
 {
+    public const int DefaultSamples = 35;
+    public const float DefaultStd = 2.0f;
     public override string Name => MethodNames.SmoothScoreCam;
     public int NumSamples { get; } = numSamples >= 1 ? numSamples : throw new ArgumentException("SS-CAM needs at least one sample");
     public float Std { get; } = std >= 0 ? std : throw new ArgumentException("SS-CAM's noise deviation cannot be negative");
@@ -72,8 +74,9 @@ public sealed class SmoothScoreCam(int numSamples = 35, float std = 2.0f, long s
 /// IS-CAM (Naidu et al., 2020): the masked input scaled progressively, averaged over samples. As in the reference,
 /// the i-th of S samples is scaled by Σ_{j≤i} j/S = i(i+1)/(2S).
 /// </summary>
-public sealed class IntegratedScoreCam(int numSamples = 10) : ScoreCamFamily
+public sealed class IntegratedScoreCam(int numSamples = IntegratedScoreCam.DefaultSamples) : ScoreCamFamily
 {
+    public const int DefaultSamples = 10;
     public override string Name => MethodNames.IntegratedScoreCam;
     public int NumSamples { get; } = numSamples >= 1 ? numSamples : throw new ArgumentException("IS-CAM needs at least one sample");
     private protected override MaskSampling Sampling => MaskSampling.Integrated(NumSamples);

@@ -14,8 +14,11 @@ namespace Cam.Engine.Methods;
 /// weights with the last sample's gradient and combines the last noisy activation; the convention does not change this
 /// method.)
 /// </summary>
-public sealed class SmoothGradCamPlusPlus(int numSamples = 4, float std = 0.3f, long seed = 0) : CamMethod
+public sealed class SmoothGradCamPlusPlus(int numSamples = SmoothGradCamPlusPlus.DefaultSamples, float std = SmoothGradCamPlusPlus.DefaultStd, long seed = 0)
+    : CamMethod
 {
+    public const int DefaultSamples = 4;
+    public const float DefaultStd = 0.3f;
     public override string Name => MethodNames.SmoothGradCamPlusPlus;
     public override bool AppliesRelu => true;
     public int NumSamples { get; } = numSamples >= 1 ? numSamples : throw new ArgumentException("Smooth Grad-CAM++ needs at least one sample");

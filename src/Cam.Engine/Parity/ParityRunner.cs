@@ -39,8 +39,6 @@ public sealed class ParityRunner
         ? (torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32)
         : null;
 
-    public IReadOnlyList<ParityCaseResult> RunAll(IEnumerable<ParityCase> cases) => cases.Select(Run).ToList();
-
     public ParityCaseResult Run(ParityCase parityCase)
     {
         var clock = Stopwatch.StartNew();

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Cam.Specs;
 using Cam.Storage;
 
@@ -37,12 +36,12 @@ public sealed class EnumerationResumer(SchedulerSettings settings, JobStore stor
             JobSpec spec;
             try
             {
-                spec = JsonSerializer.Deserialize<JobSpec>(job.Spec, JsonSerializerOptions.Web) ?? throw new JsonException("empty");
+                spec = StoredJobSpec.Read(job.Id, job.Spec);
             }
-            catch (JsonException e)
+            catch (InvalidDataException e)
             {
-                logger.LogError("job {Job}: its stored specification cannot be read; the job fails: {Reason}", job.Id, e.Message);
-                await store.TryFailJobAsync(job.Id, $"the job's specification cannot be read: {e.Message}", ct);
+                logger.LogError("{Reason}; the job fails", e.Message);
+                await store.TryFailJobAsync(job.Id, e.Message, ct);
                 continue;
             }
             logger.LogInformation("resuming the enumeration of job {Job} after {Shards} shards", job.Id, job.TotalShards);

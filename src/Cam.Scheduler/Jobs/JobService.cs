@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Cam.Contracts;
 using Cam.Datasets;
 using Cam.Scheduler.Planning;
@@ -22,7 +21,7 @@ public sealed class JobService(DatasetLocator datasets, JobStore store, JobEnume
         var datasetRoot = datasets.WorkerRoot(source);
         RefuseInapplicable(spec, await prober.ProbeAsync(spec, source, measureRate: false, ct));
         var id = Guid.NewGuid();
-        await store.CreateJobAsync(id, JsonSerializer.Serialize(spec, JsonSerializerOptions.Web), datasetRoot, ct);
+        await store.CreateJobAsync(id, StoredJobSpec.Write(spec), datasetRoot, ct);
         enumerator.Start(id, spec);
         return id;
     }

@@ -16,7 +16,7 @@ public sealed record PipelineBenchOptions
     public int ShardSize { get; init; } = 256;
     public int Jobs { get; init; } = 1;
     public string Methods { get; init; } = "gradcam";
-    public string Classes { get; init; } = "top:1";
+    public string Classes { get; init; } = ClassPolicy.DefaultText;
     public int MapSize { get; init; } = 7;
     public int? MaxOutstandingShards { get; init; }
     public required string Folder { get; init; }
