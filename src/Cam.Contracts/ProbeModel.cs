@@ -41,7 +41,10 @@ public sealed record ModelProbed
     public string? Error { get; init; }
 }
 
-/// <summary>Whether a method can explain the model at all and, if not, why; <c>Samples</c> is what the method repeats its forwards for (1 for most).</summary>
+/// <summary>
+/// Whether a method can explain the model at all and, if not, why; <c>Samples</c> is what the method repeats its forwards
+/// for (1 for most; Ablation-CAM's forwards per channel: 0 where a pooled linear head gives them in closed form).
+/// </summary>
 public sealed record MethodApplicability(string Method, bool Applicable, string? Reason, int Samples = 1);
 
 /// <summary>
