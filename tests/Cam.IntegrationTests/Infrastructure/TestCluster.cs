@@ -43,7 +43,7 @@ public sealed class TestCluster : IAsyncDisposable
         this.log = log;
         this.options = options;
         Dataset = dataset;
-        http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{schedulerPort}"), Timeout = TimeSpan.FromSeconds(10) };
+        http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{schedulerPort}"), Timeout = TimeSpan.FromSeconds(120) };
         http.DefaultRequestHeaders.Add("X-Api-Key", ApiKey);
     }
 
