@@ -25,7 +25,7 @@ def parse_args():
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--classes", type=int, default=1, help="top-k classes per image; each library runs once per rank")
     p.add_argument("--chunk", type=int, default=128, help="masked inputs per forward (both libraries' batch_size)")
-    p.add_argument("--warmup-batch", type=int, default=2)
+    p.add_argument("--warmup-batch", type=int, default=2, help="images of the untimed warm-up run (0: none)")
     p.add_argument("--autocast", default="", choices=["", "bfloat16", "float16"], help="run under torch.autocast")
     p.add_argument("--threads", type=int, default=0)
     p.add_argument("--seed", type=int, default=0)
@@ -67,7 +67,18 @@ def run_gradcam(torch, model, x, classes, chunk):
                 for rank in range(classes.shape[1])]
 
 
-RUNNERS = {"torchcam": run_torchcam, "gradcam": run_gradcam}
+def run_gradcam_ablation(torch, model, x, classes, chunk):
+    """pytorch-grad-cam's AblationCAM on layer4 (it re-runs the whole network for every ablated channel)."""
+    import pytorch_grad_cam.ablation_cam as ablation_cam
+    from pytorch_grad_cam import AblationCAM
+    from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
+    ablation_cam.tqdm = types.SimpleNamespace(tqdm=lambda iterable, **_: iterable)
+    with AblationCAM(model=model, target_layers=[model.layer4], batch_size=chunk) as cam:
+        return [cam(input_tensor=x, targets=[ClassifierOutputTarget(int(c)) for c in classes[:, rank].tolist()])
+                for rank in range(classes.shape[1])]
+
+
+RUNNERS = {"torchcam": run_torchcam, "gradcam": run_gradcam, "gradcam-ablation": run_gradcam_ablation}
 
 
 def main():
@@ -102,7 +113,8 @@ def main():
                 run = RUNNERS[lib]
                 with torch.autocast(device.type, dtype=autocast_dtype, enabled=autocast_dtype is not None):
                     warm = min(args.warmup_batch, args.batch)
-                    run(torch, model, x[:warm], classes[:warm], args.chunk)
+                    if warm > 0:
+                        run(torch, model, x[:warm], classes[:warm], args.chunk)
                     synchronize(torch, device)
                     if device.type == "cuda":
                         torch.cuda.empty_cache()

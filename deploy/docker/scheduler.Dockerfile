@@ -16,6 +16,7 @@ COPY src/Cam.Datasets/Cam.Datasets.csproj src/Cam.Datasets/
 COPY src/Cam.Specs/Cam.Specs.csproj src/Cam.Specs/
 COPY src/Cam.Storage/Cam.Storage.csproj src/Cam.Storage/
 COPY src/Cam.Hosting/Cam.Hosting.csproj src/Cam.Hosting/
+COPY src/Cam.Export/Cam.Export.csproj src/Cam.Export/
 COPY src/Cam.Scheduler/Cam.Scheduler.csproj src/Cam.Scheduler/
 COPY src/Cam.SchedulerHost/Cam.SchedulerHost.csproj src/Cam.SchedulerHost/
 RUN dotnet restore src/Cam.SchedulerHost/Cam.SchedulerHost.csproj -r linux-x64

@@ -17,6 +17,7 @@ COPY src/Cam.Specs/Cam.Specs.csproj src/Cam.Specs/
 COPY src/Cam.Engine/Cam.Engine.csproj src/Cam.Engine/
 COPY src/Cam.Storage/Cam.Storage.csproj src/Cam.Storage/
 COPY src/Cam.Hosting/Cam.Hosting.csproj src/Cam.Hosting/
+COPY src/Cam.Audit/Cam.Audit.csproj src/Cam.Audit/
 COPY src/Cam.Worker/Cam.Worker.csproj src/Cam.Worker/
 COPY src/Cam.WorkerHost/Cam.WorkerHost.csproj src/Cam.WorkerHost/
 RUN dotnet restore src/Cam.WorkerHost/Cam.WorkerHost.csproj -r linux-x64 -p:TorchBackend=cuda

@@ -93,6 +93,7 @@ public sealed partial class AuditBuilder(CamDbContext db, AuditOptions options)
             Accuracy = accuracy, LabelledItems = labelled, AccuracyInterval = primary.Count > 0 ? ItemValues.AccuracyInterval(values[primary[0].Method]) : null, Slices = slices, Sanity = sanity, Strategies = strategies, ClassLabels = labels, Methods = methods, Classes = classes, Distributions = distributions,
             Findings = findings, MeanMaps = meanMaps, Galleries = galleries, ErrorsByStage = errorsByStage, FirstErrors = firstErrors,
             MethodFailures = await MethodFailures.QueryAsync(db, jobId, 10, ct),
+            UnknownLabels = await UnknownLabels.CountAsync(db, jobId, ct),
         };
     }
 

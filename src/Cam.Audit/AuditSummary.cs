@@ -33,6 +33,8 @@ public sealed record AuditSummary
     /// <summary>Each class's strategies: its maps clustered (<c>cam report --strategies</c>); null when not asked.</summary>
     public IReadOnlyList<Strategies.ClassStrategies>? Strategies { get; init; }
     public IReadOnlyList<MethodFailure> MethodFailures { get; init; } = [];
+    /// <summary>Item labels the model has no class for, with their item counts: left out of <see cref="Accuracy"/>.</summary>
+    public IReadOnlyList<Cam.Storage.UnknownLabel> UnknownLabels { get; init; } = [];
 }
 
 /// <summary>Means over a method's maps of the explained class (rank 0) at its primary layer.</summary>

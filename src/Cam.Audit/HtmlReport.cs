@@ -48,6 +48,7 @@ public static partial class HtmlReport
         MarkupRow(html, "accuracy", a.Accuracy is { } acc
             ? $"{E(Pct(acc))}{Ci(a.AccuracyInterval, pct: true)} of {a.LabelledItems} labelled items"
             : "no labels");
+        UnknownLabelsRow(html, a);
         html.Append("</table></section>\n");
     }
 

@@ -13,6 +13,7 @@ public static class CamCommandLine
         ExplainCommand.Create(),
         BenchCommand.Create(),
         BenchPipelineCommand.Create(),
+        BenchInputsCommand.Create(),
         ParityCommand.Create(),
         TorchInfoCommand.Create(),
         DemoDataCommand.Create(),

@@ -35,6 +35,9 @@ public sealed record SubmittedJob(Guid Id);
 /// <summary>Results and failed items of one method of a job.</summary>
 public sealed record MethodTally(string Method, long Results, long FailedItems, string? JobError);
 
+/// <summary>A dataset label the model has no class for, and how many of the job's items carry it (left out of the accuracy).</summary>
+public sealed record UnknownLabel(string Label, long Items);
+
 /// <summary>A job's state and progress.</summary>
 public sealed record JobView(Guid Id, string State, long Total, long Done, long Succeeded, long Failed, long Results,
     int Shards, int ShardsFinished, bool EnumerationDone, double ItemsPerSecond, double? EtaSeconds, DateTime CreatedAt,
@@ -43,6 +46,8 @@ public sealed record JobView(Guid Id, string State, long Total, long Done, long 
     public string? Message { get; init; }
     /// <summary>Results and failures per method (a single job's view only).</summary>
     public IReadOnlyList<MethodTally>? Methods { get; init; }
+    /// <summary>Item labels the model has no class for, with their item counts (a single job's view only).</summary>
+    public IReadOnlyList<UnknownLabel>? UnknownLabels { get; init; }
 
     /// <summary>Whether the job has ended (completed, completed with errors, failed or cancelled).</summary>
     public bool IsFinal => State is JobStates.Completed or JobStates.CompletedWithErrors or JobStates.Failed

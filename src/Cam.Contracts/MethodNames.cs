@@ -21,6 +21,8 @@ public static class MethodNames
     public const string RandomCam = "randomcam";
     public const string FinerCam = "finercam";
     public const string ShapleyCam = "shapleycam";
+    public const string AblationCam = "ablationcam";
+    public const string FullGrad = "fullgrad";
 
     /// <summary>Every method, one a line (other branches add theirs as a line).</summary>
     public static readonly IReadOnlyList<string> All =
@@ -43,6 +45,8 @@ public static class MethodNames
         RandomCam,
         FinerCam,
         ShapleyCam,
+        AblationCam,
+        FullGrad,
     ];
 
     /// <summary>The methods that differentiate class scores (one forward and one backward per class), one a line.</summary>
@@ -58,6 +62,7 @@ public static class MethodNames
         EigenGradCam,
         FinerCam,
         ShapleyCam,
+        FullGrad,
     ];
 
     /// <summary>Methods whose map is not a weighting of the activations, so without eigen smoothing, one a line.</summary>
@@ -67,6 +72,7 @@ public static class MethodNames
         EigenGradCam,
         KpcaCam,
         Fem,
+        FullGrad,
     ];
 
     /// <summary>Gradient methods that differentiate a score of their own, not the <c>target</c>, one a line.</summary>

@@ -32,7 +32,8 @@ public sealed class ImageLoader(DataRoot dataRoot, ImageLimits? limits = null, i
         return pixels;
     }
 
-    public LoadedImage[] Load(string datasetRoot, IReadOnlyList<string> paths, CancellationToken ct = default)
+    /// <summary>The images at <paramref name="paths"/>, JPEGs reduced as <paramref name="reduce"/> allows (<see cref="FastDecoding"/>).</summary>
+    public LoadedImage[] Load(string datasetRoot, IReadOnlyList<string> paths, CancellationToken ct = default, MinimumDecodeSize? reduce = null)
     {
         var results = new LoadedImage[paths.Count];
         Parallel.For(0, paths.Count, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = ct }, i =>
@@ -49,7 +50,7 @@ public sealed class ImageLoader(DataRoot dataRoot, ImageLimits? limits = null, i
             }
             try
             {
-                results[i] = new LoadedImage(i, ImageDecoder.Decode(full, limits), null, null);
+                results[i] = new LoadedImage(i, ImageDecoder.Decode(full, limits, reduce), null, null);
             }
             catch (ImageDecodeException e)
             {

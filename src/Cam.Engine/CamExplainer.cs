@@ -150,14 +150,14 @@ public sealed class CamExplainer
         var context = new CamContext
         {
             Model = model, Input = x, Logits = logits, Layers = layers, Activations = activations,
-            Classes = classTensor, Runner = runner, ItemKeys = keys,
+            Classes = classTensor, Runner = runner, ItemKeys = keys, Planner = planner,
             Gradients = method.UsesScoreGradients ? new ScoreGradients(pass, classTensor, method.ScoreFunction) : null,
         };
         var maps = method.ComputeMaps(context);
         for (var i = 0; i < maps.Length; i++)
         {
             if (method.AppliesRelu) maps[i].relu_();
-            if (normalized) CamMaps.NormalizeInPlace(maps[i]);
+            if (normalized) method.NormalizeInPlace(maps[i]);
         }
         stats = new ExplanationStats(runner.ChunkSize, stats.MaskedForwards + runner.Forwards, stats.ForwardsSaved + runner.ForwardsSaved,
             stats.OutOfMemoryRetries + runner.OutOfMemoryRetries);

@@ -1,3 +1,4 @@
+using Cam.Engine.Layers;
 using Cam.Engine.Precision;
 using static TorchSharp.torch;
 
@@ -75,4 +76,10 @@ public interface IClassifier : IDisposable
 
     /// <summary>Bytes of layer outputs one sample of this shape produces in a forward pass (for chunk planning).</summary>
     long ActivationBytesPerSample(long[] sampleShape);
+
+    /// <summary>
+    /// The logits as a function of <paramref name="layer"/>'s output, for forwards with that output replaced
+    /// (Ablation-CAM); null where the model cannot take a replaced output (a TorchScript graph, a token layer).
+    /// </summary>
+    LayerTail? TailAfter(string layer) => null;
 }

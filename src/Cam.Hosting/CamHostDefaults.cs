@@ -43,6 +43,8 @@ public static class CamHostDefaults
     {
         builder.Services.AddMassTransit(bus =>
         {
+            // MassTransit would report usage to its vendor's server: nodes of a GPU pool have no reason to call out.
+            bus.DisableUsageTelemetry();
             consumers(bus);
             if (transport.Broker is { } broker)
                 bus.UsingRabbitMq((context, rabbit) =>

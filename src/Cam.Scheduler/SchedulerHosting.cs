@@ -1,6 +1,7 @@
 using Cam.Contracts;
 using Cam.Hosting;
 using Cam.Scheduler.Api;
+using Cam.Scheduler.Pages;
 using Cam.Storage;
 
 namespace Cam.Scheduler;
@@ -19,6 +20,7 @@ public static class SchedulerHosting
             throw new InvalidSettingException("CAM_API_KEY is not set (set CAM_API_KEY_DISABLED=true to run without one)");
         var broker = settings.RabbitMq ?? throw new InvalidSettingException("CAM_RABBITMQ is not set");
         builder.AddCamDefaults(PostgresOf(settings));
+        builder.AddCamOpenTelemetry("cam-scheduler");
         builder.Services.AddSchedulerServices(settings);
         builder.Services.AddSingleton(sp => new ShardQueueDeclarer(broker, sp.GetRequiredService<ILogger<ShardQueueDeclarer>>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ShardQueueDeclarer>());
@@ -32,7 +34,9 @@ public static class SchedulerHosting
     public static async Task MapCamSchedulerAsync(this WebApplication app, SchedulerSettings settings)
     {
         if (settings.MigrateOnStart) await app.Services.GetRequiredService<CamMigrator>().MigrateAsync();
+        app.MapJobPages();
         app.MapCamHealthChecks();
+        app.MapCamMetrics();
         app.MapJobsApi();
         app.MapOpenApi();
     }

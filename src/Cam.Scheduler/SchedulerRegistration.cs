@@ -1,6 +1,9 @@
 using Cam.Contracts;
 using Cam.Scheduler.Jobs;
 using Cam.Scheduler.Planning;
+using Cam.Scheduler.Pages;
+using Cam.Scheduler.Telemetry;
+using Cam.Hosting;
 using Cam.Scheduler.Validation;
 using MassTransit;
 
@@ -26,6 +29,10 @@ public static class SchedulerRegistration
         services.AddHostedService<EnumerationResumer>();
         services.AddSingleton<JobRetention>();
         services.AddHostedService(sp => sp.GetRequiredService<JobRetention>());
+        services.AddJobPages();
+        services.AddSingleton<SchedulerGauges>();
+        services.AddHostedService(sp => sp.GetRequiredService<SchedulerGauges>());
+        services.AddCamInstruments(SchedulerTelemetry.Name, SchedulerTelemetry.Name);
         return services;
     }
 

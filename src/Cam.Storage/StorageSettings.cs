@@ -40,6 +40,7 @@ public static class StorageRegistration
         services.AddSingleton<ResultWriter>();
         services.AddSingleton<ShardLifecycle>();
         services.AddSingleton<MethodTallies>();
+        services.AddSingleton<UnknownLabels>();
         services.AddSingleton<JobDeletion>();
         services.AddSingleton<CamMigrator>();
         return services;

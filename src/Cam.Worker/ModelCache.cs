@@ -1,6 +1,7 @@
 using Cam.Datasets;
 using Cam.Engine.Packages;
 using Cam.Specs;
+using Cam.Worker.Telemetry;
 using TorchSharp;
 
 namespace Cam.Worker;
@@ -39,6 +40,7 @@ public sealed class ModelCache(WorkerSettings settings, ILogger<ModelCache> logg
             entry.Rented++;
             entry.Idle.TryPop(out model);
         }
+        (model is null ? WorkerTelemetry.ModelCacheMisses : WorkerTelemetry.ModelCacheHits).Add(1);
         if (model is null)
         {
             try
@@ -93,6 +95,7 @@ public sealed class ModelCache(WorkerSettings settings, ILogger<ModelCache> logg
         {
             logger.LogInformation("model package {Package} evicted from the cache (more than {Size} packages in use)", directory, settings.ModelCacheSize);
             model.Dispose();
+            WorkerTelemetry.ModelCacheEvictions.Add(1);
         }
     }
 

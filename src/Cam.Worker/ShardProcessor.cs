@@ -13,6 +13,7 @@ using Cam.Engine.Preprocessing;
 using Cam.Specs;
 using Cam.Storage;
 using Cam.Storage.Entities;
+using Cam.Worker.Telemetry;
 using static TorchSharp.torch;
 
 namespace Cam.Worker;
@@ -27,7 +28,7 @@ public sealed class JobEndedException(Guid jobId) : Exception($"job {jobId} is n
 /// Explains one shard: decodes its images (the next batch while the device computes the current one), runs the
 /// methods, and stores results and item errors in one idempotent write. Bad items become item errors.
 /// </summary>
-public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, ResultWriter writer, JobStore jobs)
+public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, ResultWriter writer, JobStore jobs, InputWaits? waits = null)
 {
     private readonly ImageLoader loader = new(new DataRoot(settings.DataRoot));
     private readonly ConcurrentDictionary<string, IReadOnlyList<MethodApplicability>> verdictCache = new();
@@ -52,7 +53,21 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
         }
         ct.ThrowIfCancellationRequested();
         var inserted = await writer.WriteAsync(output.ToShardOutput(), claim, ct);
+        // Under a claim the write completed the shard and counted it into the job, once: so are the counters.
+        if (claim is not null) Count(shard.JobId, output);
         return Completed(shard, output, inserted, clock);
+    }
+
+    /// <summary>Adds a stored shard's items, results per method and method failures to the worker's counters.</summary>
+    private static void Count(Guid jobId, Accumulator output)
+    {
+        var job = WorkerTelemetry.Job(jobId);
+        WorkerTelemetry.ItemsProcessed.Add(output.Succeeded.Count, job, WorkerTelemetry.Outcome("succeeded"));
+        WorkerTelemetry.ItemsProcessed.Add(output.Failed.Count, job, WorkerTelemetry.Outcome("failed"));
+        foreach (var method in output.Results.GroupBy(r => r.Method))
+            WorkerTelemetry.Results.Add(method.Count(), job, new(WorkerTelemetry.MethodAttribute, method.Key));
+        foreach (var method in output.Errors.Where(e => e.Method is not null && e.ItemNumber is not null).GroupBy(e => e.Method!))
+            WorkerTelemetry.MethodFailures.Add(method.Select(e => e.ItemNumber).Distinct().Count(), job, new(WorkerTelemetry.MethodAttribute, method.Key));
     }
 
     private ModelCache.Lease Rent(string package)
@@ -85,19 +100,34 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
             new BatchExplainer(package.Classifier, new ExplainerOptions { Precision = settings.Precision }, ct), methods, layers, output);
         var batches = Batches(shard, ct);
         if (batches.Count == 0) return;
-        var next = Task.Run(() => loader.Load(shard.DatasetRoot, batches[0].Select(i => i.Path).ToList(), ct), ct);
+        var reduce = package.Manifest.Preprocess.DecodeReduction();
+        var next = Task.Run(() => Decode(shard.DatasetRoot, batches[0].Select(i => i.Path).ToList(), reduce, ct), ct);
         for (var b = 0; b < batches.Count; b++)
         {
+            var waited = Stopwatch.GetTimestamp();
             var images = await next;
+            var wait = Stopwatch.GetElapsedTime(waited);
             if (b + 1 < batches.Count)
             {
                 var paths = batches[b + 1].Select(i => i.Path).ToList();
-                next = Task.Run(() => loader.Load(shard.DatasetRoot, paths, ct), ct);
+                next = Task.Run(() => Decode(shard.DatasetRoot, paths, reduce, ct), ct);
             }
             ct.ThrowIfCancellationRequested();
             if (!await jobs.IsJobRunningAsync(shard.JobId, ct)) throw new JobEndedException(shard.JobId);
-            ExplainBatch(context, batches[b], images);
+            using var activity = WorkerTelemetry.Source.StartActivity("explain batch");
+            activity?.SetTag("cam.batch.items", batches[b].Length);
+            var times = new BatchTimes();
+            ExplainBatch(context, batches[b], images, times);
+            waits?.Add(wait, times.Preprocess, times.Compute);
         }
+    }
+
+    private LoadedImage[] Decode(string datasetRoot, IReadOnlyList<string> paths, MinimumDecodeSize? reduce, CancellationToken ct)
+    {
+        var clock = Stopwatch.StartNew();
+        var images = loader.Load(datasetRoot, paths, ct, reduce);
+        WorkerTelemetry.BatchDuration.Record(clock.Elapsed.TotalSeconds, WorkerTelemetry.Stage("decode"));
+        return images;
     }
 
     /// <summary>The shard's items in batches bounded by count and by decoded pixels (read from the images' headers).</summary>
@@ -140,10 +170,17 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
         return methods;
     }
 
-    private static void ExplainBatch(ShardContext context, ItemRef[] items, LoadedImage[] images)
+    private static void ExplainBatch(ShardContext context, ItemRef[] items, LoadedImage[] images, BatchTimes times)
     {
         var ready = Admit(context, items, images);
-        if (ready.Count > 0) Explain(context, ready);
+        if (ready.Count > 0) Explain(context, ready, times);
+    }
+
+    /// <summary>A batch's preprocessing and method time (<see cref="InputWaits"/>).</summary>
+    private sealed class BatchTimes
+    {
+        public TimeSpan Preprocess { get; set; }
+        public TimeSpan Compute { get; set; }
     }
 
     /// <summary>The items that decoded, suit the preprocessing and (under the label policy) name a class; the others become item errors.</summary>
@@ -179,9 +216,10 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
     }
 
     /// <summary>Preprocesses the admitted items into one batch (one by one when their sizes differ without a crop) and explains it.</summary>
-    private static void Explain(ShardContext context, List<ReadyItem> ready)
+    private static void Explain(ShardContext context, List<ReadyItem> ready, BatchTimes times)
     {
         Tensor input;
+        var started = Stopwatch.GetTimestamp();
         try
         {
             input = context.Preprocessor.Batch(ready.Select(r => r.Image).ToList());
@@ -189,7 +227,8 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
         catch (ArgumentException) when (ready.Count > 1)
         {
             // Mixed sizes without a crop: explain the images one by one instead.
-            foreach (var r in ready) Explain(context, [r]);
+            times.Preprocess += Stopwatch.GetElapsedTime(started);
+            foreach (var r in ready) Explain(context, [r], times);
             return;
         }
         catch (ArgumentException e)
@@ -197,7 +236,12 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
             context.Output.Error(ready[0].Item.Number, "preprocess", e.Message);
             return;
         }
+        var computing = Stopwatch.GetTimestamp();
+        times.Preprocess += Stopwatch.GetElapsedTime(started, computing);
+        WorkerTelemetry.BatchDuration.Record(Stopwatch.GetElapsedTime(started, computing).TotalSeconds, WorkerTelemetry.Stage("preprocess"));
         using (input) RunMethods(context, input, ready);
+        times.Compute += Stopwatch.GetElapsedTime(computing);
+        WorkerTelemetry.BatchDuration.Record(Stopwatch.GetElapsedTime(computing).TotalSeconds, WorkerTelemetry.Stage("compute"));
     }
 
     /// <summary>Runs each method over the batch and records its maps, or its error per item.</summary>
@@ -206,7 +250,7 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
         var (shard, output) = (context.Shard, context.Output);
         var boxes = ready.Select(r => (IReadOnlyList<PixelBox>)(r.Item.Boxes ?? []).Select(b =>
         {
-            var t = context.Preprocessor.Spec.TransformBox(new Box(b.X0, b.Y0, b.X1, b.Y1), r.Image.Width, r.Image.Height);
+            var t = context.Preprocessor.Spec.TransformBox(new Box(b.X0, b.Y0, b.X1, b.Y1), r.Image.FullWidth, r.Image.FullHeight);
             return new PixelBox(t.X0, t.Y0, t.X1, t.Y1);
         }).ToList()).ToList();
         var explained = new bool[ready.Count];

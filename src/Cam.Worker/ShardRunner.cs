@@ -1,5 +1,6 @@
 using Cam.Contracts;
 using Cam.Storage;
+using Cam.Worker.Telemetry;
 
 namespace Cam.Worker;
 
@@ -25,6 +26,20 @@ public abstract record ShardRunOutcome
 public sealed class ShardRunner(WorkerSettings settings, ShardLifecycle claims, ShardProcessor processor, ILogger<ShardRunner> logger)
 {
     public async Task<ShardRunOutcome> RunAsync(ExplainShard shard, CancellationToken ct)
+    {
+        // A child of MassTransit's consume activity: the shard's trace runs on from its publication.
+        using var activity = WorkerTelemetry.Source.StartActivity("explain shard");
+        activity?.SetTag(WorkerTelemetry.JobAttribute, shard.JobId.ToString());
+        activity?.SetTag("cam.shard", shard.ShardNumber);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var outcome = await RunClaimedAsync(shard, ct);
+        var name = outcome switch { ShardRunOutcome.Completed => "completed", ShardRunOutcome.Failed => "failed", _ => "dropped" };
+        activity?.SetTag(WorkerTelemetry.OutcomeAttribute, name);
+        WorkerTelemetry.ShardDuration.Record(clock.Elapsed.TotalSeconds, WorkerTelemetry.Outcome(name));
+        return outcome;
+    }
+
+    private async Task<ShardRunOutcome> RunClaimedAsync(ExplainShard shard, CancellationToken ct)
     {
         var claim = await claims.TryClaimAsync(shard.JobId, shard.ShardNumber, settings.InstanceId, settings.Lease, ct);
         if (claim is null) return new ShardRunOutcome.Dropped("it is claimed by another attempt, finished, or its job ended");

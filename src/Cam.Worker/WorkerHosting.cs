@@ -18,6 +18,7 @@ public static class WorkerHosting
         var broker = settings.RabbitMq ?? throw new InvalidSettingException("CAM_RABBITMQ is not set (see docs/conventions.md)");
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = settings.ShutdownTimeout);
         builder.AddCamDefaults(StorageSettings.Postgres(postgres));
+        builder.AddCamOpenTelemetry("cam-worker");
         builder.Services.AddWorkerServices(settings);
         builder.AddCamBus(CamTransport.RabbitMq(broker), bus => bus.AddWorkerConsumers(), host =>
         {

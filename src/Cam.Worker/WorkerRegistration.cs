@@ -1,3 +1,6 @@
+using Cam.Engine;
+using Cam.Hosting;
+using Cam.Worker.Telemetry;
 using MassTransit;
 
 namespace Cam.Worker;
@@ -12,8 +15,11 @@ public static class WorkerRegistration
     {
         services.AddSingleton(settings);
         services.AddSingleton<ModelCache>();
+        services.AddSingleton<InputWaits>();
         services.AddSingleton<ShardProcessor>();
         services.AddSingleton<ShardRunner>();
+        services.AddHostedService<DeviceMemoryGauges>();
+        services.AddCamInstruments(WorkerTelemetry.Name, WorkerTelemetry.Name, EngineTelemetry.Name);
         return services;
     }
 
@@ -22,5 +28,6 @@ public static class WorkerRegistration
     {
         bus.AddConsumer<ExplainShardConsumer, ExplainShardConsumerDefinition>();
         bus.AddConsumer<ProbeModelConsumer, ProbeModelConsumerDefinition>();
+        bus.AddConsumer<RenderReportConsumer, RenderReportConsumerDefinition>();
     }
 }

@@ -6,4 +6,5 @@ var settings = builder.AddCamWorker();
 builder.WebHost.UseUrls(settings.Urls);
 var app = builder.Build();
 app.MapCamHealthChecks();
+app.MapCamMetrics();
 app.Run();

@@ -96,14 +96,16 @@ public class DatasetTests
     }
 
     [Fact]
-    public void AlphaIsCompositedOverBlackIntoRgb()
+    public void Alpha_is_dropped_not_blended_as_PILs_convert_RGB_drops_it()
     {
         using var root = new TempFolder();
         var path = root.Image("alpha.png", 2, 2, new SKColor(200, 100, 50, 128));
         var image = ImageDecoder.Decode(path);
         Assert.Equal(2 * 2 * 3, image.Rgb.Length);
-        Assert.InRange(image.Rgb[0], 99, 101);
-        Assert.InRange(image.Rgb[1], 49, 51);
+        // The colour as stored (±1: the encoder saw it premultiplied), not blended over black (100, 50, 25).
+        Assert.InRange(image.Rgb[0], 199, 201);
+        Assert.InRange(image.Rgb[1], 99, 101);
+        Assert.InRange(image.Rgb[2], 49, 51);
     }
 
     [Fact]

@@ -27,6 +27,7 @@ public sealed class OpenApiTests(ServicesFixture services, ITestOutputHelper log
             ("/api/jobs/{id}/cancel", "post", "CancelJob", ["200", "404"]),
             ("/api/jobs/{id}/export", "get", "ExportJob", ["200", "400", "404"]),
             ("/api/jobs/{id}", "delete", "DeleteJob", ["200", "404"]),
+            ("/api/jobs/{id}/report", "get", "GetJobReport", ["200", "404", "409", "503"]),
         };
         foreach (var (path, verb, operation, responses) in expected)
         {

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Cam.Contracts;
 using Cam.Engine;
 using Cam.Engine.Chunking;
 using Cam.Engine.Methods;
@@ -43,9 +44,15 @@ internal static class BenchCommand
             Description = "also explain with the planned chunk size and report the largest map difference (with --chunk-size far above what fits: the out-of-memory back-off)",
         };
 
+        var ablationForwards = new Option<bool>("--ablation-forwards")
+        {
+            Description = "ablationcam: forward the ablated copies even where the closed form applies (a pooled linear head after the layer)",
+        };
+
         var command = new Command("bench", "time an explanation of random images with random weights; prints JSON")
         {
             method, convention, arch, numClasses, size, batch, classes, threads, layers, chunk, memoryBudget, numSamples, seed, device, dtype, channelsLast, warmup, verifyChunking,
+            ablationForwards,
         };
         command.SetAction(parse => CommandErrors.Run(() =>
         {
@@ -57,10 +64,12 @@ internal static class BenchCommand
             var architecture = parse.GetValue(arch)!;
             var classCount = parse.GetValue(numClasses);
             using var model = new ModuleClassifier(Architectures.Create(architecture, classCount), architecture, target, () => Architectures.Create(architecture, classCount));
-            var camMethod = CamMethods.Create(parse.GetValue(method)!, new MethodOptions
-            {
-                NumSamples = parse.GetValue(numSamples), Convention = MethodConventions.Parse(parse.GetValue(convention)),
-            });
+            var camMethod = parse.GetValue(ablationForwards) && parse.GetValue(method) == MethodNames.AblationCam
+                ? new AblationCam(closedForm: false)
+                : CamMethods.Create(parse.GetValue(method)!, new MethodOptions
+                {
+                    NumSamples = parse.GetValue(numSamples), Convention = MethodConventions.Parse(parse.GetValue(convention)),
+                });
             var targetLayers = parse.GetValue(layers)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
             var budget = TorchSetup.Budget(parse.GetValue(memoryBudget));
             var explainer = new CamExplainer(model, camMethod, targetLayers,
@@ -114,6 +123,14 @@ internal static class BenchCommand
             json["forward_backward_seconds"] = Math.Round(ideal / samples, 4);
             json["ceiling_images_per_s"] = Math.Round(input.shape[0] * samples / ideal, 2);
             json["efficiency"] = Math.Round(ideal / seconds, 3);
+            return;
+        }
+        if (method is AblationCam ablation)
+        {
+            // No ceiling: the closed form runs no forward, and the ablated copies run only what follows the layer.
+            json["ablated_forwards"] = result.Stats.MaskedForwards;
+            json["closed_form"] = ablation.ClosedForm && result.Stats.MaskedForwards == 0;
+            json["oom_retries"] = result.Stats.OutOfMemoryRetries;
             return;
         }
         var masked = model.AtPrecision(precision);

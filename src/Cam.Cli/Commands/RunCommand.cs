@@ -38,10 +38,12 @@ internal static class RunCommand
         };
         var (dtype, channelsLast) = MethodArguments.Precision();
         var noReport = new Option<bool>("--no-report") { Description = "do not write the audit report (report-JOB.html) at the end" };
+        var serve = new Option<int?>("--serve") { Description = "serve the live job page and /metrics on http://127.0.0.1:PORT while the job runs" };
         var command = new Command("run", "run a whole explanation job in this process (in-memory bus, SQLite)")
         {
             dataset, model, methods, convention, target, augSmooth, eigenSmooth, layers, classes, workers, output, shardSize, metrics, metricSteps, json, noop, noReport, batchMegapixels, dtype, channelsLast,
         };
+        command.Options.Add(serve);
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
             var datasetPath = Path.GetFullPath(parse.GetValue(dataset)!);
@@ -68,7 +70,9 @@ internal static class RunCommand
             {
                 MaxBatchPixels = parse.GetValue(batchMegapixels) * 1_000_000L,
                 Precision = MethodArguments.ParsePrecision(parse.GetValue(dtype), parse.GetValue(channelsLast)),
+                ServePort = parse.GetValue(serve),
             };
+            if (options.ServePort is { } port && !parse.GetValue(json)) Console.WriteLine($"watch the job at http://127.0.0.1:{port}/");
             EmbeddedSummary summary;
             CostPlan? preview = null;
             try
@@ -110,6 +114,12 @@ internal static class RunCommand
                         over_actual = PreviewOverActual(preview, summary),
                     },
                     methods = summary.Methods.Select(m => new { method = m.Method, results = m.Results, failed_items = m.FailedItems, error = m.JobError }),
+                    unknown_labels = summary.UnknownLabels.Select(l => new { label = l.Label, items = l.Items }),
+                    inputs = summary.Inputs is not { } inputs ? null : new
+                    {
+                        batches = inputs.Batches, wait_seconds = Math.Round(inputs.WaitSeconds, 3), preprocess_seconds = Math.Round(inputs.PreprocessSeconds, 3),
+                        compute_seconds = Math.Round(inputs.ComputeSeconds, 3), device_idle_share = Math.Round(inputs.IdleShare, 4),
+                    },
                     shortcuts = audit?.Findings.Where(f => f.Suspicious).Select(f => new { method = f.Method, @class = f.Label, region = f.Region, peak_share = f.PeakShare }),
                 }));
             else
@@ -119,6 +129,10 @@ internal static class RunCommand
                     Console.WriteLine($"  the preview said {preview!.WallSeconds:F1}s: {ratio:F2}× the run's time");
                 foreach (var m in summary.Methods.Where(m => m.FailedItems > 0 || m.JobError is not null))
                     Console.WriteLine($"  {m.Method}: {m.Results} results, failed on {m.FailedItems} items{(m.JobError is null ? "" : $"; {m.JobError}")}");
+                if (UnknownLabels.Describe(summary.UnknownLabels) is { } unknown) Console.WriteLine($"  {unknown}");
+                if (summary.Inputs is { } inputs)
+                    Console.WriteLine($"  inputs: the device waited {inputs.IdleShare:P1} of the batch loop ({inputs.WaitSeconds:F2}s for decoded images, " +
+                        $"{inputs.PreprocessSeconds:F2}s preprocessing, {inputs.ComputeSeconds:F2}s in the methods, {inputs.Batches} batches)");
                 if (audit is not null) ReportCommand.Describe(audit, report!);
             }
             return JobState.Succeeded(summary.State) ? 0 : ct.IsCancellationRequested ? CommandErrors.Interrupted : CommandErrors.Failure;

@@ -10,6 +10,7 @@ using Cam.Specs;
 using Cam.Storage;
 using Cam.Storage.Entities;
 using Cam.Worker;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -25,12 +26,18 @@ public sealed record EmbeddedOptions(JobSpec Spec, string DataRoot, string Model
     public ForwardPrecision? Precision { get; init; }
     /// <summary>How long submission waits for the in-process worker's model probe (<see cref="SchedulerSettings.ProbeTimeout"/>); zero: no probe.</summary>
     public TimeSpan ProbeTimeout { get; init; } = TimeSpan.FromSeconds(60);
+    /// <summary>Serves the scheduler's live page and <c>/metrics</c> on this local port while the job runs (<c>--serve</c>); none when null.</summary>
+    public int? ServePort { get; init; }
 }
 
 public sealed record EmbeddedSummary(Guid JobId, string State, long Items, long Succeeded, long Failed, long Results, double Seconds, double ImagesPerSecond, string DatabasePath, string? Error)
 {
     /// <summary>Results and failures per method.</summary>
     public IReadOnlyList<MethodTally> Methods { get; init; } = [];
+    /// <summary>Item labels the model has no class for (left out of the accuracy), with their item counts.</summary>
+    public IReadOnlyList<UnknownLabel> UnknownLabels { get; init; } = [];
+    /// <summary>The in-process workers' batches: waiting for decoded images, preprocessing, methods; null without batches.</summary>
+    public InputWaitTotals? Inputs { get; init; }
 }
 
 /// <summary>
@@ -65,6 +72,8 @@ public static class EmbeddedJob
             return Summary(options, job, clock.Elapsed.TotalSeconds) with
             {
                 Methods = await host.Services.GetRequiredService<MethodTallies>().OfJobAsync(job.Id, options.Spec.Methods.Select(m => m.Name).ToList(), ct),
+                UnknownLabels = await host.Services.GetRequiredService<UnknownLabels>().OfJobAsync(job.Id, ct),
+                Inputs = host.Services.GetRequiredService<InputWaits>().Totals() is { Batches: > 0 } inputs ? inputs : null,
             };
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested && id is not null)
@@ -84,7 +93,7 @@ public static class EmbeddedJob
     /// <summary>The host of an embedded run: the scheduler's and the workers' services, an in-memory bus, SQLite.</summary>
     private static IHost Build(EmbeddedOptions options, CancellationToken abandon)
     {
-        var builder = Host.CreateApplicationBuilder();
+        IHostApplicationBuilder builder = options.ServePort is { } port ? EmbeddedPage.CreateBuilder(port) : Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         if (CliSettings.Current.Log) builder.Logging.AddConsole();
         builder.AddCamDefaults(StorageSettings.SqliteFile(options.DatabasePath));
@@ -105,7 +114,7 @@ public static class EmbeddedJob
         });
         // Ctrl-C and SIGTERM reach this run as a cancelled token (System.CommandLine); the host must not swallow them.
         builder.Services.AddSingleton<IHostLifetime, EmbeddedHostLifetime>();
-        return builder.Build();
+        return builder is WebApplicationBuilder web ? EmbeddedPage.Map(web.Build()) : ((HostApplicationBuilder)builder).Build();
     }
 
     /// <summary>The cost preview of the job alone (<c>cam plan</c>): the model probed by an in-process worker, nothing run.</summary>

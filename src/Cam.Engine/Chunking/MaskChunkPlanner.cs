@@ -1,3 +1,5 @@
+using static TorchSharp.torch;
+
 namespace Cam.Engine.Chunking;
 
 /// <summary>
@@ -19,5 +21,12 @@ public sealed class MaskChunkPlanner(MemoryBudget budget, int? fixedChunkSize = 
         var perSample = model.ActivationBytesPerSample(sampleShape) + 3 * inputBytes;
         var chunk = Budget.AvailableBytes(model.Device) / Math.Max(perSample, 1);
         return (int)Math.Clamp(chunk, 1, maxChunkSize);
+    }
+
+    /// <summary>Ablated copies per forward (Ablation-CAM): the budget over what one copy costs after the layer, or the fixed chunk size.</summary>
+    public int PlanCopies(long bytesPerCopy, Device device)
+    {
+        if (FixedChunkSize is { } fixedSize) return fixedSize;
+        return (int)Math.Clamp(Budget.AvailableBytes(device) / Math.Max(bytesPerCopy, 1), 1, maxChunkSize);
     }
 }

@@ -29,8 +29,16 @@ public sealed class MaskedForwardRunner : IDisposable
         ChunkSize = chunkSize;
     }
 
+    /// <summary>The model the masked (and ablated) forwards run on, at the worker's precision.</summary>
+    public IClassifier Model => model;
+
     /// <summary>The chunk size in use (smaller than planned after an out-of-memory retry).</summary>
-    public int ChunkSize { get; private set; }
+    public int ChunkSize { get => chunkSize; private set => chunkSize = value; }
+
+    private int chunkSize;
+
+    /// <summary>Ablated copies per forward: planned on the first <see cref="AblatedLogits"/>, halved on running out of memory.</summary>
+    public int? AblationChunkSize { get; private set; }
 
     /// <summary>Masked inputs actually forwarded.</summary>
     public long Forwards { get; private set; }
@@ -58,7 +66,8 @@ public sealed class MaskedForwardRunner : IDisposable
             for (var s = 0; s < sampling.Samples; s++)
             {
                 var sample = s;
-                var logits = ForwardInChunks(plan.Representatives.Count, (start, length) => BuildChunk(masks, plan.Representatives, start, length, sampling, sample, layer, itemKeys));
+                var logits = ForwardInChunks(plan.Representatives.Count, ref chunkSize, (start, length) =>
+                    model.Logits(BuildChunk(masks, plan.Representatives, start, length, sampling, sample, layer, itemKeys)));
                 sum = sum is null ? logits : sum.add_(logits);
             }
             parts.Add(sampling.Samples == 1 ? sum! : sum!.div_(sampling.Samples));
@@ -67,6 +76,33 @@ public sealed class MaskedForwardRunner : IDisposable
         var unique = parts.Count == 1 ? parts[0] : torch.cat(parts, 0);
         using var index = torch.tensor(plan.GroupOfRow, device: unique.device);
         return unique.index_select(0, index).reshape(n, c, -1).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Ablation-CAM's forwards for one image: the logits with each channel of its activation (C, h, w) in turn set to
+    /// <paramref name="value"/> everywhere, (C, classes), through <paramref name="tail"/> (only what follows the layer,
+    /// or the whole model on <paramref name="image"/> (1, 3, H, W)), the ablated copies built a chunk at a time.
+    /// </summary>
+    /// <param name="plannedChunk">Copies per forward on the first call (later calls keep what the first settled on).</param>
+    public Tensor AblatedLogits(Layers.LayerTail tail, Tensor activation, Tensor image, double value, int plannedChunk)
+    {
+        var channels = (int)activation.shape[0];
+        var chunk = AblationChunkSize ?? Math.Max(1, plannedChunk);
+        try
+        {
+            return ForwardInChunks(channels, ref chunk, (start, length) =>
+            {
+                using var scope = NewDisposeScope();
+                var ablate = torch.arange(start, start + length, device: activation.device).unsqueeze(1)
+                    .eq(torch.arange(channels, device: activation.device).unsqueeze(0)).reshape(length, channels, 1, 1);
+                var copies = activation.unsqueeze(0).masked_fill(ablate, value);
+                return tail.Logits(copies, image).MoveToOuterDisposeScope();
+            });
+        }
+        finally
+        {
+            AblationChunkSize = chunk;
+        }
     }
 
     /// <summary>Logits of an all-zero input: what every all-zero mask produces, whatever the image and scale.</summary>
@@ -111,26 +147,30 @@ public sealed class MaskedForwardRunner : IDisposable
         return torch.stack(rows).to(input.device);
     }
 
-    private Tensor ForwardInChunks(int count, Func<int, int, Tensor> build)
+    /// <summary>Runs <paramref name="forward"/> (start, length) → logits over <paramref name="count"/> rows a chunk at a time, halving the chunk on running out of memory.</summary>
+    private Tensor ForwardInChunks(int count, ref int chunk, Func<int, int, Tensor> forward)
     {
         var outputs = new List<Tensor>();
         var position = 0;
         while (position < count)
         {
             cancellation.ThrowIfCancellationRequested();
-            var length = Math.Min(ChunkSize, count - position);
+            var length = Math.Min(chunk, count - position);
             try
             {
                 using var scope = NewDisposeScope();
-                var logits = model.Logits(build(position, length));
+                var logits = forward(position, length);
                 outputs.Add(logits.MoveToOuterDisposeScope());
                 Forwards += length;
                 position += length;
+                EngineTelemetry.MaskedForwards.Add(length);
+                EngineTelemetry.ChunkSize.Record(length);
             }
             catch (Exception e) when (IsOutOfMemory(e) && length > 1)
             {
-                ChunkSize = Math.Max(1, length / 2);
+                chunk = Math.Max(1, length / 2);
                 OutOfMemoryRetries++;
+                EngineTelemetry.OutOfMemoryBackoffs.Add(1);
             }
         }
         return outputs.Count == 1 ? outputs[0] : torch.cat(outputs, 0);

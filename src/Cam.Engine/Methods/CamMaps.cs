@@ -89,15 +89,15 @@ public static class CamMaps
         return torch.where(flip, projection.neg(), projection);
     }
 
-    /// <summary>Per map, in place: subtract the minimum, then divide by (maximum + 1e-8), over the last <paramref name="spatialDims"/> dims.</summary>
-    public static Tensor NormalizeInPlace(Tensor maps, int spatialDims = 2)
+    /// <summary>Per map, in place: subtract the minimum, then divide by (maximum + <paramref name="eps"/>), over the last <paramref name="spatialDims"/> dims.</summary>
+    public static Tensor NormalizeInPlace(Tensor maps, int spatialDims = 2, double eps = Eps)
     {
         using var scope = NewDisposeScope();
         var lead = maps.shape.Take((int)maps.ndim - spatialDims).ToArray();
         long[] flatShape = [.. lead, -1L];
         long[] statShape = [.. lead, .. Enumerable.Repeat(1L, spatialDims)];
         maps.sub_(maps.reshape(flatShape).amin([-1L]).reshape(statShape));
-        maps.div_(maps.reshape(flatShape).amax([-1L]).reshape(statShape).add_(Eps));
+        maps.div_(maps.reshape(flatShape).amax([-1L]).reshape(statShape).add_(eps));
         return maps;
     }
 

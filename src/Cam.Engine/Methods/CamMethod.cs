@@ -18,6 +18,8 @@ public sealed class CamContext
     /// <summary>Class indices, (N, K) int64, on the model's device.</summary>
     public required Tensor Classes { get; init; }
     public required MaskedForwardRunner Runner { get; init; }
+    /// <summary>Plans chunks of forwards other than the masked inputs' (Ablation-CAM's ablated copies).</summary>
+    public MaskChunkPlanner Planner { get; init; } = new(new MemoryBudget());
     /// <summary>One key per image (its item number in a job), which seeds any per-image noise so results do not depend on batching.</summary>
     public required IReadOnlyList<long> ItemKeys { get; init; }
     /// <summary>Gradients of the class scores of the explained forward; only for methods that <see cref="CamMethod.UsesScoreGradients"/>.</summary>
@@ -102,6 +104,9 @@ public abstract class CamMethod
 
     /// <summary>The weighted activations (N, K, C, h, w) the map sums or projects: w·A by default.</summary>
     protected virtual Tensor WeightActivations(Tensor weights, Tensor activation) => CamMaps.Weighted(weights, activation);
+
+    /// <summary>Normalises maps (N, K, h, w) in place: min-max with 1e-8 (<see cref="CamMaps.NormalizeInPlace"/>) unless the method scales as its reference does.</summary>
+    public virtual void NormalizeInPlace(Tensor maps) => CamMaps.NormalizeInPlace(maps);
 
     /// <summary>How a layer's maps are scaled before several layers are fused (Layer-CAM rescales them; others leave them).</summary>
     public virtual Tensor ScaleForFusion(Tensor maps) => maps;

@@ -59,6 +59,8 @@ public static class CamMethods
             MethodNames.RandomCam => new RandomCam(options.Seed),
             MethodNames.FinerCam => new FinerCam(),
             MethodNames.ShapleyCam => new ShapleyCam(),
+            MethodNames.AblationCam => new AblationCam(),
+            MethodNames.FullGrad => new FullGrad(),
             _ => throw new ArgumentException($"unknown method '{name}' (known: {string.Join(", ", Names)})"),
         };
         if (options.Target != ScoreTarget.Logit && !method.HonoursTarget)

@@ -1,3 +1,4 @@
+using Cam.Engine.Layers;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -12,7 +13,7 @@ namespace Cam.Engine.Models;
 /// convolution, squeeze-and-excitation, projection; SiLU throughout), a 1×1 convolution to 1280 channels, average
 /// pooling and a linear head. Any input size.
 /// </summary>
-public sealed class EfficientNet : Module<Tensor, Tensor>
+public sealed class EfficientNet : Module<Tensor, Tensor>, ILayerTails
 {
     // expansion, kernel, first stride, input channels, output channels, blocks
     private static readonly int[][] B0Settings =
@@ -52,6 +53,16 @@ public sealed class EfficientNet : Module<Tensor, Tensor>
         var pooled = torch.flatten(avgpool.call(features.call(x)), 1);
         return classifier.call(pooled).MoveToOuterDisposeScope();
     }
+
+    private Tensor Head(Tensor y)
+    {
+        using var scope = NewDisposeScope();
+        return classifier.call(torch.flatten(avgpool.call(y), 1)).MoveToOuterDisposeScope();
+    }
+
+    public Func<Tensor, Tensor>? TailAfter(string layer) => SequentialTails.After(layer, "features", features, Head);
+
+    public string? PooledLinearAfter(string layer) => SequentialTails.IsLast(layer, "features", features) ? "classifier.1" : null;
 }
 
 /// <summary>EfficientNet's inverted residual block; the residual only where stride 1 keeps the channels.</summary>

@@ -1,3 +1,4 @@
+using Cam.Engine.Layers;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -8,7 +9,7 @@ namespace Cam.Engine.Models;
 #pragma warning disable IDE1006
 
 /// <summary>torchvision's MobileNetV2 (width 1.0): inverted residual blocks, functional global pooling.</summary>
-public sealed class MobileNetV2 : Module<Tensor, Tensor>
+public sealed class MobileNetV2 : Module<Tensor, Tensor>, ILayerTails
 {
     // expansion t, output channels c, repeats n, first stride s
     private static readonly int[][] Settings =
@@ -50,6 +51,16 @@ public sealed class MobileNetV2 : Module<Tensor, Tensor>
         var y = functional.adaptive_avg_pool2d(features.call(x), new long[] { 1, 1 });
         return classifier.call(torch.flatten(y, 1)).MoveToOuterDisposeScope();
     }
+
+    private Tensor Head(Tensor y)
+    {
+        using var scope = NewDisposeScope();
+        return classifier.call(torch.flatten(functional.adaptive_avg_pool2d(y, new long[] { 1, 1 }), 1)).MoveToOuterDisposeScope();
+    }
+
+    public Func<Tensor, Tensor>? TailAfter(string layer) => SequentialTails.After(layer, "features", features, Head);
+
+    public string? PooledLinearAfter(string layer) => SequentialTails.IsLast(layer, "features", features) ? "classifier.1" : null;
 }
 
 internal sealed class InvertedResidual : Module<Tensor, Tensor>

@@ -165,15 +165,103 @@ public sealed class ModuleClassifier : IClassifier
         throw new InvalidOperationException($"no layer of {Name} produces a spatial output; name the target layer explicitly");
     }
 
+    /// <summary>
+    /// The architecture's own suffix where it declares one (<see cref="ILayerTails"/>); otherwise the whole model run on
+    /// the image repeated, the layer's output replaced by a forward hook. Null for token layers.
+    /// </summary>
+    public LayerTail? TailAfter(string layer)
+    {
+        var hookable = Hookable(layer);
+        if (TokensOf(layer) is not null) return null;
+        var tails = model as ILayerTails;
+        if (tails?.TailAfter(layer) is { } suffix)
+        {
+            return new LayerTail
+            {
+                Kind = LayerTailKind.Suffix,
+                Logits = (a, _) => AtOwnPrecision(() => suffix(PrecisionCast.Input(a, Precision))),
+                PooledLinear = tails.PooledLinearAfter(layer),
+                BytesPerCopy = (activationShape, _) => Bytes(RecordOutputShapes(() =>
+                {
+                    using var probe = zeros([1, .. activationShape], device: Device);
+                    using var _ = no_grad();
+                    suffix(PrecisionCast.Input(probe, Precision)).Dispose();
+                }, leavesOnly: true)),
+            };
+        }
+        return new LayerTail
+        {
+            Kind = LayerTailKind.WholeModel,
+            Logits = (a, image) =>
+            {
+                var replacement = PrecisionCast.Input(a, Precision);
+                var hook = hookable.register_forward_hook((_, _, _) => replacement.alias());
+                try
+                {
+                    using var repeated = image.expand(a.shape[0], -1, -1, -1).contiguous();
+                    return AtOwnPrecision(() => Call(repeated));
+                }
+                finally
+                {
+                    hook.remove();
+                }
+            },
+            BytesPerCopy = (_, sampleShape) => ActivationBytesPerSample(sampleShape),
+        };
+    }
+
+    private long Bytes(IEnumerable<(string Name, long[] Shape)> shapes) =>
+        shapes.Sum(s => s.Shape.Aggregate(PrecisionCast.ElementSize(Precision.DType), (a, b) => a * b));
+
+    private Tensor AtOwnPrecision(Func<Tensor> run)
+    {
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        var logits = run();
+        return (logits.dtype == ScalarType.Float32 ? logits : logits.to(ScalarType.Float32)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Every 2-D convolution with a bias and every 2-D batch norm, in registration order, with its bias as the layer
+    /// adds it in evaluation: a convolution's bias, a batch norm's b − μ·γ/√(σ² + ε) (FullGrad's bias terms).
+    /// </summary>
+    public IReadOnlyList<(string Name, Tensor Bias)> BiasLayers()
+    {
+        var layers = new List<(string, Tensor)>();
+        using var _ = no_grad();
+        foreach (var (name, module) in modules)
+        {
+            switch (module)
+            {
+                case Conv2d { bias: { } bias }:
+                    layers.Add((name, bias.detach().to(ScalarType.Float32).clone()));
+                    break;
+                case BatchNorm2d { running_mean: { } mean, running_var: { } variance, weight: { } gamma, bias: { } beta } norm:
+                    layers.Add((name, (beta - mean * gamma / (variance + norm.eps).sqrt()).detach().to(ScalarType.Float32)));
+                    break;
+            }
+        }
+        return layers;
+    }
+
     public long ActivationBytesPerSample(long[] sampleShape) =>
-        RecordOutputShapes(sampleShape, leavesOnly: true).Sum(s => s.Shape.Aggregate(PrecisionCast.ElementSize(Precision.DType), (a, b) => a * b));
+        Bytes(RecordOutputShapes(sampleShape, leavesOnly: true));
 
     /// <summary>The leaf layers in the order a forward pass of zeros runs them (a layer run twice counted where it first runs).</summary>
     public IReadOnlyList<string> LeavesInFiringOrder(long[] sampleShape) =>
         RecordOutputShapes(sampleShape, leavesOnly: true).Select(s => s.Name).Distinct().ToList();
 
     /// <summary>One forward pass of zeros with a hook on every layer, recording output shapes in firing order.</summary>
-    private List<(string Name, long[] Shape)> RecordOutputShapes(long[] sampleShape, bool leavesOnly = false)
+    private List<(string Name, long[] Shape)> RecordOutputShapes(long[] sampleShape, bool leavesOnly = false) =>
+        RecordOutputShapes(() =>
+        {
+            using var _ = no_grad();
+            using var scope = NewDisposeScope();
+            Call(zeros([1, .. sampleShape], device: Device));
+        }, leavesOnly);
+
+    /// <summary>The output shapes of every layer (or leaf layer) as <paramref name="run"/> fires them.</summary>
+    private List<(string Name, long[] Shape)> RecordOutputShapes(Action run, bool leavesOnly)
     {
         var shapes = new List<(string, long[])>();
         var removers = new List<Action>();
@@ -190,9 +278,7 @@ public sealed class ModuleClassifier : IClassifier
                 });
                 removers.Add(remover.remove);
             }
-            using var _ = no_grad();
-            using var scope = NewDisposeScope();
-            Call(zeros([1, .. sampleShape], device: Device));
+            run();
         }
         finally
         {

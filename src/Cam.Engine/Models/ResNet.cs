@@ -1,3 +1,4 @@
+using Cam.Engine.Layers;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -9,7 +10,7 @@ namespace Cam.Engine.Models;
 #pragma warning disable IDE1006
 
 /// <summary>torchvision's ResNet (v1.5: the bottleneck strides in its 3×3 convolution).</summary>
-public sealed class ResNet : Module<Tensor, Tensor>
+public sealed class ResNet : Module<Tensor, Tensor>, ILayerTails
 {
     private readonly Conv2d conv1;
     private readonly BatchNorm2d bn1;
@@ -62,6 +63,39 @@ public sealed class ResNet : Module<Tensor, Tensor>
         y = torch.flatten(avgpool.call(y), 1);
         return fc.call(y).MoveToOuterDisposeScope();
     }
+
+    private Tensor Head(Tensor y)
+    {
+        using var scope = NewDisposeScope();
+        return fc.call(torch.flatten(avgpool.call(y), 1)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>After <c>layerN</c> the later stages and the head; after a block <c>layerN.i</c> the rest of its stage first.</summary>
+    public Func<Tensor, Tensor>? TailAfter(string layer)
+    {
+        Sequential[] stages = [layer1, layer2, layer3, layer4];
+        var parts = layer.Split('.');
+        if (parts.Length is < 1 or > 2 || !parts[0].StartsWith("layer", StringComparison.Ordinal)
+            || !int.TryParse(parts[0]["layer".Length..], out var stage) || stage is < 1 or > 4) return null;
+        var blocks = new List<Module<Tensor, Tensor>>();
+        if (parts.Length == 2)
+        {
+            var children = stages[stage - 1].named_children().ToList();
+            if (!int.TryParse(parts[1], out var block) || block < 0 || block >= children.Count || children[block].name != parts[1]) return null;
+            blocks.AddRange(children.Skip(block + 1).Select(c => (Module<Tensor, Tensor>)c.module));
+        }
+        blocks.AddRange(stages.Skip(stage));
+        return a =>
+        {
+            using var scope = NewDisposeScope();
+            var y = a;
+            foreach (var b in blocks) y = b.call(y);
+            return Head(y).MoveToOuterDisposeScope();
+        };
+    }
+
+    public string? PooledLinearAfter(string layer) =>
+        layer == "layer4" || layer == $"layer4.{layer4.named_children().Count() - 1}" ? "fc" : null;
 }
 
 internal sealed class BasicBlock : Module<Tensor, Tensor>

@@ -1,3 +1,4 @@
+using Cam.Engine.Layers;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -8,7 +9,7 @@ namespace Cam.Engine.Models;
 #pragma warning disable IDE1006
 
 /// <summary>torchvision's VGG: numbered <c>features</c>, a 7×7 adaptive pool and a three-layer classifier.</summary>
-public sealed class Vgg : Module<Tensor, Tensor>
+public sealed class Vgg : Module<Tensor, Tensor>, ILayerTails
 {
     private static readonly Dictionary<int, int[]> Configs = new()
     {
@@ -53,4 +54,15 @@ public sealed class Vgg : Module<Tensor, Tensor>
         var y = torch.flatten(avgpool.call(features.call(x)), 1);
         return classifier.call(y).MoveToOuterDisposeScope();
     }
+
+    private Tensor Head(Tensor y)
+    {
+        using var scope = NewDisposeScope();
+        return classifier.call(torch.flatten(avgpool.call(y), 1)).MoveToOuterDisposeScope();
+    }
+
+    public Func<Tensor, Tensor>? TailAfter(string layer) => SequentialTails.After(layer, "features", features, Head);
+
+    /// <summary>None: a 7×7 pool and three linear layers follow the features.</summary>
+    public string? PooledLinearAfter(string layer) => null;
 }

@@ -10,7 +10,9 @@ namespace Cam.Engine.Preprocessing;
 /// padding where the crop is larger), <c>ToTensor</c> (bytes / 255), <c>Normalize</c>; with <c>antialias: false</c>,
 /// PyTorch's interpolate on the float image instead (<see cref="AxisSampling"/>). Boxes follow with
 /// <see cref="PreprocessGeometry.TransformBox"/>. Only the source pixels the crop needs are read, as bytes: an image is
-/// never held as float32 at its own size, so a 50-megapixel photo costs what its model input does.
+/// never held as float32 at its own size, so a 50-megapixel photo costs what its model input does. The geometry is
+/// planned on the image's full size (<see cref="DecodedImage.FullWidth"/>), so that a JPEG decoded at a reduced DCT
+/// scale (<see cref="FastDecoding"/>) is resized onto the same output grid from fewer source pixels.
 /// </summary>
 public sealed class Preprocessor(PreprocessSpec spec, Device? device = null, long maxInputPixels = Preprocessor.DefaultMaxInputPixels)
 {
@@ -27,9 +29,9 @@ public sealed class Preprocessor(PreprocessSpec spec, Device? device = null, lon
     /// <summary>Why <paramref name="image"/> cannot be preprocessed (too large an input), or null.</summary>
     public string? Problem(DecodedImage image)
     {
-        var (ih, iw) = InputSize(image.Width, image.Height);
+        var (ih, iw) = InputSize(image.FullWidth, image.FullHeight);
         if ((long)ih * iw > maxInputPixels)
-            return $"a {image.Width}×{image.Height} image gives a {iw}×{ih} model input, above the limit of {maxInputPixels} pixels";
+            return $"a {image.FullWidth}×{image.FullHeight} image gives a {iw}×{ih} model input, above the limit of {maxInputPixels} pixels";
         return null;
     }
 
@@ -39,11 +41,35 @@ public sealed class Preprocessor(PreprocessSpec spec, Device? device = null, lon
         if (images.Count == 0) throw new ArgumentException("an empty batch");
         foreach (var image in images)
             if (Problem(image) is { } problem) throw new ArgumentException(problem);
-        var size = InputSize(images[0].Width, images[0].Height);
-        if (images.Any(i => InputSize(i.Width, i.Height) != size))
+        var size = InputSize(images[0].FullWidth, images[0].FullHeight);
+        if (images.Any(i => InputSize(i.FullWidth, i.FullHeight) != size))
             throw new ArgumentException("images of different sizes need a center crop to be batched");
+        if (Spec.IsAntialiased) return Normalized(images, size);
         using var scope = NewDisposeScope();
         return torch.stack(images.Select(One).ToArray()).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// ToTensor and Normalize of the resized, cropped bytes, computed here in float32 as torchvision computes them:
+    /// <c>x[n, c, y, x] = (b / 255 − mean_c) / std_c</c>, each operation rounded to float32 as in PyTorch, into one
+    /// (N, 3, H, W) tensor made at once (a handful of small tensor operations per image cost more than the arithmetic).
+    /// </summary>
+    private Tensor Normalized(IReadOnlyList<DecodedImage> images, (int Height, int Width) size)
+    {
+        var plane = size.Height * size.Width;
+        var (mean, std) = (Spec.MeanValues, Spec.StdValues);
+        var values = new float[images.Count * 3 * plane];
+        for (var n = 0; n < images.Count; n++)
+        {
+            var bytes = Bytes(images[n]);
+            for (var c = 0; c < 3; c++)
+            {
+                var target = values.AsSpan((n * 3 + c) * plane, plane);
+                var (m, s) = (mean[c], std[c]);
+                for (var p = 0; p < plane; p++) target[p] = (bytes[p * 3 + c] / 255f - m) / s;
+            }
+        }
+        return torch.tensor(values, [images.Count, 3, size.Height, size.Width], device: device);
     }
 
     /// <summary>
@@ -53,7 +79,7 @@ public sealed class Preprocessor(PreprocessSpec spec, Device? device = null, lon
     public byte[] Bytes(DecodedImage image)
     {
         if (!Spec.IsAntialiased) throw new InvalidOperationException("preprocessing without antialiasing works on floats");
-        var (h, w) = Spec.Resized(image.Height, image.Width);
+        var (h, w) = Spec.Resized(image.FullHeight, image.FullWidth);
         var (ch, cw) = Spec.Crop ?? (h, w);
         var (top, left) = Spec.Crop is null ? (0, 0) : PreprocessGeometry.CropOffset(h, w, ch, cw);
         var (rows, columns) = (Inside(top, ch, h), Inside(left, cw, w));
@@ -66,13 +92,11 @@ public sealed class Preprocessor(PreprocessSpec spec, Device? device = null, lon
         return padded;
     }
 
+    /// <summary>One image without antialiasing: PyTorch's interpolate on the float image, then Normalize, (3, H, W).</summary>
     private Tensor One(DecodedImage image)
     {
         using var scope = NewDisposeScope();
-        var (h, w) = InputSize(image.Width, image.Height);
-        var x = Spec.IsAntialiased
-            ? torch.tensor(Bytes(image), [h, w, 3], device: device).to(ScalarType.Float32).div_(255f)
-            : Interpolated(image);
+        var x = Interpolated(image);
         var mean = torch.tensor(Spec.MeanValues, device: device).reshape(3, 1, 1);
         var std = torch.tensor(Spec.StdValues, device: device).reshape(3, 1, 1);
         return ((x.permute(2, 0, 1) - mean) / std).contiguous().MoveToOuterDisposeScope();
@@ -81,7 +105,7 @@ public sealed class Preprocessor(PreprocessSpec spec, Device? device = null, lon
     /// <summary>PyTorch's interpolate (no antialiasing) of the float image, cropped, zero-padded: (H, W, 3) in [0, 1].</summary>
     private Tensor Interpolated(DecodedImage image)
     {
-        var (h, w) = Spec.Resized(image.Height, image.Width);
+        var (h, w) = Spec.Resized(image.FullHeight, image.FullWidth);
         var (ch, cw) = Spec.Crop ?? (h, w);
         var (top, left) = Spec.Crop is null ? (0, 0) : PreprocessGeometry.CropOffset(h, w, ch, cw);
         var (rowWindow, columnWindow) = (Inside(top, ch, h), Inside(left, cw, w));

@@ -28,15 +28,20 @@ public static class JobsApi
         jobs.MapPost("/{id:guid}/cancel", CancelAsync).WithName("CancelJob").WithSummary("Cancel a running job")
             .ProducesProblem(StatusCodes.Status404NotFound);
         jobs.MapJobDataApi();
+        jobs.MapJobReportApi();
         return jobs;
     }
 
     private static async Task<Ok<IEnumerable<JobView>>> ListAsync(JobStore store, int? limit, CancellationToken ct) =>
         TypedResults.Ok((await store.ListJobsAsync(Math.Clamp(limit ?? 50, 1, 500), ct)).Select(JobView.From));
 
-    private static async Task<Results<Ok<JobView>, ProblemHttpResult>> GetAsync(Guid id, JobStore store, MethodTallies tallies, CancellationToken ct) =>
+    private static async Task<Results<Ok<JobView>, ProblemHttpResult>> GetAsync(Guid id, JobStore store, MethodTallies tallies,
+        UnknownLabels unknownLabels, CancellationToken ct) =>
         await store.GetJobAsync(id, ct) is { } job
-            ? TypedResults.Ok(JobView.From(job) with { Methods = await tallies.OfJobAsync(id, JobMethods(job), ct) })
+            ? TypedResults.Ok(JobView.From(job) with
+            {
+                Methods = await tallies.OfJobAsync(id, JobMethods(job), ct), UnknownLabels = await unknownLabels.OfJobAsync(id, ct),
+            })
             : NotFound(id);
 
     private static async Task<Results<Ok<ErrorsPage>, ProblemHttpResult>> ErrorsAsync(Guid id, long? after, int? limit, JobStore store, CancellationToken ct)
@@ -123,6 +128,8 @@ public sealed record JobView(Guid Id, string State, long Total, long Done, long 
     public string? Message { get; init; }
     /// <summary>Results and failures per method (a single job's view only).</summary>
     public IReadOnlyList<MethodTally>? Methods { get; init; }
+    /// <summary>Item labels the model has no class for, with their item counts (a single job's view only).</summary>
+    public IReadOnlyList<UnknownLabel>? UnknownLabels { get; init; }
 
     public static JobView From(JobRow job)
     {

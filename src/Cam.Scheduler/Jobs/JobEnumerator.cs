@@ -1,3 +1,4 @@
+using Cam.Scheduler.Telemetry;
 using System.Collections.Concurrent;
 using Cam.Datasets;
 using Cam.Specs;
@@ -75,7 +76,11 @@ public sealed class JobEnumerator(SchedulerSettings settings, JobStore store, Da
         {
             var (row, error) = ItemRows.From(jobId, shardNumber, item);
             shard.Add(row);
-            if (error is not null) await store.RecordEnumerationErrorAsync(jobId, item.Number, error, ct);
+            if (error is not null)
+            {
+                await store.RecordEnumerationErrorAsync(jobId, item.Number, error, ct);
+                SchedulerTelemetry.ItemsRejected.Add(1, SchedulerTelemetry.Job(jobId));
+            }
             if (shard.Count < shardSize) continue;
             batch.Add(new ShardItems(shardNumber, shard));
             batchItems += shard.Count;
@@ -85,12 +90,14 @@ public sealed class JobEnumerator(SchedulerSettings settings, JobStore store, Da
             if (shardNumber > 1 && batchItems < settings.EnumerationBatchItems) continue;
             if (!await store.IsJobRunningAsync(jobId, ct)) return;
             await store.AddShardsAsync(jobId, batch, ct);
+            SchedulerTelemetry.ItemsEnumerated.Add(batchItems, SchedulerTelemetry.Job(jobId));
             (batch, batchItems) = ([], 0);
         }
         if (shard.Count > 0) batch.Add(new ShardItems(shardNumber, shard));
         await store.AddShardsAsync(jobId, batch, ct);
+        SchedulerTelemetry.ItemsEnumerated.Add(batch.Sum(s => s.Items.Count), SchedulerTelemetry.Job(jobId));
         await store.MarkEnumerationDoneAsync(jobId, ct);
-        await store.TryFinishJobAsync(jobId, ct);
+        SchedulerTelemetry.Finished(await store.TryFinishJobAsync(jobId, ct));
     }
 
     private static string Describe(Exception e) => $"{e.GetType().Name}: {e.Message}";

@@ -4,6 +4,7 @@ using Cam.Contracts;
 using Cam.Specs;
 using Cam.Storage;
 using Cam.Storage.Entities;
+using Cam.Scheduler.Telemetry;
 using MassTransit;
 
 namespace Cam.Scheduler.Jobs;
@@ -44,6 +45,19 @@ public sealed class ShardDispatcher(SchedulerSettings settings, JobStore store, 
 
     public async Task DispatchOnceAsync(CancellationToken ct)
     {
+        var round = System.Diagnostics.Stopwatch.StartNew();
+        try
+        {
+            await DispatchRoundAsync(ct);
+        }
+        finally
+        {
+            SchedulerTelemetry.DispatchRound.Record(round.Elapsed.TotalSeconds);
+        }
+    }
+
+    private async Task DispatchRoundAsync(CancellationToken ct)
+    {
         using var scope = scopes.CreateScope();
         var endpoint = await scope.ServiceProvider.GetRequiredService<ISendEndpointProvider>().GetSendEndpoint(ShardQueueAddress);
         var now = DateTime.UtcNow;
@@ -77,7 +91,7 @@ public sealed class ShardDispatcher(SchedulerSettings settings, JobStore store, 
                     foreach (var shard in await store.PendingShardsAsync(job.Id, budget, ct))
                         if (await PublishAsync(endpoint, shard, ct)) budget--;
                 }
-                if (job.EnumerationDone && job.FinishedShards >= job.TotalShards) await store.TryFinishJobAsync(job.Id, ct);
+                if (job.EnumerationDone && job.FinishedShards >= job.TotalShards) SchedulerTelemetry.Finished(await store.TryFinishJobAsync(job.Id, ct));
             }, ct);
         }
     }
@@ -86,8 +100,18 @@ public sealed class ShardDispatcher(SchedulerSettings settings, JobStore store, 
     private async Task FailAttemptAsync(ShardRow shard, string reason, DateTime? leaseExpiredBefore, bool unclaimedOnly, CancellationToken ct)
     {
         var outcome = await shards.TryFailAttemptAsync(shard.JobId, shard.Number, shard.Attempts, reason, settings.MaxAttempts, leaseExpiredBefore, unclaimedOnly, ct);
-        if (outcome != AttemptOutcome.NotCounted) logger.LogWarning("shard {Job}/{Shard}: {Reason}; {Outcome}", shard.JobId, shard.Number, reason, outcome);
-        if (outcome == AttemptOutcome.ShardFailed) await store.TryFinishJobAsync(shard.JobId, ct);
+        if (outcome != AttemptOutcome.NotCounted)
+        {
+            logger.LogWarning("shard {Job}/{Shard}: {Reason}; {Outcome}", shard.JobId, shard.Number, reason, outcome);
+            SchedulerTelemetry.AttemptsFailed.Add(1, SchedulerTelemetry.Job(shard.JobId),
+                new(SchedulerTelemetry.ReasonAttribute, unclaimedOnly ? "overtaken" : "lease_expired"));
+            if (unclaimedOnly) SchedulerTelemetry.ShardsOvertaken.Add(1, SchedulerTelemetry.Job(shard.JobId));
+        }
+        if (outcome == AttemptOutcome.ShardFailed)
+        {
+            SchedulerTelemetry.ShardsFailed.Add(1, SchedulerTelemetry.Job(shard.JobId));
+            SchedulerTelemetry.Finished(await store.TryFinishJobAsync(shard.JobId, ct));
+        }
     }
 
     /// <summary>The shard queue's exchange: the queue is declared with its arguments elsewhere (by the workers, and by <c>ShardQueueDeclarer</c> on RabbitMQ).</summary>
@@ -113,6 +137,11 @@ public sealed class ShardDispatcher(SchedulerSettings settings, JobStore store, 
         var items = await store.ItemsOfShardAsync(shard, ct);
         var attempt = await shards.TryPublishAsync(shard.JobId, shard.Number, shard.Attempts, DateTime.UtcNow + settings.QueueTimeout, ct);
         if (attempt is null) return false;
+        // The trace of the shard starts here: MassTransit carries it in the message to the worker, and back in its report.
+        using var activity = SchedulerTelemetry.Source.StartActivity("publish shard", System.Diagnostics.ActivityKind.Producer);
+        activity?.SetTag(SchedulerTelemetry.JobAttribute, shard.JobId.ToString());
+        activity?.SetTag("cam.shard", shard.Number);
+        activity?.SetTag("cam.attempt", attempt.Value);
         var message = new ExplainShard
         {
             JobId = shard.JobId,
@@ -148,6 +177,7 @@ public sealed class ShardDispatcher(SchedulerSettings settings, JobStore store, 
                 throw new TimeoutException($"shard {shard.JobId}/{shard.Number}: the broker did not take the message within {settings.SendTimeout.TotalSeconds}s", e);
             throw;
         }
+        SchedulerTelemetry.ShardsPublished.Add(1, SchedulerTelemetry.Job(shard.JobId));
         return true;
     }
 

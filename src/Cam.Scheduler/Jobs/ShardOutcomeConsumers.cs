@@ -1,5 +1,6 @@
 using Cam.Contracts;
 using Cam.Storage;
+using Cam.Scheduler.Telemetry;
 using MassTransit;
 
 namespace Cam.Scheduler.Jobs;
@@ -14,10 +15,12 @@ public sealed class ShardCompletedConsumer(JobStore store, ShardLifecycle shards
     public async Task Consume(ConsumeContext<ShardCompleted> context)
     {
         var report = context.Message;
-        if (await shards.TryCompleteOnReportAsync(report, context.CancellationToken) == ShardReport.NotStored)
+        var counted = await shards.TryCompleteOnReportAsync(report, context.CancellationToken);
+        if (counted != ShardReport.NotStored) SchedulerTelemetry.ShardsCompleted.Add(1, SchedulerTelemetry.Job(report.JobId));
+        if (counted == ShardReport.NotStored)
             logger.LogWarning("shard {Job}/{Shard}: attempt {Attempt} on {Worker} reported {Results} results, which are not in the database (a commit the database lost?); not counted: the shard runs again when its lease runs out",
                 report.JobId, report.ShardNumber, report.Attempt, report.Worker, report.Results);
-        await store.TryFinishJobAsync(report.JobId, context.CancellationToken);
+        SchedulerTelemetry.Finished(await store.TryFinishJobAsync(report.JobId, context.CancellationToken));
     }
 }
 
@@ -33,8 +36,15 @@ public sealed class ShardFailedConsumer(JobStore store, ShardLifecycle shards, S
         var outcome = await shards.TryFailAttemptAsync(failed.JobId, failed.ShardNumber, failed.Attempt, failed.Reason, settings.MaxAttempts,
             ct: context.CancellationToken);
         if (outcome != AttemptOutcome.NotCounted)
+        {
             logger.LogWarning("shard {Job}/{Shard}: attempt {Attempt} failed on {Worker}: {Reason}; {Outcome}", failed.JobId, failed.ShardNumber, failed.Attempt,
                 failed.Worker, failed.Reason, outcome);
-        if (outcome == AttemptOutcome.ShardFailed) await store.TryFinishJobAsync(failed.JobId, context.CancellationToken);
+            SchedulerTelemetry.AttemptsFailed.Add(1, SchedulerTelemetry.Job(failed.JobId), new(SchedulerTelemetry.ReasonAttribute, "reported"));
+        }
+        if (outcome == AttemptOutcome.ShardFailed)
+        {
+            SchedulerTelemetry.ShardsFailed.Add(1, SchedulerTelemetry.Job(failed.JobId));
+            SchedulerTelemetry.Finished(await store.TryFinishJobAsync(failed.JobId, context.CancellationToken));
+        }
     }
 }

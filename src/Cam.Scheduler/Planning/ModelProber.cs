@@ -2,6 +2,7 @@ using Cam.Contracts;
 using Cam.Datasets;
 using Cam.Scheduler.Validation;
 using Cam.Specs;
+using Cam.Scheduler.Telemetry;
 using MassTransit;
 
 namespace Cam.Scheduler.Planning;
@@ -22,6 +23,7 @@ public sealed class ModelProber(SchedulerSettings settings, ModelPackageInspecto
         var (height, width) = facts.Preprocess.InputSize(FirstImageSize(root, dataset, samples));
         var client = services.GetRequiredService<IClientFactory>()
             .CreateRequestClient<ProbeModel>(new Uri($"queue:{QueueNames.ProbeModel}"), RequestTimeout.After(ms: (int)settings.ProbeTimeout.TotalMilliseconds));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         try
         {
             var response = await client.GetResponse<ModelProbed>(new ProbeModel
@@ -29,10 +31,12 @@ public sealed class ModelProber(SchedulerSettings settings, ModelPackageInspecto
                 Model = new ModelReference(spec.Model), Methods = spec.Methods, TargetLayers = spec.Layers, Height = height, Width = width,
                 MeasureRate = measureRate, SamplePaths = measureRate ? samples : [], DatasetRoot = Path.GetRelativePath(root.FullPath, dataset.Root),
             }, ct);
+            SchedulerTelemetry.ProbeDuration.Record(clock.Elapsed.TotalSeconds, new KeyValuePair<string, object?>(SchedulerTelemetry.OutcomeAttribute, "answered"));
             return response.Message;
         }
         catch (RequestTimeoutException)
         {
+            SchedulerTelemetry.ProbeDuration.Record(clock.Elapsed.TotalSeconds, new KeyValuePair<string, object?>(SchedulerTelemetry.OutcomeAttribute, "timeout"));
             logger.LogWarning("no worker answered the probe of model {Model} within {Seconds}s: accepted unprobed; the workers check it when they load it",
                 spec.Model, settings.ProbeTimeout.TotalSeconds);
             return null;

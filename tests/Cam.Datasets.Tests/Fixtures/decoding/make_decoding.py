@@ -35,10 +35,23 @@ def main():
     files["rgb16.png"] = None   # written by hand below (PIL cannot save 16-bit RGB)
     files["gray16.png"] = Image.fromarray(pattern(1, 7, np.uint16, 65535).astype(np.int32), "I").convert("I;16")
     files["cmyk.jpg"] = Image.fromarray(pattern(4, 8), "CMYK")
+    # 16-bit grey around 255, so that PIL's clipping (not scaling) shows: plain and Adam7-interlaced, written by hand.
+    files["gray16-low.png"] = None
+    files["gray16-interlaced.png"] = None
+    files["rgba16.png"] = None   # 16-bit RGBA: PIL keeps the high byte of each sample
+    gif = Image.fromarray(pattern(3, 11)).convert("P", palette=Image.ADAPTIVE, colors=8)
+    gif.info["transparency"] = 2
+    files["transparent.gif"] = gif
     expected = {}
     for name, image in files.items():
         if name == "rgb16.png":
             write_rgb16(name, pattern(3, 6, np.uint16, 65535))
+        elif name == "gray16-low.png":
+            write_png16(name, pattern(1, 9, np.uint16, 600)[..., None], color_type=0)
+        elif name == "gray16-interlaced.png":
+            write_png16(name, pattern(1, 10, np.uint16, 600)[..., None], color_type=0, interlaced=True)
+        elif name == "rgba16.png":
+            write_png16(name, pattern(4, 12, np.uint16, 65535), color_type=6)
         elif name.endswith(".jpg"):
             image.save(name, quality=95)
         else:
@@ -50,6 +63,35 @@ def main():
         json.dump({"PIL": PIL.__version__, "images": expected}, f, indent=1)
         f.write("\n")
     print({k: v["mode"] for k, v in expected.items()})
+
+
+def write_png16(name, pixels, color_type, interlaced=False):
+    """A 16-bit PNG by hand (zlib, filter 1 'Sub' on every line), Adam7-interlaced when asked."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    def lines(image):
+        bpp = 2 * image.shape[2]
+        out = b""
+        for row in image:
+            raw = row.astype(">u2").tobytes()
+            sub = bytes((raw[i] - (raw[i - bpp] if i >= bpp else 0)) & 0xFF for i in range(len(raw)))
+            out += b"\x01" + sub
+        return out
+
+    passes = [(0, 0, 8, 8), (0, 4, 8, 8), (4, 0, 8, 4), (0, 2, 4, 4), (2, 0, 4, 2), (0, 1, 2, 2), (1, 0, 2, 1)]
+    if interlaced:
+        raw = b"".join(lines(pixels[r::dr, c::dc]) for r, c, dr, dc in passes if pixels[r::dr, c::dc].size)
+    else:
+        raw = lines(pixels)
+    h, w = pixels.shape[:2]
+    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 16, color_type, 0, 0, 1 if interlaced else 0))
+    png += chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+    with open(name, "wb") as f:
+        f.write(png)
 
 
 def write_rgb16(name, pixels):

@@ -55,6 +55,8 @@ METHODS = {
     "fem": pytorch_grad_cam.FEM,
     "finercam": pytorch_grad_cam.FinerCAM,
     "shapleycam": pytorch_grad_cam.ShapleyCAM,
+    "ablationcam": pytorch_grad_cam.AblationCAM,
+    "fullgrad": pytorch_grad_cam.FullGrad,
 }
 TARGETS = {"logit": ClassifierOutputTarget, "softmax": ClassifierOutputSoftmaxTarget, "rest": ClassifierOutputReST}
 SIGNED = {"eigencam", "eigengradcam", "kpcacam"}
@@ -91,6 +93,22 @@ CASES = [
     ("shapleycam_rest_resnet18_layer3", "shapleycam", "resnet18", "layer3", [2, 3, 64, 80], [2, 5], {"target": "rest"}),
     ("shapleycam_softmax_resnet18_layer4", "shapleycam", "resnet18", "layer4", [2, 3, 80, 64], [8, 0],
      {"target": "softmax"}),
+    # AblationCAM: at layer4 and features.18 only pooling and a linear layer follow (the engine's closed form); at
+    # layer3 the engine runs what follows the layer on the ablated copies. Every case's activation has minimum 0
+    # (ablated to 0; elsewhere pytorch-grad-cam's value drifts with the copy's place in its chunk, which the engine does
+    # not copy: see AblationCam); make_pgc prints each image's minimum.
+    ("ablationcam_resnet18", "ablationcam", "resnet18", "layer4", [2, 3, 64, 80], [3, 7], {}),
+    ("ablationcam_resnet18_layer3", "ablationcam", "resnet18", "layer3", [2, 3, 80, 64], [1, 5], {}),
+    ("ablationcam_resnet18_raw", "ablationcam", "resnet18", "layer4", [2, 3, 80, 64], [2, 9], {"raw": True}),
+    ("ablationcam_mobilenet", "ablationcam", "mobilenet_v2", "features.18", [2, 3, 80, 64], [6, 2], {}),
+    # Inside a block the engine has no suffix to start from: it runs the whole model with the output replaced.
+    # FullGrad ignores the target layer and keeps the input's resolution (pgc's own resize to the input size stays).
+    ("fullgrad_resnet18", "fullgrad", "resnet18", "layer4", [2, 3, 64, 80], [3, 7], {}),
+    ("fullgrad_softmax_resnet18", "fullgrad", "resnet18", "layer4", [2, 3, 80, 64], [1, 5], {"target": "softmax"}),
+    # (no mobilenet_v2 case: FullGrad takes every bias layer's gradient, and pgc's own float32 and float64 maps differ
+    # by 1.7e-2 there)
+    ("fullgrad_aug_smooth_resnet18", "fullgrad", "resnet18", "layer4", [2, 3, 64, 80], [2, 6], {"aug_smooth": True}),
+    ("ablationcam_mobilenet_block", "ablationcam", "mobilenet_v2", "features.2.conv.0", [2, 3, 64, 80], [4, 8], {}),
 ]
 
 
@@ -118,7 +136,8 @@ def run(method, model, layer, x, classes, options, negated=False):
     try:
         cam = METHODS[method](model=model, target_layers=[module(model, layer)])
         base = cam.base_cam if method == "finercam" else cam
-        base.get_target_width_height = lambda input_tensor: None  # no cv2.resize: the layer's resolution
+        if method != "fullgrad":
+            base.get_target_width_height = lambda input_tensor: None  # no cv2.resize: the layer's resolution
         if method == "finercam":
             out = cam(input_tensor=x, targets=None, target_idx=classes if isinstance(classes, int) else None)
         else:
@@ -149,6 +168,13 @@ def main():
         if classes is None:
             classes = logits.argmax(1).tolist()
         explained = classes if isinstance(classes, int) or method != "finercam" else None
+        if method == "ablationcam":
+            with torch.no_grad():
+                recorded = []
+                handle = module(model, layer).register_forward_hook(lambda m, i, o: recorded.append(o.detach().clone()))
+                model(x)
+                handle.remove()
+            print(case, "activation minimum per image:", recorded[0].flatten(1).min(1).values.tolist())
         tensors = {"logits": logits, f"expected.{layer}": run(method, model, layer, x, explained, options)}
         if method in SIGNED or options.get("eigen_smooth"):
             tensors[f"expected_alt.{layer}"] = run(method, model, layer, x, explained, options, negated=True)

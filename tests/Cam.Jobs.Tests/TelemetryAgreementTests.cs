@@ -1,0 +1,53 @@
+using Cam.Cli.Embedded;
+using Cam.Engine;
+using Cam.Scheduler.Telemetry;
+using Cam.Contracts;
+using Cam.Specs;
+using Cam.Storage;
+using Cam.Worker.Telemetry;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Cam.Jobs.Tests;
+
+public class TelemetryAgreementTests
+{
+    [Fact]
+    public async Task After_a_job_the_counters_agree_with_the_database_items_results_per_method_and_shards()
+    {
+        using var recorder = new MeasurementRecorder(WorkerTelemetry.Name, SchedulerTelemetry.Name, EngineTelemetry.Name);
+        using var workspace = new DemoWorkspace(images: 10);
+        var database = Path.Combine(workspace.Root, "cam.db");
+        var spec = new JobSpec
+        {
+            Dataset = "shapes/manifest.csv", Model = "shapes-model", Methods = [new MethodSpec("cam"), new MethodSpec("scorecam")],
+            Classes = "top:2", ShardSize = 4,
+        };
+        var summary = await EmbeddedJob.RunAsync(new EmbeddedOptions(spec, workspace.DataRoot, workspace.ModelRoot, database, Workers: 2));
+        var job = (Cam.Storage.Entities.JobRow?)null;
+        Dictionary<string, int> resultsPerMethod;
+        await using (var services = new ServiceCollection().AddCamStorage(StorageSettings.SqliteFile(database)).BuildServiceProvider())
+        await using (var db = await services.GetRequiredService<IDbContextFactory<CamDbContext>>().CreateDbContextAsync())
+        {
+            job = await db.Jobs.SingleAsync(j => j.Id == summary.JobId);
+            resultsPerMethod = await db.Results.Where(r => r.JobId == summary.JobId).GroupBy(r => r.Method)
+                .Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count);
+        }
+
+        var id = (WorkerTelemetry.JobAttribute, summary.JobId.ToString());
+        // The demo workspace has 10 good items and 3 bad ones: two that do not decode (a worker's item errors) and one
+        // whose path leaves the data root (refused at enumeration, never sent to a worker).
+        Assert.Equal((10L, 3L), (job.SucceededItems, job.FailedItems));
+        Assert.Equal(job.SucceededItems, recorder.Sum("cam.items.processed", id, (WorkerTelemetry.OutcomeAttribute, "succeeded")));
+        Assert.Equal(job.FailedItems,
+            recorder.Sum("cam.items.processed", id, (WorkerTelemetry.OutcomeAttribute, "failed")) + recorder.Sum("cam.items.rejected", id));
+        Assert.Equal(job.TotalItems, recorder.Sum("cam.items.enumerated", id));
+        Assert.Equal(["cam", "scorecam"], resultsPerMethod.Keys.Order());
+        foreach (var (method, count) in resultsPerMethod)
+            Assert.Equal(count, recorder.Sum("cam.results", id, (WorkerTelemetry.MethodAttribute, method)));
+        Assert.Equal(job.Results, recorder.Sum("cam.results", id));
+        Assert.True(recorder.Sum("cam.shards.published", id) >= job.TotalShards, "every shard was published at least once");
+        // Score-CAM forwards one masked input per channel of its layer and class: far more than one per item.
+        Assert.True(recorder.Sum("cam.masked_forwards") >= job.SucceededItems, "Score-CAM's masked forwards are counted");
+    }
+}
