@@ -19,16 +19,9 @@ internal static class RunCommand
     {
         var dataset = new Option<string>("--dataset") { Description = "image folder or manifest (CSV/JSONL)", DefaultValueFactory = _ => Samples("shapes/manifest.csv") };
         var model = new Option<string>("--model") { Description = "model package folder", DefaultValueFactory = _ => Samples("shapes-model") };
-        var methods = MethodArguments.Methods();
-        var convention = MethodArguments.Convention();
-        var (target, augSmooth, eigenSmooth) = (MethodArguments.Target(), MethodArguments.AugSmooth(), MethodArguments.EigenSmooth());
-        var layers = new Option<string?>("--layers") { Description = "comma-separated target layers; the package's defaults when omitted" };
-        var classes = MethodArguments.Classes();
+        var job = new JobArguments("compute faithfulness metrics: average drop, increase in confidence, deletion and insertion (more forwards)");
         var workers = new Option<int>("--workers") { Description = "in-process workers", DefaultValueFactory = _ => 1 };
         var output = new Option<string>("--out") { Description = "folder for the results database", DefaultValueFactory = _ => "cam-output" };
-        var shardSize = new Option<int?>("--shard-size") { Description = "items per shard" };
-        var metrics = new Option<bool>("--metrics") { Description = "compute faithfulness metrics: average drop, increase in confidence, deletion and insertion (more forwards)" };
-        var metricSteps = MethodArguments.MetricSteps();
         var json = JsonArguments.Print("one summary at the end");
         var noop = new Option<bool>("--noop-explainer") { Description = "replace the engine by a no-op, to measure the pipeline alone" };
         var batchMegapixels = new Option<int>("--batch-megapixels")
@@ -41,8 +34,9 @@ internal static class RunCommand
         var serve = new Option<int?>("--serve") { Description = "serve the live job page and /metrics on http://127.0.0.1:PORT while the job runs" };
         var command = new Command("run", "run a whole explanation job in this process (in-memory bus, SQLite)")
         {
-            dataset, model, methods, convention, target, augSmooth, eigenSmooth, layers, classes, workers, output, shardSize, metrics, metricSteps, json, noop, noReport, batchMegapixels, dtype, channelsLast,
+            dataset, model, workers, output, json, noop, noReport, batchMegapixels, dtype, channelsLast,
         };
+        job.AddTo(command);
         command.Options.Add(serve);
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
@@ -53,17 +47,7 @@ internal static class RunCommand
             if (parse.GetValue(workers) < 1) throw new ArgumentException("--workers must be at least 1");
             if (parse.GetValue(batchMegapixels) < 1) throw new ArgumentException("--batch-megapixels must be at least 1");
             var dataRoot = Directory.Exists(datasetPath) ? datasetPath : Path.GetDirectoryName(datasetPath)!;
-            var spec = new JobSpec
-            {
-                Dataset = Directory.Exists(datasetPath) ? "." : Path.GetFileName(datasetPath),
-                Model = Path.GetFileName(modelPath),
-                Methods = MethodArguments.Specs(parse.GetValue(methods)!, parse.GetValue(convention), parse.GetValue(target), parse.GetValue(augSmooth), parse.GetValue(eigenSmooth)),
-                Layers = parse.GetValue(layers)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
-                Classes = parse.GetValue(classes)!,
-                ShardSize = parse.GetValue(shardSize),
-                Metrics = parse.GetValue(metrics),
-                MetricSteps = parse.GetValue(metricSteps),
-            };
+            var spec = job.Spec(parse, Directory.Exists(datasetPath) ? "." : Path.GetFileName(datasetPath), Path.GetFileName(modelPath));
             var outDir = Directory.CreateDirectory(parse.GetValue(output)!).FullName;
             var database = Path.Combine(outDir, $"cam-{DateTime.UtcNow:yyyyMMdd-HHmmss}.db");
             var options = new EmbeddedOptions(spec, dataRoot, Path.GetDirectoryName(modelPath)!, database, parse.GetValue(workers), parse.GetValue(noop))

@@ -40,7 +40,7 @@ public static class JobsApi
         await store.GetJobAsync(id, ct) is { } job
             ? TypedResults.Ok(JobView.From(job) with
             {
-                Methods = await tallies.OfJobAsync(id, JobMethods(job), ct), UnknownLabels = await unknownLabels.OfJobAsync(id, ct),
+                Methods = await tallies.OfJobAsync(id, Pages.JobPageData.MethodsOf(job), ct), UnknownLabels = await unknownLabels.OfJobAsync(id, ct),
             })
             : NotFound(id);
 
@@ -88,19 +88,6 @@ public static class JobsApi
                 [r.PeakY, r.PeakX], r.Energy, [r.MapHeight, r.MapWidth], maps == false ? null : r.MapValues(),
                 r.Metrics is null ? null : System.Text.Json.JsonDocument.Parse(r.Metrics).RootElement)).ToList(),
             page.Count > 0 ? page[^1].Id : null));
-    }
-
-    /// <summary>The methods the job asked for, from its stored spec.</summary>
-    private static IReadOnlyList<string> JobMethods(JobRow job)
-    {
-        try
-        {
-            return StoredJobSpec.Read(job.Id, job.Spec).Methods.Select(m => m.Name).ToList();
-        }
-        catch (InvalidDataException)
-        {
-            return [];
-        }
     }
 
     private static ProblemHttpResult NotFound(Guid id) => TypedResults.Problem($"no job {id}", statusCode: StatusCodes.Status404NotFound);

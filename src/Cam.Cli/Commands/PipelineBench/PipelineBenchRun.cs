@@ -98,12 +98,11 @@ public sealed class PipelineBenchRun(BenchServices services, PipelineBenchOption
         var loadBefore = LoadAverage();
         using var client = SchedulerClient.Create($"http://127.0.0.1:{schedulerPort}", null);
         var clock = Stopwatch.StartNew();
-        var id = await client.SubmitAsync(new Cam.Client.JobSpec
+        var id = await client.SubmitAsync(SchedulerClient.Spec(new Cam.Specs.JobSpec
         {
             Dataset = BenchWorkload.Manifest, Model = BenchWorkload.Model,
-            Methods = SchedulerClient.Methods(MethodArguments.Specs(options.Methods, null)), Classes = options.Classes,
-            ShardSize = options.ShardSize,
-        }, ct);
+            Methods = MethodArguments.Specs(options.Methods, null), Classes = options.Classes, ShardSize = options.ShardSize,
+        }), ct);
         var samples = new List<ProgressSample> { new(0, 0) };
         double? enumerationSeconds = null;
         var (lastProgress, lastDone) = (clock.Elapsed, -1L);
