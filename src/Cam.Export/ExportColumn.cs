@@ -79,7 +79,8 @@ public static class ExportColumns
             await group.WriteAsync<T>(DataField, cells, null, null, ct);
     }
 
-    private sealed class NullableValues<TRow, T>(string name, Func<TRow, T?> get) : BufferedValues<TRow, T?>(name, get, nullable: true) where T : struct
+    private sealed class NullableValues<TRow, T>(string name, Func<TRow, T?> get) : BufferedValues<TRow, T?>(name, get,
+        nullable: true) where T : struct
     {
         protected override async Task WriteAsync(ParquetRowGroupWriter group, Memory<T?> cells, CancellationToken ct) =>
             await group.WriteAsync<T>(DataField, cells, null, null, ct);
@@ -136,7 +137,8 @@ public static class ExportColumns
             var element = (DataField)dataField.Item;
             if (definitions.Length < length) definitions = new int[values.Length];
             definitions.AsSpan(0, length).Fill(element.MaxDefinitionLevel);
-            await group.WriteAllPartsAsync<float>(element, values.AsMemory(0, length), definitions.AsMemory(0, length), levels.AsMemory(0, length), ct);
+            await group.WriteAllPartsAsync<float>(element, values.AsMemory(0, length), definitions.AsMemory(0, length), levels.AsMemory(0, length),
+                ct);
             length = 0;
         }
 

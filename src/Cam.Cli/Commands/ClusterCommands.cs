@@ -94,6 +94,7 @@ internal static class ClusterCommands
         $"{view.Id} {view.State}: {view.Done}/{view.Total} items ({view.Failed} failed), {view.Results} results, " +
         $"{view.ItemsPerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture)} items/s, " +
         $"eta {view.EtaSeconds?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"}s" +
-        (Cam.Storage.UnknownLabels.Describe([.. (view.UnknownLabels ?? []).Select(l => new Cam.Storage.UnknownLabel(l.Label, l.Items))]) is { } unknown
+        (Cam.Storage.UnknownLabels.Describe([.. (view.UnknownLabels ?? []).Select(l => new Cam.Storage.UnknownLabel(l.Label,
+            l.Items))]) is { } unknown
             ? $"\n{unknown}" : "");
 }

@@ -15,14 +15,17 @@ internal static class PlanCommand
 {
     public static Command Create()
     {
-        var dataset = new Option<string>("--dataset") { Description = "image folder or manifest (relative to the data root with --scheduler)", DefaultValueFactory = _ => RunCommand.Samples("shapes/manifest.csv") };
-        var model = new Option<string>("--model") { Description = "model package folder (relative to the model root with --scheduler)", DefaultValueFactory = _ => RunCommand.Samples("shapes-model") };
+        var dataset = new Option<string>("--dataset") { Description = "image folder or manifest (relative to the data root with --scheduler)",
+            DefaultValueFactory = _ => RunCommand.Samples("shapes/manifest.csv") };
+        var model = new Option<string>("--model") { Description = "model package folder (relative to the model root with --scheduler)",
+            DefaultValueFactory = _ => RunCommand.Samples("shapes-model") };
         var job = new JobArguments("count the faithfulness metrics' forwards too");
         var workers = new Option<int>("--workers") { Description = "workers sharing the job, for the wall time", DefaultValueFactory = _ => 1 };
         var json = JsonArguments.Print("the plan");
         var scheduler = new Option<string?>("--scheduler") { Description = "ask this scheduler (its workers probe the model) instead of probing here" };
         var apiKey = new Option<string?>("--api-key") { Description = "API key (CAM_API_KEY)" };
-        var command = new Command("plan", "preview a job's cost: forwards per item per method, device-hours and wall time, from a short probe of the model")
+        var command = new Command("plan",
+            "preview a job's cost: forwards per item per method, device-hours and wall time, from a short probe of the model")
         {
             dataset, model, workers, json, scheduler, apiKey,
         };
@@ -38,11 +41,13 @@ internal static class PlanCommand
                 var answer = await client.PlanAsync(SchedulerClient.Spec(spec), parse.GetValue(workers), ct);
                 // The same fields as the scheduler's own plan, which knows how to describe itself.
                 text = JsonSerializer.Serialize(answer, new JsonSerializerOptions(JsonSerializerOptions.Web) { WriteIndented = true });
-                Console.WriteLine(parse.GetValue(json) ? text : string.Join(Environment.NewLine, JsonSerializer.Deserialize<CostPlan>(text, JsonSerializerOptions.Web)!.Describe()));
+                Console.WriteLine(parse.GetValue(json) ? text : string.Join(Environment.NewLine, JsonSerializer.Deserialize<CostPlan>(text,
+                    JsonSerializerOptions.Web)!.Describe()));
                 return 0;
             }
             var plan = await PlanHereAsync(spec, parse.GetValue(workers), ct);
-            Console.WriteLine(parse.GetValue(json) ? JsonSerializer.Serialize(plan, new JsonSerializerOptions(JsonSerializerOptions.Web) { WriteIndented = true })
+            Console.WriteLine(parse.GetValue(json) ? JsonSerializer.Serialize(plan,
+                new JsonSerializerOptions(JsonSerializerOptions.Web) { WriteIndented = true })
                 : string.Join(Environment.NewLine, plan.Describe()));
             return 0;
         }));

@@ -17,7 +17,8 @@ internal static class RunCommand
 {
     public static Command Create()
     {
-        var dataset = new Option<string>("--dataset") { Description = "image folder or manifest (CSV/JSONL)", DefaultValueFactory = _ => Samples("shapes/manifest.csv") };
+        var dataset = new Option<string>("--dataset") { Description = "image folder or manifest (CSV/JSONL)",
+            DefaultValueFactory = _ => Samples("shapes/manifest.csv") };
         var model = new Option<string>("--model") { Description = "model package folder", DefaultValueFactory = _ => Samples("shapes-model") };
         var job = new JobArguments("compute faithfulness metrics: average drop, increase in confidence, deletion and insertion (more forwards)");
         var workers = new Option<int>("--workers") { Description = "in-process workers", DefaultValueFactory = _ => 1 };
@@ -42,7 +43,8 @@ internal static class RunCommand
         {
             var datasetPath = Path.GetFullPath(parse.GetValue(dataset)!);
             var modelPath = Path.GetFullPath(parse.GetValue(model)!.TrimEnd('/'));
-            if (!File.Exists(datasetPath) && !Directory.Exists(datasetPath)) throw new FileNotFoundException($"dataset '{datasetPath}' does not exist");
+            if (!File.Exists(datasetPath)
+                && !Directory.Exists(datasetPath)) throw new FileNotFoundException($"dataset '{datasetPath}' does not exist");
             if (!Directory.Exists(modelPath)) throw new DirectoryNotFoundException($"model package '{modelPath}' does not exist");
             if (parse.GetValue(workers) < 1) throw new ArgumentException("--workers must be at least 1");
             if (parse.GetValue(batchMegapixels) < 1) throw new ArgumentException("--batch-megapixels must be at least 1");
@@ -50,7 +52,8 @@ internal static class RunCommand
             var spec = job.Spec(parse, Directory.Exists(datasetPath) ? "." : Path.GetFileName(datasetPath), Path.GetFileName(modelPath));
             var outDir = Directory.CreateDirectory(parse.GetValue(output)!).FullName;
             var database = Path.Combine(outDir, $"cam-{DateTime.UtcNow:yyyyMMdd-HHmmss}.db");
-            var options = new EmbeddedOptions(spec, dataRoot, Path.GetDirectoryName(modelPath)!, database, parse.GetValue(workers), parse.GetValue(noop))
+            var options = new EmbeddedOptions(spec, dataRoot, Path.GetDirectoryName(modelPath)!, database, parse.GetValue(workers),
+                parse.GetValue(noop))
             {
                 MaxBatchPixels = parse.GetValue(batchMegapixels) * 1_000_000L,
                 Precision = MethodArguments.ParsePrecision(parse.GetValue(dtype), parse.GetValue(channelsLast)),
@@ -84,38 +87,47 @@ internal static class RunCommand
                 report = Path.Combine(outDir, $"report-{summary.JobId}.html");
                 var auditOptions = new AuditOptions { DataRoot = dataRoot, ModelRoot = options.ModelRoot };
                 audit = await ProgressDisplay.RunAsync(parse.GetValue(json), progress =>
-                    AuditReport.WriteAsync(StorageSettings.SqliteFile(database), summary.JobId, auditOptions, report, Path.ChangeExtension(report, ".json"), progress, ct));
+                    AuditReport.WriteAsync(StorageSettings.SqliteFile(database), summary.JobId, auditOptions, report, Path.ChangeExtension(report,
+                        ".json"), progress, ct));
             }
             if (parse.GetValue(json))
                 Console.WriteLine(JsonSerializer.Serialize(new
                 {
                     job_id = summary.JobId, state = summary.State, items = summary.Items, succeeded = summary.Succeeded, failed = summary.Failed,
-                    results = summary.Results, seconds = summary.Seconds, images_per_second = summary.ImagesPerSecond, database = summary.DatabasePath,
+                    results = summary.Results, seconds = summary.Seconds, images_per_second = summary.ImagesPerSecond,
+                        database = summary.DatabasePath,
                     error = summary.Error, report, accuracy = audit?.Accuracy,
                     preview = preview is null ? null : new
                     {
                         forwards = preview.Forwards, forwards_per_second = preview.ForwardsPerSecond, seconds = preview.WallSeconds,
                         over_actual = PreviewOverActual(preview, summary),
                     },
-                    methods = summary.Methods.Select(m => new { method = m.Method, results = m.Results, failed_items = m.FailedItems, error = m.JobError }),
+                    methods = summary.Methods.Select(m => new { method = m.Method, results = m.Results, failed_items = m.FailedItems,
+                        error = m.JobError }),
                     unknown_labels = summary.UnknownLabels.Select(l => new { label = l.Label, items = l.Items }),
                     inputs = summary.Inputs is not { } inputs ? null : new
                     {
-                        batches = inputs.Batches, wait_seconds = Math.Round(inputs.WaitSeconds, 3), preprocess_seconds = Math.Round(inputs.PreprocessSeconds, 3),
+                        batches = inputs.Batches, wait_seconds = Math.Round(inputs.WaitSeconds, 3),
+                            preprocess_seconds = Math.Round(inputs.PreprocessSeconds, 3),
                         compute_seconds = Math.Round(inputs.ComputeSeconds, 3), device_idle_share = Math.Round(inputs.IdleShare, 4),
                     },
-                    shortcuts = audit?.Findings.Where(f => f.Suspicious).Select(f => new { method = f.Method, @class = f.Label, region = f.Region, peak_share = f.PeakShare }),
+                    shortcuts = audit?.Findings.Where(f => f.Suspicious).Select(f => new { method = f.Method, @class = f.Label, region = f.Region,
+                        peak_share = f.PeakShare }),
                 }));
             else
             {
-                Console.WriteLine($"job {summary.JobId} {summary.State}: {summary.Succeeded}/{summary.Items} items explained, {summary.Failed} failed, {summary.Results} results in {summary.Seconds:F1}s ({summary.ImagesPerSecond:F1} images/s); database {summary.DatabasePath}");
+                Console.WriteLine($"job {summary.JobId} {summary.State}: {summary.Succeeded}/{summary.Items} items explained, {summary.Failed} " +
+                    $"failed, {summary.Results} results in {summary.Seconds:F1}s ({summary.ImagesPerSecond:F1} images/s); database " +
+                        $"{summary.DatabasePath}");
                 if (PreviewOverActual(preview, summary) is { } ratio)
                     Console.WriteLine($"  the preview said {preview!.WallSeconds:F1}s: {ratio:F2}× the run's time");
                 foreach (var m in summary.Methods.Where(m => m.FailedItems > 0 || m.JobError is not null))
-                    Console.WriteLine($"  {m.Method}: {m.Results} results, failed on {m.FailedItems} items{(m.JobError is null ? "" : $"; {m.JobError}")}");
+                    Console.WriteLine($"  {m.Method}: {m.Results} results, failed on {m.FailedItems} " +
+                        $"items{(m.JobError is null ? "" : $"; {m.JobError}")}");
                 if (UnknownLabels.Describe(summary.UnknownLabels) is { } unknown) Console.WriteLine($"  {unknown}");
                 if (summary.Inputs is { } inputs)
-                    Console.WriteLine($"  inputs: the device waited {inputs.IdleShare:P1} of the batch loop ({inputs.WaitSeconds:F2}s for decoded images, " +
+                    Console.WriteLine($"  inputs: the device waited {inputs.IdleShare:P1} of the batch loop ({inputs.WaitSeconds:F2}s for decoded " +
+                        $"images, " +
                         $"{inputs.PreprocessSeconds:F2}s preprocessing, {inputs.ComputeSeconds:F2}s in the methods, {inputs.Batches} batches)");
                 if (audit is not null) ReportCommand.Describe(audit, report!);
             }
