@@ -23,6 +23,7 @@ public static class MethodNames
     public const string ShapleyCam = "shapleycam";
     public const string AblationCam = "ablationcam";
     public const string FullGrad = "fullgrad";
+    public const string RefineCam = "refinecam";
 
     /// <summary>Every method, one a line (other branches add theirs as a line).</summary>
     public static readonly IReadOnlyList<string> All =
@@ -47,6 +48,7 @@ public static class MethodNames
         ShapleyCam,
         AblationCam,
         FullGrad,
+        RefineCam,
     ];
 
     /// <summary>The methods that differentiate class scores (one forward and one backward per class), one a line.</summary>
@@ -63,6 +65,7 @@ public static class MethodNames
         FinerCam,
         ShapleyCam,
         FullGrad,
+        RefineCam,
     ];
 
     /// <summary>Methods whose map is not a weighting of the activations, so without eigen smoothing, one a line.</summary>
@@ -91,7 +94,7 @@ public static class MethodNames
     public static readonly IReadOnlyList<string> Targets = ["logit", "softmax", "rest"];
 
     /// <summary>Where implementations disagree (Grad-CAM++'s alpha): the published formula, or what torchcam computes.</summary>
-    public static readonly IReadOnlyList<string> Conventions = ["paper", "torchcam"];
+    public static readonly IReadOnlyList<string> Conventions = ["paper", "torchcam", "pgc"];
 
     public static bool IsKnown(string name) => All.Contains(name, StringComparer.Ordinal);
 

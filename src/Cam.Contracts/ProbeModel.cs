@@ -32,8 +32,7 @@ public sealed record ModelProbed
     public IReadOnlyList<MethodApplicability> Methods { get; init; } = [];
     /// <summary>The target layers as the methods see them (token outputs folded), for an input of the requested size.</summary>
     public IReadOnlyList<LayerShape> Layers { get; init; } = [];
-    /// <summary>Images per second through the model's forward without autograd on the worker's device, at <see cref="ProbeBatch"/>; 0 when not
-    /// measured.</summary>
+    /// <summary>Images per second through the model's forward without autograd on the worker's device, at <see cref="ProbeBatch"/>; 0 when not measured.</summary>
     public double ForwardsPerSecond { get; init; }
     public int ProbeBatch { get; init; }
     public string Device { get; init; } = "";
@@ -42,8 +41,10 @@ public sealed record ModelProbed
     public string? Error { get; init; }
 }
 
-/// <summary>Whether a method can explain the model at all and, if not, why; <c>Samples</c> is what the method repeats its forwards for (1 for
-/// most).</summary>
+/// <summary>
+/// Whether a method can explain the model at all and, if not, why; <c>Samples</c> is what the method repeats its forwards
+/// for (1 for most; Ablation-CAM's forwards per channel: 0 where a pooled linear head gives them in closed form).
+/// </summary>
 public sealed record MethodApplicability(string Method, bool Applicable, string? Reason, int Samples = 1);
 
 /// <summary>

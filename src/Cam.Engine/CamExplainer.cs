@@ -118,7 +118,7 @@ public sealed class CamExplainer
             foreach (var map in maps) map.div_(AugmentationPasses.Count + 1);
         }
         foreach (var map in maps) map.MoveToOuterDisposeScope();
-        var fused = maps.Length > 1 ? CamMaps.Fuse(maps.Select(method.ScaleForFusion).ToList()).MoveToOuterDisposeScope() : null;
+        var fused = maps.Length > 1 ? method.FuseLayers(maps, normalized).MoveToOuterDisposeScope() : null;
         return new Explanation
         {
             Logits = logits.clone().MoveToOuterDisposeScope(),

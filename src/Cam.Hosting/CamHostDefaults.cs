@@ -25,8 +25,8 @@ public static class CamHostDefaults
     }
 
     /// <summary>
-    /// The one place where a host's logs, metrics and traces are configured; OpenTelemetry plugs in here. For now:
-    /// EF Core logs only its warnings (every statement at Information would drown the host's own log).
+    /// A host's logs: EF Core logs only its warnings (every statement at Information would drown the host's own log).
+    /// Metrics and traces: <see cref="CamTelemetry"/>.
     /// </summary>
     public static IHostApplicationBuilder ConfigureCamTelemetry(this IHostApplicationBuilder builder)
     {

@@ -25,7 +25,7 @@ public sealed class ShardFailureException(string message) : Exception(message);
 public sealed class JobEndedException(Guid jobId) : Exception($"job {jobId} is no longer running");
 
 /// <summary>
-/// Explains one shard: decodes its images (the next batch while the device computes the current one), runs the
+/// Explains one shard: decodes, resizes and crops its images (the next batch while the device computes the current one), runs the
 /// methods, and stores results and item errors in one idempotent write. Bad items become item errors.
 /// </summary>
 public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, ResultWriter writer, JobStore jobs, InputWaits? waits = null)
@@ -102,7 +102,7 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
         var batches = Batches(shard, ct);
         if (batches.Count == 0) return;
         var reduce = package.Manifest.Preprocess.DecodeReduction();
-        var next = Task.Run(() => Decode(shard.DatasetRoot, batches[0].Select(i => i.Path).ToList(), reduce, ct), ct);
+        var next = Task.Run(() => Prefetch(context, batches[0], reduce, ct), ct);
         for (var b = 0; b < batches.Count; b++)
         {
             var waited = Stopwatch.GetTimestamp();
@@ -110,8 +110,8 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
             var wait = Stopwatch.GetElapsedTime(waited);
             if (b + 1 < batches.Count)
             {
-                var paths = batches[b + 1].Select(i => i.Path).ToList();
-                next = Task.Run(() => Decode(shard.DatasetRoot, paths, reduce, ct), ct);
+                var following = batches[b + 1];
+                next = Task.Run(() => Prefetch(context, following, reduce, ct), ct);
             }
             ct.ThrowIfCancellationRequested();
             if (!await jobs.IsJobRunningAsync(shard.JobId, ct)) throw new JobEndedException(shard.JobId);
@@ -123,11 +123,16 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
         }
     }
 
-    private LoadedImage[] Decode(string datasetRoot, IReadOnlyList<string> paths, MinimumDecodeSize? reduce, CancellationToken ct)
+    /// <summary>
+    /// The next batch, made ready while the device works on the current one: decoded, then resized and cropped
+    /// (<see cref="Preprocessor.Prepare"/>), so that the batch loop only normalises and explains.
+    /// </summary>
+    private LoadedImage[] Prefetch(ShardContext context, ItemRef[] batch, MinimumDecodeSize? reduce, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
-        var images = loader.Load(datasetRoot, paths, ct, reduce);
+        var images = loader.Load(context.Shard.DatasetRoot, batch.Select(i => i.Path).ToList(), ct, reduce);
         WorkerTelemetry.BatchDuration.Record(clock.Elapsed.TotalSeconds, WorkerTelemetry.Stage("decode"));
+        context.Preprocessor.Prepare(images.Where(i => i.Ok).Select(i => i.Image!));
         return images;
     }
 

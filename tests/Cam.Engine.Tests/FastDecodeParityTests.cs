@@ -23,7 +23,7 @@ public class FastDecodeParityTests(Xunit.Abstractions.ITestOutputHelper log)
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Fast_decoding_a_large_jpeg_keeps_the_top_class_and_the_logits_within_ten_percent_of_the_largest(string photo, string interpolation)
+    public void Fast_decoding_a_large_jpeg_keeps_the_top_3_classes_and_the_logits_within_one_percent_of_the_largest(string photo, string interpolation)
     {
         var large = PhotoParityTests.Photo(photo + "@x4");
         var pixels = new byte[large.Width * large.Height * 4];
@@ -45,8 +45,9 @@ public class FastDecodeParityTests(Xunit.Abstractions.ITestOutputHelper log)
         var top3 = Top(expected, 3).SequenceEqual(Top(logits, 3));
         log.WriteLine($"{photo} {interpolation}: decoded at {reduced.Width}×{reduced.Height} of {whole.Width}×{whole.Height}; " +
             $"max |Δ logit| {worst / largest:P2} of the largest; top-3 {(top3 ? "same" : "differs")}");
-        Assert.Equal(Top(expected, 1), Top(logits, 1));
-        Assert.True(worst <= 0.10f * largest, $"{photo}: logits differ by {worst} (largest {largest})");
+        // Measured: 0.11 % to 0.50 % of the largest logit over these six cases, top-3 the same in each.
+        Assert.True(top3, $"{photo}: top-3 {string.Join(",", Top(logits, 3))}, whole decode {string.Join(",", Top(expected, 3))}");
+        Assert.True(worst <= 0.01f * largest, $"{photo}: logits differ by {worst} (largest {largest})");
     }
 
     private static int[] Top(float[] logits, int k) =>

@@ -68,3 +68,45 @@ public class MethodOptionsJobTests
         Assert.Equal([1 + 3, 6 * (1 + 3), 1 + 3, 1, 6, 1, 1], plan.Methods.Select(c => c.ExplainForwards));
     }
 }
+
+/// <summary>The methods of issue 24's second part (ablationcam, fullgrad, refinecam) in job specs and the cost preview.</summary>
+public class AblationFullGradRefineJobTests
+{
+    [Fact]
+    public void The_cost_preview_counts_ablation_cam_by_the_layers_channels_unless_the_probe_found_its_closed_form()
+    {
+        var layers = new[] { new LayerShape("a", 8, 4, 4), new LayerShape("b", 16, 2, 2) };
+        ModelProbed Probe(int ablationSamples) => new()
+        {
+            Layers = layers,
+            Methods = [new MethodApplicability("ablationcam", true, null, ablationSamples), new MethodApplicability("fullgrad", true, null),
+                new MethodApplicability("refinecam", true, null)],
+            ForwardsPerSecond = 100, Device = "cpu",
+        };
+        MethodSpec[] methods = [new("ablationcam"), new("ablationcam", AugSmooth: true), new("fullgrad"), new("refinecam")];
+        var forwards = CostPlanner.Plan(10, methods, Probe(1), classesPerItem: 2, metrics: false, metricSteps: 4, workers: 1);
+        // one forward per channel of both layers (8 + 16) after the explained one; fullgrad and refinecam a backward per class
+        Assert.Equal([1 + 24, 6 * (1 + 24), 1 + 2, 1 + 2], forwards.Methods.Select(c => c.ExplainForwards));
+        var closed = CostPlanner.Plan(10, methods, Probe(0), classesPerItem: 2, metrics: false, metricSteps: 4, workers: 1);
+        Assert.Equal([1, 6, 1 + 2, 1 + 2], closed.Methods.Select(c => c.ExplainForwards));
+    }
+
+    [Fact]
+    public void A_job_spec_names_the_new_methods_and_the_pgc_convention_and_refuses_unknown_ones_with_the_list()
+    {
+        var validator = new JobSpecValidator(new ModelPackageInspector(new SchedulerSettings()));
+        var unknown = Assert.Throws<JobValidationException>(() => validator.Validate(new JobSpec { Dataset = "d", Model = "m", Methods = [new MethodSpec("ablation-cam")] }));
+        Assert.Contains("ablationcam, fullgrad, refinecam", unknown.Message);
+        var target = Assert.Throws<JobValidationException>(() => validator.Validate(new JobSpec
+        {
+            Dataset = "d", Model = "m", Methods = [new MethodSpec("fullgrad", Target: "softmax"), new MethodSpec("ablationcam", Target: "softmax")],
+        }));
+        Assert.Equal("methods[1].target", target.Field);
+        var convention = Assert.Throws<JobValidationException>(() => validator.Validate(new JobSpec
+        {
+            Dataset = "d", Model = "m", Methods = [new MethodSpec("refinecam", Convention: "pgc"), new MethodSpec("refinecam", Convention: "pytorch")],
+        }));
+        Assert.Equal("methods[1].convention", convention.Field);
+        Assert.Contains("paper, torchcam, pgc", convention.Message);
+    }
+}

@@ -36,9 +36,9 @@ internal sealed class PageHost : IAsyncDisposable
     public IServiceProvider Services => app.Services;
     public JobStore Store => app.Services.GetRequiredService<JobStore>();
 
-    public static async Task<PageHost> StartAsync(string? apiKey, Action<IServiceCollection>? services = null)
+    public static async Task<PageHost> StartAsync(string? apiKey, Action<IServiceCollection>? services = null, StorageSettings? database = null)
     {
-        var storage = StorageSettings.SqliteFile(Path.Combine(Path.GetTempPath(), $"cam-page-{Guid.NewGuid():N}.db"));
+        var storage = database ?? StorageSettings.SqliteFile(Path.Combine(Path.GetTempPath(), $"cam-page-{Guid.NewGuid():N}.db"));
         var builder = WebApplication.CreateBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();

@@ -64,7 +64,7 @@ public static class ModelProbe
                 continue;
             }
             var reason = layerProblem ?? Check(method, model, input, targets, shapes);
-            verdicts.Add(new MethodApplicability(spec.Name, reason is null, reason, Samples(method)));
+            verdicts.Add(new MethodApplicability(spec.Name, reason is null, reason, reason is null ? Samples(method, model, targets) : 1));
         }
 
         var (rate, batch) = measureRate && layerProblem is null ? MeasureRate(model, sampleShape, rateBudget ?? TimeSpan.FromSeconds(3),
@@ -83,6 +83,7 @@ public static class ModelProbe
             method.Validate(layers);
             method.CheckApplies(model);
             if (method is ClassActivationMap cam) return CamHeadCheck.Problem(model, cam.FcLayer, input, layers[0], shapes[0]);
+            if (method is AblationCam) return layers.Select(l => AblationCam.Problem(model, l)).FirstOrDefault(p => p is not null);
             if (method.UsesScoreGradients) return GradientProblem(model, input, layers);
             return null;
         }
@@ -122,8 +123,10 @@ public static class ModelProbe
         }).ToList();
     }
 
-    private static int Samples(CamMethod method) => method switch
+    /// <summary>What the method repeats its forwards for; for Ablation-CAM the forwards per channel: 0 where the closed form serves every layer, else 1.</summary>
+    private static int Samples(CamMethod method, IClassifier model, IReadOnlyList<string> layers) => method switch
     {
+        AblationCam ablation => ablation.ClosedForm && layers.All(l => model.TailAfter(l)?.PooledLinear is not null) ? 0 : 1,
         SmoothScoreCam s => s.NumSamples,
         IntegratedScoreCam s => s.NumSamples,
         SmoothGradCamPlusPlus s => s.NumSamples,

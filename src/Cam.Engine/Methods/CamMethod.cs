@@ -108,6 +108,12 @@ public abstract class CamMethod
     /// <summary>Normalises maps (N, K, h, w) in place: min-max with 1e-8 (<see cref="CamMaps.NormalizeInPlace"/>) unless the method scales as its reference does.</summary>
     public virtual void NormalizeInPlace(Tensor maps) => CamMaps.NormalizeInPlace(maps);
 
+    /// <summary>
+    /// The fused map of several layers' maps (N, K, h, w): by default each scaled (<see cref="ScaleForFusion"/>), resized to
+    /// the largest and their element-wise maximum (<see cref="CamMaps.Fuse"/>); RefineCAM multiplies them instead.
+    /// </summary>
+    public virtual Tensor FuseLayers(IReadOnlyList<Tensor> maps, bool normalized) => CamMaps.Fuse(maps.Select(ScaleForFusion).ToList());
+
     /// <summary>How a layer's maps are scaled before several layers are fused (Layer-CAM rescales them; others leave them).</summary>
     public virtual Tensor ScaleForFusion(Tensor maps) => maps;
 }

@@ -61,6 +61,7 @@ public static class CamMethods
             MethodNames.ShapleyCam => new ShapleyCam(),
             MethodNames.AblationCam => new AblationCam(),
             MethodNames.FullGrad => new FullGrad(),
+            MethodNames.RefineCam => new RefineCam(options.Convention),
             _ => throw new ArgumentException($"unknown method '{name}' (known: {string.Join(", ", Names)})"),
         };
         if (options.Target != ScoreTarget.Logit && !method.HonoursTarget)

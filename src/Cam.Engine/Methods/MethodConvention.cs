@@ -8,6 +8,8 @@ public enum MethodConvention
 {
     Paper,
     Torchcam,
+    /// <summary>pytorch-grad-cam 1.5.5's Grad-CAM++: α = g² / (2g² + (Σ_ab A)·g³ + 1e-6) where g ≠ 0.</summary>
+    Pgc,
 }
 
 public static class MethodConventions
@@ -16,8 +18,14 @@ public static class MethodConventions
     {
         null or "" or "paper" => MethodConvention.Paper,
         "torchcam" => MethodConvention.Torchcam,
-        _ => throw new ArgumentException($"unknown convention '{text}' (paper or torchcam)"),
+        "pgc" => MethodConvention.Pgc,
+        _ => throw new ArgumentException($"unknown convention '{text}' (paper, torchcam or pgc)"),
     };
 
-    public static string Name(this MethodConvention convention) => convention == MethodConvention.Torchcam ? "torchcam" : "paper";
+    public static string Name(this MethodConvention convention) => convention switch
+    {
+        MethodConvention.Torchcam => "torchcam",
+        MethodConvention.Pgc => "pgc",
+        _ => "paper",
+    };
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Cam.Datasets;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -20,6 +21,9 @@ public sealed class Preprocessor(PreprocessSpec spec, Device? device = null, lon
     public const long DefaultMaxInputPixels = 2048L * 2048;
 
     private readonly Device device = device ?? CPU;
+
+    /// <summary>Model input bytes computed ahead by <see cref="Prepare"/>, dropped when <see cref="Batch"/> uses them.</summary>
+    private readonly ConditionalWeakTable<DecodedImage, byte[]> prepared = new();
 
     public PreprocessSpec Spec { get; } = spec;
 
@@ -62,6 +66,7 @@ public sealed class Preprocessor(PreprocessSpec spec, Device? device = null, lon
         for (var n = 0; n < images.Count; n++)
         {
             var bytes = Bytes(images[n]);
+            prepared.Remove(images[n]);
             for (var c = 0; c < 3; c++)
             {
                 var target = values.AsSpan((n * 3 + c) * plane, plane);
@@ -76,7 +81,21 @@ public sealed class Preprocessor(PreprocessSpec spec, Device? device = null, lon
     /// The model input of one image as bytes (height, width, 3), before ToTensor: what torchvision's Resize and
     /// CenterCrop make of a PIL image. Only for antialiased preprocessing (the other path works on floats).
     /// </summary>
-    public byte[] Bytes(DecodedImage image)
+    public byte[] Bytes(DecodedImage image) => prepared.TryGetValue(image, out var bytes) ? bytes : Resample(image);
+
+    /// <summary>
+    /// Resizes and crops <paramref name="images"/> now (a worker calls it on the thread that prefetches the next batch,
+    /// so that resampling overlaps the device's work on the current one); <see cref="Batch"/> then finds their bytes
+    /// ready. Images that cannot be preprocessed are left for <see cref="Problem"/> to name.
+    /// </summary>
+    public void Prepare(IEnumerable<DecodedImage> images)
+    {
+        if (!Spec.IsAntialiased) return;
+        foreach (var image in images)
+            if (Problem(image) is null) prepared.AddOrUpdate(image, Resample(image));
+    }
+
+    private byte[] Resample(DecodedImage image)
     {
         if (!Spec.IsAntialiased) throw new InvalidOperationException("preprocessing without antialiasing works on floats");
         var (h, w) = Spec.Resized(image.FullHeight, image.FullWidth);

@@ -57,6 +57,7 @@ METHODS = {
     "shapleycam": pytorch_grad_cam.ShapleyCAM,
     "ablationcam": pytorch_grad_cam.AblationCAM,
     "fullgrad": pytorch_grad_cam.FullGrad,
+    "gradcampp": pytorch_grad_cam.GradCAMPlusPlus,
 }
 TARGETS = {"logit": ClassifierOutputTarget, "softmax": ClassifierOutputSoftmaxTarget, "rest": ClassifierOutputReST}
 SIGNED = {"eigencam", "eigengradcam", "kpcacam"}
@@ -108,6 +109,10 @@ CASES = [
     # (no mobilenet_v2 case: FullGrad takes every bias layer's gradient, and pgc's own float32 and float64 maps differ
     # by 1.7e-2 there)
     ("fullgrad_aug_smooth_resnet18", "fullgrad", "resnet18", "layer4", [2, 3, 64, 80], [2, 6], {"aug_smooth": True}),
+    # RefineCAM (base Grad-CAM++): pgc resizes each layer's map to the input; here to the largest layer's size, which
+    # the engine fuses at (the product of the maps, each scaled and resized, scaled again).
+    ("refinecam_resnet18", "refinecam", "resnet18", "layer3,layer4", [2, 3, 64, 80], [3, 7], {}),
+    ("refinecam_resnet18_layer2", "refinecam", "resnet18", "layer2,layer3,layer4", [2, 3, 80, 64], [1, 8], {}),
     ("ablationcam_mobilenet_block", "ablationcam", "mobilenet_v2", "features.2.conv.0", [2, 3, 64, 80], [4, 8], {}),
 ]
 
@@ -151,6 +156,28 @@ def run(method, model, layer, x, classes, options, negated=False):
         negate_projections(False)
 
 
+def run_refine(model, layers, x, classes, options):
+    """pgc's RefineCAM with each base map resized to the first (largest) layer's size; and each layer's own map."""
+    from pytorch_grad_cam.refine_cam import RefineCAM
+    with torch.no_grad():
+        recorded = []
+        handle = module(model, layers[0]).register_forward_hook(lambda m, i, o: recorded.append(o.shape))
+        model(x)
+        handle.remove()
+    height, width = recorded[0][-2:]
+    refine = RefineCAM(model, [module(model, layer) for layer in layers])
+    for base in refine.base_cam_per_layer:
+        base.get_target_width_height = lambda input_tensor: (width, height)
+    targets = [TARGETS[options.get("target", "logit")](c) for c in classes]
+    fused = refine(input_tensor=x, targets=targets)
+    for base in refine.base_cam_per_layer:
+        base.activations_and_grads.release()
+    tensors = {"expected.fused": torch.from_numpy(np.ascontiguousarray(fused, dtype=np.float32))}
+    for layer in layers:
+        tensors[f"expected.{layer}"] = run("gradcampp", model, layer, x, classes, options)
+    return tensors
+
+
 def main():
     index = []
     only = set(sys.argv[1:])
@@ -175,7 +202,10 @@ def main():
                 model(x)
                 handle.remove()
             print(case, "activation minimum per image:", recorded[0].flatten(1).min(1).values.tolist())
-        tensors = {"logits": logits, f"expected.{layer}": run(method, model, layer, x, explained, options)}
+        if method == "refinecam":
+            tensors = {"logits": logits, **run_refine(model, layer.split(","), x, classes, options)}
+        else:
+            tensors = {"logits": logits, f"expected.{layer}": run(method, model, layer, x, explained, options)}
         if method in SIGNED or options.get("eigen_smooth"):
             tensors[f"expected_alt.{layer}"] = run(method, model, layer, x, explained, options, negated=True)
         meta = {
@@ -183,6 +213,7 @@ def main():
             "target_layers": layer, "class_idx": json.dumps(classes), "normalized": "false" if options.get("raw") else "true",
             "input_key": key, "input_shape": ",".join(map(str, shape)), "input_seed": str(SEED),
             "target": options.get("target", "logit"),
+            **({"convention": "pgc"} if method == "refinecam" else {}),
             "aug_smooth": "true" if options.get("aug_smooth") else "false",
             "eigen_smooth": "true" if options.get("eigen_smooth") else "false",
             "reference": REFERENCE,
