@@ -31,7 +31,8 @@ public sealed partial class AuditBuilder(CamDbContext db, AuditOptions options)
 {
     public async Task<AuditSummary> BuildAsync(Guid jobId, IProgress<AuditProgress>? progress = null, CancellationToken ct = default)
     {
-        var job = await db.Jobs.AsNoTracking().SingleOrDefaultAsync(j => j.Id == jobId, ct) ?? throw new ArgumentException($"no job {jobId} in this database");
+        var job = await db.Jobs.AsNoTracking().SingleOrDefaultAsync(j => j.Id == jobId, ct)
+            ?? throw new ArgumentException($"no job {jobId} in this database");
         var spec = StoredJobSpec.Read(job.Id, job.Spec);
         var (dataset, model) = (spec.Dataset, spec.Model);
         var specMethods = spec.Methods.Select(m => m.Name).ToList();
@@ -51,7 +52,8 @@ public sealed partial class AuditBuilder(CamDbContext db, AuditOptions options)
         foreach (var (method, layer) in primary)
         {
             methods.Add(await queries.MethodAsync(method, layer, ct) with { Intervals = ItemValues.MetricIntervals(values[method]) });
-            classes.AddRange((await queries.ClassesAsync(method, layer, labels, ct)).Select(c => c with { Intervals = ClassIntervals(values[method], c.ClassIndex) }));
+            classes.AddRange((await queries.ClassesAsync(method, layer, labels, ct)).Select(c => c with { Intervals = ClassIntervals(values[method],
+                c.ClassIndex) }));
             distributions.AddRange(await queries.DistributionsAsync(method, layer, ct));
         }
         var (accuracy, labelled) = primary.Count > 0 ? await queries.AccuracyAsync(primary[0].Method, primary[0].Layer, ct) : (null, 0);
@@ -68,7 +70,8 @@ public sealed partial class AuditBuilder(CamDbContext db, AuditOptions options)
         {
             var inBox = classes.Where(c => c.Method == method).ToDictionary(c => c.ClassIndex, c => c.EnergyInBox);
             var inBoxBySlice = values[method].GroupBy(v => SliceAudit.Name(v.Slice)).ToDictionary(g => g.Key,
-                g => (IReadOnlyDictionary<int, double?>)g.GroupBy(v => v.ClassIndex).ToDictionary(c => c.Key, c => c.Average(v => (double?)v.EnergyInBox)));
+                g => (IReadOnlyDictionary<int, double?>)g.GroupBy(v => v.ClassIndex).ToDictionary(c => c.Key,
+                    c => c.Average(v => (double?)v.EnergyInBox)));
             var (all, bySlice) = await MapAudit.RunAsync(method, () => Maps(queries, slicing, method, layer), labels, inBox, inBoxBySlice,
                 () => { if (++done % 500 == 0) progress?.Report(new AuditProgress("mean maps", done, total)); }, ct);
             findings.AddRange(all.Findings);
@@ -76,7 +79,8 @@ public sealed partial class AuditBuilder(CamDbContext db, AuditOptions options)
             mapsBySlice[method] = bySlice;
         }
         progress?.Report(new AuditProgress("mean maps", total, total));
-        var slices = slicing is null || primary.Count == 0 ? null : await SliceAuditBuilder.BuildAsync(slicing, primary, labels, values, mapsBySlice, ct);
+        var slices = slicing is null || primary.Count == 0 ? null : await SliceAuditBuilder.BuildAsync(slicing, primary, labels, values,
+            mapsBySlice, ct);
 
         var galleries = primary.Count == 0 ? [] : await new GalleryBuilder(db, queries, options).BuildAsync(
             new GalleryRequest(job.Id, primary, findings, labels, dataset, manifest?.Preprocess ?? new PreprocessSpec()), progress, ct);
@@ -90,7 +94,10 @@ public sealed partial class AuditBuilder(CamDbContext db, AuditOptions options)
             JobId = job.Id, State = job.State, Dataset = dataset, Model = model, Items = job.TotalItems, Succeeded = job.SucceededItems,
             Failed = job.FailedItems, Results = job.Results,
             Seconds = job.FinishedAt is { } end && job.StartedAt is { } start ? (end - start).TotalSeconds : null,
-            Accuracy = accuracy, LabelledItems = labelled, AccuracyInterval = primary.Count > 0 ? ItemValues.AccuracyInterval(values[primary[0].Method]) : null, Slices = slices, Sanity = sanity, Strategies = strategies, ClassLabels = labels, Methods = methods, Classes = classes, Distributions = distributions,
+            Accuracy = accuracy, LabelledItems = labelled,
+                AccuracyInterval = primary.Count > 0 ? ItemValues.AccuracyInterval(values[primary[0].Method]) : null, Slices = slices,
+                    Sanity = sanity, Strategies = strategies, ClassLabels = labels, Methods = methods, Classes = classes,
+                        Distributions = distributions,
             Findings = findings, MeanMaps = meanMaps, Galleries = galleries, ErrorsByStage = errorsByStage, FirstErrors = firstErrors,
             MethodFailures = await MethodFailures.QueryAsync(db, jobId, 10, ct),
             UnknownLabels = await UnknownLabels.CountAsync(db, jobId, ct),
@@ -105,7 +112,8 @@ public sealed partial class AuditBuilder(CamDbContext db, AuditOptions options)
         return intervals;
     }
 
-    private static async IAsyncEnumerable<(string? Slice, ResultRow Row)> Maps(AuditQueries queries, SliceQueries? slicing, string method, string layer)
+    private static async IAsyncEnumerable<(string? Slice, ResultRow Row)> Maps(AuditQueries queries, SliceQueries? slicing, string method,
+        string layer)
     {
         if (slicing is null)
         {

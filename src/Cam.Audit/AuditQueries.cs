@@ -22,7 +22,8 @@ public sealed class AuditQueries(CamDbContext db, Guid jobId)
         var pairs = await db.Results.AsNoTracking().Where(r => r.JobId == jobId && r.ClassRank == 0)
             .Select(r => new { r.Method, r.Layer }).Distinct().ToListAsync(ct);
         return pairs.GroupBy(p => p.Method).OrderBy(g => g.Key, StringComparer.Ordinal)
-            .Select(g => (g.Key, g.Any(p => p.Layer == LayerNames.Fused) ? LayerNames.Fused : g.Select(p => p.Layer).OrderBy(l => l, StringComparer.Ordinal).First()))
+            .Select(g => (g.Key, g.Any(p => p.Layer == LayerNames.Fused) ? LayerNames.Fused : g.Select(p => p.Layer).OrderBy(l => l,
+                StringComparer.Ordinal).First()))
             .ToList();
     }
 
@@ -88,7 +89,8 @@ public sealed class AuditQueries(CamDbContext db, Guid jobId)
         var result = new List<MetricDistribution>();
         async Task Add(string metric, IQueryable<float?> values)
         {
-            var buckets = await values.Where(v => v != null).GroupBy(v => (int)Math.Floor(v!.Value * HistogramBins)).Select(g => new { g.Key, Count = g.LongCount() })
+            var buckets = await values.Where(v => v != null).GroupBy(v => (int)Math.Floor(v!.Value * HistogramBins)).Select(g => new { g.Key,
+                Count = g.LongCount() })
                 .ToListAsync(ct);
             if (buckets.Count == 0) return;
             var counts = new long[HistogramBins];
@@ -121,8 +123,10 @@ public sealed class AuditQueries(CamDbContext db, Guid jobId)
     }
 
     /// <summary>Maps of a class whose peak lies within one cell of (<paramref name="y"/>, <paramref name="x"/>), most confident first.</summary>
-    public async Task<IReadOnlyList<ResultRow>> PeakingNearAsync(string method, string layer, int classIndex, int y, int x, int count, CancellationToken ct) =>
-        await Primary(method, layer).Where(r => r.ClassIndex == classIndex && r.PeakY >= y - 1 && r.PeakY <= y + 1 && r.PeakX >= x - 1 && r.PeakX <= x + 1)
+    public async Task<IReadOnlyList<ResultRow>> PeakingNearAsync(string method, string layer, int classIndex, int y, int x, int count,
+        CancellationToken ct) =>
+        await Primary(method, layer).Where(r => r.ClassIndex == classIndex && r.PeakY >= y - 1 && r.PeakY <= y + 1 && r.PeakX >= x - 1
+            && r.PeakX <= x + 1)
             .OrderByDescending(r => r.Probability).ThenBy(r => r.ItemNumber).Take(count).ToListAsync(ct);
 
     /// <summary>Confident maps whose peak misses the object: the model is sure while looking elsewhere.</summary>
@@ -156,7 +160,8 @@ public sealed class AuditQueries(CamDbContext db, Guid jobId)
     public async Task<Dictionary<long, string>> ItemPathsAsync(IEnumerable<long> items, CancellationToken ct)
     {
         var wanted = items.Distinct().ToList();
-        return await db.Items.AsNoTracking().Where(i => i.JobId == jobId && wanted.Contains(i.Number)).ToDictionaryAsync(i => i.Number, i => i.Path, ct);
+        return await db.Items.AsNoTracking().Where(i => i.JobId == jobId && wanted.Contains(i.Number)).ToDictionaryAsync(i => i.Number, i => i.Path,
+            ct);
     }
 
     public async Task<(Dictionary<string, long> ByStage, List<ItemError> First)> ErrorsAsync(int first, CancellationToken ct)

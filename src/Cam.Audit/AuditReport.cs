@@ -10,7 +10,8 @@ public static class AuditReport
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
-    public static async Task<AuditSummary> WriteAsync(StorageSettings storage, Guid jobId, AuditOptions options, string htmlPath, string? jsonPath = null,
+    public static async Task<AuditSummary> WriteAsync(StorageSettings storage, Guid jobId, AuditOptions options, string htmlPath,
+        string? jsonPath = null,
         IProgress<AuditProgress>? progress = null, CancellationToken ct = default)
     {
         await using var services = new ServiceCollection().AddCamStorage(storage).BuildServiceProvider();

@@ -101,7 +101,8 @@ public sealed record ShortcutFinding(
     bool Suspicious,
     string Message)
 {
-    /// <summary>95% bootstrap interval of the class's excess share of mass in the region over the other classes' (per-map shares resampled).</summary>
+    /// <summary>95% bootstrap interval of the class's excess share of mass in the region over the other classes' (per-map shares
+    /// resampled).</summary>
     public Interval? ExcessInterval { get; init; }
     /// <summary>95% bootstrap interval of the lift.</summary>
     public Interval? LiftInterval { get; init; }

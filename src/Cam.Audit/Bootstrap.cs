@@ -23,7 +23,8 @@ public static class Bootstrap
     public static Interval? Difference(IReadOnlyList<double> a, IReadOnlyList<double> b, int seed = Seed) =>
         a.Count == 0 || b.Count == 0 ? null : Of(seed, random => ResampledMean(a, random) - ResampledMean(b, random));
 
-    /// <summary>The interval of mean(<paramref name="a"/>) / mean(<paramref name="b"/>) (b's mean floored at 1e-6), each resampled on its own.</summary>
+    /// <summary>The interval of mean(<paramref name="a"/>) / mean(<paramref name="b"/>) (b's mean floored at 1e-6), each resampled on its
+    /// own.</summary>
     public static Interval? Ratio(IReadOnlyList<double> a, IReadOnlyList<double> b, int seed = Seed) =>
         a.Count == 0 || b.Count == 0 ? null : Of(seed, random => ResampledMean(a, random) / Math.Max(ResampledMean(b, random), 1e-6));
 

@@ -24,7 +24,8 @@ public sealed class DiffBuilder(CamDbContext dbA, CamDbContext dbB, string model
         ("insertion_area", v => v.InsertionArea),
     ];
 
-    public Task<DiffSummary> BuildAsync(Guid jobA, Guid jobB, DiffGate gate, CancellationToken ct = default) => BuildAsync(jobA, jobB, gate, null, ct);
+    public Task<DiffSummary> BuildAsync(Guid jobA, Guid jobB, DiffGate gate, CancellationToken ct = default) => BuildAsync(jobA, jobB, gate, null,
+        ct);
 
     /// <summary>
     /// The diff of every method the jobs share, or with <paramref name="methods"/> of method A in job A against method B
@@ -42,9 +43,11 @@ public sealed class DiffBuilder(CamDbContext dbA, CamDbContext dbB, string model
         var primaryA = (await new AuditQueries(dbA, jobA).PrimaryLayersAsync(ct)).ToDictionary(p => p.Method, p => p.Layer);
         var primaryB = (await new AuditQueries(dbB, jobB).PrimaryLayersAsync(ct)).ToDictionary(p => p.Method, p => p.Layer);
         var compared = methods is var (a, b)
-            ? [(Name: $"{a} vs {b}", A: a, LayerA: primaryA.GetValueOrDefault(a) ?? throw new ArgumentException($"job A has no results of method '{a}'"),
+            ? [(Name: $"{a} vs {b}", A: a, LayerA: primaryA.GetValueOrDefault(a)
+                ?? throw new ArgumentException($"job A has no results of method '{a}'"),
                 B: b, LayerB: primaryB.GetValueOrDefault(b) ?? throw new ArgumentException($"job B has no results of method '{b}'"))]
-            : primaryA.Where(p => primaryB.ContainsKey(p.Key)).Select(p => (Name: p.Key, A: p.Key, LayerA: p.Value, B: p.Key, LayerB: primaryB[p.Key])).ToList();
+            : primaryA.Where(p => primaryB.ContainsKey(p.Key)).Select(p => (Name: p.Key, A: p.Key, LayerA: p.Value, B: p.Key,
+                LayerB: primaryB[p.Key])).ToList();
         if (compared.Count == 0) throw new ArgumentException("the jobs share no method: nothing to compare");
 
         var diffs = new List<MethodDiff>();
@@ -62,7 +65,8 @@ public sealed class DiffBuilder(CamDbContext dbA, CamDbContext dbB, string model
             shortcuts.AddRange(Compare(name, await FindingsAsync(dbA, jobA, methodA, layerA, labels, ct),
                 await FindingsAsync(dbB, jobB, methodB, layerB, labels, ct)));
         }
-        var diff = new DiffSummary { JobA = jobA, JobB = jobB, ModelA = modelA, ModelB = modelB, Dataset = datasetA, Methods = diffs, Shortcuts = shortcuts };
+        var diff = new DiffSummary { JobA = jobA, JobB = jobB, ModelA = modelA, ModelB = modelB, Dataset = datasetA, Methods = diffs,
+            Shortcuts = shortcuts };
         return diff with { GateFailures = gate.Failures(diff) };
     }
 
@@ -77,7 +81,8 @@ public sealed class DiffBuilder(CamDbContext dbA, CamDbContext dbB, string model
             if (both.Count == 0) continue;
             var a = both.Select(p => p.A).ToArray();
             var b = both.Select(p => p.B).ToArray();
-            changes.Add(new MetricChange(name, both.Count, a.Average(), b.Average(), b.Average() - a.Average(), Bootstrap.PairedDifference(b, a), PairedT(b, a)));
+            changes.Add(new MetricChange(name, both.Count, a.Average(), b.Average(), b.Average() - a.Average(), Bootstrap.PairedDifference(b, a),
+                PairedT(b, a)));
         }
         return changes;
     }
@@ -99,7 +104,8 @@ public sealed class DiffBuilder(CamDbContext dbA, CamDbContext dbB, string model
     }
 
     /// <summary>Per item, the distance between A's and B's map, from both jobs' maps streamed in item order and merged.</summary>
-    private async Task<Dictionary<long, double>> DriftAsync(Guid jobA, Guid jobB, (string Method, string Layer) mapsA, (string Method, string Layer) mapsB,
+    private async Task<Dictionary<long, double>> DriftAsync(Guid jobA, Guid jobB, (string Method, string Layer) mapsA, (string Method,
+        string Layer) mapsB,
         CancellationToken ct)
     {
         var drift = new Dictionary<long, double>();
@@ -150,7 +156,8 @@ public sealed class DiffBuilder(CamDbContext dbA, CamDbContext dbB, string model
 
     private static async Task<JobSpec> SpecAsync(CamDbContext db, Guid job, CancellationToken ct)
     {
-        var row = await db.Jobs.AsNoTracking().SingleOrDefaultAsync(j => j.Id == job, ct) ?? throw new ArgumentException($"no job {job} in its database");
+        var row = await db.Jobs.AsNoTracking().SingleOrDefaultAsync(j => j.Id == job, ct)
+            ?? throw new ArgumentException($"no job {job} in its database");
         return StoredJobSpec.Read(job, row.Spec);
     }
 

@@ -52,7 +52,8 @@ public sealed record DiffGate(IReadOnlyList<(string Metric, double Limit)> Limit
             }
             if (method.Changes.FirstOrDefault(c => c.Metric == metric) is not { } change) continue;
             if (limit < 0 ? change.Delta < limit : change.Delta > limit)
-                failures.Add($"{method.Method}: {metric} changed by {change.Delta:+0.000;-0.000} ({change.A:F3} → {change.B:F3}), past the limit {limit}");
+                failures.Add($"{method.Method}: {metric} changed by {change.Delta:+0.000;-0.000} ({change.A:F3} → {change.B:F3}), past the limit " +
+                    $"{limit}");
         }
         if (FailOnNewShortcut)
             failures.AddRange(diff.Shortcuts.Where(s => s.Change == "new").Select(s => $"{s.Method}: new shortcut, '{s.Label}' in the {s.Region}"));

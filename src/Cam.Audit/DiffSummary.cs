@@ -36,7 +36,8 @@ public sealed record MetricChange(string Metric, long Pairs, double A, double B,
     public bool Significant => DeltaInterval is { } i && (i.Low > 0 || i.High < 0);
 }
 
-/// <summary>Mean over items of 1 − Pearson correlation between A's and B's map (0: the same pattern; 1: unrelated; 2: inverted), with its 95% interval.</summary>
+/// <summary>Mean over items of 1 − Pearson correlation between A's and B's map (0: the same pattern; 1: unrelated; 2: inverted), with its 95%
+/// interval.</summary>
 public sealed record MapDrift(long Items, double Mean, Interval? Interval);
 
 /// <summary>A shortcut finding present in one job and not the other (<c>new</c> in B, or <c>gone</c>), or in both (<c>kept</c>).</summary>

@@ -5,7 +5,8 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Cam.Audit;
 
-/// <summary>What a job's galleries are drawn from: its primary (method, layer) pairs and shortcut findings, its dataset, classes and preprocessing.</summary>
+/// <summary>What a job's galleries are drawn from: its primary (method, layer) pairs and shortcut findings, its dataset, classes and
+/// preprocessing.</summary>
 internal sealed record GalleryRequest(Guid JobId, IReadOnlyList<(string Method, string Layer)> Primary, IReadOnlyList<ShortcutFinding> Findings,
     IReadOnlyList<string> Labels, string Dataset, PreprocessSpec Preprocess);
 
@@ -32,7 +33,8 @@ internal sealed class GalleryBuilder(CamDbContext db, AuditQueries queries, Audi
         var sets = new List<GallerySet>
         {
             new("Best", $"{method}: the highest {order}", await queries.ExtremesAsync(method, layer, best: true, n, ct)),
-            new("Worst", $"{method}: the lowest {order} — where the model looks away from the object most", await queries.ExtremesAsync(method, layer, best: false, n, ct)),
+            new("Worst", $"{method}: the lowest {order} — where the model looks away from the object most", await queries.ExtremesAsync(method,
+                layer, best: false, n, ct)),
         };
         var suspicious = request.Findings.Where(f => f.Suspicious && f.Method == method).ToList();
         if (suspicious.Count > 0)
@@ -40,16 +42,20 @@ internal sealed class GalleryBuilder(CamDbContext db, AuditQueries queries, Audi
             var rows = new List<ResultRow>();
             foreach (var f in suspicious)
                 rows.AddRange(await queries.PeakingNearAsync(method, layer, f.ClassIndex, f.PeakY, f.PeakX, Math.Max(2, n / suspicious.Count), ct));
-            sets.Add(new("Most suspicious", $"{method}: maps peaking where a suspected shortcut sits ({string.Join("; ", suspicious.Select(f => $"'{f.Label}' in the {f.Region}"))})", rows));
+            sets.Add(new("Most suspicious",
+                $"{method}: maps peaking where a suspected shortcut sits " +
+                    $"({string.Join("; ", suspicious.Select(f => $"'{f.Label}' in the {f.Region}"))})", rows));
         }
         else
         {
-            sets.Add(new("Most suspicious", $"{method}: the most confident maps whose peak misses the object", await queries.ConfidentMissesAsync(method, layer, n, ct)));
+            sets.Add(new("Most suspicious", $"{method}: the most confident maps whose peak misses the object",
+                await queries.ConfidentMissesAsync(method, layer, n, ct)));
         }
         return sets;
     }
 
-    private async Task<IReadOnlyList<Gallery>> DrawAsync(GalleryRequest request, List<GallerySet> sets, IProgress<AuditProgress>? progress, CancellationToken ct)
+    private async Task<IReadOnlyList<Gallery>> DrawAsync(GalleryRequest request, List<GallerySet> sets, IProgress<AuditProgress>? progress,
+        CancellationToken ct)
     {
         var paths = await queries.ItemPathsAsync(sets.SelectMany(s => s.Rows).Select(r => r.ItemNumber), ct);
         var datasetRoot = DatasetRoot(request.Dataset);

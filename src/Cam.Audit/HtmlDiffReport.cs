@@ -12,20 +12,24 @@ public static partial class HtmlDiffReport
     public static string Render(DiffSummary diff)
     {
         var html = new StringBuilder();
-        html.Append($"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Cam diff {diff.JobA} → {diff.JobB}</title><style>{Style}</style></head>\n<body>\n");
-        html.Append($"<h1>Diff of <code>{diff.JobA}</code> ({E(diff.ModelA)}) → <code>{diff.JobB}</code> ({E(diff.ModelB)})</h1><p>dataset {E(diff.Dataset)}</p>\n");
+        html.Append($"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Cam diff {diff.JobA} → " +
+            $"{diff.JobB}</title><style>{Style}</style></head>\n<body>\n");
+        html.Append($"<h1>Diff of <code>{diff.JobA}</code> ({E(diff.ModelA)}) → <code>{diff.JobB}</code> ({E(diff.ModelB)})</h1><p>dataset " +
+            $"{E(diff.Dataset)}</p>\n");
         html.Append("<section id=\"gate\"><h2>Gate</h2>");
         if (diff.GateFailures.Count == 0) html.Append("<p class=\"ok\" data-gate=\"pass\">Passes every --fail-on rule.</p>");
         foreach (var failure in diff.GateFailures) html.Append($"<p class=\"warning\" data-gate=\"fail\">✗ {E(failure)}</p>");
         html.Append("</section>\n<section id=\"shortcuts\"><h2>Shortcuts</h2>");
         if (diff.Shortcuts.Count == 0) html.Append("<p class=\"ok\">Neither job's maps show a shortcut.</p>");
         foreach (var s in diff.Shortcuts)
-            html.Append($"<p class=\"{(s.Change == "new" ? "warning" : "note")}\" data-shortcut=\"{E(s.Change)}\">{E(s.Change)} in B — {E(s.Method)}: {E(s.Message)}</p>");
+            html.Append($"<p class=\"{(s.Change == "new" ? "warning" : "note")}\" data-shortcut=\"{E(s.Change)}\">{E(s.Change)} in B — " +
+                $"{E(s.Method)}: {E(s.Message)}</p>");
         html.Append("</section>\n");
         Strategies(html, diff);
         foreach (var m in diff.Methods)
         {
-            html.Append($"<section class=\"method\" data-method=\"{E(m.Method)}\"><h2>{E(m.Method)} ({E(m.LayerA)} → {E(m.LayerB)}), {m.PairedItems} paired items</h2>");
+            html.Append($"<section class=\"method\" data-method=\"{E(m.Method)}\"><h2>{E(m.Method)} ({E(m.LayerA)} → {E(m.LayerB)}), " +
+                $"{m.PairedItems} paired items</h2>");
             html.Append($"<p>map drift (mean 1 − Pearson): {Drift(m.Drift)}</p>");
             Changes(html, m.Changes);
             html.Append("<details><summary>Per class</summary>");
@@ -36,7 +40,8 @@ public static partial class HtmlDiffReport
             }
             html.Append("</details></section>\n");
         }
-        html.Append("<p class=\"note\">Changes are B − A over the items both jobs explained, paired by item. Intervals: 95% paired bootstrap (items resampled with their pair, 1,000 times); a change is marked when its interval leaves out zero. t: Student's paired t.</p>");
+        html.Append("<p class=\"note\">Changes are B − A over the items both jobs explained, paired by item. Intervals: 95% paired bootstrap " +
+            "(items resampled with their pair, 1,000 times); a change is marked when its interval leaves out zero. t: Student's paired t.</p>");
         html.Append("</body></html>\n");
         return html.ToString();
     }

@@ -9,7 +9,8 @@ public static partial class HtmlReport
     {
         if (a.Slices is not { } audit) return;
         html.Append($"<section id=\"slices\"><h2>Slices by <code>{E(audit.Key)}</code></h2>");
-        html.Append("<p class=\"note\">Every aggregate again, over the items whose meta holds each value; a slice stands out when a shortcut is found in it or a mean's 95% interval does not meet the rest's.</p>");
+        html.Append("<p class=\"note\">Every aggregate again, over the items whose meta holds each value; a slice stands out when a shortcut is " +
+            "found in it or a mean's 95% interval does not meet the rest's.</p>");
         html.Append("<table><tr><th>slice</th><th>items</th><th>accuracy</th>");
         var methods = a.Methods.Select(m => m.Method).ToList();
         foreach (var m in methods) html.Append($"<th>{E(m)}: pointing game</th><th>{E(m)}: energy in box</th>");
@@ -29,11 +30,14 @@ public static partial class HtmlReport
         html.Append("</table>");
         foreach (var s in audit.Slices)
         {
-            html.Append($"<details{(s.StandsOut.Count > 0 ? " open" : "")} data-slice-details=\"{E(s.Value)}\"><summary>{E(audit.Key)} = {E(s.Value)} ({s.Items} items)</summary>");
+            html.Append($"<details{(s.StandsOut.Count > 0 ? " open" : "")} data-slice-details=\"{E(s.Value)}\"><summary>{E(audit.Key)} = " +
+                $"{E(s.Value)} ({s.Items} items)</summary>");
             foreach (var reason in s.StandsOut) html.Append($"<p class=\"warning\">⚠ {E(reason)}</p>");
-            html.Append("<table><tr><th>method</th><th>layer</th><th>maps</th><th>mean probability</th><th>pointing game</th><th>energy in box</th><th>average drop</th><th>increase in confidence</th><th>deletion area ↓</th><th>insertion area ↑</th></tr>");
+            html.Append("<table><tr><th>method</th><th>layer</th><th>maps</th><th>mean probability</th><th>pointing game</th><th>energy in " +
+                "box</th><th>average drop</th><th>increase in confidence</th><th>deletion area ↓</th><th>insertion area ↑</th></tr>");
             foreach (var m in s.Methods) MethodRow(html, m);
-            html.Append("</table><table><tr><th>method</th><th>class</th><th>maps</th><th>labelled items</th><th>accuracy</th><th>mean probability</th><th>pointing game</th><th>energy in box</th><th>average drop</th><th>deletion</th><th>insertion</th></tr>");
+            html.Append("</table><table><tr><th>method</th><th>class</th><th>maps</th><th>labelled items</th><th>accuracy</th><th>mean " +
+                "probability</th><th>pointing game</th><th>energy in box</th><th>average drop</th><th>deletion</th><th>insertion</th></tr>");
             foreach (var c in s.Classes) ClassRow(html, c);
             html.Append("</table>");
             MeanMapGalleries(html, s.MeanMaps, method => $"<h4>{E(method)}: mean map per class</h4>", $" where {E(audit.Key)} = {E(s.Value)}");

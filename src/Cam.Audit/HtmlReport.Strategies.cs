@@ -22,7 +22,8 @@ public static partial class HtmlReport
             ? "<p class=\"ok\">No class has a cluster that looks away from the object where the rest of the class does not.</p>"
             : $"<p class=\"warning\">⚠ {flaggedCount} flagged {(flaggedCount == 1 ? "cluster" : "clusters")}: " +
               $"{E(string.Join("; ", strategies.SelectMany(s => s.Clusters.Where(c => c.Flagged).Select(c => $"{s.Method} '{s.Label}' #{c.Id}"))))}</p>");
-        foreach (var s in strategies.OrderByDescending(s => s.Clusters.Any(c => c.Flagged)).ThenBy(s => s.Method, StringComparer.Ordinal).ThenBy(s => s.Class))
+        foreach (var s in strategies.OrderByDescending(s => s.Clusters.Any(c => c.Flagged)).ThenBy(s => s.Method,
+            StringComparer.Ordinal).ThenBy(s => s.Class))
         {
             var flagged = s.Clusters.Any(c => c.Flagged);
             html.Append($"<details{(flagged ? " open" : "")} data-strategy-class=\"{E(s.Label)}\" data-strategy-method=\"{E(s.Method)}\">" +
@@ -43,7 +44,8 @@ public static partial class HtmlReport
         var png = OverlayRenderer.RenderMap(c.MeanMap, s.Height, s.Width);
         html.Append($"<tr data-strategy-flagged=\"{(c.Flagged ? "true" : "false")}\"{(c.Flagged ? " class=\"stands-out\"" : "")}><td>#{c.Id}" +
                     $"{(c.Flagged ? $"<p class=\"warning\">⚠ {E(c.Reason)}</p>" : "")}</td>" +
-                    $"<td><img style=\"width:72px;height:auto\" alt=\"mean map of {E(s.Label)} cluster {c.Id}\" src=\"data:image/png;base64,{Convert.ToBase64String(png)}\"></td>" +
+                    $"<td><img style=\"width:72px;height:auto\" alt=\"mean map of {E(s.Label)} cluster {c.Id}\" " +
+                        $"src=\"data:image/png;base64,{Convert.ToBase64String(png)}\"></td>" +
                     $"<td>{c.Size}</td><td>{Pct(c.Share)}</td><td>{Pct(c.EnergyInBox)}{Ci(c.EnergyInBoxInterval, pct: true)}</td>" +
                     $"<td>{Pct(c.PointingGame)}{Ci(c.PointingGameInterval, pct: true)}</td><td>{Pct(c.BorderMass)}</td>" +
                     $"<td>{Pct(c.Accuracy)} ({c.Correct} right, {c.Incorrect} wrong)</td>" +
@@ -51,7 +53,8 @@ public static partial class HtmlReport
                     $"<td>{E(string.Join("; ", c.Meta.Select(m => $"{m.Key}: " + string.Join(", ", m.Value.Select(v => $"{v.Key} {v.Value}")))))}</td><td>");
         foreach (var item in c.Gallery)
             html.Append(item.Png is { } overlay
-                ? $"<img style=\"width:72px;height:auto\" alt=\"overlay of item {item.ItemNumber}\" title=\"{E(item.Caption)}\" src=\"data:image/png;base64,{Convert.ToBase64String(overlay)}\">"
+                ? $"<img style=\"width:72px;height:auto\" alt=\"overlay of item {item.ItemNumber}\" title=\"{E(item.Caption)}\" " +
+                    $"src=\"data:image/png;base64,{Convert.ToBase64String(overlay)}\">"
                 : $"<span class=\"note\">#{item.ItemNumber} ({E(item.ImageError ?? "no image")})</span> ");
         if (c.Gallery.Count == 0) html.Append(E(string.Join(", ", c.Items.Select(i => $"#{i}"))));
         html.Append("</td></tr>");
@@ -61,15 +64,20 @@ public static partial class HtmlReport
     private static string EigenvaluePlot(IReadOnlyList<double> eigenvalues, int k)
     {
         const int width = 220, height = 100, pad = 14;
-        var svg = new StringBuilder($"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height + pad}\" viewBox=\"0 0 {width} {height + pad}\" role=\"img\">");
+        var svg = new StringBuilder($"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height + pad}\" viewBox=\"0 0 {width} " +
+            $"{height + pad}\" role=\"img\">");
         if (eigenvalues.Count == 0) return svg.Append("</svg>").ToString();
         var low = Math.Min(0, eigenvalues.Min());
         var step = (width - 20.0) / Math.Max(1, eigenvalues.Count - 1);
         double Y(double v) => 4 + (1 - (v - low) / Math.Max(1e-9, 1 - low)) * (height - 8);
         if (k < eigenvalues.Count)
-            svg.Append(Invariant, $"<line x1=\"{10 + (k - 0.5) * step:F1}\" y1=\"0\" x2=\"{10 + (k - 0.5) * step:F1}\" y2=\"{height}\" stroke=\"#e0a800\" stroke-dasharray=\"3,2\"/>");
+            svg.Append(Invariant,
+                $"<line x1=\"{10 + (k - 0.5) * step:F1}\" y1=\"0\" x2=\"{10 + (k - 0.5) * step:F1}\" y2=\"{height}\" stroke=\"#e0a800\" " +
+                    $"stroke-dasharray=\"3,2\"/>");
         for (var i = 0; i < eigenvalues.Count; i++)
-            svg.Append(Invariant, $"<circle cx=\"{10 + i * step:F1}\" cy=\"{Y(eigenvalues[i]):F1}\" r=\"3\" fill=\"#3b6ea8\"><title>λ{i + 1} = {eigenvalues[i]:F4}</title></circle>");
+            svg.Append(Invariant,
+                $"<circle cx=\"{10 + i * step:F1}\" cy=\"{Y(eigenvalues[i]):F1}\" r=\"3\" fill=\"#3b6ea8\"><title>λ{i + 1} = " +
+                    $"{eigenvalues[i]:F4}</title></circle>");
         svg.Append($"<line x1=\"0\" y1=\"{height}\" x2=\"{width}\" y2=\"{height}\" stroke=\"#555\"/>");
         svg.Append(Invariant, $"<text x=\"0\" y=\"{height + pad - 2}\" font-size=\"10\">λ1 … λ{eigenvalues.Count} (from {low:F2} to 1)</text></svg>");
         return svg.ToString();

@@ -59,8 +59,11 @@ public static partial class HtmlReport
         if (suspicious.Count == 0)
             html.Append("<p class=\"ok\">No class's maps concentrate on a region the other classes' maps avoid.</p>");
         else
-            foreach (var f in suspicious) html.Append($"<p class=\"warning\" data-finding-class=\"{E(f.Label)}\" data-finding-region=\"{E(f.Region)}\">⚠ {E(f.Method)}: {E(f.Message)}</p>");
-        html.Append("<details><summary>Every class</summary><table><tr><th>method</th><th>class</th><th>region standing out most</th><th>class's mass there</th><th>other classes' mass</th><th>lift</th><th>t</th><th>maps peaking there</th><th>others peaking there</th><th>border</th><th>energy outside box</th></tr>");
+            foreach (var f in suspicious) html.Append($"<p class=\"warning\" data-finding-class=\"{E(f.Label)}\" " +
+                $"data-finding-region=\"{E(f.Region)}\">⚠ {E(f.Method)}: {E(f.Message)}</p>");
+        html.Append("<details><summary>Every class</summary><table><tr><th>method</th><th>class</th><th>region standing out most</th><th>class's " +
+            "mass there</th><th>other classes' mass</th><th>lift</th><th>t</th><th>maps peaking there</th><th>others peaking " +
+                "there</th><th>border</th><th>energy outside box</th></tr>");
         foreach (var f in a.Findings)
             html.Append($"<tr><td>{E(f.Method)}</td><td>{E(f.Label)}</td><td>{E(f.Region)} ({f.PeakY}, {f.PeakX})</td><td>{Pct(f.RegionMass)}</td><td>{Pct(f.OtherMass)}</td><td>{F(f.Lift)}</td><td>{f.TStatistic:F1}</td><td>{Pct(f.PeakShare)}</td><td>{Pct(f.BaselineShare)}</td><td>{(f.OnBorder ? "yes" : "no")}</td><td>{Pct(f.OutsideBox)}</td></tr>");
         html.Append("</table></details></section>\n");
@@ -68,15 +71,21 @@ public static partial class HtmlReport
 
     private static void Methods(StringBuilder html, AuditSummary a)
     {
-        html.Append("<section id=\"methods\"><h2>Methods</h2><table><tr><th>method</th><th>layer</th><th>maps</th><th>mean probability</th><th>pointing game</th><th>energy in box</th><th>average drop</th><th>increase in confidence</th><th>deletion area ↓</th><th>insertion area ↑</th></tr>");
+        html.Append("<section id=\"methods\"><h2>Methods</h2><table><tr><th>method</th><th>layer</th><th>maps</th><th>mean " +
+            "probability</th><th>pointing game</th><th>energy in box</th><th>average drop</th><th>increase in confidence</th><th>deletion area " +
+                "↓</th><th>insertion area ↑</th></tr>");
         foreach (var m in a.Methods)
             MethodRow(html, m);
-        html.Append("</table><p class=\"note\">Over the map of the explained class (top-1, or the label) at each method's primary layer. Faithfulness columns are empty unless the job asked for metrics. Brackets: 95% bootstrap intervals (items resampled, 1,000 times).</p></section>\n");
+        html.Append("</table><p class=\"note\">Over the map of the explained class (top-1, or the label) at each method's primary layer. " +
+            "Faithfulness columns are empty unless the job asked for metrics. Brackets: 95% bootstrap intervals (items resampled, 1,000 " +
+                "times).</p></section>\n");
     }
 
     private static void Classes(StringBuilder html, AuditSummary a)
     {
-        html.Append("<section id=\"classes\"><h2>Per class</h2><table><tr><th>method</th><th>class</th><th>maps</th><th>labelled items</th><th>accuracy</th><th>mean probability</th><th>pointing game</th><th>energy in box</th><th>average drop</th><th>deletion</th><th>insertion</th></tr>");
+        html.Append("<section id=\"classes\"><h2>Per class</h2><table><tr><th>method</th><th>class</th><th>maps</th><th>labelled " +
+            "items</th><th>accuracy</th><th>mean probability</th><th>pointing game</th><th>energy in box</th><th>average " +
+                "drop</th><th>deletion</th><th>insertion</th></tr>");
         foreach (var c in a.Classes)
             ClassRow(html, c);
         html.Append("</table></section>\n");
@@ -88,7 +97,8 @@ public static partial class HtmlReport
         html.Append("<section id=\"distributions\"><h2>Distributions</h2><div class=\"charts\">");
         foreach (var d in a.Distributions)
         {
-            html.Append($"<figure class=\"chart\">{Histogram(d.Counts)}<figcaption>{E(d.Method)}: {E(d.Metric.Replace('_', ' '))} (0 → 1, n = {d.Counts.Sum()})</figcaption></figure>");
+            html.Append($"<figure class=\"chart\">{Histogram(d.Counts)}<figcaption>{E(d.Method)}: {E(d.Metric.Replace('_', ' '))} (0 → 1, n = " +
+                $"{d.Counts.Sum()})</figcaption></figure>");
         }
         html.Append("</div></section>\n");
     }
@@ -98,21 +108,26 @@ public static partial class HtmlReport
         const int width = 220, height = 100, pad = 14;
         var max = Math.Max(1, counts.Max());
         var bar = (width - 2.0) / counts.Length;
-        var svg = new StringBuilder($"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height + pad}\" viewBox=\"0 0 {width} {height + pad}\" role=\"img\">");
+        var svg = new StringBuilder($"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height + pad}\" viewBox=\"0 0 {width} " +
+            $"{height + pad}\" role=\"img\">");
         for (var i = 0; i < counts.Length; i++)
         {
             var h = counts[i] * (height - 4.0) / max;
-            svg.Append(Invariant, $"<rect x=\"{1 + i * bar:F1}\" y=\"{height - h:F1}\" width=\"{bar - 2:F1}\" height=\"{h:F1}\" fill=\"#3b6ea8\"><title>{i / (double)counts.Length:F1}–{(i + 1) / (double)counts.Length:F1}: {counts[i]}</title></rect>");
+            svg.Append(Invariant,
+                $"<rect x=\"{1 + i * bar:F1}\" y=\"{height - h:F1}\" width=\"{bar - 2:F1}\" height=\"{h:F1}\" " +
+                    $"fill=\"#3b6ea8\"><title>{i / (double)counts.Length:F1}–{(i + 1) / (double)counts.Length:F1}: {counts[i]}</title></rect>");
         }
         svg.Append($"<line x1=\"0\" y1=\"{height}\" x2=\"{width}\" y2=\"{height}\" stroke=\"#555\"/>");
-        svg.Append($"<text x=\"0\" y=\"{height + pad - 2}\" font-size=\"10\">0</text><text x=\"{width - 8}\" y=\"{height + pad - 2}\" font-size=\"10\">1</text></svg>");
+        svg.Append($"<text x=\"0\" y=\"{height + pad - 2}\" font-size=\"10\">0</text><text x=\"{width - 8}\" y=\"{height + pad - 2}\" " +
+            $"font-size=\"10\">1</text></svg>");
         return svg.ToString();
     }
 
     private static void MeanMaps(StringBuilder html, AuditSummary a)
     {
         if (a.MeanMaps.Count == 0) return;
-        html.Append("<section id=\"mean-maps\"><h2>Mean map per class</h2><p class=\"note\">Each map scaled to sum 1, then averaged over the class's items: where the model looks for that class, on average.</p>");
+        html.Append("<section id=\"mean-maps\"><h2>Mean map per class</h2><p class=\"note\">Each map scaled to sum 1, then averaged over the " +
+            "class's items: where the model looks for that class, on average.</p>");
         MeanMapGalleries(html, a.MeanMaps, method => $"<h3>{E(method)}</h3>", "");
         html.Append("</section>\n");
     }
@@ -126,7 +141,8 @@ public static partial class HtmlReport
             foreach (var m in group)
             {
                 var png = OverlayRenderer.RenderMap(m.Values, m.Height, m.Width);
-                html.Append($"<figure><img alt=\"mean map of {E(m.Label)}{where}\" src=\"data:image/png;base64,{Convert.ToBase64String(png)}\"><figcaption>{E(m.Label)} ({m.Maps} maps)</figcaption></figure>");
+                html.Append($"<figure><img alt=\"mean map of {E(m.Label)}{where}\" " +
+                    $"src=\"data:image/png;base64,{Convert.ToBase64String(png)}\"><figcaption>{E(m.Label)} ({m.Maps} maps)</figcaption></figure>");
             }
             html.Append("</div>");
         }
@@ -156,7 +172,8 @@ public static partial class HtmlReport
             return;
         }
         html.Append("<table><tr><th>stage</th><th>items</th></tr>");
-        foreach (var (stage, count) in a.ErrorsByStage.OrderBy(e => e.Key, StringComparer.Ordinal)) html.Append($"<tr><td>{E(stage)}</td><td>{count}</td></tr>");
+        foreach (var (stage, count) in a.ErrorsByStage.OrderBy(e => e.Key,
+            StringComparer.Ordinal)) html.Append($"<tr><td>{E(stage)}</td><td>{count}</td></tr>");
         html.Append("</table><table><tr><th>item</th><th>stage</th><th>reason</th></tr>");
         foreach (var e in a.FirstErrors) html.Append($"<tr><td>{e.ItemNumber}</td><td>{E(e.Stage)}</td><td>{E(e.Message)}</td></tr>");
         html.Append("</table></section>\n");
@@ -165,7 +182,8 @@ public static partial class HtmlReport
     private static void Row(StringBuilder html, string name, string value) => html.Append($"<tr><th>{E(name)}</th><td>{E(value)}</td></tr>");
 
     /// <summary>A row whose value is HTML already (its text parts encoded by the caller).</summary>
-    private static void MarkupRow(StringBuilder html, string name, string valueHtml) => html.Append($"<tr><th>{E(name)}</th><td>{valueHtml}</td></tr>");
+    private static void MarkupRow(StringBuilder html, string name,
+        string valueHtml) => html.Append($"<tr><th>{E(name)}</th><td>{valueHtml}</td></tr>");
 
     private static string E(string text) => WebUtility.HtmlEncode(text);
     private static string F(double? value) => value is { } v ? v.ToString("F3", Invariant) : "–";

@@ -47,7 +47,8 @@ public static class MapAudit
                 shares.Add(slice, r.ClassIndex, r.MapValues(), r.MapHeight, r.MapWidth);
             }
             var confirmed = shares.Confirmed().ToList();
-            found = found.Select(f => f.Finding.Suspicious ? confirmed.First(c => c.Slice == f.Slice && c.Finding.ClassIndex == f.Finding.ClassIndex) : f).ToList();
+            found = found.Select(f => f.Finding.Suspicious ? confirmed.First(c => c.Slice == f.Slice
+                && c.Finding.ClassIndex == f.Finding.ClassIndex) : f).ToList();
         }
 
         MapFindings Of(string? slice, ClassMapAccumulator accumulator) => new(

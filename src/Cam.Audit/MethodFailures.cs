@@ -30,14 +30,16 @@ public static class MethodFailures
     public static void Render(StringBuilder html, AuditSummary audit)
     {
         if (audit.MethodFailures.Count == 0) return;
-        html.Append("<section id=\"method-failures\"><h2>Method failures</h2><p class=\"note\">A method that failed on an item lost only its own maps of it; the other methods' results for the item are kept.</p>");
+        html.Append("<section id=\"method-failures\"><h2>Method failures</h2><p class=\"note\">A method that failed on an item lost only its own " +
+            "maps of it; the other methods' results for the item are kept.</p>");
         html.Append("<table><tr><th>method</th><th>results</th><th>items it failed on</th><th>failed for the whole job</th></tr>");
         foreach (var f in audit.MethodFailures)
             html.Append($"<tr data-method=\"{E(f.Method)}\"><td>{E(f.Method)}</td><td>{f.Results}</td><td>{f.FailedItems}</td><td>{E(f.JobError ?? "no")}</td></tr>");
         html.Append("</table>");
         foreach (var f in audit.MethodFailures.Where(f => f.Examples.Count > 0))
         {
-            html.Append($"<details><summary>{E(f.Method)}: the first items it failed on</summary><table><tr><th>item</th><th>stage</th><th>message</th></tr>");
+            html.Append($"<details><summary>{E(f.Method)}: the first items it failed " +
+                $"on</summary><table><tr><th>item</th><th>stage</th><th>message</th></tr>");
             foreach (var e in f.Examples) html.Append($"<tr><td>{e.ItemNumber}</td><td>{E(e.Stage)}</td><td>{E(e.Message)}</td></tr>");
             html.Append("</table></details>");
         }

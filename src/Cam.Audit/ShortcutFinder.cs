@@ -68,10 +68,12 @@ public static class ShortcutFinder
         var lift = Bootstrap.Ratio(mine, others);
         var confirmed = finding.Suspicious && excess is { } e && e.Low >= MinExcessMass && lift is { } l && l.Low >= MinLift;
         var message = finding.Suspicious && !confirmed
-            ? $"'{finding.Label}': its maps put {finding.RegionMass:P0} of their mass in the {finding.Region}, {finding.Lift:F1}× the other classes' " +
+            ? $"'{finding.Label}': its maps put {finding.RegionMass:P0} of their mass in the {finding.Region}, {finding.Lift:F1}× the other " +
+                $"classes' " +
               $"{finding.OtherMass:P0}, but the 95% interval of the excess reaches down to {excess?.Low ?? 0:P1} and of the lift to " +
               $"{lift?.Low ?? 0:F2}× — not enough evidence for a shortcut"
-            : finding.Message + (confirmed ? $" (95% interval of the excess {excess!.Low:P0}–{excess.High:P0}, of the lift {lift!.Low:F1}–{lift.High:F1}×)" : "");
+            : finding.Message + (confirmed ? $" (95% interval of the excess {excess!.Low:P0}–{excess.High:P0}, of the lift " +
+                $"{lift!.Low:F1}–{lift.High:F1}×)" : "");
         return finding with { Suspicious = confirmed, Message = message, ExcessInterval = excess, LiftInterval = lift };
     }
 

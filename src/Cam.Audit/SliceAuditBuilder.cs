@@ -9,8 +9,10 @@ public static class SliceAuditBuilder
     /// <summary>Means compared between a slice and the rest, by their JSON names.</summary>
     private static readonly string[] Compared = ["pointingGame", "energyInBox", "averageDrop", "deletionArea", "insertionArea"];
 
-    public static async Task<SliceAudit> BuildAsync(SliceQueries queries, IReadOnlyList<(string Method, string Layer)> primary, IReadOnlyList<string> labels,
-        IReadOnlyDictionary<string, IReadOnlyList<ItemValue>> valuesByMethod, IReadOnlyDictionary<string, IReadOnlyDictionary<string, MapFindings>> mapsByMethod,
+    public static async Task<SliceAudit> BuildAsync(SliceQueries queries, IReadOnlyList<(string Method, string Layer)> primary,
+        IReadOnlyList<string> labels,
+        IReadOnlyDictionary<string, IReadOnlyList<ItemValue>> valuesByMethod, IReadOnlyDictionary<string, IReadOnlyDictionary<string,
+            MapFindings>> mapsByMethod,
         CancellationToken ct)
     {
         var methods = new List<(string Slice, MethodSummary Summary)>();
@@ -42,7 +44,8 @@ public static class SliceAuditBuilder
             var (acc, labelled) = accuracy.TryGetValue(name, out var a) ? a : (double.NaN, 0L);
             return new Slice(name, first.LongCount(v => SliceAudit.Name(v.Slice) == name), labelled > 0 ? acc : null, labelled,
                 ItemValues.AccuracyInterval(first.Where(v => SliceAudit.Name(v.Slice) == name)),
-                methods.Where(m => m.Slice == name).Select(m => m.Summary).ToList(), classes.Where(c => c.Slice == name).Select(c => c.Summary).ToList(),
+                methods.Where(m => m.Slice == name).Select(m => m.Summary).ToList(),
+                    classes.Where(c => c.Slice == name).Select(c => c.Summary).ToList(),
                 findings, meanMaps, StandsOut(name, findings, valuesByMethod));
         }).ToList();
         return new SliceAudit(queries.Key, slices);
@@ -52,7 +55,8 @@ public static class SliceAuditBuilder
     /// Why a slice differs from the rest of the job: a shortcut found in it, or a mean (accuracy, pointing game,
     /// energy in box, …) whose 95% interval in the slice does not meet its interval over the other slices' items.
     /// </summary>
-    private static List<string> StandsOut(string name, IReadOnlyList<ShortcutFinding> findings, IReadOnlyDictionary<string, IReadOnlyList<ItemValue>> valuesByMethod)
+    private static List<string> StandsOut(string name, IReadOnlyList<ShortcutFinding> findings, IReadOnlyDictionary<string,
+        IReadOnlyList<ItemValue>> valuesByMethod)
     {
         var reasons = findings.Where(f => f.Suspicious).Select(f => $"shortcut ({f.Method}): {f.Message}").ToList();
         foreach (var (method, values) in valuesByMethod)
@@ -60,12 +64,14 @@ public static class SliceAuditBuilder
             var inSlice = values.Where(v => SliceAudit.Name(v.Slice) == name).ToList();
             var rest = values.Where(v => SliceAudit.Name(v.Slice) != name).ToList();
             if (rest.Count == 0) continue;
-            if (method == valuesByMethod.Keys.First() && Apart(ItemValues.AccuracyInterval(inSlice), ItemValues.AccuracyInterval(rest)) is { } accuracy)
+            if (method == valuesByMethod.Keys.First() && Apart(ItemValues.AccuracyInterval(inSlice),
+                ItemValues.AccuracyInterval(rest)) is { } accuracy)
                 reasons.Add($"accuracy {accuracy}");
             var mine = ItemValues.MetricIntervals(inSlice);
             var theirs = ItemValues.MetricIntervals(rest);
             foreach (var metric in Compared)
-                if (Apart(mine.GetValueOrDefault(metric), theirs.GetValueOrDefault(metric)) is { } text) reasons.Add($"{method} {Words(metric)} {text}");
+                if (Apart(mine.GetValueOrDefault(metric),
+                    theirs.GetValueOrDefault(metric)) is { } text) reasons.Add($"{method} {Words(metric)} {text}");
         }
         return reasons;
     }

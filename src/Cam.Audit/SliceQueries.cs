@@ -42,7 +42,8 @@ public sealed class SliceQueries(CamDbContext db, Guid jobId, string key)
             Deletion = g.Average(x => (double?)x.Row.DeletionArea),
             Insertion = g.Average(x => (double?)x.Row.InsertionArea),
         }).ToListAsync(ct);
-        return rows.OrderBy(r => r.Slice, StringComparer.Ordinal).Select(r => (r.Slice, new MethodSummary(method, layer, r.Maps, r.Probability, r.Energy,
+        return rows.OrderBy(r => r.Slice, StringComparer.Ordinal).Select(r => (r.Slice, new MethodSummary(method, layer, r.Maps, r.Probability,
+            r.Energy,
             Rate(r.Hits, r.Pointed), r.InBox, r.Drop, Rate(r.Increases, r.WithMetrics), r.Deletion, r.Insertion))).ToList();
     }
 
@@ -62,8 +63,10 @@ public sealed class SliceQueries(CamDbContext db, Guid jobId, string key)
             Deletion = g.Average(x => (double?)x.Row.DeletionArea),
             Insertion = g.Average(x => (double?)x.Row.InsertionArea),
         }).ToListAsync(ct);
-        var accuracy = await Primary(method, layer).Where(x => x.Row.LabelClass != null).GroupBy(x => new { x.Slice, Class = x.Row.LabelClass!.Value })
-            .Select(g => new { g.Key.Slice, g.Key.Class, Items = g.LongCount(), Correct = g.LongCount(x => x.Row.PredictedClass == x.Row.LabelClass) })
+        var accuracy = await Primary(method, layer).Where(x => x.Row.LabelClass != null).GroupBy(x => new { x.Slice,
+            Class = x.Row.LabelClass!.Value })
+            .Select(g => new { g.Key.Slice, g.Key.Class, Items = g.LongCount(),
+                Correct = g.LongCount(x => x.Row.PredictedClass == x.Row.LabelClass) })
             .ToListAsync(ct);
         var keys = rows.Select(r => (r.Slice, r.Class)).Union(accuracy.Select(a => (a.Slice, a.Class)))
             .OrderBy(k => k.Slice, StringComparer.Ordinal).ThenBy(k => k.Class);
@@ -81,7 +84,8 @@ public sealed class SliceQueries(CamDbContext db, Guid jobId, string key)
     public async Task<IReadOnlyDictionary<string, (double Accuracy, long Labelled)>> AccuracyAsync(string method, string layer, CancellationToken ct)
     {
         var rows = await Primary(method, layer).Where(x => x.Row.LabelClass != null).GroupBy(x => x.Slice)
-            .Select(g => new { Slice = g.Key, Items = g.LongCount(), Correct = g.LongCount(x => x.Row.PredictedClass == x.Row.LabelClass) }).ToListAsync(ct);
+            .Select(g => new { Slice = g.Key, Items = g.LongCount(),
+                Correct = g.LongCount(x => x.Row.PredictedClass == x.Row.LabelClass) }).ToListAsync(ct);
         return rows.ToDictionary(r => SliceAudit.Name(r.Slice), r => ((double)r.Correct / r.Items, r.Items));
     }
 

@@ -21,9 +21,9 @@ public sealed record CliSettings
     public bool Log { get; init; }
 
     /// <summary>This process's environment, read on first use.</summary>
-    public static CliSettings Current => current.Value;
+    public static CliSettings Current => ReadOnce.Value;
 
-    private static readonly Lazy<CliSettings> current = new(() => From(Environment.GetEnvironmentVariable));
+    private static readonly Lazy<CliSettings> ReadOnce = new(() => From(Environment.GetEnvironmentVariable));
 
     public static CliSettings From(Func<string, string?> lookup)
     {

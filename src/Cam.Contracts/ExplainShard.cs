@@ -20,7 +20,8 @@ public sealed record ExplainShard
     public required ClassPolicy Classes { get; init; }
     public bool Normalized { get; init; } = true;
     public bool ComputeMetrics { get; init; }
-    /// <summary>Steps of the deletion and insertion curves when metrics are computed (added in v1 with a default, so older messages read the same).</summary>
+    /// <summary>Steps of the deletion and insertion curves when metrics are computed (added in v1 with a default, so older messages read the
+    /// same).</summary>
     public int MetricSteps { get; init; } = Cam.Contracts.MetricSteps.Default;
     /// <summary>Folder the items' paths are relative to, itself relative to the worker's data root.</summary>
     public required string DatasetRoot { get; init; }
@@ -75,7 +76,8 @@ public enum ClassPolicyKind
     Explicit,
 }
 
-/// <summary>One item of a shard: its number in the job (its position in the dataset, the key of its results and errors), its path and ground truth.</summary>
+/// <summary>One item of a shard: its number in the job (its position in the dataset, the key of its results and errors), its path and ground
+/// truth.</summary>
 public sealed record ItemRef(long Number, string Path, string? Label = null, IReadOnlyList<BoxRef>? Boxes = null)
 {
     /// <summary>

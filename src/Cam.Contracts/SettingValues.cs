@@ -25,7 +25,8 @@ public sealed class SettingValues(Func<string, string?> lookup)
     /// <summary>Seconds, where zero is allowed (it turns something off).</summary>
     public TimeSpan NonNegativeSeconds(string name, double fallbackSeconds) =>
         Text(name) is not { } text ? TimeSpan.FromSeconds(fallbackSeconds)
-        : double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value >= 0 && value <= 86_400 ? TimeSpan.FromSeconds(value)
+        : double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && value >= 0
+            && value <= 86_400 ? TimeSpan.FromSeconds(value)
         : throw new InvalidSettingException($"{name}: '{text}' is not a number of seconds from 0 to 86400");
 
     /// <summary>An absolute URI with one of <paramref name="schemes"/> (amqp://…, http://…); null when unset.</summary>

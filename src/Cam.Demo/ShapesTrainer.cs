@@ -37,7 +37,8 @@ public sealed class ShapesTrainer(Action<string>? log = null)
         using var x = preprocessor.Batch(usable.Select(l => l.Image!).ToList());
         using var y = torch.tensor(usable.Select(l => (long)IndexOf(labels, items[l.Index].Label!)).ToArray());
         // One box per image (the first), or x1 ≤ x0 for none; the demo's images are not resized, so pixels are input pixels.
-        using var boxes = torch.tensor(usable.SelectMany(l => items[l.Index].Boxes is [var b, ..] ? new[] { b.X0, b.Y0, b.X1, b.Y1 } : [0f, 0f, 0f, 0f]).ToArray())
+        using var boxes = torch.tensor(usable.SelectMany(l => items[l.Index].Boxes is [var b, ..] ? new[] { b.X0, b.Y0, b.X1, b.Y1 } : [0f, 0f, 0f,
+            0f]).ToArray())
             .view(usable.Count, 4);
         var (height, width) = (x.shape[2], x.shape[3]);
 

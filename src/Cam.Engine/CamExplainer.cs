@@ -146,7 +146,8 @@ public sealed class CamExplainer
         var activations = pass.Activations.Select((a, i) => pass.Folded(i, a.detach()).to(ScalarType.Float32)).ToList();
         var classIndex = resolve(logits);
         var classTensor = torch.tensor(classIndex, device: model.Device);
-        using var runner = new MaskedForwardRunner(maskedModel, x, method.UsesMaskedForwards ? ChunkSizeFor(sampleShape) : 1, shareIdenticalMasks, cancellation);
+        using var runner = new MaskedForwardRunner(maskedModel, x, method.UsesMaskedForwards ? ChunkSizeFor(sampleShape) : 1, shareIdenticalMasks,
+            cancellation);
         var context = new CamContext
         {
             Model = model, Input = x, Logits = logits, Layers = layers, Activations = activations,

@@ -47,12 +47,13 @@ public static class ExportColumns
         _ => value.ToString() ?? "",
     };
 
-    private sealed class Values<TRow, T>(string name, Func<TRow, T> get) : ExportColumn<TRow>(name) where T : struct
+    /// <summary>Cells of a struct type (<typeparamref name="TCell"/> is <c>T</c> or <c>T?</c>) buffered for the row group.</summary>
+    private abstract class BufferedValues<TRow, TCell>(string name, Func<TRow, TCell> get, bool nullable) : ExportColumn<TRow>(name)
     {
-        private readonly DataField<T> dataField = new(name, false);
-        private T[] buffer = new T[1024];
+        protected readonly DataField<TCell> DataField = new(name, nullable);
+        private TCell[] buffer = new TCell[1024];
         private int count;
-        public override Field Field => dataField;
+        public override Field Field => DataField;
 
         public override void Add(TRow row)
         {
@@ -62,33 +63,27 @@ public static class ExportColumns
 
         public override async Task FlushAsync(ParquetRowGroupWriter group, CancellationToken ct)
         {
-            await group.WriteAsync<T>(dataField, buffer.AsMemory(0, count), null, null, ct);
+            await WriteAsync(group, buffer.AsMemory(0, count), ct);
             count = 0;
         }
+
+        /// <summary>Parquet's writer of this kind of cell (values, or values and nulls).</summary>
+        protected abstract Task WriteAsync(ParquetRowGroupWriter group, Memory<TCell> cells, CancellationToken ct);
 
         public override string Text(TRow row) => Cell(get(row));
     }
 
-    private sealed class NullableValues<TRow, T>(string name, Func<TRow, T?> get) : ExportColumn<TRow>(name) where T : struct
+    private sealed class Values<TRow, T>(string name, Func<TRow, T> get) : BufferedValues<TRow, T>(name, get, nullable: false) where T : struct
     {
-        private readonly DataField<T?> dataField = new(name, true);
-        private T?[] buffer = new T?[1024];
-        private int count;
-        public override Field Field => dataField;
+        protected override async Task WriteAsync(ParquetRowGroupWriter group, Memory<T> cells, CancellationToken ct) =>
+            await group.WriteAsync<T>(DataField, cells, null, null, ct);
+    }
 
-        public override void Add(TRow row)
-        {
-            if (count == buffer.Length) Array.Resize(ref buffer, buffer.Length * 2);
-            buffer[count++] = get(row);
-        }
-
-        public override async Task FlushAsync(ParquetRowGroupWriter group, CancellationToken ct)
-        {
-            await group.WriteAsync<T>(dataField, buffer.AsMemory(0, count), null, null, ct);
-            count = 0;
-        }
-
-        public override string Text(TRow row) => Cell(get(row));
+    private sealed class NullableValues<TRow, T>(string name, Func<TRow, T?> get) : BufferedValues<TRow, T?>(name, get,
+        nullable: true) where T : struct
+    {
+        protected override async Task WriteAsync(ParquetRowGroupWriter group, Memory<T?> cells, CancellationToken ct) =>
+            await group.WriteAsync<T>(DataField, cells, null, null, ct);
     }
 
     private sealed class Texts<TRow>(string name, Func<TRow, string?> get, bool nullable) : ExportColumn<TRow>(name)
@@ -142,7 +137,8 @@ public static class ExportColumns
             var element = (DataField)dataField.Item;
             if (definitions.Length < length) definitions = new int[values.Length];
             definitions.AsSpan(0, length).Fill(element.MaxDefinitionLevel);
-            await group.WriteAllPartsAsync<float>(element, values.AsMemory(0, length), definitions.AsMemory(0, length), levels.AsMemory(0, length), ct);
+            await group.WriteAllPartsAsync<float>(element, values.AsMemory(0, length), definitions.AsMemory(0, length), levels.AsMemory(0, length),
+                ct);
             length = 0;
         }
 

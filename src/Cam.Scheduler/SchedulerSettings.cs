@@ -29,7 +29,8 @@ public sealed record SchedulerSettings
     /// taken for lost; a copy published in vain is dropped by whichever worker comes second.
     /// </summary>
     public TimeSpan OvertakenAfter { get; init; } = TimeSpan.FromSeconds(120);
-    /// <summary>Failed attempts (errors, or workers that died holding the shard) after which a shard fails and its items become item errors.</summary>
+    /// <summary>Failed attempts (errors, or workers that died holding the shard) after which a shard fails and its items become item
+    /// errors.</summary>
     public int MaxAttempts { get; init; } = 3;
     /// <summary>Items per shard when a job does not say.</summary>
     public int DefaultShardSize { get; init; } = 32;
@@ -38,7 +39,8 @@ public sealed record SchedulerSettings
     public TimeSpan DispatchInterval { get; init; } = TimeSpan.FromMilliseconds(200);
     /// <summary>How long sending one shard's message may take before it counts as failed and the shard goes back to pending.</summary>
     public TimeSpan SendTimeout { get; init; } = TimeSpan.FromSeconds(30);
-    /// <summary>Waits between the attempts of an enumeration that fails (the database away, the data volume gone); the job fails after the last.</summary>
+    /// <summary>Waits between the attempts of an enumeration that fails (the database away, the data volume gone); the job fails after the
+    /// last.</summary>
     public IReadOnlyList<TimeSpan> EnumerationRetryDelays { get; init; } = new[] { 1, 2, 4, 8, 16, 32 }.Select(s => TimeSpan.FromSeconds(s)).ToList();
     /// <summary>
     /// How long a submission waits for a worker to answer the model probe (applicability of the methods, forward rate).
@@ -53,7 +55,8 @@ public sealed record SchedulerSettings
     /// <summary>How often the retention sweep looks for expired jobs.</summary>
     public TimeSpan RetentionInterval { get; init; } = TimeSpan.FromHours(1);
 
-    /// <summary>From configuration: environment variables, overridden by command-line flags (<c>--CAM_DATA_ROOT=/data</c>); a malformed value throws naming it.</summary>
+    /// <summary>From configuration: environment variables, overridden by command-line flags (<c>--CAM_DATA_ROOT=/data</c>); a malformed value throws
+    /// naming it.</summary>
     public static SchedulerSettings From(Microsoft.Extensions.Configuration.IConfiguration config) => From(name => config[name]);
 
     /// <summary>From <paramref name="lookup"/>, a variable's value by its name (null when unset).</summary>

@@ -23,7 +23,8 @@ public sealed class ShardQueueDeclarer(Uri broker, ILogger<ShardQueueDeclarer> l
             {
                 await DeclareAsync(stoppingToken);
                 declared = true;
-                logger.LogInformation("shard queue {Queue} declared (quorum, delivery limit {Limit})", QueueNames.ExplainShard, QueueNames.ShardDeliveryLimit);
+                logger.LogInformation("shard queue {Queue} declared (quorum, delivery limit {Limit})", QueueNames.ExplainShard,
+                    QueueNames.ShardDeliveryLimit);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

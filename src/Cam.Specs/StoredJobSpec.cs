@@ -22,4 +22,17 @@ public static class StoredJobSpec
             throw new InvalidDataException($"job {jobId}: its stored specification cannot be read: {e.Message}", e);
         }
     }
+
+    /// <summary>The job's specification, or null when it cannot be read (what shows a job goes on without it).</summary>
+    public static JobSpec? TryRead(Guid jobId, string json)
+    {
+        try
+        {
+            return Read(jobId, json);
+        }
+        catch (InvalidDataException)
+        {
+            return null;
+        }
+    }
 }

@@ -29,7 +29,8 @@ public sealed record TokenLayout
         {
             var (h, w) = (inputHeight / p, inputWidth / p);
             if (h * w != patchTokens)
-                throw new ArgumentException($"{patchTokens} patch tokens do not fill the {h}×{w} grid of a {inputHeight}×{inputWidth} input in {p}-pixel patches");
+                throw new ArgumentException($"{patchTokens} patch tokens do not fill the {h}×{w} grid of a {inputHeight}×{inputWidth} input in " +
+                    $"{p}-pixel patches");
             return (h, w);
         }
         var target = Math.Log((double)inputHeight / inputWidth);
@@ -44,7 +45,8 @@ public sealed record TokenLayout
             else if (distance < bestDistance) (best, bestDistance, tied) = ((h, patchTokens / h), distance, false);
         }
         if (best is null || tied)
-            throw new ArgumentException($"{patchTokens} patch tokens fit no single grid of a {inputHeight}×{inputWidth} input; declare the patch size");
+            throw new ArgumentException($"{patchTokens} patch tokens fit no single grid of a {inputHeight}×{inputWidth} input; declare the patch " +
+                $"size");
         return best.Value;
     }
 

@@ -13,7 +13,8 @@ public static class AuditSql
     /// </summary>
     public static string? MetaValue(string? meta, string key) => throw new InvalidOperationException($"{nameof(MetaValue)} runs in SQL only");
 
-    /// <summary>Whether <paramref name="key"/> can name a meta key in a query: plain names only, so that it needs no quoting in a JSON path.</summary>
+    /// <summary>Whether <paramref name="key"/> can name a meta key in a query: plain names only, so that it needs no quoting in a JSON
+    /// path.</summary>
     public static bool IsValidMetaKey(string key) =>
         key.Length is > 0 and <= 64 && key.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.' or ' ');
 
@@ -34,7 +35,8 @@ public static class AuditSql
             var value = new SqlFunctionExpression("json_extract", [meta, path], nullable: true, argumentsPropagateNullability: [true, true],
                 typeof(string), key.TypeMapping);
             SqlExpression Text(string text) => new SqlConstantExpression(text, typeof(string), key.TypeMapping);
-            return new CaseExpression(type, [new CaseWhenClause(Text("true"), Text("true")), new CaseWhenClause(Text("false"), Text("false"))], value);
+            return new CaseExpression(type, [new CaseWhenClause(Text("true"), Text("true")), new CaseWhenClause(Text("false"), Text("false"))],
+                value);
         });
     }
 }

@@ -3,7 +3,8 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Cam.Storage;
 
-/// <summary>Brings the database to the current schema: EF Core migrations on PostgreSQL, the model itself on SQLite (a file from an older version upgraded in place).</summary>
+/// <summary>Brings the database to the current schema: EF Core migrations on PostgreSQL, the model itself on SQLite (a file from an older version
+/// upgraded in place).</summary>
 public sealed class CamMigrator(IDbContextFactory<CamDbContext> factory, StorageSettings settings)
 {
     /// <summary>Migrates the database named by <paramref name="settings"/> without a host (the <c>migrate</c> command).</summary>

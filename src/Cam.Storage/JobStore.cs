@@ -22,7 +22,8 @@ public sealed class JobStore(IDbContextFactory<CamDbContext> factory, StorageSet
             if (settings.Provider == StorageProvider.Postgres) await JobPartitions.CreateAsync(db, id, ct);
             db.Jobs.Add(new JobRow
             {
-                Id = id, Spec = specJson, State = JobState.Running, CreatedAt = DateTime.UtcNow, StartedAt = DateTime.UtcNow, DatasetRoot = datasetRoot,
+                Id = id, Spec = specJson, State = JobState.Running, CreatedAt = DateTime.UtcNow, StartedAt = DateTime.UtcNow,
+                    DatasetRoot = datasetRoot,
             });
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);
@@ -48,7 +49,8 @@ public sealed class JobStore(IDbContextFactory<CamDbContext> factory, StorageSet
             db.ChangeTracker.Clear();
             await using var tx = await db.Database.BeginTransactionAsync(ct);
             var (low, high) = (shards.Min(s => s.Number), shards.Max(s => s.Number));
-            var stored = (await db.Shards.Where(s => s.JobId == jobId && s.Number >= low && s.Number <= high).Select(s => s.Number).ToListAsync(ct)).ToHashSet();
+            var stored = (await db.Shards.Where(s => s.JobId == jobId && s.Number >= low
+                && s.Number <= high).Select(s => s.Number).ToListAsync(ct)).ToHashSet();
             var added = shards.Where(s => !stored.Contains(s.Number) && s.Items.Count > 0).ToList();
             if (added.Count == 0) return;
             var items = added.SelectMany(s => s.Items).ToList();
@@ -179,7 +181,8 @@ public sealed class JobStore(IDbContextFactory<CamDbContext> factory, StorageSet
     /// <summary>
     /// Ends a running job whose enumeration is done and whose shards have all finished: its counts are recomputed
     /// from the stored rows, and its state is failed (nothing succeeded), completed with errors (some items failed,
-    /// a whole shard's included, or a method failed on some items or for the whole job), or completed. Returns the final state, or null while the job goes on.
+    /// a whole shard's included, or a method failed on some items or for the whole job), or completed. Returns the final state, or null while the job
+    /// goes on.
     /// </summary>
     public async Task<string?> TryFinishJobAsync(Guid jobId, CancellationToken ct = default)
     {

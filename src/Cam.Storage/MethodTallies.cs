@@ -23,7 +23,8 @@ public sealed class MethodTallies(IDbContextFactory<CamDbContext> factory)
         var results = await db.Results.Where(r => r.JobId == jobId).GroupBy(r => r.Method)
             .Select(g => new { Method = g.Key, Count = g.LongCount() }).ToDictionaryAsync(g => g.Method, g => g.Count, ct);
         var failed = await db.ItemErrors.Where(e => e.JobId == jobId && e.Method != "" && e.ItemNumber != null).GroupBy(e => e.Method)
-            .Select(g => new { Method = g.Key, Count = g.Select(e => e.ItemNumber).Distinct().LongCount() }).ToDictionaryAsync(g => g.Method, g => g.Count, ct);
+            .Select(g => new { Method = g.Key, Count = g.Select(e => e.ItemNumber).Distinct().LongCount() }).ToDictionaryAsync(g => g.Method,
+                g => g.Count, ct);
         var jobErrors = (await db.ItemErrors.Where(e => e.JobId == jobId && e.Method != "" && e.ItemNumber == null)
             .Select(e => new { e.Method, e.Message }).ToListAsync(ct)).GroupBy(e => e.Method).ToDictionary(g => g.Key, g => g.First().Message);
         return methods.Concat(results.Keys).Concat(failed.Keys).Concat(jobErrors.Keys).Distinct()

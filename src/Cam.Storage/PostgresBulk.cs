@@ -41,7 +41,9 @@ internal static class PostgresBulk
             """, ct);
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
         await using (var import = await connection.BeginBinaryImportAsync(
-                         "COPY results_staging (job_id, item_number, method, layer, class_index, class_rank, score, probability, map_height, map_width, map, peak_y, peak_x, energy, metrics, predicted_class, label_class, pointing_hit, energy_in_box, average_drop, increase_in_confidence, deletion_area, insertion_area) FROM STDIN (FORMAT BINARY)", ct))
+                         "COPY results_staging (job_id, item_number, method, layer, class_index, class_rank, score, probability, map_height, " +
+                             "map_width, map, peak_y, peak_x, energy, metrics, predicted_class, label_class, pointing_hit, energy_in_box, " +
+                                 "average_drop, increase_in_confidence, deletion_area, insertion_area) FROM STDIN (FORMAT BINARY)", ct))
         {
             foreach (var r in results)
             {

@@ -65,7 +65,8 @@ public sealed class ResultWriter(IDbContextFactory<CamDbContext> factory, Storag
                 await SetItemStateAsync(db, output.JobId, output.FailedItems, ItemState.Failed, ct);
                 if (claim is not null)
                     await ShardLifecycle.CompleteAsync(db,
-                        new ShardTally(claim.JobId, claim.ShardNumber, output.SucceededItems.Count, output.FailedItems.Count, output.Results.Count), ct);
+                        new ShardTally(claim.JobId, claim.ShardNumber, output.SucceededItems.Count, output.FailedItems.Count, output.Results.Count),
+                            ct);
                 await tx.CommitAsync(ct);
                 return inserted;
             });
@@ -100,7 +101,8 @@ public sealed class ResultWriter(IDbContextFactory<CamDbContext> factory, Storag
             foreach (var r in await db.Results.AsNoTracking().Where(r => r.JobId == output.JobId && list.Contains(r.ItemNumber))
                          .Select(r => new { r.ItemNumber, r.Method, r.Layer, r.ClassIndex }).ToListAsync(ct))
                 existingResults.Add((r.ItemNumber, r.Method, r.Layer, r.ClassIndex));
-            foreach (var e in await db.ItemErrors.AsNoTracking().Where(e => e.JobId == output.JobId && e.ItemNumber != null && list.Contains(e.ItemNumber.Value))
+            foreach (var e in await db.ItemErrors.AsNoTracking().Where(e => e.JobId == output.JobId && e.ItemNumber != null
+                && list.Contains(e.ItemNumber.Value))
                          .Select(e => new { e.ItemNumber, e.Stage, e.Method }).ToListAsync(ct))
                 existingErrors.Add((e.ItemNumber, e.Stage, e.Method));
         }

@@ -47,7 +47,8 @@ public sealed class ShardLifecycle(IDbContextFactory<CamDbContext> factory)
         return changed == 1 ? expectedAttempts + 1 : null;
     }
 
-    /// <summary>published → pending when its message could not be sent, so that the next round sends it without waiting for the claim deadline.</summary>
+    /// <summary>published → pending when its message could not be sent, so that the next round sends it without waiting for the claim
+    /// deadline.</summary>
     public async Task<bool> TryReturnUnsentAsync(Guid jobId, int number, int attempt, CancellationToken ct = default)
     {
         await using var db = await factory.CreateDbContextAsync(ct);
@@ -85,7 +86,8 @@ public sealed class ShardLifecycle(IDbContextFactory<CamDbContext> factory)
         return await RenewClaimAsync(db, claim, ct);
     }
 
-    /// <summary>Renews <paramref name="claim"/> on <paramref name="db"/>'s connection and transaction (the result writer's: results are stored only under a held claim).</summary>
+    /// <summary>Renews <paramref name="claim"/> on <paramref name="db"/>'s connection and transaction (the result writer's: results are stored only
+    /// under a held claim).</summary>
     internal static async Task<bool> RenewClaimAsync(CamDbContext db, ShardClaim claim, CancellationToken ct) =>
         await Held(db, claim).ExecuteUpdateAsync(s => s.SetProperty(x => x.LeaseExpiresAt, DateTime.UtcNow + claim.Lease), ct) == 1;
 
@@ -127,7 +129,8 @@ public sealed class ShardLifecycle(IDbContextFactory<CamDbContext> factory)
                 .Select(s => new { s.State, s.FirstItem, s.ItemCount }).SingleOrDefaultAsync(ct);
             if (shard is null || ShardState.IsFinal(shard.State)) return ShardReport.AlreadyCounted;
             var end = shard.FirstItem + shard.ItemCount;
-            var unexplained = await JobStore.ItemsOf(db, message.JobId, shard.FirstItem, shard.ItemCount).CountAsync(i => i.State == ItemState.Pending, ct);
+            var unexplained = await JobStore.ItemsOf(db, message.JobId, shard.FirstItem,
+                shard.ItemCount).CountAsync(i => i.State == ItemState.Pending, ct);
             var stored = await db.Results.CountAsync(r => r.JobId == message.JobId && r.ItemNumber >= shard.FirstItem && r.ItemNumber < end, ct);
             if (unexplained > 0 || stored < message.Results) return ShardReport.NotStored;
             var changed = await CompleteAsync(db,
@@ -206,7 +209,8 @@ public sealed class ShardLifecycle(IDbContextFactory<CamDbContext> factory)
         var pending = await JobStore.ItemsOf(db, jobId, shard.FirstItem, shard.ItemCount).Where(i => i.State != ItemState.Succeeded)
             .Select(i => i.Number).ToListAsync(ct);
         var now = DateTime.UtcNow;
-        var known = await db.ItemErrors.Where(e => e.JobId == jobId && e.Stage == "shard" && e.ItemNumber != null && pending.Contains(e.ItemNumber.Value))
+        var known = await db.ItemErrors.Where(e => e.JobId == jobId && e.Stage == "shard" && e.ItemNumber != null
+            && pending.Contains(e.ItemNumber.Value))
             .Select(e => e.ItemNumber!.Value).ToListAsync(ct);
         foreach (var item in pending.Except(known))
             db.ItemErrors.Add(new ItemErrorRow { JobId = jobId, ItemNumber = item, Stage = "shard", Message = reason, At = now });
@@ -219,7 +223,8 @@ public sealed class ShardLifecycle(IDbContextFactory<CamDbContext> factory)
             .SetProperty(j => j.Error, reason), ct);
     }
 
-    /// <summary>pending | published | running → closed, on the caller's transaction: the job ended, so no worker claims or writes for them any more.</summary>
+    /// <summary>pending | published | running → closed, on the caller's transaction: the job ended, so no worker claims or writes for them any
+    /// more.</summary>
     internal static Task<int> CloseOpenShardsAsync(CamDbContext db, Guid jobId, CancellationToken ct) =>
         db.Shards.Where(s => s.JobId == jobId
                              && (s.State == ShardState.Pending || s.State == ShardState.Published || s.State == ShardState.Running))
@@ -236,7 +241,8 @@ public enum ShardReport
     Counted,
     /// <summary>Counted before (by the worker's own transaction, or an earlier copy of the report), or closed: nothing changed.</summary>
     AlreadyCounted,
-    /// <summary>What it reports is not in the database (a transaction the server lost): nothing counted; the shard runs again when its lease runs out.</summary>
+    /// <summary>What it reports is not in the database (a transaction the server lost): nothing counted; the shard runs again when its lease runs
+    /// out.</summary>
     NotStored,
 }
 

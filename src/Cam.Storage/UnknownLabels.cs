@@ -32,7 +32,8 @@ public sealed class UnknownLabels(IDbContextFactory<CamDbContext> factory)
             .Select(c => new UnknownLabel(c.Label, c.Items)).ToList();
     }
 
-    /// <summary>One line for people: <c>3 items carry labels the model does not know (left out of the accuracy): 'x' (2), 'y' (1)</c>; null when none.</summary>
+    /// <summary>One line for people: <c>3 items carry labels the model does not know (left out of the accuracy): 'x' (2), 'y' (1)</c>; null when
+    /// none.</summary>
     public static string? Describe(IReadOnlyList<UnknownLabel> labels, int shown = 10)
     {
         if (labels.Count == 0) return null;

@@ -12,7 +12,8 @@ public sealed class ExplainShardConsumer(ShardRunner runner, ILogger<ExplainShar
         switch (await runner.RunAsync(shard, context.CancellationToken))
         {
             case ShardRunOutcome.Completed(var completed):
-                logger.LogInformation("shard {Job}/{Shard} (attempt {Attempt}): {Succeeded} items explained, {Failed} failed, {Results} results in {Seconds:F1}s",
+                logger.LogInformation("shard {Job}/{Shard} (attempt {Attempt}): {Succeeded} items explained, {Failed} failed, {Results} results " +
+                    "in {Seconds:F1}s",
                     shard.JobId, shard.ShardNumber, completed.Attempt, completed.Succeeded, completed.Failed, completed.Results, completed.Seconds);
                 try
                 {
@@ -21,15 +22,18 @@ public sealed class ExplainShardConsumer(ShardRunner runner, ILogger<ExplainShar
                 catch (TimeoutException e)
                 {
                     // The shard is completed in the database already; the scheduler ends the job without the report.
-                    logger.LogWarning("shard {Job}/{Shard}: completed, but its report was not sent: {Reason}", shard.JobId, shard.ShardNumber, e.Message);
+                    logger.LogWarning("shard {Job}/{Shard}: completed, but its report was not sent: {Reason}", shard.JobId, shard.ShardNumber,
+                        e.Message);
                 }
                 break;
             case ShardRunOutcome.Failed(var failed):
-                logger.LogError("shard {Job}/{Shard} (attempt {Attempt}) failed: {Reason}", shard.JobId, shard.ShardNumber, failed.Attempt, failed.Reason);
+                logger.LogError("shard {Job}/{Shard} (attempt {Attempt}) failed: {Reason}", shard.JobId, shard.ShardNumber, failed.Attempt,
+                    failed.Reason);
                 await PublishAsync(context, failed);
                 break;
             case ShardRunOutcome.Dropped(var why):
-                logger.LogInformation("shard {Job}/{Shard} (message of attempt {Attempt}) dropped: {Why}", shard.JobId, shard.ShardNumber, shard.Attempt, why);
+                logger.LogInformation("shard {Job}/{Shard} (message of attempt {Attempt}) dropped: {Why}", shard.JobId, shard.ShardNumber,
+                    shard.Attempt, why);
                 break;
         }
     }
@@ -77,6 +81,7 @@ public sealed class ExplainShardConsumerDefinition : ConsumerDefinition<ExplainS
         if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit) ShardQueue.Configure(rabbit);
         // Only transient faults get here (the database or the broker away for a moment): retried in memory; a shard
         // that still cannot be stored goes to the error queue, and its claim running out brings it back.
-        endpoint.UseMessageRetry(r => r.Intervals(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(30)));
+        endpoint.UseMessageRetry(r => r.Intervals(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(15),
+            TimeSpan.FromSeconds(30)));
     }
 }

@@ -31,7 +31,8 @@ public sealed class InputWaits
     }
 
     public InputWaitTotals Totals() =>
-        new(Interlocked.Read(ref batches), Seconds(Interlocked.Read(ref wait)), Seconds(Interlocked.Read(ref preprocess)), Seconds(Interlocked.Read(ref compute)));
+        new(Interlocked.Read(ref batches), Seconds(Interlocked.Read(ref wait)), Seconds(Interlocked.Read(ref preprocess)),
+            Seconds(Interlocked.Read(ref compute)));
 
     private static double Seconds(long ticks) => TimeSpan.FromTicks(ticks).TotalSeconds;
 }

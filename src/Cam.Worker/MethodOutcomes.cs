@@ -31,7 +31,8 @@ public static class MethodOutcomes
         {
             using var one = input[i..(i + 1)];
             var single = Try(explainer, one, Single(request, i));
-            yield return (i, single.Results is null ? single : new MethodOutcome(single.Results.Select(r => r with { ImageIndex = i }).ToList(), null));
+            yield return (i, single.Results is null ? single : new MethodOutcome(single.Results.Select(r => r with { ImageIndex = i }).ToList(),
+                null));
         }
     }
 

@@ -29,7 +29,8 @@ public sealed class ModelCache(WorkerSettings settings, ILogger<ModelCache> logg
         }
     }
 
-    /// <summary>Rents the package at <paramref name="package"/> (relative to the model root; it may not escape it, symbolic links included).</summary>
+    /// <summary>Rents the package at <paramref name="package"/> (relative to the model root; it may not escape it, symbolic links
+    /// included).</summary>
     public Lease Rent(string package)
     {
         var directory = Resolve(package);
@@ -93,7 +94,8 @@ public sealed class ModelCache(WorkerSettings settings, ILogger<ModelCache> logg
         }
         foreach (var (directory, model) in evicted)
         {
-            logger.LogInformation("model package {Package} evicted from the cache (more than {Size} packages in use)", directory, settings.ModelCacheSize);
+            logger.LogInformation("model package {Package} evicted from the cache (more than {Size} packages in use)", directory,
+                settings.ModelCacheSize);
             model.Dispose();
             WorkerTelemetry.ModelCacheEvictions.Add(1);
         }

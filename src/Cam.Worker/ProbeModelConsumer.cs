@@ -22,7 +22,8 @@ public sealed class ProbeModelConsumer(WorkerSettings settings, ModelCache model
             // A no-op worker never loads a model (it measures the pipeline alone): every method "applies" to it.
             await context.RespondAsync(new ModelProbed
             {
-                Methods = request.Methods.Select(m => new MethodApplicability(m.Name, true, null)).ToList(), Device = "noop", Worker = Environment.MachineName,
+                Methods = request.Methods.Select(m => new MethodApplicability(m.Name, true, null)).ToList(), Device = "noop",
+                    Worker = Environment.MachineName,
             });
             return;
         }
@@ -31,7 +32,8 @@ public sealed class ProbeModelConsumer(WorkerSettings settings, ModelCache model
         {
             using var lease = models.Rent(request.Model.Package);
             using var samples = Samples(request, lease.Model);
-            answer = ModelProbe.Run(lease.Model, request.Methods, request.TargetLayers, request.Height, request.Width, request.MeasureRate, samples: samples)
+            answer = ModelProbe.Run(lease.Model, request.Methods, request.TargetLayers, request.Height, request.Width, request.MeasureRate,
+                samples: samples)
                 with { Worker = Environment.MachineName };
         }
         catch (ModelPackageException e)
@@ -39,7 +41,8 @@ public sealed class ProbeModelConsumer(WorkerSettings settings, ModelCache model
             answer = new ModelProbed { Error = e.Message, Worker = Environment.MachineName };
         }
         logger.LogInformation("probed model {Model}: {Verdicts}; {Rate:F1} images/s at batch {Batch}", request.Model.Package,
-            string.Join(", ", answer.Methods.Select(m => $"{m.Method} {(m.Applicable ? "applies" : "does not apply")}")), answer.ForwardsPerSecond, answer.ProbeBatch);
+            string.Join(", ", answer.Methods.Select(m => $"{m.Method} {(m.Applicable ? "applies" : "does not apply")}")), answer.ForwardsPerSecond,
+                answer.ProbeBatch);
         await context.RespondAsync(answer);
     }
 

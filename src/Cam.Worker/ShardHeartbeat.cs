@@ -39,7 +39,8 @@ public sealed class ShardHeartbeat : IAsyncDisposable
                 }
                 catch (Exception e) when (!stop.IsCancellationRequested)
                 {
-                    logger.LogWarning("shard {Job}/{Shard}: the claim could not be renewed, trying again: {Reason}", claim.JobId, claim.ShardNumber, e.Message);
+                    logger.LogWarning("shard {Job}/{Shard}: the claim could not be renewed, trying again: {Reason}", claim.JobId, claim.ShardNumber,
+                        e.Message);
                 }
             }
         }

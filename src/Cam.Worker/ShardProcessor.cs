@@ -67,7 +67,8 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
         foreach (var method in output.Results.GroupBy(r => r.Method))
             WorkerTelemetry.Results.Add(method.Count(), job, new(WorkerTelemetry.MethodAttribute, method.Key));
         foreach (var method in output.Errors.Where(e => e.Method is not null && e.ItemNumber is not null).GroupBy(e => e.Method!))
-            WorkerTelemetry.MethodFailures.Add(method.Select(e => e.ItemNumber).Distinct().Count(), job, new(WorkerTelemetry.MethodAttribute, method.Key));
+            WorkerTelemetry.MethodFailures.Add(method.Select(e => e.ItemNumber).Distinct().Count(), job, new(WorkerTelemetry.MethodAttribute,
+                method.Key));
     }
 
     private ModelCache.Lease Rent(string package)
@@ -163,15 +164,18 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
     {
         var (height, width) = package.Manifest.Preprocess.InputSize();
         var key = $"{package.Directory}|{string.Join(",", shard.TargetLayers)}|{height}x{width}|{JsonSerializer.Serialize(shard.Methods)}";
-        var verdicts = verdictCache.GetOrAdd(key, _ => ModelProbe.Run(package, shard.Methods, shard.TargetLayers, height, width, measureRate: false).Methods);
+        var verdicts = verdictCache.GetOrAdd(key, _ => ModelProbe.Run(package, shard.Methods, shard.TargetLayers, height, width,
+            measureRate: false).Methods);
         var methods = new List<CamMethod>();
         for (var i = 0; i < shard.Methods.Count; i++)
         {
             if (verdicts[i].Applicable) methods.Add(CreateMethod(shard.Methods[i]));
-            else output.MethodError(shard.Methods[i].Name, MethodApplicabilityMessage.NotApplicable(shard.Methods[i].Name, shard.Model.Package, verdicts[i].Reason));
+            else output.MethodError(shard.Methods[i].Name, MethodApplicabilityMessage.NotApplicable(shard.Methods[i].Name, shard.Model.Package,
+                verdicts[i].Reason));
         }
         if (methods.Count == 0)
-            throw new ShardFailureException(string.Join("; ", verdicts.Select(v => MethodApplicabilityMessage.NotApplicable(v.Method, shard.Model.Package, v.Reason))));
+            throw new ShardFailureException(string.Join("; ", verdicts.Select(v => MethodApplicabilityMessage.NotApplicable(v.Method,
+                shard.Model.Package, v.Reason))));
         return methods;
     }
 
@@ -211,7 +215,8 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
                 label = items[i].Label is { } text ? context.Package.ClassOf(text) : null;
                 if (label is null)
                 {
-                    output.Error(items[i].Number, "label", items[i].Label is null ? "the item has no label" : $"label '{items[i].Label}' is not a class of the model");
+                    output.Error(items[i].Number, "label",
+                        items[i].Label is null ? "the item has no label" : $"label '{items[i].Label}' is not a class of the model");
                     continue;
                 }
             }
@@ -313,7 +318,8 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
         {
             foreach (var method in shard.Methods)
             for (var rank = 0; rank < classes.Length; rank++)
-                output.Add(item.Number, new MapResult(0, method.Name, "noop", classes[rank], rank, 0f, 0f, side, side, NoOpMap(item.Number, rank, side), 0, 0, 0f));
+                output.Add(item.Number, new MapResult(0, method.Name, "noop", classes[rank], rank, 0f, 0f, side, side, NoOpMap(item.Number, rank,
+                    side), 0, 0, 0f));
             output.Succeeded.Add(item.Number);
         }
     }
@@ -348,11 +354,13 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
 
         /// <summary>One method failed on the item; whether the item failed depends on the other methods.</summary>
         public void Error(long item, string stage, string message, string method) =>
-            Errors.Add(new ItemErrorRow { JobId = jobId, ItemNumber = item, Stage = stage, Method = method, Message = message, At = DateTime.UtcNow });
+            Errors.Add(new ItemErrorRow { JobId = jobId, ItemNumber = item, Stage = stage, Method = method, Message = message,
+                At = DateTime.UtcNow });
 
         /// <summary>A method that cannot explain the model: an error of the whole job, stored once.</summary>
         public void MethodError(string method, string message) =>
-            Errors.Add(new ItemErrorRow { JobId = jobId, ItemNumber = null, Stage = "method", Method = method, Message = message, At = DateTime.UtcNow });
+            Errors.Add(new ItemErrorRow { JobId = jobId, ItemNumber = null, Stage = "method", Method = method, Message = message,
+                At = DateTime.UtcNow });
 
         public void Add(long item, MapResult r, int? labelClass = null)
         {

@@ -72,7 +72,8 @@ public sealed class ShardRunner(WorkerSettings settings, ShardLifecycle claims, 
         {
             return new ShardRunOutcome.Failed(new ShardFailed
             {
-                JobId = shard.JobId, ShardNumber = shard.ShardNumber, Attempt = claim.Attempt, Reason = ShardFaults.Reason(e), Worker = settings.InstanceId,
+                JobId = shard.JobId, ShardNumber = shard.ShardNumber, Attempt = claim.Attempt, Reason = ShardFaults.Reason(e),
+                    Worker = settings.InstanceId,
             });
         }
         finally
@@ -89,7 +90,8 @@ public sealed class ShardRunner(WorkerSettings settings, ShardLifecycle claims, 
         }
         catch (Exception e)
         {
-            logger.LogWarning("shard {Job}/{Shard}: could not hand the claim back (it runs out by itself): {Reason}", claim.JobId, claim.ShardNumber, e.Message);
+            logger.LogWarning("shard {Job}/{Shard}: could not hand the claim back (it runs out by itself): {Reason}", claim.JobId,
+                claim.ShardNumber, e.Message);
         }
     }
 }

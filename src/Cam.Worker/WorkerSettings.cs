@@ -52,7 +52,8 @@ public sealed record WorkerSettings
     /// <summary>Who holds a claim: this worker process, uniquely.</summary>
     public string InstanceId { get; init; } = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid().ToString("N")[..8]}";
 
-    /// <summary>From configuration: environment variables, overridden by command-line flags (<c>--CAM_DATA_ROOT=/data</c>); a malformed value throws naming it.</summary>
+    /// <summary>From configuration: environment variables, overridden by command-line flags (<c>--CAM_DATA_ROOT=/data</c>); a malformed value throws
+    /// naming it.</summary>
     public static WorkerSettings From(Microsoft.Extensions.Configuration.IConfiguration config) => From(name => config[name]);
 
     /// <summary>From <paramref name="lookup"/>, a variable's value by its name (null when unset).</summary>

@@ -5,7 +5,7 @@ namespace Cam.Datasets.Tests;
 public class DatasetTests
 {
     [Fact]
-    public async Task ImageFolderLabelsByFolderInAStableOrder()
+    public async Task Image_folder_labels_by_folder_in_a_stable_order()
     {
         using var root = new TempFolder();
         root.Image("dog/b.png", 4, 4, SKColors.Red);
@@ -21,7 +21,7 @@ public class DatasetTests
     }
 
     [Fact]
-    public async Task CsvManifestReadsLabelsAndBoxesAndKeepsGoingPastABadRow()
+    public async Task Csv_manifest_reads_labels_and_boxes_and_keeps_going_past_a_bad_row()
     {
         using var root = new TempFolder();
         var manifest = root.File("m.csv", "path,label,x0,y0,x1,y1\nimg/a.png,circle,1,2,10,12\n\"img/b, c.png\",square,,,,\nimg/c.png,star,5,5,1,1\nimg/d.png,cross,0,0,4,4\n");
@@ -36,7 +36,7 @@ public class DatasetTests
     }
 
     [Fact]
-    public async Task JsonLinesManifestReadsBoxesAndMeta()
+    public async Task JsonLines_manifest_reads_boxes_and_meta()
     {
         using var root = new TempFolder();
         var manifest = root.File("m.jsonl", "{\"path\":\"a.png\",\"label\":\"x\",\"boxes\":[[0,0,2,2],[1,1,3,3]],\"meta\":{\"k\":1}}\nnot json\n");
@@ -47,7 +47,7 @@ public class DatasetTests
     }
 
     [Fact]
-    public void HostilePathsAreRefusedOneByOne()
+    public void Hostile_paths_are_refused_one_by_one()
     {
         using var root = new TempFolder();
         using var outside = new TempFolder();
@@ -63,7 +63,7 @@ public class DatasetTests
     }
 
     [Fact]
-    public void CorruptTruncatedEmptyMissingAndOversizedFilesGiveTheirReason()
+    public void Corrupt_truncated_empty_missing_and_oversized_files_give_their_reason()
     {
         using var root = new TempFolder();
         var good = root.Image("good.png", 8, 8, SKColors.Green);
@@ -83,7 +83,7 @@ public class DatasetTests
     }
 
     [Fact]
-    public void ExifOrientationSixRotatesClockwise()
+    public void Exif_orientation_six_rotates_clockwise()
     {
         // 2×1 stored image: left pixel red, right pixel blue. Orientation 6 displays it rotated 90° clockwise: 1×2,
         // red on top.
@@ -109,7 +109,7 @@ public class DatasetTests
     }
 
     [Fact]
-    public void PreprocessingGeometryResizesTheShorterSideAndCarriesBoxesThroughResizeAndCrop()
+    public void Preprocessing_geometry_resizes_the_shorter_side_and_carries_boxes_through_resize_and_crop()
     {
         var spec = new PreprocessSpec { ResizeShorter = 10, CenterCrop = [8, 8] };
         Assert.Equal((10, 20), PreprocessGeometry.ResizedSize(20, 40, 10));

@@ -13,7 +13,7 @@ public class GpuKitTests
     private static string Kit => Path.Combine(RepositoryRoot.Path, "build", "gpu");
 
     [Fact]
-    public void TheKitsShellAndPythonScriptsParse()
+    public void The_kits_shell_and_python_scripts_parse()
     {
         var shell = Directory.GetFiles(Kit, "*.sh");
         var python = Directory.GetFiles(Kit, "*.py");
@@ -24,7 +24,7 @@ public class GpuKitTests
     }
 
     [Fact]
-    public void TheShimIsBuiltFromTheSourcesTheUpstreamCMakeListsNamesWithTheTorchAbiAndCudaLibraries()
+    public void The_shim_is_built_from_the_sources_the_upstream_CMakeLists_names_with_the_torch_abi_and_cuda_libraries()
     {
         using var temp = new TempDir();
         var native = Directory.CreateDirectory(Path.Combine(temp.Path, "Native", "LibTorchSharp")).FullName;
@@ -58,7 +58,7 @@ public class GpuKitTests
     }
 
     [Fact]
-    public void TheReportKeepsEachStepsJsonAndSummarisesParityAndOurSpeedOverTheAnchors()
+    public void The_report_keeps_each_steps_json_and_summarises_parity_and_our_speed_over_the_anchors()
     {
         using var temp = new TempDir();
         var steps = Path.Combine(temp.Path, "steps.jsonl");

@@ -18,7 +18,7 @@ public class ArchitectureTests
 
     [Theory]
     [MemberData(nameof(Names))]
-    public void StateDictHasTorchvisionsNamesAndShapes(string architecture)
+    public void State_dict_has_torchvisions_names_and_shapes(string architecture)
     {
         using var model = Architectures.Create(architecture, 10);
         var ours = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.shape);
@@ -29,7 +29,7 @@ public class ArchitectureTests
     }
 
     [Fact]
-    public void EveryBuiltInArchitectureOfTheIssueIsCovered()
+    public void Every_built_in_architecture_of_the_issue_is_covered()
     {
         string[] required = ["resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "vgg11", "vgg13", "vgg16", "vgg19",
             "vgg11_bn", "vgg13_bn", "vgg16_bn", "vgg19_bn", "mobilenet_v2"];
@@ -42,7 +42,7 @@ public class ArchitectureTests
     /// <summary>The scheduler checks a package's class count against its weights' head without the engine; its table must be the engine's.</summary>
     [Theory]
     [MemberData(nameof(EngineArchitectures))]
-    public void TheSchedulersHeadTableNamesEachArchitecturesClassifierHead(string architecture)
+    public void The_schedulers_head_table_names_each_architectures_classifier_head(string architecture)
     {
         Assert.Equal(Architectures.Names.Order(), Cam.Scheduler.Validation.BuiltinArchitectures.HeadWeights.Keys.Order());
         using var model = Architectures.Create(architecture, 7);

@@ -15,7 +15,7 @@ public class BatchExplainerTests
     }
 
     [Fact]
-    public void OneResultPerImageMethodLayerAndClassWithItsSummary()
+    public void One_result_per_image_method_layer_and_class_with_its_summary()
     {
         using var model = Fixtures.ResNet18();
         using var input = Input();
@@ -45,7 +45,7 @@ public class BatchExplainerTests
     }
 
     [Fact]
-    public void SeveralLayersAddAFusedMapAndMetricsWhenAsked()
+    public void Several_layers_add_a_fused_map_and_metrics_when_asked()
     {
         using var model = Fixtures.ResNet18();
         using var input = Input();

@@ -9,7 +9,7 @@ namespace Cam.Engine.Tests;
 public class EngineBasicsTests
 {
     [Fact]
-    public void TorchSharpNativeBackendLoadsAndComputes()
+    public void TorchSharp_native_backend_loads_and_computes()
     {
         using var a = torch.arange(6, dtype: ScalarType.Float32).reshape(2, 3);
         using var product = a.matmul(a.T);
@@ -18,7 +18,7 @@ public class EngineBasicsTests
     }
 
     [Fact]
-    public void SafeTensorsConvertsHalfAndBFloat16ToFloat()
+    public void SafeTensors_converts_half_and_bfloat16_to_float()
     {
         var path = Path.Combine(Path.GetTempPath(), $"cam-{Guid.NewGuid():N}.safetensors");
         try
@@ -46,7 +46,7 @@ public class EngineBasicsTests
     }
 
     [Fact]
-    public void SafeTensorsRoundTripsFloatTensors()
+    public void SafeTensors_round_trips_float_tensors()
     {
         var path = Path.Combine(Path.GetTempPath(), $"cam-{Guid.NewGuid():N}.safetensors");
         try
@@ -103,7 +103,7 @@ public class EngineBasicsTests
     }
 
     [Fact]
-    public void CorruptSafeTensorsFileIsRefusedWithItsName()
+    public void Corrupt_SafeTensors_file_is_refused_with_its_name()
     {
         var path = Path.Combine(Path.GetTempPath(), $"cam-{Guid.NewGuid():N}.safetensors");
         File.WriteAllBytes(path, [1, 2, 3, 4, 5, 6, 7, 8, 9]);
@@ -119,7 +119,7 @@ public class EngineBasicsTests
     }
 
     [Fact]
-    public void WeightMismatchListsEveryMissingUnexpectedAndMisshapedKey()
+    public void Weight_mismatch_lists_every_missing_unexpected_and_misshaped_key()
     {
         using var model = Architectures.Create("resnet18", 10);
         var state = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.clone());
@@ -136,7 +136,7 @@ public class EngineBasicsTests
     }
 
     [Fact]
-    public void HalfPrecisionWeightsLoadAsTheModelsDtype()
+    public void Half_precision_weights_load_as_the_models_dtype()
     {
         using var model = Fixtures.ResNet18();
         using var file = SafeTensors.Load(Fixtures.ResNet18Weights);
@@ -149,7 +149,7 @@ public class EngineBasicsTests
     }
 
     [Fact]
-    public void HooksAreRemovedAfterExtractionAndAfterFailure()
+    public void Hooks_are_removed_after_extraction_and_after_failure()
     {
         using var model = Fixtures.ResNet18();
         using var input = torch.randn(1, 3, 32, 32);
@@ -159,7 +159,7 @@ public class EngineBasicsTests
     }
 
     [Fact]
-    public void UnknownLayerAndCamOnSeveralLayersAreClearErrors()
+    public void Unknown_layer_and_cam_on_several_layers_are_clear_errors()
     {
         using var model = Fixtures.ResNet18();
         var unknown = Assert.Throws<ArgumentException>(() => new CamExplainer(model, new ScoreCam(), ["layer9"]));
@@ -172,7 +172,7 @@ public class EngineBasicsTests
     }
 
     [Fact]
-    public void ClassIndexParsesAnIntOrAJsonList()
+    public void Class_index_parses_an_int_or_a_json_list()
     {
         using var logits = torch.zeros(2, 10);
         Assert.Equal(new long[,] { { 4 }, { 4 } }, ClassSelection.Parse("4").Resolve(logits));

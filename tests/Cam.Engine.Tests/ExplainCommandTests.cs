@@ -8,7 +8,7 @@ public class ExplainCommandTests
     private static int Cam(params string[] args) => CamCommandLine.Build().Parse(args).Invoke();
 
     [Fact]
-    public void ExplainWritesTheReferenceMapsForTheCommandLineCase()
+    public void Explain_writes_the_reference_maps_for_the_command_line_case()
     {
         var output = Path.Combine(Path.GetTempPath(), $"cam-{Guid.NewGuid():N}.safetensors");
         try
@@ -39,7 +39,7 @@ public class ExplainCommandTests
     /// <summary>Each gradient fixture through the command line, with its metadata as the flags a user would pass.</summary>
     [Theory]
     [MemberData(nameof(GradientCases))]
-    public void ExplainReproducesEveryGradientFixtureFromItsMetadata(string name)
+    public void Explain_reproduces_every_gradient_fixture_from_its_metadata(string name)
     {
         var fixture = Path.Combine(Fixtures.GradientDir, name + ".safetensors");
         var output = Path.Combine(Path.GetTempPath(), $"cam-{Guid.NewGuid():N}.safetensors");
@@ -70,7 +70,7 @@ public class ExplainCommandTests
     }
 
     [Fact]
-    public void ExplainFindsTheCandidateLayerWhenNoneIsGiven()
+    public void Explain_finds_the_candidate_layer_when_none_is_given()
     {
         var output = Path.Combine(Path.GetTempPath(), $"cam-{Guid.NewGuid():N}.safetensors");
         try
@@ -93,7 +93,7 @@ public class ExplainCommandTests
     [InlineData("--class-idx", "ten")]
     [InlineData("--weights", "/no/such/file.safetensors")]
     [InlineData("--num-classes", "7")]
-    public void ExplainFailsWithANonZeroExitOnBadArguments(string option, string value)
+    public void Explain_fails_with_a_non_zero_exit_on_bad_arguments(string option, string value)
     {
         var args = new Dictionary<string, string>
         {

@@ -18,7 +18,7 @@ public class GradientMethodTests
         new CamExplainer(model, method, layers ?? ["layer3", "layer4"]).Explain(input, classes, itemKeys: keys);
 
     [Fact]
-    public void SmoothGradCamPlusPlusWithVanishingNoiseIsGradCamPlusPlusAsPublished()
+    public void Smooth_GradCamPlusPlus_with_vanishing_noise_is_GradCamPlusPlus_as_published()
     {
         using var model = Fixtures.ResNet18();
         using var input = Input();
@@ -39,7 +39,7 @@ public class GradientMethodTests
     [Theory]
     [InlineData("smoothgradcampp")]
     [InlineData("sscam")]
-    public void NoisyMethodsGiveAnImageTheSameMapWhateverBatchItIsExplainedIn(string name)
+    public void Noisy_methods_give_an_image_the_same_map_whatever_batch_it_is_explained_in(string name)
     {
         using var model = Fixtures.ResNet18();
         using var input = Input();
@@ -57,7 +57,7 @@ public class GradientMethodTests
     }
 
     [Fact]
-    public void EachClassRankHasTheMapOfThatClassExplainedAlone()
+    public void Each_class_rank_has_the_map_of_that_class_explained_alone()
     {
         using var model = Fixtures.ResNet18();
         using var input = Input();
@@ -76,7 +76,7 @@ public class GradientMethodTests
     }
 
     [Fact]
-    public void ParametersNeverTakeGradientsAndNoHookOrGraphIsLeftBehind()
+    public void Parameters_never_take_gradients_and_no_hook_or_graph_is_left_behind()
     {
         using var model = Fixtures.ResNet18();
         using var input = Input();
@@ -91,7 +91,7 @@ public class GradientMethodTests
     }
 
     [Fact]
-    public void AScoreWithoutAGraphToTheLayersIsAClearErrorNotACrash()
+    public void A_score_without_a_graph_to_the_layers_is_a_clear_error_not_a_crash()
     {
         using var inner = Fixtures.ResNet18();
         using var model = new GraphlessClassifier(inner);

@@ -10,7 +10,7 @@ public class MetricsTests
     private static Tensor PixelSum(Tensor x) => x.sum([1L, 2L, 3L]).unsqueeze(1);
 
     [Fact]
-    public void AverageDropMatchesTheReferenceExample()
+    public void Average_drop_matches_the_reference_example()
     {
         using var input = torch.tensor(new[] { .4f, .3f, .2f, .1f }).reshape(1, 1, 2, 2);
         using var map = torch.tensor(new[] { 1f, 0f, 0f, 0f }).reshape(1, 2, 2);
@@ -22,7 +22,7 @@ public class MetricsTests
     }
 
     [Fact]
-    public void IncreaseInConfidenceCountsMaskedScoresAboveTheOriginal()
+    public void Increase_in_confidence_counts_masked_scores_above_the_original()
     {
         using var input = torch.tensor(new[] { .4f, .3f, .2f, .1f }).reshape(1, 1, 2, 2);
         using var map = torch.tensor(new[] { 1f, 0f, 0f, 0f }).reshape(1, 2, 2);
@@ -32,7 +32,7 @@ public class MetricsTests
     }
 
     [Fact]
-    public void DeletionRemovesTheHighestMapPixelsFirstAndInsertionAddsThem()
+    public void Deletion_removes_the_highest_map_pixels_first_and_insertion_adds_them()
     {
         var values = Enumerable.Range(1, 16).Select(v => (float)v).ToArray();
         using var input = torch.tensor(values).reshape(1, 4, 4);
@@ -51,7 +51,7 @@ public class MetricsTests
     }
 
     [Fact]
-    public void PointingGameAndEnergyUseTheBoxes()
+    public void Pointing_game_and_energy_use_the_boxes()
     {
         using var map = torch.tensor(new float[] { 0, 1, 0, 0, 3, 4, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1 }).reshape(4, 4);
         var hit = Localisation.Score(map, 4, 4, [new PixelBox(0, 0, 2, 2)]);

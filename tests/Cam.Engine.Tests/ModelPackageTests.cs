@@ -11,7 +11,7 @@ public class ModelPackageTests
     private static string Package(string kind) => Path.Combine(Fixtures.Dir, "..", "torchscript", kind);
 
     [Fact]
-    public void TorchScriptFromPyTorchGivesTheSameLogitsAndMapsAsTheSameNetworkInCSharp()
+    public void TorchScript_from_PyTorch_gives_the_same_logits_and_maps_as_the_same_network_in_CSharp()
     {
         using var scripted = ModelPackage.Load(Package("scripted"));
         using var builtin = ModelPackage.Load(Package("builtin"));
@@ -33,7 +33,7 @@ public class ModelPackageTests
     }
 
     [Fact]
-    public void BadPackagesFailAtLoadWithOneClearMessage()
+    public void Bad_packages_fail_at_load_with_one_clear_message()
     {
         var root = Directory.CreateTempSubdirectory("cam-pkg-").FullName;
         try
@@ -86,7 +86,7 @@ public class ModelPackageTests
     }
 
     [Fact]
-    public void OutputsAreNamesOrObjectsDeclaringTokens()
+    public void Outputs_are_names_or_objects_declaring_tokens()
     {
         const string json = """
             { "format": "torchscript", "file": "model.pt", "numClasses": 2,
@@ -102,7 +102,7 @@ public class ModelPackageTests
     }
 
     [Fact]
-    public void BadTokenDeclarationsFailAtLoadNamingTheOutput()
+    public void Bad_token_declarations_fail_at_load_naming_the_output()
     {
         var root = Directory.CreateTempSubdirectory("cam-pkg-").FullName;
         try
@@ -127,7 +127,7 @@ public class ModelPackageTests
     }
 
     [Fact]
-    public void AModelThatTakesOneInputSizeFailsAtLoadWhenThePackageDoesNotCropToIt()
+    public void A_model_that_takes_one_input_size_fails_at_load_when_the_package_does_not_crop_to_it()
     {
         var root = Directory.CreateTempSubdirectory("cam-pkg-").FullName;
         try

@@ -31,7 +31,7 @@ public class ModernArchitectureTests
 
     [Theory]
     [MemberData(nameof(LogitCases))]
-    public void LogitsEqualTorchvisionsOnTheSameWeights(string name)
+    public void Logits_equal_torchvisions_on_the_same_weights(string name)
     {
         var (arch, shape) = Cases.Value[name];
         using var model = Filled(arch);
@@ -43,7 +43,7 @@ public class ModernArchitectureTests
     }
 
     [Fact]
-    public void EveryArchitectureOfIssue16IsBuiltInAndCheckedAgainstTorchvision()
+    public void Every_architecture_of_issue16_is_built_in_and_checked_against_torchvision()
     {
         string[] required = ["vit_b_16", "vit_b_32", "convnext_tiny", "efficientnet_b0"];
         Assert.Empty(required.Except(Architectures.Names));
@@ -54,7 +54,7 @@ public class ModernArchitectureTests
     }
 
     [Fact]
-    public void AVisionTransformerRefusesAnotherInputSizeSayingWhichItTakes()
+    public void A_vision_transformer_refuses_another_input_size_saying_which_it_takes()
     {
         using var model = ViTTiny.Create();
         using var input = zeros(1, 3, 32, 40);
@@ -66,7 +66,7 @@ public class ModernArchitectureTests
     [Theory]
     [InlineData("convnext_tiny", "features", 768)]
     [InlineData("efficientnet_b0", "features", 1280)]
-    public void TheCandidateLayerOfAModernCnnIsItsLastFeatureMap(string arch, string expected, long channels)
+    public void The_candidate_layer_of_a_modern_cnn_is_its_last_feature_map(string arch, string expected, long channels)
     {
         using var model = new ModuleClassifier(Architectures.Create(arch, 10), arch);
         Assert.Equal(expected, model.LocateCandidateLayer([3, 64, 96]));
@@ -77,7 +77,7 @@ public class ModernArchitectureTests
     }
 
     [Fact]
-    public void TheDefaultLayerOfAVisionTransformerIsTheLastBlocksFirstLayerNorm()
+    public void The_default_layer_of_a_vision_transformer_is_the_last_blocks_first_layer_norm()
     {
         using var full = new ModuleClassifier(Architectures.Create("vit_b_32", 10), "vit_b_32");
         Assert.Equal("encoder.layers.encoder_layer_11.ln_1", full.LocateCandidateLayer([3, 224, 224]));
@@ -91,7 +91,7 @@ public class ModernArchitectureTests
     /// deviation over channels: recomputed here from the hooked features and the head's parameters.
     /// </summary>
     [Fact]
-    public void ConvNeXtCamMapsGiveTheLogitsThroughTheHeadsLayerNorm()
+    public void ConvNeXt_cam_maps_give_the_logits_through_the_heads_layer_norm()
     {
         var network = Filled("convnext_tiny");
         using var model = new ModuleClassifier(network, "convnext_tiny");
@@ -113,7 +113,7 @@ public class ModernArchitectureTests
     }
 
     [Fact]
-    public void EfficientNetCamMapsAverageToTheLogitMinusTheBias()
+    public void EfficientNet_cam_maps_average_to_the_logit_minus_the_bias()
     {
         var network = Filled("efficientnet_b0");
         using var model = new ModuleClassifier(network, "efficientnet_b0");

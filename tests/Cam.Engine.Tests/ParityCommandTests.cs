@@ -9,7 +9,7 @@ namespace Cam.Engine.Tests;
 public class ParityCommandTests
 {
     [Fact]
-    public void ParityPassesOnTheCommittedFixturesOnCpu()
+    public void Parity_passes_on_the_committed_fixtures_on_cpu()
     {
         var (code, report) = Parity("--fixtures", Fixtures.Dir, "--json");
 
@@ -26,7 +26,7 @@ public class ParityCommandTests
     }
 
     [Fact]
-    public void APerturbedExpectedMapFailsThatCaseWithTheSizeOfThePerturbation()
+    public void A_perturbed_expected_map_fails_that_case_with_the_size_of_the_perturbation()
     {
         using var copy = new FixtureCopy();
         copy.AddCase("cam_int_class", "cam_int_class", perturb: ("expected.layer4", 0.25f));
@@ -44,7 +44,7 @@ public class ParityCommandTests
     }
 
     [Fact]
-    public void AMethodTheEngineDoesNotKnowFailsItsCaseAndTheOtherCasesStillRun()
+    public void A_method_the_engine_does_not_know_fails_its_case_and_the_other_cases_still_run()
     {
         using var copy = new FixtureCopy();
         copy.AddCase("cam_int_class", "future_method", method: "nosuchcam");
@@ -63,7 +63,7 @@ public class ParityCommandTests
     }
 
     [Fact]
-    public void ReducedPrecisionIsJudgedAtItsOwnTolerances()
+    public void Reduced_precision_is_judged_at_its_own_tolerances()
     {
         var (code, report) = Parity("--fixtures", Fixtures.Dir, "--dtype", "bfloat16", "--case", "scorecam_two_layers_fused", "--json");
 
@@ -80,14 +80,14 @@ public class ParityCommandTests
     [InlineData("--case", "no_such_case")]
     [InlineData("--dtype", "float8")]
     [InlineData("--device", "tpu")]
-    public void BadArgumentsAreAUsageError(string option, string value)
+    public void Bad_arguments_are_a_usage_error(string option, string value)
     {
         var (code, _) = Parity(["--fixtures", Fixtures.Dir, option, value], expectReport: false);
         Assert.Equal(2, code);
     }
 
     [Fact]
-    public void AFolderWithoutAnIndexIsAUsageError()
+    public void A_folder_without_an_index_is_a_usage_error()
     {
         using var copy = new FixtureCopy();
         var (code, _) = Parity(["--fixtures", copy.Dir], expectReport: false);

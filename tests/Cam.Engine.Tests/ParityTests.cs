@@ -40,11 +40,11 @@ public class ParityTests
 
     [Theory]
     [MemberData(nameof(CaseNames))]
-    public void ReferenceCaseIsReproduced(string name) => Run(name, OnCpu(ForwardPrecision.Float32));
+    public void Reference_case_is_reproduced(string name) => Run(name, OnCpu(ForwardPrecision.Float32));
 
     [Theory]
     [MemberData(nameof(GradientCaseNames))]
-    public void GradientReferenceCaseIsReproduced(string name) => Run(name, OnCpu(ForwardPrecision.Float32));
+    public void Gradient_reference_case_is_reproduced(string name) => Run(name, OnCpu(ForwardPrecision.Float32));
 
     /// <summary>pytorch-grad-cam's methods, targets and smoothing (Fixtures/parity-pgc/make_pgc.py), maps at the layer's resolution.</summary>
     [Theory]
@@ -53,7 +53,7 @@ public class ParityTests
 
     [Theory]
     [MemberData(nameof(ReducedPrecisionCases))]
-    public void BFloat16ChannelsLastMaskedForwardsStayWithinOneHundredthOfTheReference(string name)
+    public void BFloat16_channels_last_masked_forwards_stay_within_one_hundredth_of_the_reference(string name)
     {
         // The explained forward stays float32, so the logits keep float32's bound; maps get 1e-2.
         var reduced = Run(name, OnCpu(new ForwardPrecision(ScalarType.BFloat16, ChannelsLast: true), new ParityTolerances(1e-2, 1e-2, 1e-4)));
@@ -64,7 +64,7 @@ public class ParityTests
     }
 
     [Fact]
-    public void AutomaticResolutionPicksTheReferenceLayers()
+    public void Automatic_resolution_picks_the_reference_layers()
     {
         var locates = AllCases.Value.Where(c => c.IsLocate).ToList();
         Assert.NotEmpty(locates);
@@ -76,7 +76,7 @@ public class ParityTests
     }
 
     [Fact]
-    public void ExplainingAtReducedPrecisionLeavesTheModelAndTheLogitsInFloat32()
+    public void Explaining_at_reduced_precision_leaves_the_model_and_the_logits_in_float32()
     {
         using var model = Fixtures.ResNet18();
         using var input = randn(1, 3, 64, 64);

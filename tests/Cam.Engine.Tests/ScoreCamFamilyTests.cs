@@ -22,7 +22,7 @@ public class ScoreCamFamilyTests
     }
 
     [Fact]
-    public void ResultsDoNotDependOnTheChunkSize()
+    public void Results_do_not_depend_on_the_chunk_size()
     {
         using var input = Input();
         var classes = ClassSelection.OnePerImage([3, 9]);
@@ -35,7 +35,7 @@ public class ScoreCamFamilyTests
     }
 
     [Fact]
-    public void OutOfMemoryHalvesTheChunkAndLosesNothing()
+    public void Out_of_memory_halves_the_chunk_and_loses_nothing()
     {
         using var input = Input();
         var classes = ClassSelection.OnePerImage([3, 9]);
@@ -50,7 +50,7 @@ public class ScoreCamFamilyTests
     }
 
     [Fact]
-    public void IdenticalMasksAreForwardedOnceWithUnchangedResults()
+    public void Identical_masks_are_forwarded_once_with_unchanged_results()
     {
         using var input = Input();
         var classes = ClassSelection.ForBatch(3);
@@ -63,7 +63,7 @@ public class ScoreCamFamilyTests
     }
 
     [Fact]
-    public void SeveralClassesShareOneSetOfMaskedForwards()
+    public void Several_classes_share_one_set_of_masked_forwards()
     {
         using var input = Input();
         using var many = Explain(new ScoreCam(), input, ClassSelection.PerImage([[3, 9, 0], [9, 1, 2]]));
@@ -75,7 +75,7 @@ public class ScoreCamFamilyTests
     }
 
     [Fact]
-    public void TopKExplainsTheHighestScoringClassesInOrder()
+    public void Top_k_explains_the_highest_scoring_classes_in_order()
     {
         using var input = Input();
         using var top = Explain(new ScoreCam(), input, ClassSelection.Top(2));
@@ -85,7 +85,7 @@ public class ScoreCamFamilyTests
     }
 
     [Fact]
-    public void SmoothScoreCamIsDeterministicUnderASeed()
+    public void Smooth_ScoreCam_is_deterministic_under_a_seed()
     {
         using var input = Input();
         var classes = ClassSelection.OnePerImage([3, 9]);
@@ -99,7 +99,7 @@ public class ScoreCamFamilyTests
     }
 
     [Fact]
-    public void SmoothScoreCamWithoutNoiseEqualsScoreCam()
+    public void Smooth_ScoreCam_without_noise_equals_ScoreCam()
     {
         using var input = Input();
         var classes = ClassSelection.OnePerImage([3, 9]);
@@ -109,7 +109,7 @@ public class ScoreCamFamilyTests
     }
 
     [Fact]
-    public void SeveralLayersOfDifferentWidthsAreWeightedSeparately()
+    public void Several_layers_of_different_widths_are_weighted_separately()
     {
         using var input = Input();
         using var both = Explain(new IntegratedScoreCam(2), input, ClassSelection.ForBatch(1), layers: ["layer2", "layer4"]);
@@ -121,7 +121,7 @@ public class ScoreCamFamilyTests
     }
 
     [Fact]
-    public void NonSquareInputsGiveMapsAtTheLayerResolution()
+    public void Non_square_inputs_give_maps_at_the_layer_resolution()
     {
         torch.manual_seed(3);
         using var input = torch.randn(1, 3, 64, 96);
@@ -132,7 +132,7 @@ public class ScoreCamFamilyTests
     }
 
     [Fact]
-    public void MemoryBudgetSizesTheChunk()
+    public void Memory_budget_sizes_the_chunk()
     {
         using var model = Fixtures.ResNet18();
         var perSample = model.ActivationBytesPerSample([3, 224, 224]) + 3 * 3 * 224 * 224 * 4;

@@ -8,7 +8,7 @@ namespace Cam.Engine.Tests;
 public class TokenLayoutTests
 {
     [Fact]
-    public void FoldingDropsThePrefixAndPutsTokenIOfRowRAtRowRColumnI()
+    public void Folding_drops_the_prefix_and_puts_token_i_of_row_r_at_row_r_column_i()
     {
         var (n, prefix, h, w, d) = (2, 2, 3, 4, 5);
         using var tokens = randn(n, prefix + h * w, d);
@@ -28,13 +28,13 @@ public class TokenLayoutTests
     [InlineData(12, 48, 64, 3, 4)]
     [InlineData(12, 64, 48, 4, 3)]
     [InlineData(140, 230, 170, 14, 10)]
-    public void WithoutAPatchSizeTheGridFollowsTheInputsAspectRatio(long tokens, long height, long width, long h, long w)
+    public void Without_a_patch_size_the_grid_follows_the_inputs_aspect_ratio(long tokens, long height, long width, long h, long w)
     {
         Assert.Equal((h, w), new TokenLayout { Prefix = 1 }.Grid(tokens, height, width));
     }
 
     [Fact]
-    public void TokensThatDoNotFitTheGridAreRefusedSayingWhy()
+    public void Tokens_that_do_not_fit_the_grid_are_refused_saying_why()
     {
         var ambiguous = Assert.Throws<ArgumentException>(() => new TokenLayout { Prefix = 1 }.Grid(12, 64, 64));
         Assert.Contains("declare the patch size", ambiguous.Message);

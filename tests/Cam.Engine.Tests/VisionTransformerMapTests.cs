@@ -25,7 +25,7 @@ public class VisionTransformerMapTests
     }
 
     [Fact]
-    public void ScoreCamOnTheLastBlocksLayerNormEqualsPyTorchWithTheSameReshape()
+    public void ScoreCam_on_the_last_blocks_layer_norm_equals_PyTorch_with_the_same_reshape()
     {
         using var reference = Reference();
         using var model = ViTTiny.Filled();
@@ -42,7 +42,7 @@ public class VisionTransformerMapTests
     }
 
     [Fact]
-    public void ATorchScriptExportOfTheViTGivesTheSameMapsAsTheBuiltIn()
+    public void A_TorchScript_export_of_the_ViT_gives_the_same_maps_as_the_built_in()
     {
         using var reference = Reference();
         using var package = ModelPackage.Load(ScriptedPackage);
@@ -59,7 +59,7 @@ public class VisionTransformerMapTests
     }
 
     [Fact]
-    public void GradCamOnTheLastBlocksLayerNormEqualsPyTorchAutogradWithTheSameReshapeBuiltInAndScripted()
+    public void GradCam_on_the_last_blocks_layer_norm_equals_PyTorch_autograd_with_the_same_reshape_built_in_and_scripted()
     {
         using var reference = SafeTensors.Load(ModernArchitectureTests.Modern("vit_gradcam.safetensors"));
         using var builtin = ViTTiny.Filled();
@@ -73,7 +73,7 @@ public class VisionTransformerMapTests
     }
 
     [Fact]
-    public void CamIsRefusedOnAViTNamingTheModelAndTheReason()
+    public void Cam_is_refused_on_a_ViT_naming_the_model_and_the_reason()
     {
         using var builtin = ViTTiny.Filled();
         var error = Assert.Throws<MethodNotApplicableException>(() => new CamExplainer(builtin, new ClassActivationMap()));

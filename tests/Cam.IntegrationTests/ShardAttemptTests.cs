@@ -74,8 +74,13 @@ public sealed partial class ShardAttemptTests(ServicesFixture services, ITestOut
     public async Task A_shard_that_kills_every_worker_that_takes_it_ends_failed_and_the_rest_of_the_job_completes()
     {
         using var dataset = TestDataset.Create(goodItems: 12);
-        await using var cluster = await TestCluster.StartAsync(services, log, dataset, new ClusterOptions { Workers = 1, LeaseSeconds = 6, WorkerBatchSize = 2 });
+        // The worker starts after the submission (which then waits for no model probe): one worker at a time.
+        await using var cluster = await TestCluster.StartAsync(services, log, dataset, new ClusterOptions { Workers = 0, LeaseSeconds = 6, WorkerBatchSize = 2 });
+        // Shard 1 (items 4 to 7) cannot store its results: a worker that takes it stays in it until it is killed, so
+        // each of its claims is seen by the poll below, however fast the worker explains.
+        await using var hold = await ResultsHold.StartAsync(cluster.Postgres, firstItem: 4, lastItem: 7);
         var id = await cluster.SubmitAsync(["scorecam"], shardSize: 4);
+        await cluster.StartWorkerAsync();
 
         // Whenever a worker claims shard 1, it dies (as on a stack overflow or an out-of-memory kill).
         var kills = 0;
@@ -89,6 +94,7 @@ public sealed partial class ShardAttemptTests(ServicesFixture services, ITestOut
             if (claimed.Count == 1 && (int)claimed[0][0] > lastKilledAttempt)
             {
                 foreach (var worker in cluster.Workers.Where(w => !w.HasExited)) worker.Kill();
+                await hold.EndWaitingSessionsAsync();
                 kills++;
                 lastKilledAttempt = (int)claimed[0][0];
                 await cluster.StartWorkerAsync();

@@ -20,7 +20,7 @@ public class EmbeddedJobTests
     }
 
     [Fact]
-    public async Task AJobOverDemoImagesGivesOneResultPerItemMethodAndClassAndRecordsBadItems()
+    public async Task A_job_over_demo_images_gives_one_result_per_item_method_and_class_and_records_bad_items()
     {
         using var workspace = new DemoWorkspace(images: 10);
         var database = Path.Combine(workspace.Root, "cam.db");
@@ -42,7 +42,7 @@ public class EmbeddedJobTests
     }
 
     [Fact]
-    public async Task LabelPolicyExplainsTheLabelledClass()
+    public async Task Label_policy_explains_the_labelled_class()
     {
         using var workspace = new DemoWorkspace(images: 6, withBadItems: false);
         var database = Path.Combine(workspace.Root, "cam.db");
@@ -57,7 +57,7 @@ public class EmbeddedJobTests
     }
 
     [Fact]
-    public async Task AJobWithAMissingModelIsRefusedBeforeItStarts()
+    public async Task A_job_with_a_missing_model_is_refused_before_it_starts()
     {
         using var workspace = new DemoWorkspace(images: 1, withBadItems: false);
         var spec = new JobSpec { Dataset = "shapes/manifest.csv", Model = "no-such-model" };
@@ -83,7 +83,7 @@ public class EmbeddedJobTests
     }
 
     [Fact]
-    public async Task AModelPackageWhoseWeightsContradictItsClassCountIsRefusedAtSubmission()
+    public async Task A_model_package_whose_weights_contradict_its_class_count_is_refused_at_submission()
     {
         using var workspace = new DemoWorkspace(images: 3, withBadItems: false);
         var json = Path.Combine(workspace.ModelRoot, "shapes-model", "model.json");

@@ -17,7 +17,7 @@ namespace Cam.Jobs.Tests;
 public class GradientJobTests
 {
     [Fact]
-    public async Task GradientMethodsRunThroughAJobAndStoreTheMapsTheEngineGivesWithTheirConvention()
+    public async Task Gradient_methods_run_through_a_job_and_store_the_maps_the_engine_gives_with_their_convention()
     {
         using var workspace = new DemoWorkspace(images: 4, withBadItems: false);
         var database = Path.Combine(workspace.Root, "cam.db");

@@ -59,7 +59,7 @@ public class JobEnumeratorTests
 
     [Theory]
     [MemberData(nameof(Providers))]
-    public async Task A_manifest_line_the_source_chokes_on_never_leaves_the_job_running_with_its_enumeration_stalled(string provider)
+    public async Task A_manifest_line_with_a_null_box_is_an_item_error_and_the_rest_of_the_dataset_is_enumerated(string provider)
     {
         using var workspace = new DemoWorkspace(images: 4, withBadItems: false);
         await using var scheduler = await SchedulerAsync(workspace, provider);
@@ -68,15 +68,33 @@ public class JobEnumeratorTests
         var id = await scheduler.Jobs.SubmitAsync(new JobSpec { Dataset = dataset, Model = "shapes-model", Methods = [new MethodSpec("cam")], ShardSize = 2 });
         var job = await scheduler.WaitForJobAsync(id, j => j.EnumerationDone || j.State != JobState.Running, TimeSpan.FromSeconds(60));
 
-        // Either the source reports the line as an item error (and enumeration goes on), or enumeration fails the
-        // job with its reason after its retries; never a job that stays running with nothing more to come.
-        if (job.EnumerationDone)
-            Assert.Contains(await scheduler.Store.ErrorsPageAsync(id, 0, 10), e => e.ItemNumber == 2);
-        else
-        {
-            Assert.Equal(JobState.Failed, job.State);
-            Assert.False(string.IsNullOrWhiteSpace(job.Error));
-        }
+        Assert.Equal(JobState.Running, job.State);
+        Assert.True(job.EnumerationDone);
+        Assert.Equal(5, job.TotalItems);
+        var error = Assert.Single(await scheduler.Store.ErrorsPageAsync(id, 0, 10));
+        Assert.Equal(2, error.ItemNumber);
+        Assert.Equal("manifest.jsonl line 3: box null is not [x0, y0, x1, y1]", error.Message);
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task An_enumeration_that_fails_on_every_attempt_fails_the_job_with_the_reason_after_its_retries(string provider)
+    {
+        using var workspace = new DemoWorkspace(images: 3, withBadItems: false);
+        await using var scheduler = await SchedulerAsync(workspace, provider);
+        // A job accepted over a dataset that has vanished from the data volume before its enumeration began.
+        var dataset = JsonLines(workspace);
+        var id = Guid.NewGuid();
+        var spec = new JobSpec { Dataset = dataset, Model = "shapes-model", Methods = [new MethodSpec("cam")], ShardSize = 2 };
+        await scheduler.Store.CreateJobAsync(id, StoredJobSpec.Write(spec));
+        File.Delete(Path.Combine(workspace.DataRoot, dataset));
+
+        scheduler.Enumerator.Start(id, spec);
+        var job = await scheduler.WaitForJobAsync(id, j => j.State != JobState.Running, TimeSpan.FromSeconds(60));
+
+        Assert.Equal(JobState.Failed, job.State);
+        Assert.False(job.EnumerationDone);
+        Assert.Equal($"the dataset cannot be read: JobValidationException: dataset: '{dataset}' does not exist", job.Error);
     }
 
     [Fact]
@@ -91,7 +109,7 @@ public class JobEnumeratorTests
             // A job another scheduler accepted and died while enumerating: running, its dataset not fully read.
             var id = Guid.NewGuid();
             var spec = new JobSpec { Dataset = "shapes/manifest.csv", Model = "shapes-model", Methods = [new MethodSpec("cam")], ShardSize = 2 };
-            await scheduler.Store.CreateJobAsync(id, JsonSerializer.Serialize(spec, JsonSerializerOptions.Web));
+            await scheduler.Store.CreateJobAsync(id, StoredJobSpec.Write(spec));
 
             var job = await scheduler.WaitForJobAsync(id, j => j.EnumerationDone, TimeSpan.FromSeconds(60));
             Assert.Equal((3L, 2), (job.TotalItems, job.TotalShards));

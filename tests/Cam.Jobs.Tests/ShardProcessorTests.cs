@@ -40,7 +40,7 @@ public class ShardProcessorTests
     }
 
     [Fact]
-    public async Task AShardDeliveredTwiceYieldsTheSameRowsAsOnce()
+    public async Task A_shard_delivered_twice_yields_the_same_rows_as_once()
     {
         using var workspace = new DemoWorkspace(images: 5);
         var (services, job, shard) = await SetUpAsync(workspace);
@@ -60,7 +60,7 @@ public class ShardProcessorTests
     }
 
     [Fact]
-    public async Task ACancelledJobsShardIsNotWorkedOn()
+    public async Task A_cancelled_jobs_shard_is_not_worked_on()
     {
         using var workspace = new DemoWorkspace(images: 4, withBadItems: false);
         var (services, job, shard) = await SetUpAsync(workspace);
@@ -72,7 +72,7 @@ public class ShardProcessorTests
     }
 
     [Fact]
-    public async Task AModelOutsideTheModelRootFailsTheShardNotTheWorker()
+    public async Task A_model_outside_the_model_root_fails_the_shard_not_the_worker()
     {
         using var workspace = new DemoWorkspace(images: 1, withBadItems: false);
         var (services, _, shard) = await SetUpAsync(workspace);
@@ -149,7 +149,7 @@ public class ShardProcessorTests
     }
 
     [Fact]
-    public async Task CamAskedOfAVisionTransformerFailsForTheWholeJobWithTheReasonWhileScoreCamExplainsTheShard()
+    public async Task Cam_asked_of_a_vision_transformer_fails_for_the_whole_job_with_the_reason_while_ScoreCam_explains_the_shard()
     {
         using var workspace = new DemoWorkspace(images: 2, withBadItems: false);
         var package = Path.Combine(workspace.ModelRoot, "vit");

@@ -36,7 +36,7 @@ public class StoreTests
 
     [Theory]
     [MemberData(nameof(Providers))]
-    public async Task WritingAShardTwiceStoresTheSameRowsAsOnce(string provider)
+    public async Task Writing_a_shard_twice_stores_the_same_rows_as_once(string provider)
     {
         await using var services = await DatabaseAsync(provider);
         var store = services.GetRequiredService<JobStore>();
@@ -89,7 +89,7 @@ public class StoreTests
 
     [Theory]
     [MemberData(nameof(Providers))]
-    public async Task GuardedTransitionsCountEachShardOnceAndFinishTheJob(string provider)
+    public async Task Guarded_transitions_count_each_shard_once_and_finish_the_job(string provider)
     {
         await using var services = await DatabaseAsync(provider);
         var store = services.GetRequiredService<JobStore>();
@@ -207,7 +207,7 @@ public class StoreTests
 
     [Theory]
     [MemberData(nameof(Providers))]
-    public async Task ResultPagesReturnEveryRowOnce(string provider)
+    public async Task Result_pages_return_every_row_once(string provider)
     {
         await using var services = await DatabaseAsync(provider);
         var store = services.GetRequiredService<JobStore>();
@@ -257,7 +257,7 @@ public class StoreTests
 
     [Theory]
     [MemberData(nameof(Providers))]
-    public async Task CancelledJobsStopBeingRunning(string provider)
+    public async Task Cancelled_jobs_stop_being_running(string provider)
     {
         await using var services = await DatabaseAsync(provider);
         var store = services.GetRequiredService<JobStore>();

@@ -73,7 +73,8 @@ internal sealed class ClusterAccumulator(double[] centre, int typicalItems)
             foreach (var property in document.RootElement.EnumerateObject())
             {
                 var value = property.Value.ValueKind == JsonValueKind.String ? property.Value.GetString()! : property.Value.GetRawText();
-                if (!meta.TryGetValue(property.Name, out var counts)) meta[property.Name] = counts = new Dictionary<string, long>(StringComparer.Ordinal);
+                if (!meta.TryGetValue(property.Name, out var counts)) meta[property.Name] = counts = new Dictionary<string,
+                    long>(StringComparer.Ordinal);
                 if (!counts.ContainsKey(value) && counts.Count >= StrategyOptions.MaxMetaValues) value = "(other)";
                 counts[value] = counts.GetValueOrDefault(value) + 1;
             }

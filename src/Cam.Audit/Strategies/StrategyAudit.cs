@@ -31,9 +31,11 @@ public static class StrategyAudit
         await foreach (var (row, _) in stream.MapsAsync(withItems: false, ct))
         {
             if (height == 0) (height, width) = (row.MapHeight, row.MapWidth);
-            if (!samples.TryGetValue(row.ClassIndex, out var sample)) samples[row.ClassIndex] = sample = new BottomKSample(options.SampleSize, options.Seed);
+            if (!samples.TryGetValue(row.ClassIndex, out var sample)) samples[row.ClassIndex] = sample = new BottomKSample(options.SampleSize,
+                options.Seed);
             counts[row.ClassIndex] = counts.GetValueOrDefault(row.ClassIndex) + 1;
-            if (sample.Wants(row.Item)) sample.Add(row.Item, StrategyMaps.Normalise(MapCodec.Decode(row.Map), row.MapHeight, row.MapWidth, height, width));
+            if (sample.Wants(row.Item)) sample.Add(row.Item, StrategyMaps.Normalise(MapCodec.Decode(row.Map), row.MapHeight, row.MapWidth, height,
+                width));
             onMap?.Invoke();
         }
         if (samples.Count == 0) return [];
@@ -58,7 +60,8 @@ public static class StrategyAudit
             if (!sampled) label = KMeans.Nearest(Array.ConvertAll(map, v => (double)v), c.Clusters.Select(a => a.Centre).ToList());
             var cluster = c.Clusters[label];
             cluster.Add(row, map, height, width, item?.Meta, sampled);
-            if (sampled && item is not null && images.ObjectCentre(item) is { } objectCentre && StrategyMaps.CentreOfMass(map, height, width) is { } mapCentre)
+            if (sampled && item is not null && images.ObjectCentre(item) is { } objectCentre && StrategyMaps.CentreOfMass(map, height,
+                width) is { } mapCentre)
                 cluster.SampledGeometry.Add((mapCentre, objectCentre));
             onMap?.Invoke();
         }

@@ -12,7 +12,8 @@ public static class StrategyContexts
     /// <summary>The job's model manifest (labels, preprocessing; none when unreadable) and its images under <paramref name="dataRoot"/>.</summary>
     public static async Task<StrategyContext> ForJobAsync(CamDbContext db, Guid jobId, string dataRoot, string modelRoot, CancellationToken ct)
     {
-        var job = await db.Jobs.AsNoTracking().SingleOrDefaultAsync(j => j.Id == jobId, ct) ?? throw new ArgumentException($"no job {jobId} in its database");
+        var job = await db.Jobs.AsNoTracking().SingleOrDefaultAsync(j => j.Id == jobId, ct)
+            ?? throw new ArgumentException($"no job {jobId} in its database");
         var spec = StoredJobSpec.Read(job.Id, job.Spec);
         var (dataset, model) = (spec.Dataset, spec.Model);
         ModelManifest? manifest;

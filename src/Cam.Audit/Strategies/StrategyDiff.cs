@@ -48,7 +48,8 @@ public static class StrategyDiff
             foreach (var c in flaggedA)
             {
                 var best = Closest(c, flaggedB);
-                if (best is null || best < MinSimilarity) yield return new StrategyChange(method, cls, label, "gone", c.Id, c.Size, c.Share, best, c.Reason);
+                if (best is null || best < MinSimilarity) yield return new StrategyChange(method, cls, label, "gone", c.Id, c.Size, c.Share, best,
+                    c.Reason);
             }
         }
     }

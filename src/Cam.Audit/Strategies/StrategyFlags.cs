@@ -35,7 +35,8 @@ public static class StrategyFlags
                 reasons.Add($"its maps stay put while the objects move: the objects' centres spread {g.Decoupling:F1}× as far as the maps' " +
                             $"(95% interval {d.Low:F1}–{d.High:F1}; the rest of the class {r.Decoupling:F1}, {rd.Low:F1}–{rd.High:F1}), and a map's " +
                             $"centre lies {g.Offset:P0} of the image side from its object's (the rest {r.Offset:P0})");
-            var (restInBoxValues, restPointingValues) = (rest.SelectMany(x => x.SampledInBox).ToList(), rest.SelectMany(x => x.SampledPointing).ToList());
+            var (restInBoxValues, restPointingValues) = (rest.SelectMany(x => x.SampledInBox).ToList(),
+                rest.SelectMany(x => x.SampledPointing).ToList());
             if (c.SampledPointing.Count >= MinSampled && pointing is { } p && Bootstrap.Mean(restPointingValues) is { } rp
                 && inBox is { } e && Bootstrap.Mean(restInBoxValues) is { } re
                 && p.High < rp.Low && Mean(c.SampledPointing) <= Mean(restPointingValues) / 2 && e.High < re.Low)
@@ -44,7 +45,8 @@ public static class StrategyFlags
                             $"{Mean(c.SampledInBox):P0} ({e.Low:P0}–{e.High:P0}) against {Mean(restInBoxValues):P0} ({re.Low:P0}–{re.High:P0})");
             var mean = c.MapSum.Select(v => (float)(v / Math.Max(c.Size, 1))).ToArray();
             return new StrategyCluster(id, c.Size, total == 0 ? 0 : (double)c.Size / total, reasons.Count > 0, string.Join("; ", reasons),
-                c.InBox.Count == 0 ? null : c.InBox.Sum / c.InBox.Count, c.Pointing.Pointed == 0 ? null : (double)c.Pointing.Hits / c.Pointing.Pointed,
+                c.InBox.Count == 0 ? null : c.InBox.Sum / c.InBox.Count,
+                    c.Pointing.Pointed == 0 ? null : (double)c.Pointing.Hits / c.Pointing.Pointed,
                 inBox, pointing, c.Size == 0 ? 0 : c.BorderSum / c.Size, c.Correct, c.Incorrect,
                 c.Correct + c.Incorrect == 0 ? null : (double)c.Correct / (c.Correct + c.Incorrect), c.Meta(), mean, c.TypicalItems(), geometry[id]);
         }).ToList();

@@ -23,7 +23,8 @@ internal static class BenchCommand
 {
     public static Command Create()
     {
-        var method = new Option<string>("--method") { DefaultValueFactory = _ => Cam.Contracts.MethodNames.ScoreCam, Description = MethodArguments.MethodsHelp };
+        var method = new Option<string>("--method") { DefaultValueFactory = _ => Cam.Contracts.MethodNames.ScoreCam,
+            Description = MethodArguments.MethodsHelp };
         var convention = MethodArguments.Convention();
         var arch = new Option<string>("--arch") { DefaultValueFactory = _ => "resnet18" };
         var numClasses = new Option<int>("--num-classes") { DefaultValueFactory = _ => 1000 };
@@ -33,15 +34,18 @@ internal static class BenchCommand
         var threads = new Option<int?>("--threads") { Description = "CPU threads for TorchSharp" };
         var layers = new Option<string?>("--layers");
         var chunk = new Option<int?>("--chunk-size") { Description = "fix the masked forwards' chunk size" };
-        var memoryBudget = new Option<int?>("--memory-budget-mb") { Description = "CPU memory for the masked forwards (on CUDA: a share of the free memory)" };
+        var memoryBudget = new Option<int?>("--memory-budget-mb") { Description = "CPU memory for the masked forwards (on CUDA: a share of the " +
+            "free memory)" };
         var numSamples = new Option<int?>("--num-samples");
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 0 };
         var device = new Option<string>("--device") { DefaultValueFactory = _ => "cpu", Description = "cpu or cuda[:n]" };
         var (dtype, channelsLast) = MethodArguments.Precision();
-        var warmup = new Option<int>("--warmup") { DefaultValueFactory = _ => 1, Description = "untimed explanations first (layer search, allocator and kernel warm-up)" };
+        var warmup = new Option<int>("--warmup") { DefaultValueFactory = _ => 1,
+            Description = "untimed explanations first (layer search, allocator and kernel warm-up)" };
         var verifyChunking = new Option<bool>("--verify-chunking")
         {
-            Description = "also explain with the planned chunk size and report the largest map difference (with --chunk-size far above what fits: the out-of-memory back-off)",
+            Description = "also explain with the planned chunk size and report the largest map difference (with --chunk-size far above what fits: " +
+                "the out-of-memory back-off)",
         };
 
         var ablationForwards = new Option<bool>("--ablation-forwards")
@@ -51,7 +55,8 @@ internal static class BenchCommand
 
         var command = new Command("bench", "time an explanation of random images with random weights; prints JSON")
         {
-            method, convention, arch, numClasses, size, batch, classes, threads, layers, chunk, memoryBudget, numSamples, seed, device, dtype, channelsLast, warmup, verifyChunking,
+            method, convention, arch, numClasses, size, batch, classes, threads, layers, chunk, memoryBudget, numSamples, seed, device, dtype,
+                channelsLast, warmup, verifyChunking,
             ablationForwards,
         };
         command.SetAction(parse => CommandErrors.Run(() =>
@@ -63,7 +68,8 @@ internal static class BenchCommand
             var (n, s, k) = (parse.GetValue(batch), parse.GetValue(size), parse.GetValue(classes));
             var architecture = parse.GetValue(arch)!;
             var classCount = parse.GetValue(numClasses);
-            using var model = new ModuleClassifier(Architectures.Create(architecture, classCount), architecture, target, () => Architectures.Create(architecture, classCount));
+            using var model = new ModuleClassifier(Architectures.Create(architecture, classCount), architecture, target,
+                () => Architectures.Create(architecture, classCount));
             var camMethod = parse.GetValue(ablationForwards) && parse.GetValue(method) == MethodNames.AblationCam
                 ? new AblationCam(closedForm: false)
                 : CamMethods.Create(parse.GetValue(method)!, new MethodOptions
@@ -92,7 +98,8 @@ internal static class BenchCommand
                 ["batch"] = n,
                 ["classes"] = k,
                 ["device"] = target.ToString(),
-                ["device_name"] = target.type == DeviceType.CUDA ? CudaRuntime.DeviceName(Math.Max(target.index, 0)) : $"cpu ({Environment.ProcessorCount} cores)",
+                ["device_name"] = target.type == DeviceType.CUDA ? CudaRuntime.DeviceName(Math.Max(target.index,
+                    0)) : $"cpu ({Environment.ProcessorCount} cores)",
                 ["dtype"] = precision.Name,
                 ["channels_last"] = precision.ChannelsLast,
                 ["threads"] = torch.get_num_threads(),
@@ -145,7 +152,8 @@ internal static class BenchCommand
     }
 
     /// <summary>The same explanation with the chunk size planned from the budget: its maps must equal the timed run's.</summary>
-    private static void AddChunkingCheck(JsonObject json, IClassifier model, CamMethod method, string[]? layers, MemoryBudget budget, ForwardPrecision precision,
+    private static void AddChunkingCheck(JsonObject json, IClassifier model, CamMethod method, string[]? layers, MemoryBudget budget,
+        ForwardPrecision precision,
         Tensor input, int classes, Explanation result)
     {
         var planned = new CamExplainer(model, method, layers, new ExplainerOptions { Budget = budget, Precision = precision });

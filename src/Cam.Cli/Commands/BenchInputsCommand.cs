@@ -17,14 +17,18 @@ internal static class BenchInputsCommand
     public static Command Create()
     {
         var dataset = new Option<string>("--dataset") { Required = true, Description = "image folder or manifest" };
-        var model = new Option<string?>("--model") { Description = "model package folder whose preprocess is used (default: resize 256, crop 224, ImageNet mean/std)" };
+        var model = new Option<string?>("--model") { Description = "model package folder whose preprocess is used (default: resize 256, crop 224, " +
+            "ImageNet mean/std)" };
         var threads = new Option<int>("--threads") { DefaultValueFactory = _ => 1, Description = "images decoded at once (PIL: worker processes)" };
         var repeat = new Option<int>("--repeat") { DefaultValueFactory = _ => 1, Description = "passes over the files" };
         var limit = new Option<int?>("--limit") { Description = "at most this many of the dataset's images" };
-        var fastDecode = new Option<bool>("--fast-decode") { Description = "decode JPEGs at a reduced DCT scale (\"fastDecode\": true; PIL: Image.draft)" };
+        var fastDecode = new Option<bool>("--fast-decode") { Description = "decode JPEGs at a reduced DCT scale (\"fastDecode\": true; PIL: " +
+            "Image.draft)" };
         var comparePil = new Option<bool>("--compare-pil") { Description = "also run PIL + torchvision's transform on the same files" };
-        var python = new Option<string>("--python") { DefaultValueFactory = _ => "/usr/bin/python3", Description = "Python with PIL and torchvision, for --compare-pil" };
-        var command = new Command("bench-inputs", "time decoding and preprocessing of a dataset as a worker does (and PIL's, with --compare-pil); prints JSON")
+        var python = new Option<string>("--python") { DefaultValueFactory = _ => "/usr/bin/python3",
+            Description = "Python with PIL and torchvision, for --compare-pil" };
+        var command = new Command("bench-inputs",
+            "time decoding and preprocessing of a dataset as a worker does (and PIL's, with --compare-pil); prints JSON")
         {
             dataset, model, threads, repeat, limit, fastDecode, comparePil, python,
         };
@@ -49,7 +53,8 @@ internal static class BenchInputsCommand
             };
             if (parse.GetValue(comparePil))
             {
-                var pil = await PilInputBench.RunAsync(parse.GetValue(python)!, files, spec, parse.GetValue(threads), parse.GetValue(repeat), spec.UsesFastDecode, ct);
+                var pil = await PilInputBench.RunAsync(parse.GetValue(python)!, files, spec, parse.GetValue(threads), parse.GetValue(repeat),
+                    spec.UsesFastDecode, ct);
                 result["pil"] = pil.ToJson();
                 result["cam_over_pil_per_core"] = Math.Round(cam.ImagesPerCpuSecond / pil.ImagesPerCpuSecond, 3);
             }

@@ -15,11 +15,15 @@ internal static class BenchPipelineCommand
     public static Command Create()
     {
         var items = new Option<long>("--items") { Description = "lines of the generated manifest (required unless --enumerate-only reads a dataset)" };
-        var workers = new Option<int>("--workers") { DefaultValueFactory = _ => 2, Description = "worker processes (no-op explainer); 0 times the enumeration into the database alone" };
-        var concurrency = new Option<int>("--concurrency") { DefaultValueFactory = _ => 1, Description = "shards each worker runs at once (CAM_WORKER_CONCURRENCY)" };
+        var workers = new Option<int>("--workers") { DefaultValueFactory = _ => 2,
+            Description = "worker processes (no-op explainer); 0 times the enumeration into the database alone" };
+        var concurrency = new Option<int>("--concurrency") { DefaultValueFactory = _ => 1,
+            Description = "shards each worker runs at once (CAM_WORKER_CONCURRENCY)" };
         var shardSize = new Option<int>("--shard-size") { DefaultValueFactory = _ => 256 };
-        var jobs = new Option<int>("--jobs") { DefaultValueFactory = _ => 1, Description = "jobs run one after another, each finding the earlier ones' results stored" };
-        var methods = new Option<string>("--methods") { DefaultValueFactory = _ => "gradcam", Description = "methods of the job (each a result per item and class)" };
+        var jobs = new Option<int>("--jobs") { DefaultValueFactory = _ => 1,
+            Description = "jobs run one after another, each finding the earlier ones' results stored" };
+        var methods = new Option<string>("--methods") { DefaultValueFactory = _ => "gradcam",
+            Description = "methods of the job (each a result per item and class)" };
         var classes = MethodArguments.Classes();
         var mapSize = new Option<int>("--map-size") { DefaultValueFactory = _ => 7, Description = "side of the no-op's maps (7: a ResNet at 224)" };
         var maxOutstanding = new Option<int?>("--max-outstanding") { Description = "CAM_MAX_OUTSTANDING_SHARDS of the scheduler" };
@@ -30,12 +34,16 @@ internal static class BenchPipelineCommand
         var label = new Option<string>("--label") { DefaultValueFactory = _ => "this run", Description = "this run's name in the plot" };
         var enumerateOnly = new Option<string?>("--enumerate-only")
         {
-            Description = "read this dataset (folder or manifest; 'generated' for an --items-line manifest) as the scheduler's enumeration does, without a database, and time it",
+            Description = "read this dataset (folder or manifest; 'generated' for an --items-line manifest) as the scheduler's enumeration does, " +
+                "without a database, and time it",
         };
-        var compare = new Option<string[]>("--compare") { Description = "earlier bench.json files to plot with this run (LABEL=FILE or FILE)", AllowMultipleArgumentsPerToken = true };
-        var command = new Command("bench-pipeline", "run the scheduler and no-op workers on an N-item job against PostgreSQL and RabbitMQ; prints JSON")
+        var compare = new Option<string[]>("--compare") { Description = "earlier bench.json files to plot with this run (LABEL=FILE or FILE)",
+            AllowMultipleArgumentsPerToken = true };
+        var command = new Command("bench-pipeline",
+            "run the scheduler and no-op workers on an N-item job against PostgreSQL and RabbitMQ; prints JSON")
         {
-            items, workers, concurrency, shardSize, jobs, methods, classes, mapSize, maxOutstanding, postgres, rabbitMq, output, plot, label, compare, enumerateOnly,
+            items, workers, concurrency, shardSize, jobs, methods, classes, mapSize, maxOutstanding, postgres, rabbitMq, output, plot, label,
+                compare, enumerateOnly,
         };
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
@@ -44,11 +52,13 @@ internal static class BenchPipelineCommand
                 if (dataset == "generated")
                 {
                     if (parse.GetValue(items) < 1) throw new ArgumentException("--items must be at least 1");
-                    var generated = parse.GetValue(output) ?? Path.Combine(Path.GetTempPath(), $"cam-bench-enumeration-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
+                    var generated = parse.GetValue(output) ?? Path.Combine(Path.GetTempPath(),
+                        $"cam-bench-enumeration-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
                     BenchWorkload.Write(Path.Combine(generated, "data"), Path.Combine(generated, "models"), parse.GetValue(items));
                     dataset = Path.Combine(generated, "data", BenchWorkload.Manifest);
                 }
-                Console.WriteLine((await EnumerationBench.RunAsync(dataset, parse.GetValue(shardSize), ct)).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+                Console.WriteLine((await EnumerationBench.RunAsync(dataset, parse.GetValue(shardSize),
+                    ct)).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
                 return 0;
             }
             var (services, missing) = BenchServices.Resolve(parse.GetValue(postgres), parse.GetValue(rabbitMq));
@@ -76,7 +86,8 @@ internal static class BenchPipelineCommand
             {
                 var series = (parse.GetValue(compare) ?? []).Select(Earlier).ToList();
                 foreach (var job in report["jobs"]!.AsArray().Select((j, i) => (j!, i)))
-                    series.Add(Series(report["jobs"]!.AsArray().Count > 1 ? $"{parse.GetValue(label)}, job {job.i + 1}" : parse.GetValue(label)!, job.Item1));
+                    series.Add(Series(report["jobs"]!.AsArray().Count > 1 ? $"{parse.GetValue(label)}, job {job.i + 1}" : parse.GetValue(label)!,
+                        job.Item1));
                 await File.WriteAllBytesAsync(png, ThroughputPlot.Render($"cam bench-pipeline --items {parse.GetValue(items):N0}", series), ct);
             }
             Console.WriteLine(json);
@@ -87,7 +98,8 @@ internal static class BenchPipelineCommand
 
     private static int Refuse(string error, IReadOnlyList<string> problems)
     {
-        Console.WriteLine(new JsonObject { ["error"] = error, ["missing"] = new JsonArray(problems.Select(p => (JsonNode?)p).ToArray()) }.ToJsonString());
+        Console.WriteLine(new JsonObject { ["error"] = error,
+            ["missing"] = new JsonArray(problems.Select(p => (JsonNode?)p).ToArray()) }.ToJsonString());
         Console.Error.WriteLine($"error: {error}: {string.Join("; ", problems)}");
         return CommandErrors.UsageError;
     }

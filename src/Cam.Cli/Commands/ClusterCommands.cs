@@ -16,31 +16,15 @@ internal static class ClusterCommands
     {
         var dataset = new Option<string>("--dataset") { Required = true, Description = "image folder or manifest, relative to the data root" };
         var model = new Option<string>("--model") { Required = true, Description = "model package, relative to the model root" };
-        var methods = MethodArguments.Methods();
-        var convention = MethodArguments.Convention();
-        var (target, augSmooth, eigenSmooth) = (MethodArguments.Target(), MethodArguments.AugSmooth(), MethodArguments.EigenSmooth());
-        var layers = new Option<string?>("--layers");
-        var classes = MethodArguments.Classes();
-        var shardSize = new Option<int?>("--shard-size");
-        var metrics = new Option<bool>("--metrics") { Description = "compute faithfulness metrics (more forwards)" };
-        var metricSteps = MethodArguments.MetricSteps();
-        var command = new Command("submit", "submit a job to a scheduler; prints its id") { dataset, model, methods, convention, target, augSmooth, eigenSmooth, layers, classes, shardSize, metrics, metricSteps, Scheduler, ApiKey };
+        var job = new JobArguments("compute faithfulness metrics (more forwards)");
+        var command = new Command("submit", "submit a job to a scheduler; prints its id") { dataset, model, Scheduler, ApiKey };
+        job.AddTo(command);
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
-            ClassPolicy.Parse(parse.GetValue(classes)!);
+            var spec = job.Spec(parse, parse.GetValue(dataset)!, parse.GetValue(model)!);
+            ClassPolicy.Parse(spec.Classes);
             using var client = SchedulerClient.Create(parse.GetValue(Scheduler), parse.GetValue(ApiKey));
-            var id = await client.SubmitAsync(new JobSpec
-            {
-                Dataset = parse.GetValue(dataset)!,
-                Model = parse.GetValue(model)!,
-                Methods = SchedulerClient.Methods(MethodArguments.Specs(parse.GetValue(methods)!, parse.GetValue(convention),
-                    parse.GetValue(target), parse.GetValue(augSmooth), parse.GetValue(eigenSmooth))),
-                Layers = parse.GetValue(layers)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
-                Classes = parse.GetValue(classes)!,
-                ShardSize = parse.GetValue(shardSize),
-                Metrics = parse.GetValue(metrics),
-                MetricSteps = parse.GetValue(metricSteps),
-            }, ct);
+            var id = await client.SubmitAsync(SchedulerClient.Spec(spec), ct);
             Console.WriteLine(id);
             return 0;
         }));
@@ -110,6 +94,7 @@ internal static class ClusterCommands
         $"{view.Id} {view.State}: {view.Done}/{view.Total} items ({view.Failed} failed), {view.Results} results, " +
         $"{view.ItemsPerSecond.ToString(System.Globalization.CultureInfo.InvariantCulture)} items/s, " +
         $"eta {view.EtaSeconds?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"}s" +
-        (Cam.Storage.UnknownLabels.Describe([.. (view.UnknownLabels ?? []).Select(l => new Cam.Storage.UnknownLabel(l.Label, l.Items))]) is { } unknown
+        (Cam.Storage.UnknownLabels.Describe([.. (view.UnknownLabels ?? []).Select(l => new Cam.Storage.UnknownLabel(l.Label,
+            l.Items))]) is { } unknown
             ? $"\n{unknown}" : "");
 }

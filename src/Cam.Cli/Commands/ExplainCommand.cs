@@ -16,18 +16,23 @@ internal static class ExplainCommand
         var arch = new Option<string>("--arch") { Description = "built-in architecture (resnet18, vgg16_bn, mobilenet_v2, …)", Required = true };
         var numClasses = new Option<int>("--num-classes") { Description = "number of classes of the model", DefaultValueFactory = _ => 1000 };
         var weights = new Option<string>("--weights") { Description = "state_dict as safetensors (F32, F16 or BF16)", Required = true };
-        var input = new Option<string>("--input") { Description = "safetensors file with a tensor 'input' (N,3,H,W), already normalised", Required = true };
-        var method = new Option<string>("--method") { Description = string.Join(", ", Cam.Contracts.MethodNames.All), DefaultValueFactory = _ => Cam.Contracts.MethodNames.ScoreCam };
+        var input = new Option<string>("--input") { Description = "safetensors file with a tensor 'input' (N,3,H,W), already normalised",
+            Required = true };
+        var method = new Option<string>("--method") { Description = string.Join(", ", Cam.Contracts.MethodNames.All),
+            DefaultValueFactory = _ => Cam.Contracts.MethodNames.ScoreCam };
         var convention = MethodArguments.Convention();
         var (target, augSmooth, eigenSmooth) = (MethodArguments.Target(), MethodArguments.AugSmooth(), MethodArguments.EigenSmooth());
         var layers = new Option<string?>("--layers") { Description = "comma-separated target layers; found automatically when omitted" };
-        var classIdx = new Option<string>("--class-idx") { Description = "an int (same class for the batch) or a JSON list (one class per image)", Required = true };
+        var classIdx = new Option<string>("--class-idx") { Description = "an int (same class for the batch) or a JSON list (one class per image)",
+            Required = true };
         var raw = new Option<bool>("--raw") { Description = "do not normalise the maps" };
         var chunkSize = new Option<int?>("--chunk-size") { Description = "masked inputs per forward; planned from the memory budget when omitted" };
-        var numSamples = new Option<int?>("--num-samples") { Description = $"samples of SS-CAM ({SmoothScoreCam.DefaultSamples}), IS-CAM ({IntegratedScoreCam.DefaultSamples}) or Smooth Grad-CAM++ ({SmoothGradCamPlusPlus.DefaultSamples})" };
+        var numSamples = new Option<int?>("--num-samples") { Description = $"samples of SS-CAM ({SmoothScoreCam.DefaultSamples}), IS-CAM " +
+            $"({IntegratedScoreCam.DefaultSamples}) or Smooth Grad-CAM++ ({SmoothGradCamPlusPlus.DefaultSamples})" };
         var std = new Option<float?>("--std") { Description = string.Create(System.Globalization.CultureInfo.InvariantCulture,
             $"noise deviation of SS-CAM ({SmoothScoreCam.DefaultStd:0.0#}) or Smooth Grad-CAM++ ({SmoothGradCamPlusPlus.DefaultStd:0.0#})") };
-        var seed = new Option<long>("--seed") { Description = "seed of SS-CAM's and Smooth Grad-CAM++'s noise and Random-CAM's weights", DefaultValueFactory = _ => 0 };
+        var seed = new Option<long>("--seed") { Description = "seed of SS-CAM's and Smooth Grad-CAM++'s noise and Random-CAM's weights",
+            DefaultValueFactory = _ => 0 };
         var fcLayer = new Option<string?>("--fc-layer") { Description = "CAM's fully connected layer; the first one when omitted" };
         var output = new Option<string>("--out") { Description = "safetensors file to write: logits, cam.<layer>, cam.fused", Required = true };
         var threads = new Option<int?>("--threads") { Description = "CPU threads for TorchSharp" };
@@ -36,7 +41,8 @@ internal static class ExplainCommand
 
         var command = new Command("explain", "explain a tensor of images with a built-in architecture")
         {
-            arch, numClasses, weights, input, method, convention, target, augSmooth, eigenSmooth, layers, classIdx, raw, chunkSize, numSamples, std, seed, fcLayer, output, threads, memoryBudget, device,
+            arch, numClasses, weights, input, method, convention, target, augSmooth, eigenSmooth, layers, classIdx, raw, chunkSize, numSamples, std,
+                seed, fcLayer, output, threads, memoryBudget, device,
         };
         command.SetAction(parse => CommandErrors.Run(() =>
         {
@@ -58,7 +64,8 @@ internal static class ExplainCommand
             var images = file["input"];
             if (images.ndim != 4 || images.shape[1] != 3)
                 throw new ArgumentException($"tensor 'input' must be (N, 3, H, W), not ({string.Join(", ", images.shape)})");
-            using var model = ModuleClassifier.Load(parse.GetValue(arch)!, parse.GetValue(numClasses), parse.GetValue(weights)!, TorchSetup.ParseDevice(parse.GetValue(device)!));
+            using var model = ModuleClassifier.Load(parse.GetValue(arch)!, parse.GetValue(numClasses), parse.GetValue(weights)!,
+                TorchSetup.ParseDevice(parse.GetValue(device)!));
             var explainer = new CamExplainer(model, camMethod, targetLayers, new ExplainerOptions
             {
                 ChunkSize = parse.GetValue(chunkSize),
@@ -74,7 +81,8 @@ internal static class ExplainCommand
                 ["target_layers"] = string.Join(",", result.Layers),
                 ["normalized"] = (!parse.GetValue(raw)).ToString().ToLowerInvariant(),
             });
-            Console.WriteLine($"wrote {parse.GetValue(output)}: {string.Join(", ", outputs.Select(o => $"{o.Key} [{string.Join(",", o.Value.shape)}]"))}");
+            Console.WriteLine($"wrote {parse.GetValue(output)}: " +
+                $"{string.Join(", ", outputs.Select(o => $"{o.Key} [{string.Join(",", o.Value.shape)}]"))}");
             return 0;
         }));
         return command;

@@ -15,20 +15,31 @@ internal static class ReportCommand
         var postgres = new Option<string?>("--postgres") { Description = "Npgsql connection string of a cluster's database (default: CAM_POSTGRES)" };
         var output = new Option<string>("--out") { Description = "HTML file to write", DefaultValueFactory = _ => "report.html" };
         var (json, jsonOut) = (JsonArguments.Print("the audit's summary"), JsonArguments.OutFile("the audit's summary"));
-        var dataRoot = new Option<string?>("--data-root") { Description = "folder the job's dataset path is relative to (default: CAM_DATA_ROOT or the current folder)" };
-        var modelRoot = new Option<string?>("--model-root") { Description = "folder the job's model path is relative to (default: CAM_MODEL_ROOT or the current folder)" };
+        var dataRoot = new Option<string?>("--data-root") { Description = "folder the job's dataset path is relative to (default: CAM_DATA_ROOT " +
+            "or the current folder)" };
+        var modelRoot = new Option<string?>("--model-root") { Description = "folder the job's model path is relative to (default: CAM_MODEL_ROOT " +
+            "or the current folder)" };
         var method = new Option<string?>("--method") { Description = "method whose overlays fill the galleries (default: the job's first)" };
         var gallery = new Option<int>("--gallery") { Description = "overlays per gallery", DefaultValueFactory = _ => 8 };
-        var sanity = new Option<bool>("--sanity") { Description = "also re-explain a sample with the model's top layers randomised, head first, and flag methods whose maps do not change" };
-        var sanityItems = new Option<int>("--sanity-items") { Description = "items the sanity check re-explains", DefaultValueFactory = _ => SanityCheck.DefaultItems };
-        var sanityLayers = new Option<int>("--sanity-layers") { Description = "parameterised layers the cascade randomises, from the head down", DefaultValueFactory = _ => SanityCheck.DefaultLayers };
-        var by = new Option<string?>("--by") { Description = "a key of the items' manifest meta: every aggregate, shortcut and mean map again per value (slices)" };
-        var strategies = new Option<bool>("--strategies") { Description = "also cluster each class's maps (SpRAy) and flag the clusters that look away from the object" };
-        var strategySample = new Option<int>("--strategy-sample") { Description = "maps per class and method clustered (a seeded sample; the rest are assigned to the nearest cluster)", DefaultValueFactory = _ => Cam.Audit.Strategies.StrategyOptions.DefaultSampleSize };
-        var strategyNeighbours = new Option<int>("--strategy-neighbours") { Description = "k of the strategies' nearest-neighbour graph", DefaultValueFactory = _ => 10 };
-        var command = new Command("report", "write a job's audit: summary, per-class table, metric distributions, mean maps, galleries, shortcut finder")
+        var sanity = new Option<bool>("--sanity") { Description = "also re-explain a sample with the model's top layers randomised, head first, " +
+            "and flag methods whose maps do not change" };
+        var sanityItems = new Option<int>("--sanity-items") { Description = "items the sanity check re-explains",
+            DefaultValueFactory = _ => SanityCheck.DefaultItems };
+        var sanityLayers = new Option<int>("--sanity-layers") { Description = "parameterised layers the cascade randomises, from the head down",
+            DefaultValueFactory = _ => SanityCheck.DefaultLayers };
+        var by = new Option<string?>("--by") { Description = "a key of the items' manifest meta: every aggregate, shortcut and mean map again per " +
+            "value (slices)" };
+        var strategies = new Option<bool>("--strategies") { Description = "also cluster each class's maps (SpRAy) and flag the clusters that look " +
+            "away from the object" };
+        var strategySample = new Option<int>("--strategy-sample") { Description = "maps per class and method clustered (a seeded sample; the rest " +
+            "are assigned to the nearest cluster)", DefaultValueFactory = _ => Cam.Audit.Strategies.StrategyOptions.DefaultSampleSize };
+        var strategyNeighbours = new Option<int>("--strategy-neighbours") { Description = "k of the strategies' nearest-neighbour graph",
+            DefaultValueFactory = _ => 10 };
+        var command = new Command("report",
+            "write a job's audit: summary, per-class table, metric distributions, mean maps, galleries, shortcut finder")
         {
-            job, db, postgres, output, json, jsonOut, dataRoot, modelRoot, method, gallery, by, sanity, sanityItems, sanityLayers, strategies, strategySample, strategyNeighbours,
+            job, db, postgres, output, json, jsonOut, dataRoot, modelRoot, method, gallery, by, sanity, sanityItems, sanityLayers, strategies,
+                strategySample, strategyNeighbours,
         };
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
@@ -42,8 +53,10 @@ internal static class ReportCommand
                 SliceBy = parse.GetValue(by) is { } key && !AuditSql.IsValidMetaKey(key)
                     ? throw new ArgumentException($"--by '{key}' is not a plain meta key (letters, digits, '_', '-', '.', space; at most 64)")
                     : parse.GetValue(by),
-                Strategies = parse.GetValue(strategies) ? StrategyOptionsOf(parse.GetValue(strategySample), parse.GetValue(strategyNeighbours)) : null,
-                Sanity = parse.GetValue(sanity) ? new SanityOptions(Math.Clamp(parse.GetValue(sanityItems), 1, 1024), Math.Clamp(parse.GetValue(sanityLayers), 1, 64)) : null,
+                Strategies = parse.GetValue(strategies) ? StrategyOptionsOf(parse.GetValue(strategySample),
+                    parse.GetValue(strategyNeighbours)) : null,
+                Sanity = parse.GetValue(sanity) ? new SanityOptions(Math.Clamp(parse.GetValue(sanityItems), 1, 1024),
+                    Math.Clamp(parse.GetValue(sanityLayers), 1, 64)) : null,
             };
             var html = Path.GetFullPath(parse.GetValue(output)!);
             var audit = await ProgressDisplay.RunAsync(parse.GetValue(json), progress =>
@@ -59,7 +72,8 @@ internal static class ReportCommand
     {
         Console.WriteLine($"report {html}");
         foreach (var m in audit.Methods)
-            Console.WriteLine($"  {m.Method} ({m.Layer}): pointing game {Pct(m.PointingGame)}, energy in box {Pct(m.EnergyInBox)}, average drop {Pct(m.AverageDrop)}");
+            Console.WriteLine($"  {m.Method} ({m.Layer}): pointing game {Pct(m.PointingGame)}, energy in box {Pct(m.EnergyInBox)}, average drop " +
+                $"{Pct(m.AverageDrop)}");
         if (audit.Accuracy is { } accuracy) Console.WriteLine($"  accuracy {accuracy:P1} of {audit.LabelledItems} labelled items");
         foreach (var f in audit.Findings.Where(f => f.Suspicious)) Console.WriteLine($"  shortcut? {f.Method}: {f.Message}");
         foreach (var v in audit.Sanity?.Methods ?? []) Console.WriteLine($"  sanity{(v.Flagged ? "?" : ":")} {v.Message}");
@@ -90,6 +104,7 @@ internal static class ReportCommand
             return StorageSettings.SqliteFile(db);
         }
         postgres ??= CliSettings.Current.Postgres;
-        return postgres is { Length: > 0 } ? StorageSettings.Postgres(postgres) : throw new ArgumentException("give --db FILE (embedded run) or --postgres / CAM_POSTGRES");
+        return postgres is { Length: > 0 } ? StorageSettings.Postgres(postgres) : throw new ArgumentException("give --db FILE (embedded run) or " +
+            "--postgres / CAM_POSTGRES");
     }
 }

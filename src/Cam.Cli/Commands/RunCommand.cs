@@ -17,18 +17,12 @@ internal static class RunCommand
 {
     public static Command Create()
     {
-        var dataset = new Option<string>("--dataset") { Description = "image folder or manifest (CSV/JSONL)", DefaultValueFactory = _ => Samples("shapes/manifest.csv") };
+        var dataset = new Option<string>("--dataset") { Description = "image folder or manifest (CSV/JSONL)",
+            DefaultValueFactory = _ => Samples("shapes/manifest.csv") };
         var model = new Option<string>("--model") { Description = "model package folder", DefaultValueFactory = _ => Samples("shapes-model") };
-        var methods = MethodArguments.Methods();
-        var convention = MethodArguments.Convention();
-        var (target, augSmooth, eigenSmooth) = (MethodArguments.Target(), MethodArguments.AugSmooth(), MethodArguments.EigenSmooth());
-        var layers = new Option<string?>("--layers") { Description = "comma-separated target layers; the package's defaults when omitted" };
-        var classes = MethodArguments.Classes();
+        var job = new JobArguments("compute faithfulness metrics: average drop, increase in confidence, deletion and insertion (more forwards)");
         var workers = new Option<int>("--workers") { Description = "in-process workers", DefaultValueFactory = _ => 1 };
         var output = new Option<string>("--out") { Description = "folder for the results database", DefaultValueFactory = _ => "cam-output" };
-        var shardSize = new Option<int?>("--shard-size") { Description = "items per shard" };
-        var metrics = new Option<bool>("--metrics") { Description = "compute faithfulness metrics: average drop, increase in confidence, deletion and insertion (more forwards)" };
-        var metricSteps = MethodArguments.MetricSteps();
         var json = JsonArguments.Print("one summary at the end");
         var noop = new Option<bool>("--noop-explainer") { Description = "replace the engine by a no-op, to measure the pipeline alone" };
         var batchMegapixels = new Option<int>("--batch-megapixels")
@@ -41,32 +35,25 @@ internal static class RunCommand
         var serve = new Option<int?>("--serve") { Description = "serve the live job page and /metrics on http://127.0.0.1:PORT while the job runs" };
         var command = new Command("run", "run a whole explanation job in this process (in-memory bus, SQLite)")
         {
-            dataset, model, methods, convention, target, augSmooth, eigenSmooth, layers, classes, workers, output, shardSize, metrics, metricSteps, json, noop, noReport, batchMegapixels, dtype, channelsLast,
+            dataset, model, workers, output, json, noop, noReport, batchMegapixels, dtype, channelsLast,
         };
+        job.AddTo(command);
         command.Options.Add(serve);
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
             var datasetPath = Path.GetFullPath(parse.GetValue(dataset)!);
             var modelPath = Path.GetFullPath(parse.GetValue(model)!.TrimEnd('/'));
-            if (!File.Exists(datasetPath) && !Directory.Exists(datasetPath)) throw new FileNotFoundException($"dataset '{datasetPath}' does not exist");
+            if (!File.Exists(datasetPath)
+                && !Directory.Exists(datasetPath)) throw new FileNotFoundException($"dataset '{datasetPath}' does not exist");
             if (!Directory.Exists(modelPath)) throw new DirectoryNotFoundException($"model package '{modelPath}' does not exist");
             if (parse.GetValue(workers) < 1) throw new ArgumentException("--workers must be at least 1");
             if (parse.GetValue(batchMegapixels) < 1) throw new ArgumentException("--batch-megapixels must be at least 1");
             var dataRoot = Directory.Exists(datasetPath) ? datasetPath : Path.GetDirectoryName(datasetPath)!;
-            var spec = new JobSpec
-            {
-                Dataset = Directory.Exists(datasetPath) ? "." : Path.GetFileName(datasetPath),
-                Model = Path.GetFileName(modelPath),
-                Methods = MethodArguments.Specs(parse.GetValue(methods)!, parse.GetValue(convention), parse.GetValue(target), parse.GetValue(augSmooth), parse.GetValue(eigenSmooth)),
-                Layers = parse.GetValue(layers)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [],
-                Classes = parse.GetValue(classes)!,
-                ShardSize = parse.GetValue(shardSize),
-                Metrics = parse.GetValue(metrics),
-                MetricSteps = parse.GetValue(metricSteps),
-            };
+            var spec = job.Spec(parse, Directory.Exists(datasetPath) ? "." : Path.GetFileName(datasetPath), Path.GetFileName(modelPath));
             var outDir = Directory.CreateDirectory(parse.GetValue(output)!).FullName;
             var database = Path.Combine(outDir, $"cam-{DateTime.UtcNow:yyyyMMdd-HHmmss}.db");
-            var options = new EmbeddedOptions(spec, dataRoot, Path.GetDirectoryName(modelPath)!, database, parse.GetValue(workers), parse.GetValue(noop))
+            var options = new EmbeddedOptions(spec, dataRoot, Path.GetDirectoryName(modelPath)!, database, parse.GetValue(workers),
+                parse.GetValue(noop))
             {
                 MaxBatchPixels = parse.GetValue(batchMegapixels) * 1_000_000L,
                 Precision = MethodArguments.ParsePrecision(parse.GetValue(dtype), parse.GetValue(channelsLast)),
@@ -100,38 +87,47 @@ internal static class RunCommand
                 report = Path.Combine(outDir, $"report-{summary.JobId}.html");
                 var auditOptions = new AuditOptions { DataRoot = dataRoot, ModelRoot = options.ModelRoot };
                 audit = await ProgressDisplay.RunAsync(parse.GetValue(json), progress =>
-                    AuditReport.WriteAsync(StorageSettings.SqliteFile(database), summary.JobId, auditOptions, report, Path.ChangeExtension(report, ".json"), progress, ct));
+                    AuditReport.WriteAsync(StorageSettings.SqliteFile(database), summary.JobId, auditOptions, report, Path.ChangeExtension(report,
+                        ".json"), progress, ct));
             }
             if (parse.GetValue(json))
                 Console.WriteLine(JsonSerializer.Serialize(new
                 {
                     job_id = summary.JobId, state = summary.State, items = summary.Items, succeeded = summary.Succeeded, failed = summary.Failed,
-                    results = summary.Results, seconds = summary.Seconds, images_per_second = summary.ImagesPerSecond, database = summary.DatabasePath,
+                    results = summary.Results, seconds = summary.Seconds, images_per_second = summary.ImagesPerSecond,
+                        database = summary.DatabasePath,
                     error = summary.Error, report, accuracy = audit?.Accuracy,
                     preview = preview is null ? null : new
                     {
                         forwards = preview.Forwards, forwards_per_second = preview.ForwardsPerSecond, seconds = preview.WallSeconds,
                         over_actual = PreviewOverActual(preview, summary),
                     },
-                    methods = summary.Methods.Select(m => new { method = m.Method, results = m.Results, failed_items = m.FailedItems, error = m.JobError }),
+                    methods = summary.Methods.Select(m => new { method = m.Method, results = m.Results, failed_items = m.FailedItems,
+                        error = m.JobError }),
                     unknown_labels = summary.UnknownLabels.Select(l => new { label = l.Label, items = l.Items }),
                     inputs = summary.Inputs is not { } inputs ? null : new
                     {
-                        batches = inputs.Batches, wait_seconds = Math.Round(inputs.WaitSeconds, 3), preprocess_seconds = Math.Round(inputs.PreprocessSeconds, 3),
+                        batches = inputs.Batches, wait_seconds = Math.Round(inputs.WaitSeconds, 3),
+                            preprocess_seconds = Math.Round(inputs.PreprocessSeconds, 3),
                         compute_seconds = Math.Round(inputs.ComputeSeconds, 3), device_idle_share = Math.Round(inputs.IdleShare, 4),
                     },
-                    shortcuts = audit?.Findings.Where(f => f.Suspicious).Select(f => new { method = f.Method, @class = f.Label, region = f.Region, peak_share = f.PeakShare }),
+                    shortcuts = audit?.Findings.Where(f => f.Suspicious).Select(f => new { method = f.Method, @class = f.Label, region = f.Region,
+                        peak_share = f.PeakShare }),
                 }));
             else
             {
-                Console.WriteLine($"job {summary.JobId} {summary.State}: {summary.Succeeded}/{summary.Items} items explained, {summary.Failed} failed, {summary.Results} results in {summary.Seconds:F1}s ({summary.ImagesPerSecond:F1} images/s); database {summary.DatabasePath}");
+                Console.WriteLine($"job {summary.JobId} {summary.State}: {summary.Succeeded}/{summary.Items} items explained, {summary.Failed} " +
+                    $"failed, {summary.Results} results in {summary.Seconds:F1}s ({summary.ImagesPerSecond:F1} images/s); database " +
+                        $"{summary.DatabasePath}");
                 if (PreviewOverActual(preview, summary) is { } ratio)
                     Console.WriteLine($"  the preview said {preview!.WallSeconds:F1}s: {ratio:F2}× the run's time");
                 foreach (var m in summary.Methods.Where(m => m.FailedItems > 0 || m.JobError is not null))
-                    Console.WriteLine($"  {m.Method}: {m.Results} results, failed on {m.FailedItems} items{(m.JobError is null ? "" : $"; {m.JobError}")}");
+                    Console.WriteLine($"  {m.Method}: {m.Results} results, failed on {m.FailedItems} " +
+                        $"items{(m.JobError is null ? "" : $"; {m.JobError}")}");
                 if (UnknownLabels.Describe(summary.UnknownLabels) is { } unknown) Console.WriteLine($"  {unknown}");
                 if (summary.Inputs is { } inputs)
-                    Console.WriteLine($"  inputs: the device waited {inputs.IdleShare:P1} of the batch loop ({inputs.WaitSeconds:F2}s for decoded images, " +
+                    Console.WriteLine($"  inputs: the device waited {inputs.IdleShare:P1} of the batch loop ({inputs.WaitSeconds:F2}s for decoded " +
+                        $"images, " +
                         $"{inputs.PreprocessSeconds:F2}s preprocessing, {inputs.ComputeSeconds:F2}s in the methods, {inputs.Batches} batches)");
                 if (audit is not null) ReportCommand.Describe(audit, report!);
             }

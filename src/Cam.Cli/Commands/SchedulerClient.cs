@@ -16,8 +16,17 @@ internal static class SchedulerClient
         return new CamClient(baseUri, apiKey);
     }
 
-    /// <summary>The client's method specs for the CLI's (same fields).</summary>
-    public static List<Cam.Client.MethodSpec> Methods(IEnumerable<Contracts.MethodSpec> methods) =>
-        methods.Select(m => new Cam.Client.MethodSpec(m.Name, m.NumSamples, m.Std, m.Seed, m.Convention,
-            m.Target, m.AugSmooth, m.EigenSmooth)).ToList();
+    /// <summary>The client's job spec for the CLI's (same fields).</summary>
+    public static Cam.Client.JobSpec Spec(Specs.JobSpec spec) => new()
+    {
+        Dataset = spec.Dataset,
+        Model = spec.Model,
+        Methods = spec.Methods.Select(m => new Cam.Client.MethodSpec(m.Name, m.NumSamples, m.Std, m.Seed, m.Convention,
+            m.Target, m.AugSmooth, m.EigenSmooth)).ToList(),
+        Layers = spec.Layers,
+        Classes = spec.Classes,
+        ShardSize = spec.ShardSize,
+        Metrics = spec.Metrics,
+        MetricSteps = spec.MetricSteps,
+    };
 }

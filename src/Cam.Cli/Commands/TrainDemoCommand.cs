@@ -13,21 +13,25 @@ internal static class TrainDemoCommand
         var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => 8 };
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 0 };
         var threads = new Option<int?>("--threads");
-        var arch = new Option<string>("--arch") { Description = "shapesnet, or shapesnet_local (1×1 convolutions after the last pooling)", DefaultValueFactory = _ => "shapesnet" };
+        var arch = new Option<string>("--arch") { Description = "shapesnet, or shapesnet_local (1×1 convolutions after the last pooling)",
+            DefaultValueFactory = _ => "shapesnet" };
         var localisation = new Option<double>("--localisation-weight")
         {
             Description = "weight of the term that asks the true class's CAM to peak inside the manifest's box (0: labels only)",
             DefaultValueFactory = _ => ShapesTrainer.DefaultLocalisationWeight,
         };
-        var command = new Command("train-demo", "train the demo CNN on the shapes data (CPU, a few minutes)") { data, output, epochs, seed, threads, arch, localisation };
+        var command = new Command("train-demo", "train the demo CNN on the shapes data (CPU, a few minutes)") { data, output, epochs, seed, threads,
+            arch, localisation };
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
             TorchSetup.Apply(parse.GetValue(threads));
             var manifest = parse.GetValue(data)!;
             if (Directory.Exists(manifest)) manifest = Path.Combine(manifest, "manifest.csv");
-            var outcome = await new ShapesTrainer(Console.WriteLine).TrainAsync(manifest, parse.GetValue(output)!, parse.GetValue(epochs), parse.GetValue(seed), ct, parse.GetValue(arch)!,
+            var outcome = await new ShapesTrainer(Console.WriteLine).TrainAsync(manifest, parse.GetValue(output)!, parse.GetValue(epochs),
+                parse.GetValue(seed), ct, parse.GetValue(arch)!,
                 parse.GetValue(localisation));
-            Console.WriteLine($"trained on {outcome.TrainImages} images; held-out accuracy {outcome.HeldOutAccuracy:P1} on {outcome.HeldOutImages}; wrote {parse.GetValue(output)}");
+            Console.WriteLine($"trained on {outcome.TrainImages} images; held-out accuracy {outcome.HeldOutAccuracy:P1} on " +
+                $"{outcome.HeldOutImages}; wrote {parse.GetValue(output)}");
             return 0;
         }));
         return command;

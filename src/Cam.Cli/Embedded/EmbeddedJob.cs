@@ -24,13 +24,16 @@ public sealed record EmbeddedOptions(JobSpec Spec, string DataRoot, string Model
     public long MaxBatchPixels { get; init; } = WorkerSettings.DefaultMaxBatchPixels;
     /// <summary>Precision of the in-process workers' masked forwards (<see cref="WorkerSettings.Precision"/>).</summary>
     public ForwardPrecision? Precision { get; init; }
-    /// <summary>How long submission waits for the in-process worker's model probe (<see cref="SchedulerSettings.ProbeTimeout"/>); zero: no probe.</summary>
+    /// <summary>How long submission waits for the in-process worker's model probe (<see cref="SchedulerSettings.ProbeTimeout"/>); zero: no
+    /// probe.</summary>
     public TimeSpan ProbeTimeout { get; init; } = TimeSpan.FromSeconds(60);
-    /// <summary>Serves the scheduler's live page and <c>/metrics</c> on this local port while the job runs (<c>--serve</c>); none when null.</summary>
+    /// <summary>Serves the scheduler's live page and <c>/metrics</c> on this local port while the job runs (<c>--serve</c>); none when
+    /// null.</summary>
     public int? ServePort { get; init; }
 }
 
-public sealed record EmbeddedSummary(Guid JobId, string State, long Items, long Succeeded, long Failed, long Results, double Seconds, double ImagesPerSecond, string DatabasePath, string? Error)
+public sealed record EmbeddedSummary(Guid JobId, string State, long Items, long Succeeded, long Failed, long Results, double Seconds,
+    double ImagesPerSecond, string DatabasePath, string? Error)
 {
     /// <summary>Results and failures per method.</summary>
     public IReadOnlyList<MethodTally> Methods { get; init; } = [];
@@ -46,7 +49,8 @@ public sealed record EmbeddedSummary(Guid JobId, string State, long Items, long 
 /// </summary>
 public static class EmbeddedJob
 {
-    /// <param name="plan">Given the job's cost preview before it starts (the model probed in process, the dataset counted); no preview when null.</param>
+    /// <param name="plan">Given the job's cost preview before it starts (the model probed in process, the dataset counted); no preview when
+    /// null.</param>
     public static async Task<EmbeddedSummary> RunAsync(EmbeddedOptions options, Action<JobView>? progress = null, CancellationToken ct = default,
         Action<CostPlan>? plan = null)
     {
@@ -71,7 +75,8 @@ public static class EmbeddedJob
             }
             return Summary(options, job, clock.Elapsed.TotalSeconds) with
             {
-                Methods = await host.Services.GetRequiredService<MethodTallies>().OfJobAsync(job.Id, options.Spec.Methods.Select(m => m.Name).ToList(), ct),
+                Methods = await host.Services.GetRequiredService<MethodTallies>().OfJobAsync(job.Id,
+                    options.Spec.Methods.Select(m => m.Name).ToList(), ct),
                 UnknownLabels = await host.Services.GetRequiredService<UnknownLabels>().OfJobAsync(job.Id, ct),
                 Inputs = host.Services.GetRequiredService<InputWaits>().Totals() is { Batches: > 0 } inputs ? inputs : null,
             };

@@ -67,7 +67,8 @@ public static class ModelProbe
             verdicts.Add(new MethodApplicability(spec.Name, reason is null, reason, reason is null ? Samples(method, model, targets) : 1));
         }
 
-        var (rate, batch) = measureRate && layerProblem is null ? MeasureRate(model, sampleShape, rateBudget ?? TimeSpan.FromSeconds(3), samples) : (0.0, 0);
+        var (rate, batch) = measureRate && layerProblem is null ? MeasureRate(model, sampleShape, rateBudget ?? TimeSpan.FromSeconds(3),
+            samples) : (0.0, 0);
         return new ModelProbed
         {
             Methods = verdicts, Layers = shapes, ForwardsPerSecond = rate, ProbeBatch = batch, Device = model.Device.ToString(),

@@ -12,7 +12,8 @@ public sealed class MaskChunkPlanner(MemoryBudget budget, int? fixedChunkSize = 
     public const int DefaultMaxChunkSize = 256;
 
     public MemoryBudget Budget { get; } = budget;
-    public int? FixedChunkSize { get; } = fixedChunkSize is null or > 0 ? fixedChunkSize : throw new ArgumentException("the chunk size must be positive");
+    public int? FixedChunkSize { get; } = fixedChunkSize is null or > 0 ? fixedChunkSize : throw new ArgumentException("the chunk size must be " +
+        "positive");
 
     public int Plan(IClassifier model, long[] sampleShape)
     {

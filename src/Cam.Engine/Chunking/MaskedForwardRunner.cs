@@ -19,7 +19,8 @@ public sealed class MaskedForwardRunner : IDisposable
     private Tensor? zeroLogits;
 
     /// <param name="cancellation">Checked before each chunk: a long explanation stops within one chunk's forward.</param>
-    public MaskedForwardRunner(IClassifier model, Tensor input, int chunkSize, bool shareIdenticalMasks = true, CancellationToken cancellation = default)
+    public MaskedForwardRunner(IClassifier model, Tensor input, int chunkSize, bool shareIdenticalMasks = true,
+        CancellationToken cancellation = default)
     {
         this.cancellation = cancellation;
         this.shareIdenticalMasks = shareIdenticalMasks;
@@ -127,8 +128,10 @@ public sealed class MaskedForwardRunner : IDisposable
         var channelIndex = torch.tensor(channels, device: masks.device);
         var chunkMasks = masks.index([TensorIndex.Tensor(imageIndex), TensorIndex.Tensor(channelIndex)]).unsqueeze(1);
         var size = input.shape.Skip(2).ToArray();
-        var upsampled = nn.functional.interpolate(chunkMasks, size, mode: size.Length == 3 ? InterpolationMode.Trilinear : InterpolationMode.Bilinear, align_corners: false);
-        if (sampling.HasNoise) upsampled = upsampled.add_(Noise(images.Select(n => itemKeys?[(int)n] ?? n).ToArray(), channels, sampling, sample, layer, size));
+        var upsampled = nn.functional.interpolate(chunkMasks, size,
+            mode: size.Length == 3 ? InterpolationMode.Trilinear : InterpolationMode.Bilinear, align_corners: false);
+        if (sampling.HasNoise) upsampled = upsampled.add_(Noise(images.Select(n => itemKeys?[(int)n] ?? n).ToArray(), channels, sampling, sample,
+            layer, size));
         var masked = upsampled * input.index_select(0, imageIndex);
         var scale = sampling.Scale(sample);
         return scale == 1.0 ? masked : masked.mul_(scale);
@@ -147,7 +150,8 @@ public sealed class MaskedForwardRunner : IDisposable
         return torch.stack(rows).to(input.device);
     }
 
-    /// <summary>Runs <paramref name="forward"/> (start, length) → logits over <paramref name="count"/> rows a chunk at a time, halving the chunk on running out of memory.</summary>
+    /// <summary>Runs <paramref name="forward"/> (start, length) → logits over <paramref name="count"/> rows a chunk at a time, halving the chunk on
+    /// running out of memory.</summary>
     private Tensor ForwardInChunks(int count, ref int chunk, Func<int, int, Tensor> forward)
     {
         var outputs = new List<Tensor>();

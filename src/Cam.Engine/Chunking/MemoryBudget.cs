@@ -10,18 +10,21 @@ public sealed class MemoryBudget(long cpuBytes = MemoryBudget.DefaultCpuBytes, d
     public const long DefaultCpuBytes = 256L * 1024 * 1024;
 
     public long CpuBytes { get; } = cpuBytes > 0 ? cpuBytes : throw new ArgumentException("the CPU memory budget must be positive");
-    public double CudaFreeShare { get; } = cudaFreeShare is > 0 and <= 1 ? cudaFreeShare : throw new ArgumentException("the CUDA share must be in (0, 1]");
+    public double CudaFreeShare { get; } = cudaFreeShare is > 0 and <= 1 ? cudaFreeShare : throw new ArgumentException("the CUDA share must be in " +
+        "(0, 1]");
 
     public long AvailableBytes(Device device)
     {
         if (device.type != DeviceType.CUDA) return CpuBytes;
         var free = CudaRuntime.FreeBytes(device.index < 0 ? 0 : device.index)
-                   ?? throw new InvalidOperationException("cannot query the CUDA runtime for free memory (libcudart not found); fix the chunk size instead");
+                   ?? throw new InvalidOperationException("cannot query the CUDA runtime for free memory (libcudart not found); fix the chunk " +
+                       "size instead");
         return (long)(free * CudaFreeShare);
     }
 }
 
-/// <summary>Device memory and name from the CUDA runtime (<c>cudaMemGetInfo</c>, <c>cudaGetDeviceProperties</c>), loaded only on CUDA hosts.</summary>
+/// <summary>Device memory and name from the CUDA runtime (<c>cudaMemGetInfo</c>, <c>cudaGetDeviceProperties</c>), loaded only on CUDA
+/// hosts.</summary>
 public static class CudaRuntime
 {
     private delegate int MemGetInfo(out nuint free, out nuint total);
@@ -58,11 +61,14 @@ public static class CudaRuntime
         foreach (var name in new[] { "libcudart.so.13", "libcudart.so.12", "libcudart.so", "libcudart.so.11.0", "cudart64_12.dll" })
         {
             if (!NativeLibrary.TryLoad(name, typeof(CudaRuntime).Assembly, null, out var handle)) continue;
-            if (!NativeLibrary.TryGetExport(handle, "cudaMemGetInfo", out var info) || !NativeLibrary.TryGetExport(handle, "cudaSetDevice", out var set)) continue;
+            if (!NativeLibrary.TryGetExport(handle, "cudaMemGetInfo", out var info) || !NativeLibrary.TryGetExport(handle, "cudaSetDevice",
+                out var set)) continue;
             GetDeviceProperties? properties = null;
-            if (NativeLibrary.TryGetExport(handle, "cudaGetDeviceProperties_v2", out var props) || NativeLibrary.TryGetExport(handle, "cudaGetDeviceProperties", out props))
+            if (NativeLibrary.TryGetExport(handle, "cudaGetDeviceProperties_v2", out var props) || NativeLibrary.TryGetExport(handle,
+                "cudaGetDeviceProperties", out props))
                 properties = Marshal.GetDelegateForFunctionPointer<GetDeviceProperties>(props);
-            return new Functions(Marshal.GetDelegateForFunctionPointer<MemGetInfo>(info), Marshal.GetDelegateForFunctionPointer<SetDevice>(set), properties);
+            return new Functions(Marshal.GetDelegateForFunctionPointer<MemGetInfo>(info), Marshal.GetDelegateForFunctionPointer<SetDevice>(set),
+                properties);
         }
         return null;
     }

@@ -53,7 +53,8 @@ public static class ModelEvaluator
                     if (predictions[i] == cls) correct++;
                 }
             }
-            var boxed = ready.Select((r, i) => (r, i)).Where(p => p.r.Item.Boxes.Count > 0 && p.r.Item.Label is { } l && package.ClassOf(l) is not null).ToList();
+            var boxed = ready.Select((r, i) => (r, i)).Where(p => p.r.Item.Boxes.Count > 0 && p.r.Item.Label is { } l
+                && package.ClassOf(l) is not null).ToList();
             if (boxed.Count == 0 || camMethods.Count == 0) continue;
             withBoxes += boxed.Count;
             using var boxedInput = input.index_select(0, TorchSharp.torch.tensor(boxed.Select(p => (long)p.i).ToArray(), device: input.device));

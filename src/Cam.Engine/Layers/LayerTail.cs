@@ -23,14 +23,16 @@ public sealed class LayerTail
     public required LayerTailKind Kind { get; init; }
     public required Func<Tensor, Tensor, Tensor> Logits { get; init; }
     public string? PooledLinear { get; init; }
-    /// <summary>Bytes one copy costs through <see cref="Logits"/> (its layer outputs), given the activation's (C, h, w) and the input's (3, H, W) shapes, for chunk planning.</summary>
+    /// <summary>Bytes one copy costs through <see cref="Logits"/> (its layer outputs), given the activation's (C, h, w) and the input's (3, H, W)
+    /// shapes, for chunk planning.</summary>
     public required Func<long[], long[], long> BytesPerCopy { get; init; }
 }
 
 /// <summary>An architecture that can start its forward at some of its layers (<see cref="LayerTail"/>).</summary>
 public interface ILayerTails
 {
-    /// <summary>The modules after <paramref name="layer"/> up to the logits, as a function of its output; null where the architecture cannot start.</summary>
+    /// <summary>The modules after <paramref name="layer"/> up to the logits, as a function of its output; null where the architecture cannot
+    /// start.</summary>
     Func<Tensor, Tensor>? TailAfter(string layer);
 
     /// <summary>The linear layer, when only global average pooling and it (dropout aside) follow <paramref name="layer"/>; else null.</summary>

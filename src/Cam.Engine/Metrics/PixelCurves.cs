@@ -19,7 +19,8 @@ public static class PixelCurves
     /// <param name="map">Its map, (h, w).</param>
     /// <param name="baseline">What removed pixels become: zeros when null (for normalised inputs, the dataset mean).</param>
     public static (PixelCurve Deletion, PixelCurve Insertion) Compute(
-        Func<Tensor, Tensor> score, Tensor input, Tensor map, long classIndex, int steps = MetricSteps.Default, int chunkSize = 16, Tensor? baseline = null)
+        Func<Tensor, Tensor> score, Tensor input, Tensor map, long classIndex, int steps = MetricSteps.Default, int chunkSize = 16,
+            Tensor? baseline = null)
     {
         if (steps < 1) throw new ArgumentException("at least one step is needed");
         using var scope = NewDisposeScope();
@@ -40,7 +41,8 @@ public static class PixelCurves
             var count = Math.Min(chunkSize, steps + 1 - start);
             using var chunkScope = NewDisposeScope();
             // Pixels changed at step s: those with rank < round(s·P/steps).
-            var thresholds = torch.tensor(Enumerable.Range(start, count).Select(s => (long)Math.Round(s * (double)pixels / steps)).ToArray(), device: input.device);
+            var thresholds = torch.tensor(Enumerable.Range(start, count).Select(s => (long)Math.Round(s * (double)pixels / steps)).ToArray(),
+                device: input.device);
             var changed = (rank.unsqueeze(0) < thresholds.unsqueeze(1)).reshape(count, 1, height, width).to(input.dtype);
             var deleted = input.unsqueeze(0) * (1 - changed) + background.unsqueeze(0) * changed;
             var inserted = background.unsqueeze(0) * (1 - changed) + input.unsqueeze(0) * changed;

@@ -33,7 +33,8 @@ public sealed class ConvNeXt : Module<Tensor, Tensor>, ILayerDeclarations
             for (var b = 0; b < blocks; b++) stage.append(b.ToString(), new CNBlock(channels));
             features.append((index++).ToString(), stage);
             if (s + 1 < stages.Length)
-                features.append((index++).ToString(), Sequential(new LayerNorm2d(channels), Conv2d(channels, stages[s + 1].Channels, kernel_size: 2, stride: 2)));
+                features.append((index++).ToString(), Sequential(new LayerNorm2d(channels), Conv2d(channels, stages[s + 1].Channels, kernel_size: 2,
+                    stride: 2)));
         }
         var last = stages[^1].Channels;
         avgpool = AdaptiveAvgPool2d(1);

@@ -6,8 +6,6 @@ using static TorchSharp.torch.nn;
 
 namespace Cam.Engine.Models;
 
-#pragma warning disable IDE1006
-
 /// <summary>
 /// torchvision's EfficientNet (B0's widths and depths): a stem, stages of MBConv blocks (expansion, depthwise
 /// convolution, squeeze-and-excitation, projection; SiLU throughout), a 1×1 convolution to 1280 channels, average
@@ -79,7 +77,8 @@ internal sealed class MBConv : Module<Tensor, Tensor>
         var index = 0;
         if (expanded != input)
             block.append((index++).ToString(), TorchvisionOps.ConvBnActivation(input, expanded, kernel: 1, activation: () => SiLU()));
-        block.append((index++).ToString(), TorchvisionOps.ConvBnActivation(expanded, expanded, kernel, stride, groups: expanded, activation: () => SiLU()));
+        block.append((index++).ToString(), TorchvisionOps.ConvBnActivation(expanded, expanded, kernel, stride, groups: expanded,
+            activation: () => SiLU()));
         block.append((index++).ToString(), new SqueezeExcitation(expanded, Math.Max(1, input / 4)));
         block.append(index.ToString(), TorchvisionOps.ConvBnActivation(expanded, output, kernel: 1));
         RegisterComponents();

@@ -6,8 +6,6 @@ using static TorchSharp.torch.nn;
 
 namespace Cam.Engine.Models;
 
-#pragma warning disable IDE1006
-
 /// <summary>torchvision's MobileNetV2 (width 1.0): inverted residual blocks, functional global pooling.</summary>
 public sealed class MobileNetV2 : Module<Tensor, Tensor>, ILayerTails
 {

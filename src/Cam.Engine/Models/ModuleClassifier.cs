@@ -25,7 +25,8 @@ public sealed class ModuleClassifier : IClassifier
     {
     }
 
-    private ModuleClassifier(nn.Module<Tensor, Tensor> model, string name, Device? device, Func<nn.Module<Tensor, Tensor>>? factory, ForwardPrecision precision)
+    private ModuleClassifier(nn.Module<Tensor, Tensor> model, string name, Device? device, Func<nn.Module<Tensor, Tensor>>? factory,
+        ForwardPrecision precision)
     {
         this.factory = factory;
         this.model = model;
@@ -135,7 +136,8 @@ public sealed class ModuleClassifier : IClassifier
     private nn.Module<Tensor, Tensor> Hookable(string layer)
     {
         if (!modules.TryGetValue(layer, out var module))
-            throw new ArgumentException($"{Name} has no layer '{layer}' (layers include: {string.Join(", ", modules.Keys.Where(k => !k.Contains('.')))})");
+            throw new ArgumentException($"{Name} has no layer '{layer}' (layers include: " +
+                $"{string.Join(", ", modules.Keys.Where(k => !k.Contains('.')))})");
         return module as nn.Module<Tensor, Tensor>
                ?? throw new ArgumentException($"layer '{layer}' of {Name} does not map a tensor to a tensor and cannot be hooked");
     }

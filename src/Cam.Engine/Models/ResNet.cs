@@ -7,7 +7,6 @@ using static TorchSharp.torch.nn;
 namespace Cam.Engine.Models;
 
 // Field names are torchvision's state_dict names; TorchSharp registers submodules under their field names.
-#pragma warning disable IDE1006
 
 /// <summary>torchvision's ResNet (v1.5: the bottleneck strides in its 3×3 convolution).</summary>
 public sealed class ResNet : Module<Tensor, Tensor>, ILayerTails

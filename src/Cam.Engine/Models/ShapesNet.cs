@@ -5,8 +5,6 @@ using static TorchSharp.torch.nn;
 
 namespace Cam.Engine.Models;
 
-#pragma warning disable IDE1006
-
 /// <summary>
 /// The demo's small CAM-compatible network: a strided stem and four 3×3 convolution blocks with pooling between
 /// them, global average pooling and one linear layer, so that CAM applies directly to <c>features</c> (1/16 of the

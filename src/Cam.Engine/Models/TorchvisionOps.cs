@@ -11,7 +11,8 @@ namespace Cam.Engine.Models;
 internal static class TorchvisionOps
 {
     /// <summary><c>Conv2dNormActivation</c> with batch norm: children 0 (conv, no bias), 1 (bn), 2 (activation, when given).</summary>
-    public static Sequential ConvBnActivation(int input, int output, int kernel, int stride = 1, int groups = 1, Func<Module<Tensor, Tensor>>? activation = null)
+    public static Sequential ConvBnActivation(int input, int output, int kernel, int stride = 1, int groups = 1, Func<Module<Tensor,
+        Tensor>>? activation = null)
     {
         var block = Sequential(
             Conv2d(input, output, kernel_size: kernel, stride: stride, padding: (kernel - 1) / 2, groups: groups, bias: false),

@@ -6,8 +6,6 @@ using static TorchSharp.torch.nn;
 
 namespace Cam.Engine.Models;
 
-#pragma warning disable IDE1006
-
 /// <summary>torchvision's VGG: numbered <c>features</c>, a 7×7 adaptive pool and a three-layer classifier.</summary>
 public sealed class Vgg : Module<Tensor, Tensor>, ILayerTails
 {

@@ -50,12 +50,14 @@ public sealed class VisionTransformer : Module<Tensor, Tensor>, ILayerDeclaratio
     public TokenLayout? TokensOf(string layer) => layer == "encoder" || layer.StartsWith("encoder.", StringComparison.Ordinal) ? tokens : null;
 
     public CamHead? CamHead => CamHead.None(
-        "its head reads the class token, not globally pooled features, so no layer's channels are weighted by a linear head (use Score-CAM or its variants)");
+        "its head reads the class token, not globally pooled features, so no layer's channels are weighted by a linear head (use Score-CAM or its " +
+            "variants)");
 
     public override Tensor forward(Tensor x)
     {
         if (x.ndim != 4 || x.shape[2] != ImageSize || x.shape[3] != ImageSize)
-            throw new ArgumentException($"{GetName()} takes (N, 3, {ImageSize}, {ImageSize}) inputs (its position embeddings are learned for that size), not ({string.Join(", ", x.shape)})");
+            throw new ArgumentException($"{GetName()} takes (N, 3, {ImageSize}, {ImageSize}) inputs (its position embeddings are learned for that " +
+                $"size), not ({string.Join(", ", x.shape)})");
         using var scope = NewDisposeScope();
         var n = x.shape[0];
         var patches = conv_proj.call(x).flatten(2).permute(0, 2, 1);

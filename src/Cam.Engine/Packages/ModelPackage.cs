@@ -99,11 +99,13 @@ public sealed class ModelPackage : IDisposable
         {
             // A ViT takes one input size: without a crop to it, every image would fail.
             throw new ModelPackageException($"model package '{directory}': the model refuses a ({string.Join(", ", size)}) input" +
-                $"{(manifest.Preprocess.Crop is null ? " (a model that takes one input size needs preprocess.centerCrop)" : "")}: {e.Message.Split('\n')[0]}");
+                $"{(manifest.Preprocess.Crop is null ? " (a model that takes one input size needs preprocess.centerCrop)" : "")}: " +
+                    $"{e.Message.Split('\n')[0]}");
         }
         using var _ = logits;
         if (logits.ndim != 2 || logits.shape[1] != manifest.NumClasses)
-            throw new ModelPackageException($"model package '{directory}': the model gives {(logits.ndim == 2 ? logits.shape[1] : -1)} logits, model.json says {manifest.NumClasses} classes");
+            throw new ModelPackageException($"model package '{directory}': the model gives {(logits.ndim == 2 ? logits.shape[1] : -1)} logits, " +
+                $"model.json says {manifest.NumClasses} classes");
     }
 
     public void Dispose() => Classifier.Dispose();

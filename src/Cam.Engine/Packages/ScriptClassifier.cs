@@ -120,7 +120,8 @@ public sealed class ScriptClassifier : IClassifier
         if (all.Length != outputs.Count + 1)
         {
             foreach (var t in all) t.Dispose();
-            throw new InvalidOperationException($"{Name} returned {all.Length} tensors; its package names {outputs.Count} activations after the logits");
+            throw new InvalidOperationException($"{Name} returned {all.Length} tensors; its package names {outputs.Count} activations after the " +
+                $"logits");
         }
         var picked = new List<Tensor>();
         foreach (var layer in layers)
@@ -181,7 +182,9 @@ public sealed class ScriptClassifier : IClassifier
     public (string Name, Tensor Weight) LinearWeights(string? name)
     {
         if (tokens.Count > 0)
-            throw new MethodNotApplicableException($"CAM does not apply to {Name}: its outputs {string.Join(", ", tokens.Keys)} are token sequences, and a transformer's head reads the class token, not globally pooled features through a linear layer (use Score-CAM or its variants)");
+            throw new MethodNotApplicableException($"CAM does not apply to {Name}: its outputs {string.Join(", ", tokens.Keys)} are token " +
+                $"sequences, and a transformer's head reads the class token, not globally pooled features through a linear layer (use Score-CAM " +
+                    $"or its variants)");
         var parameters = module.named_parameters().ToList();
         var weight = name is not null
             ? parameters.FirstOrDefault(p => p.name == name + ".weight")

@@ -1,7 +1,8 @@
 namespace Cam.Engine.Parity;
 
 /// <summary>The outcome of one fixture case: its comparisons, or the reason it could not be run.</summary>
-public sealed record ParityCaseResult(ParityCase Case, string? Method, IReadOnlyList<TensorComparison> Comparisons, double Seconds, string? Error = null)
+public sealed record ParityCaseResult(ParityCase Case, string? Method, IReadOnlyList<TensorComparison> Comparisons, double Seconds,
+    string? Error = null)
 {
     public bool Passed => Error is null && Comparisons.Count > 0 && Comparisons.All(c => c.Passed);
 

@@ -61,7 +61,8 @@ public sealed class ParityRunner
         using var scope = NewDisposeScope();
         using var file = SafeTensors.Load(parityCase.CaseFile);
         var meta = file.Metadata;
-        string Meta(string key) => meta.TryGetValue(key, out var value) ? value : throw new FormatException($"{parityCase.Name}: metadata has no '{key}'");
+        string Meta(string key) => meta.TryGetValue(key,
+            out var value) ? value : throw new FormatException($"{parityCase.Name}: metadata has no '{key}'");
         methodName = Meta("method");
 
         using var model = LoadModel(parityCase, Meta("arch"), int.Parse(Meta("num_classes")), Meta("weights"));
@@ -85,7 +86,8 @@ public sealed class ParityRunner
         var input = file.Tensors.ContainsKey("input") ? file["input"] : CounterInput(meta);
         using var result = explainer.Explain(input, ClassSelection.Parse(Meta("class_idx")), normalized);
 
-        var comparisons = new List<TensorComparison> { TensorComparison.Relative("logits", file["logits"], result.Logits, Tolerances.LogitsRelative) };
+        var comparisons = new List<TensorComparison> { TensorComparison.Relative("logits", file["logits"], result.Logits,
+            Tolerances.LogitsRelative) };
         for (var i = 0; i < layers.Length; i++)
         {
             var actual = result.Maps[i].squeeze(1);
@@ -145,7 +147,8 @@ public sealed class ParityRunner
         var arch = parityCase.Text("arch") ?? throw new FormatException($"{parityCase.Name}: no 'arch'");
         var numClasses = int.TryParse(parityCase.Text("num_classes"), out var n) ? n : 1000;
         using var model = new ModuleClassifier(Architectures.Create(arch, numClasses), arch);
-        var comparisons = new List<TensorComparison> { Same("candidate_layer", parityCase.Text("candidate_layer"), model.LocateCandidateLayer([3, 224, 224])) };
+        var comparisons = new List<TensorComparison> { Same("candidate_layer", parityCase.Text("candidate_layer"), model.LocateCandidateLayer([3,
+            224, 224])) };
         if (parityCase.Text("linear_layer") is { } expectedLinear)
         {
             var (linear, weight) = model.LinearWeights(null);

@@ -22,7 +22,8 @@ public sealed class SafeTensorsFile : IDisposable
 
     public Tensor this[string name] => Tensors.TryGetValue(name, out var t)
         ? t
-        : throw new SafeTensorsException($"tensor '{name}' is not in the file (it holds: {string.Join(", ", Tensors.Keys.Order(StringComparer.Ordinal))})");
+        : throw new SafeTensorsException($"tensor '{name}' is not in the file (it holds: " +
+            $"{string.Join(", ", Tensors.Keys.Order(StringComparer.Ordinal))})");
 
     public void Dispose()
     {
@@ -87,7 +88,8 @@ public static class SafeTensors
                 var (scalarType, elementSize) = ParseDtype(dtype, path, name);
                 var count = shape.Aggregate(1L, (a, b) => a * b);
                 if (offsets.Length != 2 || offsets[0] < 0 || offsets[1] > dataLength || offsets[1] - offsets[0] != count * elementSize)
-                    throw new SafeTensorsException($"{path}: tensor '{name}' has data offsets [{string.Join(",", offsets)}] that do not fit its shape [{string.Join(",", shape)}] and dtype {dtype}");
+                    throw new SafeTensorsException($"{path}: tensor '{name}' has data offsets [{string.Join(",", offsets)}] that do not fit its " +
+                        $"shape [{string.Join(",", shape)}] and dtype {dtype}");
                 var bytes = new byte[offsets[1] - offsets[0]];
                 stream.Position = dataStart + offsets[0];
                 stream.ReadExactly(bytes);

@@ -18,6 +18,7 @@ public sealed class ApiKeyFilter(SchedulerSettings settings, Pages.PageAccess ac
         var given = context.HttpContext.Request.Headers[Header].ToString();
         var ok = CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(settings.ApiKey))
                  || (HttpMethods.IsGet(context.HttpContext.Request.Method) && access.HasSession(context.HttpContext));
-        return ok ? next(context) : ValueTask.FromResult<object?>(Results.Problem("a valid X-Api-Key header is required", statusCode: StatusCodes.Status401Unauthorized));
+        return ok ? next(context) : ValueTask.FromResult<object?>(Results.Problem("a valid X-Api-Key header is required",
+            statusCode: StatusCodes.Status401Unauthorized));
     }
 }

@@ -47,7 +47,8 @@ public sealed class JobReports(IServiceProvider services)
     {
         Interlocked.Increment(ref renderings);
         var client = services.GetRequiredService<IClientFactory>()
-            .CreateRequestClient<RenderReport>(new Uri($"queue:{RenderReportQueue.Name}"), RequestTimeout.After(ms: (int)RenderTimeout.TotalMilliseconds));
+            .CreateRequestClient<RenderReport>(new Uri($"queue:{RenderReportQueue.Name}"),
+                RequestTimeout.After(ms: (int)RenderTimeout.TotalMilliseconds));
         var response = await client.GetResponse<ReportRendered>(new RenderReport { JobId = jobId });
         return response.Message;
     }
@@ -65,7 +66,8 @@ public static class JobReportApi
         return jobs;
     }
 
-    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> ReportAsync(Guid id, JobStore store, JobReports reports, CancellationToken ct)
+    private static async Task<Results<ContentHttpResult, ProblemHttpResult>> ReportAsync(Guid id, JobStore store, JobReports reports,
+        CancellationToken ct)
     {
         if (await store.GetJobAsync(id, ct) is not { } job) return TypedResults.Problem($"no job {id}", statusCode: StatusCodes.Status404NotFound);
         try

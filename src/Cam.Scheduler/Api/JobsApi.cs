@@ -40,11 +40,12 @@ public static class JobsApi
         await store.GetJobAsync(id, ct) is { } job
             ? TypedResults.Ok(JobView.From(job) with
             {
-                Methods = await tallies.OfJobAsync(id, JobMethods(job), ct), UnknownLabels = await unknownLabels.OfJobAsync(id, ct),
+                Methods = await tallies.OfJobAsync(id, Pages.JobPageData.MethodsOf(job), ct), UnknownLabels = await unknownLabels.OfJobAsync(id, ct),
             })
             : NotFound(id);
 
-    private static async Task<Results<Ok<ErrorsPage>, ProblemHttpResult>> ErrorsAsync(Guid id, long? after, int? limit, JobStore store, CancellationToken ct)
+    private static async Task<Results<Ok<ErrorsPage>, ProblemHttpResult>> ErrorsAsync(Guid id, long? after, int? limit, JobStore store,
+        CancellationToken ct)
     {
         if (await store.GetJobAsync(id, ct) is null) return NotFound(id);
         var page = await store.ErrorsPageAsync(id, after ?? 0, Math.Clamp(limit ?? 100, 1, 1000), ct);
@@ -57,10 +58,12 @@ public static class JobsApi
     {
         if (await store.GetJobAsync(id, ct) is null) return NotFound(id);
         var cancelled = await store.TryCancelAsync(id, ct);
-        return TypedResults.Ok(JobView.From((await store.GetJobAsync(id, ct))!) with { Message = cancelled ? "cancelled" : "the job had already ended" });
+        return TypedResults.Ok(JobView.From((await store.GetJobAsync(id,
+            ct))!) with { Message = cancelled ? "cancelled" : "the job had already ended" });
     }
 
-    /// <summary>Submits a job; with <c>?dryRun=true</c>, answers its cost preview instead (<c>workers</c> for the wall time) and stores nothing.</summary>
+    /// <summary>Submits a job; with <c>?dryRun=true</c>, answers its cost preview instead (<c>workers</c> for the wall time) and stores
+    /// nothing.</summary>
     private static async Task<Results<Created<SubmittedJob>, Ok<CostPlan>, ProblemHttpResult>> SubmitAsync(HttpRequest request, JobService service,
         bool? dryRun, int? workers, CancellationToken ct)
     {
@@ -88,19 +91,6 @@ public static class JobsApi
                 [r.PeakY, r.PeakX], r.Energy, [r.MapHeight, r.MapWidth], maps == false ? null : r.MapValues(),
                 r.Metrics is null ? null : System.Text.Json.JsonDocument.Parse(r.Metrics).RootElement)).ToList(),
             page.Count > 0 ? page[^1].Id : null));
-    }
-
-    /// <summary>The methods the job asked for, from its stored spec.</summary>
-    private static IReadOnlyList<string> JobMethods(JobRow job)
-    {
-        try
-        {
-            return StoredJobSpec.Read(job.Id, job.Spec).Methods.Select(m => m.Name).ToList();
-        }
-        catch (InvalidDataException)
-        {
-            return [];
-        }
     }
 
     private static ProblemHttpResult NotFound(Guid id) => TypedResults.Problem($"no job {id}", statusCode: StatusCodes.Status404NotFound);
@@ -138,7 +128,8 @@ public sealed record JobView(Guid Id, string State, long Total, long Done, long 
         var seconds = Math.Max((end - (job.StartedAt ?? job.CreatedAt)).TotalSeconds, 1e-3);
         var rate = done / seconds;
         double? eta = JobState.IsFinal(job.State) ? 0 : rate > 0 && job.EnumerationDone ? (job.TotalItems - done) / rate : null;
-        return new JobView(job.Id, job.State, job.TotalItems, done, job.SucceededItems, job.FailedItems, job.Results, job.TotalShards, job.FinishedShards,
+        return new JobView(job.Id, job.State, job.TotalItems, done, job.SucceededItems, job.FailedItems, job.Results, job.TotalShards,
+            job.FinishedShards,
             job.EnumerationDone, Math.Round(rate, 2), eta is null ? null : Math.Round(eta.Value, 1), job.CreatedAt, job.FinishedAt, job.Error);
     }
 }

@@ -44,7 +44,8 @@ public static class ItemRows
         try
         {
             // PostgreSQL's jsonb cannot hold \u0000.
-            if (JsonNode.Parse(text) is JsonObject meta && meta.ToJsonString() is var json && !json.Contains("\\u0000", StringComparison.Ordinal)) return json;
+            if (JsonNode.Parse(text) is JsonObject meta && meta.ToJsonString() is var json && !json.Contains("\\u0000",
+                StringComparison.Ordinal)) return json;
         }
         catch (JsonException)
         {

@@ -39,7 +39,8 @@ public sealed class JobEnumerator(SchedulerSettings settings, JobStore store, Da
                 catch (Exception e) when (!ct.IsCancellationRequested && attempt <= settings.EnumerationRetryDelays.Count)
                 {
                     var delay = settings.EnumerationRetryDelays[attempt - 1];
-                    logger.LogWarning("job {Job}: enumeration attempt {Attempt} failed, trying again in {Delay}s: {Error}", jobId, attempt, delay.TotalSeconds, Describe(e));
+                    logger.LogWarning("job {Job}: enumeration attempt {Attempt} failed, trying again in {Delay}s: {Error}", jobId, attempt,
+                        delay.TotalSeconds, Describe(e));
                     await Task.Delay(delay, ct);
                 }
                 catch (Exception e) when (!ct.IsCancellationRequested)

@@ -63,7 +63,8 @@ public sealed class JobService(DatasetLocator datasets, JobStore store, JobEnume
         if (probe.Error is { } error) throw new JobValidationException("model", error);
         var refused = probe.Methods.Where(m => !m.Applicable).ToList();
         if (refused.Count > 0)
-            throw new JobValidationException("methods", string.Join("; ", refused.Select(m => MethodApplicabilityMessage.NotApplicable(m.Method, spec.Model, m.Reason))));
+            throw new JobValidationException("methods", string.Join("; ", refused.Select(m => MethodApplicabilityMessage.NotApplicable(m.Method,
+                spec.Model, m.Reason))));
     }
 
     /// <exception cref="JobValidationException">The job cannot be accepted; the message names the field.</exception>

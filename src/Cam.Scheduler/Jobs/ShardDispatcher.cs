@@ -17,10 +17,12 @@ namespace Cam.Scheduler.Jobs;
 /// <see cref="SchedulerSettings.QueueTimeout"/> without being claimed is published again; the older copy finds it
 /// taken and is dropped. The queue delivers in order, so a published shard overtaken by a later one that a worker
 /// claimed (<see cref="SchedulerSettings.OvertakenAfter"/> after its publication) lost its message: that counts as a
-/// failed attempt, and the shard is published again at once rather than after the queue timeout. State lives in the database, so a restarted scheduler carries on where it stopped. A
+/// failed attempt, and the shard is published again at once rather than after the queue timeout. State lives in the database, so a restarted
+/// scheduler carries on where it stopped. A
 /// job whose shards cannot be dispatched is logged and skipped, and does not hold up the others.
 /// </summary>
-public sealed class ShardDispatcher(SchedulerSettings settings, JobStore store, ShardLifecycle shards, DatasetLocator datasets, IServiceScopeFactory scopes, ILogger<ShardDispatcher> logger)
+public sealed class ShardDispatcher(SchedulerSettings settings, JobStore store, ShardLifecycle shards, DatasetLocator datasets,
+    IServiceScopeFactory scopes, ILogger<ShardDispatcher> logger)
     : BackgroundService
 {
     private readonly ConcurrentDictionary<Guid, (JobSpec Spec, string DatasetRoot)> specs = new();
@@ -69,7 +71,8 @@ public sealed class ShardDispatcher(SchedulerSettings settings, JobStore store, 
         }
         foreach (var shard in await store.UnclaimedAsync(now, settings.MaxOutstandingShards, ct))
         {
-            logger.LogWarning("shard {Job}/{Shard}: attempt {Attempt} not claimed within {Timeout}s; publishing it again", shard.JobId, shard.Number, shard.Attempts,
+            logger.LogWarning("shard {Job}/{Shard}: attempt {Attempt} not claimed within {Timeout}s; publishing it again", shard.JobId,
+                shard.Number, shard.Attempts,
                 settings.QueueTimeout.TotalSeconds);
             await DispatchJobAsync(shard.JobId, () => PublishAsync(endpoint, shard, ct), ct);
         }
@@ -91,15 +94,18 @@ public sealed class ShardDispatcher(SchedulerSettings settings, JobStore store, 
                     foreach (var shard in await store.PendingShardsAsync(job.Id, budget, ct))
                         if (await PublishAsync(endpoint, shard, ct)) budget--;
                 }
-                if (job.EnumerationDone && job.FinishedShards >= job.TotalShards) SchedulerTelemetry.Finished(await store.TryFinishJobAsync(job.Id, ct));
+                if (job.EnumerationDone && job.FinishedShards >= job.TotalShards) SchedulerTelemetry.Finished(await store.TryFinishJobAsync(job.Id,
+                    ct));
             }, ct);
         }
     }
 
-    /// <summary>Counts a failed attempt the dispatcher found (see <see cref="ShardLifecycle.TryFailAttemptAsync"/> for the guards); the job may end with it.</summary>
+    /// <summary>Counts a failed attempt the dispatcher found (see <see cref="ShardLifecycle.TryFailAttemptAsync"/> for the guards); the job may end
+    /// with it.</summary>
     private async Task FailAttemptAsync(ShardRow shard, string reason, DateTime? leaseExpiredBefore, bool unclaimedOnly, CancellationToken ct)
     {
-        var outcome = await shards.TryFailAttemptAsync(shard.JobId, shard.Number, shard.Attempts, reason, settings.MaxAttempts, leaseExpiredBefore, unclaimedOnly, ct);
+        var outcome = await shards.TryFailAttemptAsync(shard.JobId, shard.Number, shard.Attempts, reason, settings.MaxAttempts, leaseExpiredBefore,
+            unclaimedOnly, ct);
         if (outcome != AttemptOutcome.NotCounted)
         {
             logger.LogWarning("shard {Job}/{Shard}: {Reason}; {Outcome}", shard.JobId, shard.Number, reason, outcome);
@@ -114,7 +120,8 @@ public sealed class ShardDispatcher(SchedulerSettings settings, JobStore store, 
         }
     }
 
-    /// <summary>The shard queue's exchange: the queue is declared with its arguments elsewhere (by the workers, and by <c>ShardQueueDeclarer</c> on RabbitMQ).</summary>
+    /// <summary>The shard queue's exchange: the queue is declared with its arguments elsewhere (by the workers, and by <c>ShardQueueDeclarer</c> on
+    /// RabbitMQ).</summary>
     public static Uri ShardQueueAddress { get; } = new($"exchange:{QueueNames.ExplainShard}");
 
     /// <summary>Runs one job's part of a round; a failure is logged and costs that job its turn, not the round.</summary>
@@ -156,7 +163,8 @@ public sealed class ShardDispatcher(SchedulerSettings settings, JobStore store, 
             MetricSteps = spec.MetricSteps,
             DatasetRoot = datasetRoot,
             Items = items.Where(i => i.State != ItemState.Failed).Select(i => new ItemRef(i.Number, i.Path, i.Label,
-                i.Boxes is null ? null : JsonSerializer.Deserialize<float[][]>(i.Boxes)!.Select(b => new BoxRef(b[0], b[1], b[2], b[3])).ToList())).ToList(),
+                i.Boxes is null ? null : JsonSerializer.Deserialize<float[][]>(i.Boxes)!.Select(b => new BoxRef(b[0], b[1], b[2],
+                    b[3])).ToList())).ToList(),
         };
         // Bounded: a send that waits on a broker connection which never comes back (seen after a broker restart) must
         // not hold up every dispatch round; the shard goes back to pending and is sent again.
@@ -174,7 +182,8 @@ public sealed class ShardDispatcher(SchedulerSettings settings, JobStore store, 
         {
             await shards.TryReturnUnsentAsync(shard.JobId, shard.Number, attempt.Value, CancellationToken.None);
             if (e is OperationCanceledException && !ct.IsCancellationRequested)
-                throw new TimeoutException($"shard {shard.JobId}/{shard.Number}: the broker did not take the message within {settings.SendTimeout.TotalSeconds}s", e);
+                throw new TimeoutException($"shard {shard.JobId}/{shard.Number}: the broker did not take the message within " +
+                    $"{settings.SendTimeout.TotalSeconds}s", e);
             throw;
         }
         SchedulerTelemetry.ShardsPublished.Add(1, SchedulerTelemetry.Job(shard.JobId));

@@ -18,7 +18,8 @@ public sealed class ShardCompletedConsumer(JobStore store, ShardLifecycle shards
         var counted = await shards.TryCompleteOnReportAsync(report, context.CancellationToken);
         if (counted != ShardReport.NotStored) SchedulerTelemetry.ShardsCompleted.Add(1, SchedulerTelemetry.Job(report.JobId));
         if (counted == ShardReport.NotStored)
-            logger.LogWarning("shard {Job}/{Shard}: attempt {Attempt} on {Worker} reported {Results} results, which are not in the database (a commit the database lost?); not counted: the shard runs again when its lease runs out",
+            logger.LogWarning("shard {Job}/{Shard}: attempt {Attempt} on {Worker} reported {Results} results, which are not in the database (a " +
+                "commit the database lost?); not counted: the shard runs again when its lease runs out",
                 report.JobId, report.ShardNumber, report.Attempt, report.Worker, report.Results);
         SchedulerTelemetry.Finished(await store.TryFinishJobAsync(report.JobId, context.CancellationToken));
     }
@@ -28,7 +29,8 @@ public sealed class ShardCompletedConsumer(JobStore store, ShardLifecycle shards
 /// Counts a failed attempt of a shard (once, for its current attempt): the shard is published again, or, when its
 /// attempts have run out, its items become item errors with the reason and the job may end.
 /// </summary>
-public sealed class ShardFailedConsumer(JobStore store, ShardLifecycle shards, SchedulerSettings settings, ILogger<ShardFailedConsumer> logger) : IConsumer<ShardFailed>
+public sealed class ShardFailedConsumer(JobStore store, ShardLifecycle shards, SchedulerSettings settings,
+    ILogger<ShardFailedConsumer> logger) : IConsumer<ShardFailed>
 {
     public async Task Consume(ConsumeContext<ShardFailed> context)
     {
@@ -37,7 +39,8 @@ public sealed class ShardFailedConsumer(JobStore store, ShardLifecycle shards, S
             ct: context.CancellationToken);
         if (outcome != AttemptOutcome.NotCounted)
         {
-            logger.LogWarning("shard {Job}/{Shard}: attempt {Attempt} failed on {Worker}: {Reason}; {Outcome}", failed.JobId, failed.ShardNumber, failed.Attempt,
+            logger.LogWarning("shard {Job}/{Shard}: attempt {Attempt} failed on {Worker}: {Reason}; {Outcome}", failed.JobId, failed.ShardNumber,
+                failed.Attempt,
                 failed.Worker, failed.Reason, outcome);
             SchedulerTelemetry.AttemptsFailed.Add(1, SchedulerTelemetry.Job(failed.JobId), new(SchedulerTelemetry.ReasonAttribute, "reported"));
         }

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text.Json;
 using Cam.Contracts;
 using Cam.Scheduler.Jobs;
 using Cam.Scheduler.Planning;
@@ -61,20 +60,10 @@ public sealed class JobPageData(JobStore store, MethodTallies tallies, JobServic
     /// <summary>The job's cost preview (the model probed, the dataset counted), computed once per job.</summary>
     public Task<CostPlan> PlanAsync(JobRow job) =>
         plans.GetOrAdd(job.Id, _ => new Lazy<Task<CostPlan>>(() =>
-            jobs.PlanAsync(JsonSerializer.Deserialize<JobSpec>(job.Spec, JsonSerializerOptions.Web)!, 1, CancellationToken.None))).Value;
+            jobs.PlanAsync(StoredJobSpec.Read(job.Id, job.Spec), 1, CancellationToken.None))).Value;
 
     /// <summary>The methods the job asked for, from its stored spec.</summary>
     public static IReadOnlyList<string> MethodsOf(JobRow job) => SpecOf(job)?.Methods.Select(m => m.Name).ToList() ?? [];
 
-    public static JobSpec? SpecOf(JobRow job)
-    {
-        try
-        {
-            return JsonSerializer.Deserialize<JobSpec>(job.Spec, JsonSerializerOptions.Web);
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
+    public static JobSpec? SpecOf(JobRow job) => StoredJobSpec.TryRead(job.Id, job.Spec);
 }

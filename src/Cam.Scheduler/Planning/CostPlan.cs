@@ -40,11 +40,14 @@ public sealed record CostPlan(
             yield break;
         }
         yield return $"cost preview: {Items} items × {ForwardsPerItem} forwards = {Forwards:N0} forwards " +
-                     $"({string.Join(", ", Layers.Select(l => $"layer {l.Name}: {l.Channels} channels"))}; {ClassesPerItem} class{(ClassesPerItem == 1 ? "" : "es")} per item)";
+                     $"({string.Join(", ", Layers.Select(l => $"layer {l.Name}: {l.Channels} channels"))}; {ClassesPerItem} " +
+                         $"class{(ClassesPerItem == 1 ? "" : "es")} per item)";
         foreach (var m in Methods)
-            yield return $"  {m.Method,-16} {m.Forwards,8} forwards per item{(m.MetricForwards > 0 ? $" ({m.ExplainForwards} to explain, {m.MetricForwards} for metrics)" : "")}";
+            yield return $"  {m.Method,-16} {m.Forwards,8} forwards per " +
+                $"item{(m.MetricForwards > 0 ? $" ({m.ExplainForwards} to explain, {m.MetricForwards} for metrics)" : "")}";
         yield return ForwardsPerSecond is { } rate
-            ? $"  at {rate:F1} forwards/s on {Device}: {DeviceHours:F3} device-hours, about {Duration(WallSeconds!.Value)} with {Workers} worker{(Workers == 1 ? "" : "s")}"
+            ? $"  at {rate:F1} forwards/s on {Device}: {DeviceHours:F3} device-hours, about {Duration(WallSeconds!.Value)} with {Workers} " +
+                $"worker{(Workers == 1 ? "" : "s")}"
             : "  the forward rate was not measured: no time estimate";
     }
 

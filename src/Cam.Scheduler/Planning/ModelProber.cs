@@ -22,7 +22,8 @@ public sealed class ModelProber(SchedulerSettings settings, ModelPackageInspecto
         var samples = await SamplePathsAsync(dataset, ct);
         var (height, width) = facts.Preprocess.InputSize(FirstImageSize(root, dataset, samples));
         var client = services.GetRequiredService<IClientFactory>()
-            .CreateRequestClient<ProbeModel>(new Uri($"queue:{QueueNames.ProbeModel}"), RequestTimeout.After(ms: (int)settings.ProbeTimeout.TotalMilliseconds));
+            .CreateRequestClient<ProbeModel>(new Uri($"queue:{QueueNames.ProbeModel}"),
+                RequestTimeout.After(ms: (int)settings.ProbeTimeout.TotalMilliseconds));
         var clock = System.Diagnostics.Stopwatch.StartNew();
         try
         {
@@ -31,13 +32,16 @@ public sealed class ModelProber(SchedulerSettings settings, ModelPackageInspecto
                 Model = new ModelReference(spec.Model), Methods = spec.Methods, TargetLayers = spec.Layers, Height = height, Width = width,
                 MeasureRate = measureRate, SamplePaths = measureRate ? samples : [], DatasetRoot = Path.GetRelativePath(root.FullPath, dataset.Root),
             }, ct);
-            SchedulerTelemetry.ProbeDuration.Record(clock.Elapsed.TotalSeconds, new KeyValuePair<string, object?>(SchedulerTelemetry.OutcomeAttribute, "answered"));
+            SchedulerTelemetry.ProbeDuration.Record(clock.Elapsed.TotalSeconds, new KeyValuePair<string,
+                object?>(SchedulerTelemetry.OutcomeAttribute, "answered"));
             return response.Message;
         }
         catch (RequestTimeoutException)
         {
-            SchedulerTelemetry.ProbeDuration.Record(clock.Elapsed.TotalSeconds, new KeyValuePair<string, object?>(SchedulerTelemetry.OutcomeAttribute, "timeout"));
-            logger.LogWarning("no worker answered the probe of model {Model} within {Seconds}s: accepted unprobed; the workers check it when they load it",
+            SchedulerTelemetry.ProbeDuration.Record(clock.Elapsed.TotalSeconds, new KeyValuePair<string,
+                object?>(SchedulerTelemetry.OutcomeAttribute, "timeout"));
+            logger.LogWarning("no worker answered the probe of model {Model} within {Seconds}s: accepted unprobed; the workers check it when they " +
+                "load it",
                 spec.Model, settings.ProbeTimeout.TotalSeconds);
             return null;
         }
@@ -63,7 +67,8 @@ public sealed class ModelProber(SchedulerSettings settings, ModelPackageInspecto
         return paths;
     }
 
-    /// <summary>The first sample's size from its header, or null when it cannot be read (the probe then assumes a size from the preprocessing).</summary>
+    /// <summary>The first sample's size from its header, or null when it cannot be read (the probe then assumes a size from the
+    /// preprocessing).</summary>
     private static (int Height, int Width)? FirstImageSize(DataRoot root, IDatasetSource dataset, IReadOnlyList<string> samples)
     {
         if (samples.Count == 0) return null;

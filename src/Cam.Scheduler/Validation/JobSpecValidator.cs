@@ -25,7 +25,8 @@ public sealed class JobSpecValidator(ModelPackageInspector packages)
         if (spec.Layers.Count > MaxLayers) throw new JobValidationException("layers", $"at most {MaxLayers} layers, not {spec.Layers.Count}");
         if (spec.Layers.Any(string.IsNullOrWhiteSpace)) throw new JobValidationException("layers", "a layer name is empty");
         if (spec.ShardSize is < 1 or > 10_000) throw new JobValidationException("shardSize", "must be between 1 and 10000");
-        if (spec.MetricSteps is < 1 or > Contracts.MetricSteps.Max) throw new JobValidationException("metricSteps", $"must be between 1 and {Contracts.MetricSteps.Max}");
+        if (spec.MetricSteps is < 1 or > Contracts.MetricSteps.Max) throw new JobValidationException("metricSteps",
+            $"must be between 1 and {Contracts.MetricSteps.Max}");
         var policy = ParseClasses(spec.Classes);
         var package = packages.Inspect(spec.Model);
         ValidateClasses(policy, package.NumClasses, spec.Model);
@@ -38,17 +39,23 @@ public sealed class JobSpecValidator(ModelPackageInspector packages)
         for (var i = 0; i < methods.Count; i++)
         {
             var m = methods[i] ?? throw new JobValidationException($"methods[{i}]", "a method is required");
-            if (!MethodNames.IsKnown(m.Name)) throw new JobValidationException("methods", $"unknown method '{m.Name}' (known: {string.Join(", ", MethodNames.All)})");
+            if (!MethodNames.IsKnown(m.Name)) throw new JobValidationException("methods",
+                $"unknown method '{m.Name}' (known: {string.Join(", ", MethodNames.All)})");
             if (m.Convention is not null && !MethodNames.Conventions.Contains(m.Convention))
-                throw new JobValidationException($"methods[{i}].convention", $"unknown convention '{m.Convention}' (known: {string.Join(", ", MethodNames.Conventions)})");
+                throw new JobValidationException($"methods[{i}].convention",
+                    $"unknown convention '{m.Convention}' (known: {string.Join(", ", MethodNames.Conventions)})");
             if (m.Target is not null && !MethodNames.Targets.Contains(m.Target))
-                throw new JobValidationException($"methods[{i}].target", $"unknown target '{m.Target}' (known: {string.Join(", ", MethodNames.Targets)})");
+                throw new JobValidationException($"methods[{i}].target",
+                    $"unknown target '{m.Target}' (known: {string.Join(", ", MethodNames.Targets)})");
             if (m.Target is not null && m.Target != "logit" && !MethodNames.TakesTarget(m.Name))
                 throw new JobValidationException($"methods[{i}].target", $"'{m.Name}' differentiates no class score the target could choose");
             if (m.EigenSmooth && !MethodNames.OffersEigenSmooth(m.Name))
-                throw new JobValidationException($"methods[{i}].eigenSmooth", $"'{m.Name}' has no eigen smoothing (its map is not a weighting of the activations)");
-            if (m.NumSamples is < 1 or > MaxSamples) throw new JobValidationException($"methods[{i}].numSamples", $"must be between 1 and {MaxSamples}, not {m.NumSamples}");
-            if (m.Std is { } std && (!float.IsFinite(std) || std <= 0)) throw new JobValidationException($"methods[{i}].std", $"must be a finite number above 0, not {std}");
+                throw new JobValidationException($"methods[{i}].eigenSmooth",
+                    $"'{m.Name}' has no eigen smoothing (its map is not a weighting of the activations)");
+            if (m.NumSamples is < 1 or > MaxSamples) throw new JobValidationException($"methods[{i}].numSamples",
+                $"must be between 1 and {MaxSamples}, not {m.NumSamples}");
+            if (m.Std is { } std && (!float.IsFinite(std) || std <= 0)) throw new JobValidationException($"methods[{i}].std",
+                $"must be a finite number above 0, not {std}");
         }
         // Results are keyed by method name: a second entry of the same name would be computed and then dropped.
         if (methods.GroupBy(m => m.Name).FirstOrDefault(g => g.Count() > 1) is { } twice)
@@ -74,7 +81,8 @@ public sealed class JobSpecValidator(ModelPackageInspector packages)
         if (policy.Kind != ClassPolicyKind.Explicit) return;
         var classes = policy.Explicit ?? [];
         if (classes.FirstOrDefault(c => c >= numClasses, -1) is var bad and >= 0)
-            throw new JobValidationException("classes", $"class index {bad} is out of range for model '{model}' ({numClasses} classes: 0 to {numClasses - 1})");
+            throw new JobValidationException("classes",
+                $"class index {bad} is out of range for model '{model}' ({numClasses} classes: 0 to {numClasses - 1})");
         if (classes.GroupBy(c => c).FirstOrDefault(g => g.Count() > 1) is { } twice)
             throw new JobValidationException("classes", $"class index {twice.Key} is listed more than once");
     }

@@ -54,7 +54,8 @@ public sealed class ModelPackageInspector(SchedulerSettings settings)
     private static void CheckBuiltin(string model, ModelManifest manifest, string weights)
     {
         if (manifest.Architecture is null || !BuiltinArchitectures.HeadWeights.TryGetValue(manifest.Architecture, out var head))
-            throw Invalid($"model package '{model}': unknown architecture '{manifest.Architecture}' (known: {string.Join(", ", BuiltinArchitectures.HeadWeights.Keys)})");
+            throw Invalid($"model package '{model}': unknown architecture '{manifest.Architecture}' (known: " +
+                $"{string.Join(", ", BuiltinArchitectures.HeadWeights.Keys)})");
         IReadOnlyDictionary<string, long[]> shapes;
         try
         {
@@ -70,7 +71,8 @@ public sealed class ModelPackageInspector(SchedulerSettings settings)
             throw Invalid($"model package '{model}': the weights' head '{head}' gives {shape[0]} classes, model.json says {manifest.NumClasses}");
     }
 
-    /// <summary>The path of <paramref name="relative"/> under <paramref name="root"/>, symbolic links resolved, refused when it leads outside.</summary>
+    /// <summary>The path of <paramref name="relative"/> under <paramref name="root"/>, symbolic links resolved, refused when it leads
+    /// outside.</summary>
     private static string Contained(string root, string relative, string outside)
     {
         try

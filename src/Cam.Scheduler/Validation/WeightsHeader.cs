@@ -25,7 +25,8 @@ public static class WeightsHeader
         Span<byte> prefix = stackalloc byte[8];
         if (stream.ReadAtLeast(prefix, 8, throwOnEndOfStream: false) < 8) throw new FormatException("shorter than a safetensors header");
         var length = BinaryPrimitives.ReadInt64LittleEndian(prefix);
-        if (length <= 0 || length > MaxHeaderBytes || length > stream.Length - 8) throw new FormatException($"header length {length} does not fit the file");
+        if (length <= 0 || length > MaxHeaderBytes
+            || length > stream.Length - 8) throw new FormatException($"header length {length} does not fit the file");
         var bytes = new byte[length];
         stream.ReadExactly(bytes);
         var dataLength = stream.Length - 8 - length;
@@ -56,7 +57,8 @@ public static class WeightsHeader
     private static long[] Check(string name, JsonElement entry, long dataLength)
     {
         if (entry.ValueKind != JsonValueKind.Object) throw new FormatException($"tensor '{name}' is not described by an object");
-        if (!entry.TryGetProperty("dtype", out var dtype) || dtype.ValueKind != JsonValueKind.String || !ElementSizes.TryGetValue(dtype.GetString()!, out var size))
+        if (!entry.TryGetProperty("dtype", out var dtype) || dtype.ValueKind != JsonValueKind.String
+            || !ElementSizes.TryGetValue(dtype.GetString()!, out var size))
             throw new FormatException($"tensor '{name}' has no known dtype");
         var shape = Integers(entry, "shape", name);
         if (shape.Any(d => d < 0)) throw new FormatException($"tensor '{name}' has a negative size in its shape [{string.Join(",", shape)}]");
@@ -71,7 +73,8 @@ public static class WeightsHeader
             throw new FormatException($"tensor '{name}' of shape [{string.Join(",", shape)}] is larger than any file");
         }
         if (offsets.Length != 2 || offsets[0] < 0 || offsets[1] < offsets[0] || offsets[1] > dataLength || offsets[1] - offsets[0] != bytes)
-            throw new FormatException($"tensor '{name}' has data offsets [{string.Join(",", offsets)}] that do not fit its shape [{string.Join(",", shape)}], its dtype and the file");
+            throw new FormatException($"tensor '{name}' has data offsets [{string.Join(",", offsets)}] that do not fit its shape " +
+                $"[{string.Join(",", shape)}], its dtype and the file");
         return shape;
     }
 

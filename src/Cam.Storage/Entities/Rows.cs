@@ -18,7 +18,8 @@ public sealed class JobRow
     public DateTime? StartedAt { get; set; }
     public DateTime? FinishedAt { get; set; }
     public string? Error { get; set; }
-    /// <summary>The folder item paths are relative to, relative to the data root, fixed at submission; null for jobs stored before it was kept.</summary>
+    /// <summary>The folder item paths are relative to, relative to the data root, fixed at submission; null for jobs stored before it was
+    /// kept.</summary>
     public string? DatasetRoot { get; set; }
 }
 

@@ -36,7 +36,8 @@ internal static class CamInputBench
         var seconds = clock.Elapsed.TotalSeconds;
         process.Refresh();
         var cpuSeconds = (process.TotalProcessorTime - cpu).TotalSeconds;
-        return new InputTimes($"Cam: SkiaSharp {typeof(SkiaSharp.SKCodec).Assembly.GetName().Version} + Preprocessor", (long)files.Count * repeat, threads,
+        return new InputTimes($"Cam: SkiaSharp {typeof(SkiaSharp.SKCodec).Assembly.GetName().Version} + Preprocessor", (long)files.Count * repeat,
+            threads,
             seconds, cpuSeconds, Seconds(read), Seconds(decode), Seconds(preprocess));
     }
 

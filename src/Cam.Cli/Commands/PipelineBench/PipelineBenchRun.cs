@@ -52,7 +52,8 @@ public sealed class PipelineBenchRun(BenchServices services, PipelineBenchOption
         // No worker would answer the model probe: submission would wait out its timeout.
         if (options.Workers == 0) schedulerEnvironment["CAM_PROBE_TIMEOUT_SECONDS"] = "0";
         if (options.MaxOutstandingShards is { } outstanding) schedulerEnvironment["CAM_MAX_OUTSTANDING_SHARDS"] = outstanding.ToString();
-        await using var scheduler = PipelineProcess.Start("scheduler", "Cam.SchedulerHost", schedulerEnvironment, Path.Combine(options.Folder, "scheduler.log"), "CAM_SCHEDULER_URLS");
+        await using var scheduler = PipelineProcess.Start("scheduler", "Cam.SchedulerHost", schedulerEnvironment, Path.Combine(options.Folder,
+            "scheduler.log"), "CAM_SCHEDULER_URLS");
         await scheduler.WaitReadyAsync(TimeSpan.FromMinutes(2), ct);
         var workers = new List<PipelineProcess>();
         try
@@ -98,12 +99,11 @@ public sealed class PipelineBenchRun(BenchServices services, PipelineBenchOption
         var loadBefore = LoadAverage();
         using var client = SchedulerClient.Create($"http://127.0.0.1:{schedulerPort}", null);
         var clock = Stopwatch.StartNew();
-        var id = await client.SubmitAsync(new Cam.Client.JobSpec
+        var id = await client.SubmitAsync(SchedulerClient.Spec(new Cam.Specs.JobSpec
         {
             Dataset = BenchWorkload.Manifest, Model = BenchWorkload.Model,
-            Methods = SchedulerClient.Methods(MethodArguments.Specs(options.Methods, null)), Classes = options.Classes,
-            ShardSize = options.ShardSize,
-        }, ct);
+            Methods = MethodArguments.Specs(options.Methods, null), Classes = options.Classes, ShardSize = options.ShardSize,
+        }), ct);
         var samples = new List<ProgressSample> { new(0, 0) };
         double? enumerationSeconds = null;
         var (lastProgress, lastDone) = (clock.Elapsed, -1L);
@@ -112,7 +112,8 @@ public sealed class PipelineBenchRun(BenchServices services, PipelineBenchOption
         while (true)
         {
             await using (var command = new NpgsqlCommand(
-                             "SELECT succeeded_items + failed_items, enumeration_done, state, total_items, results FROM jobs WHERE id = @id", connection))
+                             "SELECT succeeded_items + failed_items, enumeration_done, state, total_items, results FROM jobs WHERE id = @id",
+                                 connection))
             {
                 command.Parameters.AddWithValue("id", id);
                 await using var reader = await command.ExecuteReaderAsync(ct);
@@ -127,7 +128,8 @@ public sealed class PipelineBenchRun(BenchServices services, PipelineBenchOption
             foreach (var process in processes)
             {
                 process.Sample();
-                if (process.HasExited) throw new InvalidOperationException($"{process.Name} exited during the benchmark (see its log in {options.Folder})");
+                if (process.HasExited) throw new InvalidOperationException($"{process.Name} exited during the benchmark (see its log in " +
+                    $"{options.Folder})");
             }
             if (JobState.IsFinal(state)) break;
             if (options.Workers == 0 && enumerationSeconds is not null)
@@ -137,7 +139,8 @@ public sealed class PipelineBenchRun(BenchServices services, PipelineBenchOption
                 break;
             }
             if (clock.Elapsed - lastProgress > options.StallTimeout)
-                throw new TimeoutException($"job {id}: no progress for {options.StallTimeout.TotalSeconds}s at {lastDone} items (logs in {options.Folder})");
+                throw new TimeoutException($"job {id}: no progress for {options.StallTimeout.TotalSeconds}s at {lastDone} items (logs in " +
+                    $"{options.Folder})");
             await Task.Delay(SampleInterval, ct);
         }
         var seconds = enumerationSeconds is { } enumerated && options.Workers == 0 ? enumerated : clock.Elapsed.TotalSeconds;

@@ -28,7 +28,8 @@ public sealed class PipelineProcess : IAsyncDisposable
     public long PeakRssBytes => Math.Max(peakRss, Sample());
 
     /// <param name="project">The host's project, whose assembly has its name: Cam.SchedulerHost or Cam.WorkerHost.</param>
-    public static PipelineProcess Start(string name, string project, IReadOnlyDictionary<string, string> environment, string logPath, string urlVariable)
+    public static PipelineProcess Start(string name, string project, IReadOnlyDictionary<string, string> environment, string logPath,
+        string urlVariable)
     {
         var path = HostAssembly(project);
         var port = FreePort();
