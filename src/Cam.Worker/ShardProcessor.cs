@@ -247,11 +247,13 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
             return;
         }
         var computing = Stopwatch.GetTimestamp();
-        times.Preprocess += Stopwatch.GetElapsedTime(started, computing);
-        WorkerTelemetry.BatchDuration.Record(Stopwatch.GetElapsedTime(started, computing).TotalSeconds, WorkerTelemetry.Stage("preprocess"));
+        var preprocess = Stopwatch.GetElapsedTime(started, computing);
+        times.Preprocess += preprocess;
+        WorkerTelemetry.BatchDuration.Record(preprocess.TotalSeconds, WorkerTelemetry.Stage("preprocess"));
         using (input) RunMethods(context, input, ready);
-        times.Compute += Stopwatch.GetElapsedTime(computing);
-        WorkerTelemetry.BatchDuration.Record(Stopwatch.GetElapsedTime(computing).TotalSeconds, WorkerTelemetry.Stage("compute"));
+        var compute = Stopwatch.GetElapsedTime(computing);
+        times.Compute += compute;
+        WorkerTelemetry.BatchDuration.Record(compute.TotalSeconds, WorkerTelemetry.Stage("compute"));
     }
 
     /// <summary>Runs each method over the batch and records its maps, or its error per item.</summary>
