@@ -91,7 +91,7 @@ public static class ImageDecoder
             ? DecodeGray16(codec, data, name)
             : DecodeRgba(codec, reduce is not null && codec.EncodedFormat == SKEncodedImageFormat.Jpeg
                 ? ReducedSize(codec, reduce(fullWidth, fullHeight), Swaps(origin))
-                : info.Size, name, codec.EncodedFormat == SKEncodedImageFormat.Gif ? GifTransparency.Color(data.Span) : null);
+                : info.Size, name, codec.EncodedFormat == SKEncodedImageFormat.Gif ? GifFill.Color(data.Span) : null);
         return Orient(stored, origin) with { FullWidth = fullWidth, FullHeight = fullHeight };
     }
 
@@ -109,6 +109,7 @@ public static class ImageDecoder
 
     private static DecodedImage DecodeRgba(SKCodec codec, SKSizeI size, string name, (byte R, byte G, byte B)? transparent)
     {
+        if (codec.EncodedFormat == SKEncodedImageFormat.Jpeg) return JpegRows.Decode(codec, size, name);
         var target = new SKImageInfo(size.Width, size.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         using var bitmap = new SKBitmap(target);
         Check(codec.GetPixels(target, bitmap.GetPixels()), name);
@@ -122,7 +123,7 @@ public static class ImageDecoder
         return new DecodedImage(w, h, PilRgb.FromGray16(Gray16Png.Read(data.Span, name)));
     }
 
-    private static void Check(SKCodecResult result, string name)
+    internal static void Check(SKCodecResult result, string name)
     {
         if (result != SKCodecResult.Success)
             throw new ImageDecodeException(ImageErrorReason.Corrupt, $"'{name}' could not be decoded ({result})");

@@ -101,7 +101,7 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
             new BatchExplainer(package.Classifier, new ExplainerOptions { Precision = settings.Precision }, ct), methods, layers, output);
         var batches = Batches(shard, ct);
         if (batches.Count == 0) return;
-        var reduce = package.Manifest.Preprocess.DecodeReduction();
+        var reduce = package.Manifest.Preprocess.DecodeReduction(settings.FastDecode);
         var next = Task.Run(() => Prefetch(context, batches[0], reduce, ct), ct);
         for (var b = 0; b < batches.Count; b++)
         {

@@ -78,4 +78,21 @@ public class FastDecodingTests
         Assert.Equal((700, 500, 700, 500), (small.Width, small.Height, small.FullWidth, small.FullHeight));
         Assert.Null((spec with { Resize = null, CenterCrop = [224, 224] }).DecodeReduction());
     }
+
+    [Fact]
+    public void A_workers_fast_decode_setting_reduces_the_jpegs_of_packages_that_do_not_say_and_a_packages_own_choice_wins()
+    {
+        var jpeg = Jpeg(2560, 1708);
+        (int, int) Decoded(PreprocessSpec spec, bool workerDefault)
+        {
+            var image = ImageDecoder.Decode(jpeg, "large.jpg", null, spec.DecodeReduction(workerDefault));
+            return (image.Width, image.Height);
+        }
+        // The package says nothing: the worker's setting decides (3/8 of 2560×1708 covers twice 383×256, as above).
+        Assert.Equal((960, 641), Decoded(PreprocessSpec.ImageNet, workerDefault: true));
+        Assert.Equal((2560, 1708), Decoded(PreprocessSpec.ImageNet, workerDefault: false));
+        // The package says false, or true: that wins over the worker.
+        Assert.Equal((2560, 1708), Decoded(PreprocessSpec.ImageNet with { FastDecode = false }, workerDefault: true));
+        Assert.Equal((960, 641), Decoded(PreprocessSpec.ImageNet with { FastDecode = true }, workerDefault: false));
+    }
 }

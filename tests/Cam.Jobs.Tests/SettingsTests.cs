@@ -61,6 +61,8 @@ public class SettingsTests
     {
         var error = Assert.Throws<InvalidSettingException>(() => WorkerSettings.From(Configuration(("CAM_WORKER_NOOP", "yes"))));
         Assert.StartsWith("CAM_WORKER_NOOP: 'yes'", error.Message);
+        error = Assert.Throws<InvalidSettingException>(() => WorkerSettings.From(Configuration(("CAM_WORKER_FAST_DECODE", "fast"))));
+        Assert.StartsWith("CAM_WORKER_FAST_DECODE: 'fast'", error.Message);
     }
 
     [Theory]
@@ -72,10 +74,12 @@ public class SettingsTests
     public void Every_flag_of_every_role_accepts_true_false_1_and_0(string text, bool expected)
     {
         var scheduler = SchedulerSettings.From(Configuration(("CAM_MIGRATE_ON_START", text), ("CAM_API_KEY_DISABLED", text)));
-        var worker = WorkerSettings.From(Configuration(("CAM_WORKER_NOOP", text), ("CAM_WORKER_CHANNELS_LAST", text)));
+        var worker = WorkerSettings.From(Configuration(("CAM_WORKER_NOOP", text), ("CAM_WORKER_CHANNELS_LAST", text),
+            ("CAM_WORKER_FAST_DECODE", text)));
         var cli = CliSettings.From(name => name == "CAM_LOG" ? text : null);
-        Assert.Equal([expected, expected, expected, expected, expected],
-            new[] { scheduler.MigrateOnStart, scheduler.ApiKeyDisabled, worker.NoOpExplainer, worker.Precision is not null, cli.Log });
+        Assert.Equal([expected, expected, expected, expected, expected, expected],
+            new[] { scheduler.MigrateOnStart, scheduler.ApiKeyDisabled, worker.NoOpExplainer, worker.Precision is not null, worker.FastDecode,
+                cli.Log });
     }
 
     [Theory]

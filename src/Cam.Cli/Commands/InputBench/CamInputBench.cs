@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json.Nodes;
 using Cam.Datasets;
 using Cam.Engine.Preprocessing;
 
@@ -7,7 +8,8 @@ namespace Cam.Cli.Commands.InputBench;
 /// <summary>
 /// Cam's side of <c>cam bench-inputs</c>: each file read into memory, decoded (<see cref="ImageDecoder"/>, reduced when
 /// fast decoding) and preprocessed into a (1, 3, H, W) tensor (<see cref="Preprocessor"/>), as a worker does; N threads
-/// take the files in turn. The split is timed per image; the rate per core is images over the process's CPU time.
+/// take the files in turn. The split is timed per image; the rate per core is images over the process's CPU time
+/// (user + system, all its threads: the garbage collector's and the JIT's included).
 /// </summary>
 internal static class CamInputBench
 {
@@ -23,7 +25,8 @@ internal static class CamInputBench
         long read = 0, decode = 0, preprocess = 0;
         var process = Process.GetCurrentProcess();
         process.Refresh();
-        var cpu = process.TotalProcessorTime;
+        var (user, system) = (process.UserProcessorTime, process.PrivilegedProcessorTime);
+        var (collections, pauses) = (GC.CollectionCount(0), GC.GetTotalPauseDuration());
         var clock = Stopwatch.StartNew();
         var work = Enumerable.Range(0, repeat).SelectMany(_ => files);
         Parallel.ForEach(work, new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = ct }, file =>
@@ -35,10 +38,18 @@ internal static class CamInputBench
         });
         var seconds = clock.Elapsed.TotalSeconds;
         process.Refresh();
-        var cpuSeconds = (process.TotalProcessorTime - cpu).TotalSeconds;
-        return new InputTimes($"Cam: SkiaSharp {typeof(SkiaSharp.SKCodec).Assembly.GetName().Version} + Preprocessor", (long)files.Count * repeat,
-            threads,
-            seconds, cpuSeconds, Seconds(read), Seconds(decode), Seconds(preprocess));
+        var userSeconds = (process.UserProcessorTime - user).TotalSeconds;
+        var systemSeconds = (process.PrivilegedProcessorTime - system).TotalSeconds;
+        return new InputTimes($"Cam: SkiaSharp {typeof(SkiaSharp.SKCodec).Assembly.GetName().Version} + Preprocessor",
+            (long)files.Count * repeat, threads, seconds, userSeconds + systemSeconds, Seconds(read), Seconds(decode),
+            Seconds(preprocess), userSeconds, systemSeconds)
+        {
+            Extra = new JsonObject
+            {
+                ["gc_collections"] = GC.CollectionCount(0) - collections,
+                ["gc_pause_seconds"] = Math.Round((GC.GetTotalPauseDuration() - pauses).TotalSeconds, 3),
+            },
+        };
     }
 
     /// <summary>Read, decode and preprocess one file; the stopwatch ticks of each stage.</summary>
