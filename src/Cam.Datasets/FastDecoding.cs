@@ -14,7 +14,8 @@ public static class FastDecoding
     /// The smallest decode an image of (width, height) may get: <see cref="Margin"/> × the resized size, per side;
     /// null when the spec does not ask for fast decoding or has no resize (the image is used at its own size).
     /// </summary>
-    public static MinimumDecodeSize? DecodeReduction(this PreprocessSpec spec) => spec.DecodeReduction(byDefault: false);
+    public static MinimumDecodeSize? DecodeReduction(this PreprocessSpec spec) =>
+        spec.DecodeReduction(byDefault: false);
 
     /// <summary>
     /// As <see cref="DecodeReduction(PreprocessSpec)"/>, where a spec that does not set <c>fastDecode</c> takes

@@ -17,20 +17,24 @@ internal static class JpegRows
     [ThreadStatic]
     private static byte[]? buffer;
 
-    /// <summary>The JPEG behind <paramref name="codec"/> at <paramref name="size"/> (its size or a DCT scale of it), as RGB.</summary>
+    /// <summary>
+    /// The JPEG behind <paramref name="codec"/> at <paramref name="size"/> (its size or a DCT scale of it), as RGB.
+    /// </summary>
     public static DecodedImage Decode(SKCodec codec, SKSizeI size, string name)
     {
         var info = new SKImageInfo(size.Width, size.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         ImageDecoder.Check(codec.StartScanlineDecode(info), name);
         var rowBytes = size.Width * 4;
-        if (buffer is null || buffer.Length < rowBytes * Chunk) buffer = GC.AllocateUninitializedArray<byte>(rowBytes * Chunk, pinned: true);
+        if (buffer is null || buffer.Length < rowBytes * Chunk)
+            buffer = GC.AllocateUninitializedArray<byte>(rowBytes * Chunk, pinned: true);
         var address = Marshal.UnsafeAddrOfPinnedArrayElement(buffer, 0);
         var rgb = GC.AllocateUninitializedArray<byte>(size.Width * size.Height * 3);
         for (var y = 0; y < size.Height; y += Chunk)
         {
             var rows = Math.Min(Chunk, size.Height - y);
             if (codec.GetScanlines(address, rows, rowBytes) != rows)
-                throw new ImageDecodeException(ImageErrorReason.Corrupt, $"'{name}' could not be decoded ({SKCodecResult.IncompleteInput})");
+                throw new ImageDecodeException(ImageErrorReason.Corrupt,
+                    $"'{name}' could not be decoded ({SKCodecResult.IncompleteInput})");
             PilRgb.DropAlpha(buffer, rgb.AsSpan(y * size.Width * 3), rows * size.Width);
         }
         return new DecodedImage(size.Width, size.Height, rgb);

@@ -33,12 +33,14 @@ internal static class PilRgb
     /// </summary>
     public static void DropAlpha(ReadOnlySpan<byte> rgba, Span<byte> rgb, int pixels)
     {
-        if (rgba.Length < pixels * 4 || rgb.Length < pixels * 3) throw new ArgumentException("buffers too small for the pixels");
+        if (rgba.Length < pixels * 4 || rgb.Length < pixels * 3)
+            throw new ArgumentException("buffers too small for the pixels");
         ref var source = ref MemoryMarshal.GetReference(rgba);
         ref var target = ref MemoryMarshal.GetReference(rgb);
         var i = 0;
         for (; i + 6 <= pixels; i += 4)
-            Vector128.Shuffle(Vector128.LoadUnsafe(ref source, (nuint)(i * 4)), RgbOfRgba).StoreUnsafe(ref target, (nuint)(i * 3));
+            Vector128.Shuffle(Vector128.LoadUnsafe(ref source, (nuint)(i * 4)), RgbOfRgba)
+                .StoreUnsafe(ref target, (nuint)(i * 3));
         for (; i < pixels; i++)
             (rgb[i * 3], rgb[i * 3 + 1], rgb[i * 3 + 2]) = (rgba[i * 4], rgba[i * 4 + 1], rgba[i * 4 + 2]);
     }

@@ -20,8 +20,8 @@ public sealed record WorkerSettings
     public const long DefaultMaxBatchPixels = 64_000_000;
     public string Device { get; init; } = "cpu";
     /// <summary>
-    /// Decode JPEGs at a reduced DCT scale (<c>"fastDecode": true</c>) for every package whose <c>preprocess</c> does not
-    /// say <c>fastDecode</c> itself; a package's own <c>true</c> or <c>false</c> wins.
+    /// Decode JPEGs at a reduced DCT scale (<c>"fastDecode": true</c>) for every package whose <c>preprocess</c> does
+    /// not say <c>fastDecode</c> itself; a package's own <c>true</c> or <c>false</c> wins.
     /// </summary>
     public bool FastDecode { get; init; }
     /// <summary>

@@ -80,7 +80,7 @@ public class FastDecodingTests
     }
 
     [Fact]
-    public void A_workers_fast_decode_setting_reduces_the_jpegs_of_packages_that_do_not_say_and_a_packages_own_choice_wins()
+    public void A_workers_fast_decode_setting_reduces_jpegs_of_packages_that_do_not_say_and_a_packages_own_choice_wins()
     {
         var jpeg = Jpeg(2560, 1708);
         (int, int) Decoded(PreprocessSpec spec, bool workerDefault)

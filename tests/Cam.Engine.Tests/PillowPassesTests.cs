@@ -9,7 +9,7 @@ namespace Cam.Engine.Tests;
 /// </summary>
 public class PillowPassesTests
 {
-    /// <summary>PIL's ImagingResample on RGB bytes, written plainly: horizontal pass, clip, vertical pass, clip.</summary>
+    /// <summary>PIL's ImagingResample on RGB bytes, written plainly: horizontal pass, clip, vertical, clip.</summary>
     private static byte[] ScalarResize(DecodedImage image, int height, int width, string filter)
     {
         var columns = PillowFilter.For(filter, image.Width, width, 0, width);
@@ -20,7 +20,8 @@ public class PillowPassesTests
         {
             var sum = 1 << 21;
             for (var t = 0; t < columns.Taps[o]; t++)
-                sum += image.Rgb[(y * image.Width + columns.First[o] + t) * 3 + c] * columns.Weights[o * columns.KernelSize + t];
+                sum += image.Rgb[(y * image.Width + columns.First[o] + t) * 3 + c]
+                    * columns.Weights[o * columns.KernelSize + t];
             band[(y * width + o) * 3 + c] = (byte)Math.Clamp(sum >> 22, 0, 255);
         }
         var rows = PillowFilter.For(filter, image.Height, height, 0, height);
@@ -29,7 +30,8 @@ public class PillowPassesTests
         for (var x = 0; x < width * 3; x++)
         {
             var sum = 1 << 21;
-            for (var t = 0; t < rows.Taps[o]; t++) sum += band[(rows.First[o] + t) * width * 3 + x] * rows.Weights[o * rows.KernelSize + t];
+            for (var t = 0; t < rows.Taps[o]; t++)
+                sum += band[(rows.First[o] + t) * width * 3 + x] * rows.Weights[o * rows.KernelSize + t];
             output[o * width * 3 + x] = (byte)Math.Clamp(sum >> 22, 0, 255);
         }
         return output;
@@ -41,8 +43,8 @@ public class PillowPassesTests
     [InlineData(13, 9, 31, 22, "bicubic")]
     [InlineData(500, 375, 341, 256, "bilinear")]
     [InlineData(7, 300, 5, 17, "bicubic")]
-    public void The_vectorised_passes_give_the_bytes_of_pils_scalar_formula(int width, int height, int outWidth, int outHeight,
-        string filter)
+    public void The_vectorised_passes_give_the_bytes_of_pils_scalar_formula(int width, int height, int outWidth,
+        int outHeight, string filter)
     {
         var rgb = new byte[width * height * 3];
         new Random(width * 7 + height).NextBytes(rgb);

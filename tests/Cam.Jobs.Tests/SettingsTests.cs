@@ -61,7 +61,8 @@ public class SettingsTests
     {
         var error = Assert.Throws<InvalidSettingException>(() => WorkerSettings.From(Configuration(("CAM_WORKER_NOOP", "yes"))));
         Assert.StartsWith("CAM_WORKER_NOOP: 'yes'", error.Message);
-        error = Assert.Throws<InvalidSettingException>(() => WorkerSettings.From(Configuration(("CAM_WORKER_FAST_DECODE", "fast"))));
+        error = Assert.Throws<InvalidSettingException>(() =>
+            WorkerSettings.From(Configuration(("CAM_WORKER_FAST_DECODE", "fast"))));
         Assert.StartsWith("CAM_WORKER_FAST_DECODE: 'fast'", error.Message);
     }
 
@@ -78,8 +79,11 @@ public class SettingsTests
             ("CAM_WORKER_FAST_DECODE", text)));
         var cli = CliSettings.From(name => name == "CAM_LOG" ? text : null);
         Assert.Equal([expected, expected, expected, expected, expected, expected],
-            new[] { scheduler.MigrateOnStart, scheduler.ApiKeyDisabled, worker.NoOpExplainer, worker.Precision is not null, worker.FastDecode,
-                cli.Log });
+            new[]
+            {
+                scheduler.MigrateOnStart, scheduler.ApiKeyDisabled, worker.NoOpExplainer, worker.Precision is not null,
+                worker.FastDecode, cli.Log,
+            });
     }
 
     [Theory]

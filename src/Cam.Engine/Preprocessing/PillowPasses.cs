@@ -51,18 +51,21 @@ internal static class PillowPasses
             var sum = half;
             for (var t = 0; t < taps; t++)
             {
-                var pixel = Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref source, at + t * 3)));
+                var word = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref source, at + t * 3));
+                var pixel = Vector128.CreateScalarUnsafe(word);
                 var channels = Vector128.WidenLower(Vector128.WidenLower(pixel.AsByte())).AsInt32();
                 sum += channels * Vector128.Create(Unsafe.Add(ref k, t));
             }
-            var bytes = Vector128.Min(Vector128.Max(Vector128.ShiftRightArithmetic(sum, PillowFilter.PrecisionBits), zero), top);
+            var bytes = Clip(sum, zero, top);
             Unsafe.Add(ref target, output) = (byte)bytes.GetElement(0);
             Unsafe.Add(ref target, output + 1) = (byte)bytes.GetElement(1);
             Unsafe.Add(ref target, output + 2) = (byte)bytes.GetElement(2);
         }
     }
 
-    /// <summary>One output pixel of the horizontal pass, channel by channel (where a 4-byte read would leave the image).</summary>
+    /// <summary>
+    /// One output pixel of the horizontal pass, channel by channel (where a 4-byte read would leave the image).
+    /// </summary>
     private static void ScalarPixel(ref byte source, int at, ref int k, int taps, ref byte target)
     {
         int r = PillowFilter.Half, g = PillowFilter.Half, b = PillowFilter.Half;
@@ -80,7 +83,8 @@ internal static class PillowPasses
 
     /// <summary>
     /// The vertical pass over a band whose first row is source row <paramref name="firstRow"/>, rows of
-    /// <paramref name="stride"/> bytes: <c>out[o, x] = clip8((2²¹ + Σₜ band[First[o] − firstRow + t, x]·W[o, t]) ≫ 22)</c>.
+    /// <paramref name="stride"/> bytes:
+    /// <c>out[o, x] = clip8((2²¹ + Σₜ band[First[o] − firstRow + t, x]·W[o, t]) ≫ 22)</c>.
     /// </summary>
     public static byte[] Vertical(byte[] band, int stride, int firstRow, PillowFilter filter)
     {
@@ -103,7 +107,8 @@ internal static class PillowPasses
                 for (var t = 0; t < taps; t++)
                 {
                     var w = Vector128.Create(Unsafe.Add(ref k, t));
-                    var (low, high) = Vector128.Widen(Vector128.LoadUnsafe(ref source, (nuint)(start + t * stride + x)));
+                    var sixteen = Vector128.LoadUnsafe(ref source, (nuint)(start + t * stride + x));
+                    var (low, high) = Vector128.Widen(sixteen);
                     var (a, b) = Vector128.Widen(low);
                     var (c, d) = Vector128.Widen(high);
                     s0 += a.AsInt32() * w;
@@ -111,21 +116,22 @@ internal static class PillowPasses
                     s2 += c.AsInt32() * w;
                     s3 += d.AsInt32() * w;
                 }
-                var words = Vector128.Narrow(Clip(s0, zero, top), Clip(s1, zero, top));
-                var more = Vector128.Narrow(Clip(s2, zero, top), Clip(s3, zero, top));
+                var words = Vector128.Narrow(Clip(s0, zero, top).AsUInt32(), Clip(s1, zero, top).AsUInt32());
+                var more = Vector128.Narrow(Clip(s2, zero, top).AsUInt32(), Clip(s3, zero, top).AsUInt32());
                 Vector128.Narrow(words, more).StoreUnsafe(ref target, (nuint)(o * stride + x));
             }
             for (; x < stride; x++)
             {
                 var sum = PillowFilter.Half;
-                for (var t = 0; t < taps; t++) sum += Unsafe.Add(ref source, start + t * stride + x) * Unsafe.Add(ref k, t);
+                for (var t = 0; t < taps; t++)
+                    sum += Unsafe.Add(ref source, start + t * stride + x) * Unsafe.Add(ref k, t);
                 Unsafe.Add(ref target, o * stride + x) = PillowFilter.Clip8(sum);
             }
         }
         return output;
     }
 
-    /// <summary><c>clamp(sum ≫ 22, 0, 255)</c> per lane, as unsigned words for narrowing to bytes.</summary>
-    private static Vector128<uint> Clip(Vector128<int> sum, Vector128<int> zero, Vector128<int> top) =>
-        Vector128.Min(Vector128.Max(Vector128.ShiftRightArithmetic(sum, PillowFilter.PrecisionBits), zero), top).AsUInt32();
+    /// <summary><c>clamp(sum ≫ 22, 0, 255)</c> per lane.</summary>
+    private static Vector128<int> Clip(Vector128<int> sum, Vector128<int> zero, Vector128<int> top) =>
+        Vector128.Min(Vector128.Max(Vector128.ShiftRightArithmetic(sum, PillowFilter.PrecisionBits), zero), top);
 }

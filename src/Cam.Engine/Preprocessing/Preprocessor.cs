@@ -83,7 +83,7 @@ public sealed class Preprocessor(PreprocessSpec spec, Device? device = null, lon
         using (batch) return batch.to(device);
     }
 
-    /// <summary><c>table[256·c + b] = (b / 255 − mean_c) / std_c</c> in float32, for the 256 values of a byte.</summary>
+    /// <summary><c>table[256·c + b] = (b / 255 − mean_c) / std_c</c> in float32, for each value of a byte.</summary>
     private static float[] NormalizationTable(float[] mean, float[] std)
     {
         var table = new float[3 * 256];
