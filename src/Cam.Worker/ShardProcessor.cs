@@ -130,7 +130,9 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
     private LoadedImage[] Prefetch(ShardContext context, ItemRef[] batch, MinimumDecodeSize? reduce, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
-        var images = loader.Load(context.Shard.DatasetRoot, batch.Select(i => i.Path).ToList(), ct, reduce);
+        // JPEGs are decoded for the part the preprocessing reads (the crop's source window) alone.
+        var images = loader.Load(context.Shard.DatasetRoot, batch.Select(i => i.Path).ToList(), ct, reduce,
+            context.Preprocessor.WindowToDecode);
         WorkerTelemetry.BatchDuration.Record(clock.Elapsed.TotalSeconds, WorkerTelemetry.Stage("decode"));
         context.Preprocessor.Prepare(images.Where(i => i.Ok).Select(i => i.Image!));
         return images;

@@ -14,23 +14,28 @@ namespace Cam.Engine.Preprocessing;
 internal static class PillowPasses
 {
     /// <summary>
-    /// Rows <c>firstRow…endRow</c> of an RGB image <paramref name="width"/> pixels wide, resampled along x:
-    /// <c>band[y − firstRow, o, c] = clip8((2²¹ + Σₜ rgb[y, First[o] + t, c]·W[o, t]) ≫ 22)</c>.
+    /// Rows <c>firstRow…endRow</c> of an RGB image, resampled along x:
+    /// <c>band[y − firstRow, o, c] = clip8((2²¹ + Σₜ rgb[y, First[o] + t, c]·W[o, t]) ≫ 22)</c>, where
+    /// <paramref name="rgb"/> holds the raster's window <paramref name="stored"/> (which covers the rows and taps).
     /// </summary>
-    public static byte[] Horizontal(byte[] rgb, int width, int firstRow, int endRow, PillowFilter filter)
+    public static byte[] Horizontal(byte[] rgb, PixelWindow stored, int firstRow, int endRow, PillowFilter filter)
     {
         var columns = filter.First.Length;
         var band = GC.AllocateUninitializedArray<byte>((endRow - firstRow) * columns * 3);
-        var height = rgb.Length / (width * 3);
         for (var y = firstRow; y < endRow; y++)
-            HorizontalRow(rgb, y * width * 3, band, (y - firstRow) * columns * 3, filter,
+            HorizontalRow(rgb, ((y - stored.Top) * stored.Width - stored.Left) * 3, band, (y - firstRow) * columns * 3,
+                filter,
                 // A pixel is read as 4 bytes: the last pixel of the last row has no 4th byte after it.
-                lastRowOfImage: y == height - 1, width);
+                lastRowOfImage: y - stored.Top == stored.Height - 1, stored.Left + stored.Width);
         return band;
     }
 
+    /// <summary>
+    /// One row: <paramref name="rowStart"/> is where column 0 of the row would be in <paramref name="rgb"/> (before the
+    /// window's first column when the window starts right of 0); <paramref name="end"/> is the window's end column.
+    /// </summary>
     private static void HorizontalRow(byte[] rgb, int rowStart, byte[] band, int targetStart, PillowFilter filter,
-        bool lastRowOfImage, int width)
+        bool lastRowOfImage, int end)
     {
         ref var source = ref MemoryMarshal.GetArrayDataReference(rgb);
         ref var target = ref MemoryMarshal.GetArrayDataReference(band);
@@ -43,7 +48,7 @@ internal static class PillowPasses
             ref var k = ref Unsafe.Add(ref weights, o * filter.KernelSize);
             var at = rowStart + first * 3;
             var output = targetStart + o * 3;
-            if (lastRowOfImage && first + taps == width)
+            if (lastRowOfImage && first + taps == end)
             {
                 ScalarPixel(ref source, at, ref k, taps, ref Unsafe.Add(ref target, output));
                 continue;

@@ -34,13 +34,31 @@ internal static class PillowResize
         if (horizontal)
         {
             var columnFilter = PillowFilter.For(interpolation, image.Width, width, columns.Start, columns.Count);
-            band = PillowPasses.Horizontal(image.Rgb, image.Width, firstRow, endRow, columnFilter);
+            band = PillowPasses.Horizontal(image.Rgb, image.Stored, firstRow, endRow, columnFilter);
         }
         else
         {
             band = Gather(image, Range(firstRow, endRow - firstRow), Range(columns.Start, columns.Count));
         }
         return rowFilter is null ? band : PillowPasses.Vertical(band, columns.Count * 3, firstRow, rowFilter);
+    }
+
+    /// <summary>
+    /// The source positions <c>[first, end)</c> that outputs <c>window</c> of an axis resized from
+    /// <paramref name="inSize"/> to <paramref name="outSize"/> read in <see cref="Window"/>: the filter's taps, the
+    /// nearest indices, or the window itself when the axis keeps its size.
+    /// </summary>
+    public static (int First, int End) SourceSpan(int inSize, int outSize, (int Start, int Count) window,
+        string interpolation)
+    {
+        if (interpolation == "nearest")
+        {
+            var indices = NearestIndices(inSize, outSize, window);
+            return (indices[0], indices[^1] + 1);
+        }
+        if (inSize == outSize) return (window.Start, window.Start + window.Count);
+        var filter = PillowFilter.For(interpolation, inSize, outSize, window.Start, window.Count);
+        return (filter.First[0], filter.First[^1] + filter.Taps[^1]);
     }
 
     /// <summary>PIL's ImagingScaleAffine: <c>x₀ = 0.5·in/out</c>, <c>x += in/out</c>, index <c>(int)x</c>.</summary>
@@ -63,14 +81,15 @@ internal static class PillowResize
     internal static byte[] Gather(DecodedImage image, int[] rows, int[] columns)
     {
         var bytes = GC.AllocateUninitializedArray<byte>(rows.Length * columns.Length * 3);
-        var stride = image.Width * 3;
+        var stored = image.Stored;
+        var stride = stored.Width * 3;
         for (var r = 0; r < rows.Length; r++)
         {
-            var source = rows[r] * stride;
+            var source = (rows[r] - stored.Top) * stride;
             var target = r * columns.Length * 3;
             for (var c = 0; c < columns.Length; c++)
             {
-                var s = source + columns[c] * 3;
+                var s = source + (columns[c] - stored.Left) * 3;
                 bytes[target++] = image.Rgb[s];
                 bytes[target++] = image.Rgb[s + 1];
                 bytes[target++] = image.Rgb[s + 2];

@@ -112,6 +112,26 @@ public sealed class Preprocessor(PreprocessSpec spec, Device? device = null, lon
             image => prepared.AddOrUpdate(image, Resample(image)));
     }
 
+    /// <summary>
+    /// The part of a decoded raster of <paramref name="width"/>×<paramref name="height"/> (displayed at
+    /// <paramref name="fullWidth"/>×<paramref name="fullHeight"/>) that <see cref="Bytes"/> reads: the source rows and
+    /// columns under the crop's window of the resized image (<see cref="PillowResize.SourceSpan"/>); a decoder given
+    /// it (<see cref="Cam.Datasets.NeededWindow"/>) decodes nothing else. Null without antialiasing (that path reads
+    /// whole images) or when the crop keeps nothing of the image.
+    /// </summary>
+    public PixelWindow? WindowToDecode(int width, int height, int fullWidth, int fullHeight)
+    {
+        if (!Spec.IsAntialiased) return null;
+        var (h, w) = Spec.Resized(fullHeight, fullWidth);
+        var (ch, cw) = Spec.Crop ?? (h, w);
+        var (top, left) = Spec.Crop is null ? (0, 0) : PreprocessGeometry.CropOffset(h, w, ch, cw);
+        var (rows, columns) = (Inside(top, ch, h), Inside(left, cw, w));
+        if (rows.Count <= 0 || columns.Count <= 0) return null;
+        var (y0, y1) = PillowResize.SourceSpan(height, h, rows, Spec.Filter);
+        var (x0, x1) = PillowResize.SourceSpan(width, w, columns, Spec.Filter);
+        return new PixelWindow(x0, y0, x1 - x0, y1 - y0);
+    }
+
     private byte[] Resample(DecodedImage image)
     {
         if (!Spec.IsAntialiased) throw new InvalidOperationException("preprocessing without antialiasing works on floats");
