@@ -13,6 +13,12 @@ internal static class JpegRows
     /// <summary>Scanlines per call: two MCU rows of a 4:2:0 JPEG.</summary>
     private const int Chunk = 32;
 
+    /// <summary>
+    /// Pixels decoded beyond the asked window on each side (an MCU of 4:2:0): the window's own pixels never sit at the
+    /// edge of libjpeg-turbo's crop, where its upsampling lacks the neighbours a whole decode has.
+    /// </summary>
+    private const int Margin = 16;
+
     /// <summary>This thread's pinned RGBA chunk (grown to the widest image it has decoded).</summary>
     [ThreadStatic]
     private static byte[]? buffer;
@@ -52,12 +58,13 @@ internal static class JpegRows
         return new DecodedImage(size.Width, size.Height, rgb) { Window = whole ? null : part };
     }
 
-    /// <summary>The window cut to the raster, never empty.</summary>
+    /// <summary>The window widened by <see cref="Margin"/> on each side and cut to the raster, never empty.</summary>
     private static PixelWindow Clamped(PixelWindow w, SKSizeI size)
     {
-        var (left, top) = (Math.Clamp(w.Left, 0, size.Width - 1), Math.Clamp(w.Top, 0, size.Height - 1));
-        var right = Math.Clamp(w.Left + w.Width, left + 1, size.Width);
-        var bottom = Math.Clamp(w.Top + w.Height, top + 1, size.Height);
+        var left = Math.Clamp(w.Left - Margin, 0, size.Width - 1);
+        var top = Math.Clamp(w.Top - Margin, 0, size.Height - 1);
+        var right = Math.Clamp(w.Left + w.Width + Margin, left + 1, size.Width);
+        var bottom = Math.Clamp(w.Top + w.Height + Margin, top + 1, size.Height);
         return new PixelWindow(left, top, right - left, bottom - top);
     }
 }

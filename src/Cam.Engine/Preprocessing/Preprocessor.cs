@@ -70,8 +70,9 @@ public sealed class Preprocessor(PreprocessSpec spec, Device? device = null, lon
         {
             var bytes = Bytes(images[n]);
             prepared.Remove(images[n]);
-            var (red, green, blue) = (values.Slice(n * 3 * plane, plane), values.Slice((n * 3 + 1) * plane, plane),
-                values.Slice((n * 3 + 2) * plane, plane));
+            var red = values.Slice(n * 3 * plane, plane);
+            var green = values.Slice((n * 3 + 1) * plane, plane);
+            var blue = values.Slice((n * 3 + 2) * plane, plane);
             for (var p = 0; p < plane; p++)
             {
                 red[p] = table[bytes[p * 3]];
