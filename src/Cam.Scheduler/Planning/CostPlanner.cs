@@ -9,7 +9,8 @@ namespace Cam.Scheduler.Planning;
 /// probe's sample images; IS-CAM that × its samples; SS-CAM every channel × its samples (noise makes every mask its own); the gradient methods one backward per class; Smooth Grad-CAM++ a forward and a backward per class for each
 /// noisy sample; Ablation-CAM one forward per channel of every target layer (of what follows the layer only, or none
 /// at all where the probe found a pooled linear head after it: its samples are then 0); FullGrad one backward per class
-/// (as the gradient methods, with the input's gradient); Eigen-CAM, KPCA-CAM, FEM and Random-CAM nothing more; aug-smooth all of that × 6 (its six
+/// (as the gradient methods, with the input's gradient); LeGrad a forward of its own (attention formed) and a backward
+/// per class for every target layer (each block's own score); Eigen-CAM, KPCA-CAM, FEM and Random-CAM nothing more; aug-smooth all of that × 6 (its six
 /// augmented passes); metrics 1 + 2·(steps + 1) per map (K classes × the layers, plus the fused map with several layers).
 /// </summary>
 public static class CostPlanner
@@ -35,6 +36,7 @@ public static class CostPlanner
                 MethodNames.SmoothScoreCam => samples * channels,
                 MethodNames.SmoothGradCamPlusPlus => samples * (1L + classesPerItem),
                 MethodNames.AblationCam => samples * channels,
+                MethodNames.LeGrad => 1 + (long)classesPerItem * layers,
                 _ when MethodNames.Gradient.Contains(m.Name) => classesPerItem,
                 _ => 0,
             });

@@ -114,6 +114,14 @@ CASES = [
     ("refinecam_resnet18", "refinecam", "resnet18", "layer3,layer4", [2, 3, 64, 80], [3, 7], {}),
     ("refinecam_resnet18_layer2", "refinecam", "resnet18", "layer2,layer3,layer4", [2, 3, 80, 64], [1, 8], {}),
     ("ablationcam_mobilenet_block", "ablationcam", "mobilenet_v2", "features.2.conv.0", [2, 3, 64, 80], [4, 8], {}),
+    # AblationCAM scores the ablated copies with the target, as pgc does: at layer4 in closed form (every logit moves),
+    # at layer3 through the forwards.
+    ("ablationcam_softmax_resnet18", "ablationcam", "resnet18", "layer4", [2, 3, 64, 80], [3, 7], {"target": "softmax"}),
+    ("ablationcam_rest_resnet18", "ablationcam", "resnet18", "layer4", [2, 3, 80, 64], [0, 6], {"target": "rest"}),
+    ("ablationcam_softmax_resnet18_layer3", "ablationcam", "resnet18", "layer3", [2, 3, 80, 64], [4, 2],
+     {"target": "softmax"}),
+    # FullGrad's eigen smoothing: its terms projected at an eighth of the input, scaled, resized back.
+    ("fullgrad_eigen_smooth_resnet18", "fullgrad", "resnet18", "layer4", [2, 3, 64, 80], [5, 1], {"eigen_smooth": True}),
 ]
 
 
