@@ -79,11 +79,12 @@ public sealed class LeGrad : CamMethod
                         $"the class score of block '{blocks[b]}' of {model.Name} does not depend on its attention");
                     probabilities.grad = null;
                     using var _ = no_grad();
-                    var relevance = gradient.relu().to(ScalarType.Float32).mean([1L, 2L])[.., attention.PrefixTokens..];
-                    if (relevance.shape[1] != height * width)
-                        throw new InvalidOperationException($"{model.Name}'s attention has {relevance.shape[1]} " +
-                            $"patch keys, not the {height}×{width} patch grid");
-                    sum.add_(relevance);
+                    var keys = gradient.relu().to(ScalarType.Float32).mean([1L, 2L]); // (N, keys)
+                    var patches = keys.shape[1] - attention.PrefixTokens;
+                    if (patches != height * width)
+                        throw new InvalidOperationException($"{model.Name}'s attention has {patches} patch keys, " +
+                            $"not the {height}×{width} patch grid");
+                    sum.add_(keys.narrow(1, attention.PrefixTokens, patches));
                 }
                 perRank[k] = sum.div_(blocks.Count).reshape(n, height, width);
             }
