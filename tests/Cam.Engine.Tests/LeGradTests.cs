@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Cam.Cli;
 using Cam.Contracts;
 using Cam.Engine.Applicability;
 using Cam.Engine.Layers;
@@ -130,5 +131,29 @@ public class LeGradTests
         Assert.False(verdicts["legrad"].Applicable);
         Assert.Contains("TorchScript", verdicts["legrad"].Reason);
         Assert.Contains("attention", verdicts["legrad"].Reason);
+    }
+
+    [Fact]
+    public void cam_explain_refuses_legrad_on_a_cnn_in_one_line_naming_the_model_and_the_method()
+    {
+        var error = new StringWriter();
+        var original = Console.Error;
+        Console.SetError(error);
+        int code;
+        try
+        {
+            code = CamCommandLine.Build().Parse(["explain", "--arch", "resnet18", "--num-classes", "10",
+                "--weights", Fixtures.ResNet18Weights, "--input", Fixtures.PathOf("cam_int_class.safetensors"),
+                "--method", "legrad", "--class-idx", "5",
+                "--out", Path.Combine(Path.GetTempPath(), $"cam-{Guid.NewGuid():N}.safetensors")]).Invoke();
+        }
+        finally
+        {
+            Console.SetError(original);
+        }
+        Assert.Equal(2, code);
+        var line = Assert.Single(error.ToString().Trim().Split('\n'));
+        Assert.StartsWith("error: legrad", line);
+        Assert.Contains("resnet18", line);
     }
 }
