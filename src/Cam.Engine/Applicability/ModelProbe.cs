@@ -84,6 +84,7 @@ public static class ModelProbe
             method.CheckApplies(model);
             if (method is ClassActivationMap cam) return CamHeadCheck.Problem(model, cam.FcLayer, input, layers[0], shapes[0]);
             if (method is AblationCam) return layers.Select(l => AblationCam.Problem(model, l)).FirstOrDefault(p => p is not null);
+            if (method is LeGrad) return LeGrad.Problem(model, layers);
             if (method.UsesScoreGradients) return GradientProblem(model, input, layers);
             return null;
         }
