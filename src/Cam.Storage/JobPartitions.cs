@@ -18,21 +18,30 @@ public static class JobPartitions
     public static Task CreateAsync(CamDbContext db, Guid jobId, CancellationToken ct) =>
         db.Database.ExecuteSqlAsync($"SELECT cam_create_job_partitions({jobId})", ct);
 
-    /// <summary>How long one try to drop a partition waits for its locks: other jobs' writers wait at most that.</summary>
+    /// <summary>How long a try to drop a partition waits for the parent's lock: other jobs' writers wait as long.</summary>
     public static readonly TimeSpan LockTimeout = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>
+    /// How long one try waits for the partition's own lock: longer than PostgreSQL's <c>deadlock_timeout</c> (1 s by
+    /// default), after which a waiting lock cancels an autovacuum of the partition (a fresh job's partitions are
+    /// vacuumed after their bulk load). Only statements that touch this job's partition wait meanwhile.
+    /// </summary>
+    public static readonly TimeSpan PartitionLockTimeout = TimeSpan.FromSeconds(2);
 
     /// <summary>How long a delete keeps trying before it gives up, naming the table it could not lock.</summary>
     public static readonly TimeSpan DropDeadline = TimeSpan.FromMinutes(10);
 
     /// <summary>
-    /// Drops each partition of the job (DROP TABLE: an unlink, whatever the rows) outside any transaction. Dropping a
-    /// partition takes an ACCESS EXCLUSIVE lock on its parent for the instant of the drop; while a try waits for it
-    /// (behind another transaction reading the parent) every newer lock on the parent queues behind the try, so a
-    /// try waits at most <see cref="LockTimeout"/> (<c>lock_timeout</c>) and is repeated after a pause (0.1 s doubling
-    /// to 2 s) until <see cref="DropDeadline"/>: other jobs' writers are held up at most that long per try. (DETACH …
-    /// CONCURRENTLY needs no such lock but waits, in two transactions per table, for every transaction that uses the
-    /// parent: slower on a busy server, docs/scale.md.) A detach left pending by an older delete is finalised first.
-    /// <paramref name="lockTimedOut"/> hears of each try that timed out (the table). Returns how many partitions went.
+    /// Drops each partition of the job (DROP TABLE: an unlink, whatever the rows), each in a transaction of its own:
+    /// first the partition's ACCESS EXCLUSIVE lock (waiting at most <see cref="PartitionLockTimeout"/>), then the
+    /// drop, which takes the same lock on the parent for the instant of the drop. While a try waits for the parent
+    /// (behind another transaction that reads it) every newer lock on the parent queues behind the try, so the try
+    /// waits at most <see cref="LockTimeout"/> (<c>lock_timeout</c>) and is repeated after a pause (0.1 s doubling to
+    /// 2 s) until <see cref="DropDeadline"/>: other jobs' writers are held up at most that long per try. (DETACH …
+    /// CONCURRENTLY takes no such lock but commits twice per table and waits for every transaction that holds any
+    /// lock on the parent: slower on a busy server, docs/scale.md.) A detach left pending by an older delete is
+    /// finalised first. <paramref name="lockTimedOut"/> hears of each try that timed out (the table). Returns how
+    /// many partitions were dropped.
     /// </summary>
     public static async Task<int> DropAsync(CamDbContext db, Guid jobId, CancellationToken ct,
         Action<string>? lockTimedOut = null)
@@ -78,9 +87,10 @@ public static class JobPartitions
             try
             {
                 await using var transaction = await connection.BeginTransactionAsync(ct);
-                var timeout = (int)LockTimeout.TotalMilliseconds;
-                await ExecuteAsync(connection, $"SET LOCAL lock_timeout = '{timeout}ms'", ct);
-                await ExecuteAsync(connection, $"DROP TABLE {name}", ct);
+                var (own, parent) = ((int)PartitionLockTimeout.TotalMilliseconds, (int)LockTimeout.TotalMilliseconds);
+                await ExecuteAsync(connection, $"SET LOCAL lock_timeout = '{own}ms'; " +
+                                               $"LOCK TABLE {name} IN ACCESS EXCLUSIVE MODE; " +
+                                               $"SET LOCAL lock_timeout = '{parent}ms'; DROP TABLE {name}", ct);
                 await transaction.CommitAsync(ct);
                 return;
             }
