@@ -18,7 +18,7 @@ public static class JobPartitions
     public static Task CreateAsync(CamDbContext db, Guid jobId, CancellationToken ct) =>
         db.Database.ExecuteSqlAsync($"SELECT cam_create_job_partitions({jobId})", ct);
 
-    /// <summary>How long a try to drop a partition waits for the parent's lock: other jobs' writers wait as long.</summary>
+    /// <summary>A try's wait for the parent's lock: other jobs' writers wait at most that long behind it.</summary>
     public static readonly TimeSpan LockTimeout = TimeSpan.FromMilliseconds(200);
 
     /// <summary>
