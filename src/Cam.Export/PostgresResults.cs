@@ -27,38 +27,71 @@ internal static class PostgresResults
     {
         // A Guid formats as hex digits and dashes only: safe inline (COPY takes no parameters).
         var job = jobId.ToString("D");
-        await using var resultStream = await results.BeginRawBinaryCopyAsync(
+        var resultStream = await results.BeginRawBinaryCopyAsync(
             $"COPY (SELECT {Columns}{(withMaps ? ", map" : "")} FROM results WHERE job_id = '{job}' " +
             "ORDER BY item_number, method, layer, class_index) TO STDOUT (FORMAT BINARY)", ct);
-        await using var itemStream = await items.BeginRawBinaryCopyAsync(
-            $"COPY (SELECT number, path, label, meta FROM items WHERE job_id = '{job}' ORDER BY number) " +
-            "TO STDOUT (FORMAT BINARY)", ct);
-        var rows = new PgCopyRows(resultStream, ColumnCount + (withMaps ? 1 : 0));
-        var itemRows = new PgCopyRows(itemStream, 4);
-        var (methods, layers, metrics) = (new Utf8Strings(), new Utf8Strings(), new Utf8Strings());
-        var row = new ResultRecord();
-        var (item, itemsLeft) = (long.MinValue, true);
-        var decoded = long.MinValue;
-        while (await rows.ReadAsync(ct))
+        NpgsqlRawCopyStream? itemStream = null;
+        var (item, itemsLeft, resultsLeft) = (long.MinValue, true, true);
+        try
         {
-            var number = rows.Int64(0);
-            while (itemsLeft && item < number)
+            itemStream = await items.BeginRawBinaryCopyAsync(
+                $"COPY (SELECT number, path, label, meta FROM items WHERE job_id = '{job}' ORDER BY number) " +
+                "TO STDOUT (FORMAT BINARY)", ct);
+            var rows = new PgCopyRows(resultStream, ColumnCount + (withMaps ? 1 : 0));
+            var itemRows = new PgCopyRows(itemStream, 4);
+            var (methods, layers, metrics) = (new Utf8Strings(), new Utf8Strings(), new Utf8Strings());
+            var row = new ResultRecord();
+            var decoded = long.MinValue;
+            while (resultsLeft = await rows.ReadAsync(ct))
             {
-                itemsLeft = await itemRows.ReadAsync(ct);
-                if (itemsLeft) item = itemRows.Int64(0);
+                var number = rows.Int64(0);
+                while (itemsLeft && item < number)
+                {
+                    itemsLeft = await itemRows.ReadAsync(ct);
+                    if (itemsLeft) item = itemRows.Int64(0);
+                }
+                // A result without its item is left out, as the join left it out.
+                if (item != number) continue;
+                if (decoded != number)
+                {
+                    row.Path = Encoding.UTF8.GetString(itemRows.Bytes(1));
+                    row.Label = itemRows.IsNull(2) ? null : Encoding.UTF8.GetString(itemRows.Bytes(2));
+                    row.Meta = itemRows.IsNull(3) ? null : Encoding.UTF8.GetString(itemRows.Jsonb(3));
+                    decoded = number;
+                }
+                Fill(row, rows, number, methods, layers, metrics);
+                row.Map = withMaps ? rows.Memory(ColumnCount) : ReadOnlyMemory<byte>.Empty;
+                yield return row;
             }
-            // A result without its item is left out, as the join left it out.
-            if (item != number) continue;
-            if (decoded != number)
-            {
-                row.Path = Encoding.UTF8.GetString(itemRows.Bytes(1));
-                row.Label = itemRows.IsNull(2) ? null : Encoding.UTF8.GetString(itemRows.Bytes(2));
-                row.Meta = itemRows.IsNull(3) ? null : Encoding.UTF8.GetString(itemRows.Jsonb(3));
-                decoded = number;
-            }
-            Fill(row, rows, number, methods, layers, metrics);
-            row.Map = withMaps ? rows.Memory(ColumnCount) : ReadOnlyMemory<byte>.Empty;
-            yield return row;
+        }
+        finally
+        {
+            await EndAsync(resultStream, resultsLeft);
+            await EndAsync(itemStream, itemsLeft);
+        }
+    }
+
+    /// <summary>
+    /// Ends a COPY: one read to its end closes cleanly; one left midway (the rest of the items after the last result,
+    /// an export that failed or was cancelled) is cancelled on the server, not drained row by row. The cancel's error
+    /// ends the transaction, which is rolled back anyway.
+    /// </summary>
+    private static async Task EndAsync(NpgsqlRawCopyStream? stream, bool midway)
+    {
+        if (stream is null) return;
+        if (!midway)
+        {
+            await stream.DisposeAsync();
+            return;
+        }
+        try
+        {
+            await stream.CancelAsync();
+            await stream.DisposeAsync();
+        }
+        catch (NpgsqlException)
+        {
+            // The server's answer to the cancel (57014, query cancelled), or the COPY ended before it arrived.
         }
     }
 
