@@ -94,7 +94,7 @@ timed make_job psql -d "$DATABASE" -q -v job="$JOB" -v items="$EXPORT_ITEMS" -v 
     -f docs/scale/synthetic-job.sql
 RESULTS=$(psql -d "$DATABASE" -Atc "SELECT count(*) FROM results WHERE job_id = '$JOB'")
 note results "$RESULTS"
-psql -d "$DATABASE" -qc "VACUUM ANALYZE" > /dev/null
+psql -d "$DATABASE" -qc "VACUUM ANALYZE jobs, shards, items, results, item_errors"
 note database_mb_before_delete "$(psql -d "$DATABASE" -Atc "SELECT pg_database_size(current_database()) / 1048576")"
 
 timed export_values $CAM export "$JOB" --postgres "$CS" --out "$WORK/export-values"
