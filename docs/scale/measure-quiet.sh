@@ -110,7 +110,7 @@ note database_mb_after_delete "$(psql -d "$DATABASE" -Atc "SELECT pg_database_si
 note job_relations_left "$(psql -d "$DATABASE" -Atc "SELECT count(*) FROM pg_class WHERE relname LIKE '%${JOB//-/}%'")"
 
 log "strategies: the bundled demo run, its results replaced by $STRATEGY_RESULTS synthetic ones"
-$CAM run --out "$WORK/strategies" --json --no-report > "$WORK/run.out" 2>&1
+$CAM run --methods cam --out "$WORK/strategies" --json --no-report > "$WORK/run.out" 2>&1
 read -r SQLITE_DB SQLITE_JOB < <(python3 -c '
 import json, sys
 for line in reversed(open(sys.argv[1]).read().splitlines()):
