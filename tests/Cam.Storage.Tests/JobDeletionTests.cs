@@ -64,6 +64,42 @@ public class JobDeletionTests
     }
 
     [Fact]
+    public async Task A_delete_outwaits_a_long_transaction_on_the_shared_tables_without_holding_up_other_jobs_writers()
+    {
+        if (!((IEnumerable<object[]>)TestDatabases.Providers()).Any(p => (string)p[0] == "postgres")) return;
+        var (services, settings) = await TestDatabases.CreateAsync("postgres");
+        await using var _ = services;
+        var (doomed, kept) = (await SeedJobAsync(services, 1, 2), await SeedJobAsync(services, 1, 2));
+        // Another session reads the shared results table and keeps its transaction open: it holds a lock on the parent.
+        await using var reader = new NpgsqlConnection(settings.ConnectionString);
+        await reader.OpenAsync();
+        await using var holding = await reader.BeginTransactionAsync();
+        await using (var read = new NpgsqlCommand($"SELECT count(*) FROM results WHERE job_id = '{kept}'", reader))
+            Assert.Equal(4L, await read.ExecuteScalarAsync());
+        var timedOut = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var factory = services.GetRequiredService<IDbContextFactory<CamDbContext>>();
+        await using var db = await factory.CreateDbContextAsync();
+
+        var deleting = JobPartitions.DropAsync(db, doomed, CancellationToken.None, _ => timedOut.TrySetResult());
+
+        await timedOut.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        // While the delete keeps trying, the other job's writer stores results, each within seconds (a drop that
+        // waited for the lock without a timeout would queue them until the reader commits).
+        for (var n = 0; n < 3; n++)
+        {
+            var output = new ShardOutput(kept, [Result(kept, n, 5)], [], [n], []);
+            var writer = services.GetRequiredService<ResultWriter>();
+            var stored = await writer.WriteAsync(output).WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.Equal(1, stored);
+        }
+        Assert.False(deleting.IsCompleted);
+        await holding.CommitAsync();
+        Assert.Equal(4, await deleting.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Empty(await RelationsAsync(settings, $"%{doomed:N}"));
+        Assert.Equal((1, 1, 2, 7, 1), await CountsAsync(services, kept));
+    }
+
+    [Fact]
     public async Task The_partitioning_migration_moves_every_existing_row_into_its_jobs_partitions_keeping_ids()
     {
         if (!((IEnumerable<object[]>)TestDatabases.Providers()).Any(p => (string)p[0] == "postgres")) return;
