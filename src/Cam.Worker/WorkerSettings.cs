@@ -20,8 +20,9 @@ public sealed record WorkerSettings
     public const long DefaultMaxBatchPixels = 64_000_000;
     public string Device { get; init; } = "cpu";
     /// <summary>
-    /// Precision of the masked forwards (Score-CAM family and faithfulness metrics): bfloat16 or float16, optionally
-    /// channels-last; the explained forward and gradients stay float32. Null: float32.
+    /// Precision of the masked forwards (Score-CAM family, Ablation-CAM, faithfulness metrics) and of the gradient methods'
+    /// explained forward and backward: bfloat16 or float16, optionally channels-last; activations, gradients and maps
+    /// are combined in float32. Null: float32.
     /// </summary>
     public ForwardPrecision? Precision { get; init; }
     /// <summary>Replace the engine by a no-op that stores a map per result without images or models: measures the pipeline alone.</summary>

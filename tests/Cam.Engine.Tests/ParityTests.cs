@@ -29,6 +29,13 @@ public class ParityTests
     /// </summary>
     public static TheoryData<string> ReducedPrecisionCases() => Names(c => c.Text("method") == "scorecam");
 
+    /// <summary>
+    /// Every case of a method that differentiates through the explained forward (the gradient family, FullGrad), from
+    /// torchcam's and pytorch-grad-cam's fixtures: with a reduced precision its forward and backward run in it.
+    /// </summary>
+    public static TheoryData<string> ReducedPrecisionGradientCases() =>
+        Names(c => !c.IsLocate && c.Text("method") is { } method && CamMethods.Create(method).Differentiates);
+
     private static ParityCaseResult Run(string name, ParityRunner runner)
     {
         var result = runner.Run(AllCases.Value.Single(c => c.Name == name));
@@ -61,6 +68,17 @@ public class ParityTests
         // Not vacuous: the reduced-precision forwards did run, and moved the maps (their distance to the reference changed).
         Assert.Contains(reduced.Comparisons.Zip(exact.Comparisons), p => p.First.Name != "logits"
             && Math.Abs(p.First.MaxAbsDifference - p.Second.MaxAbsDifference) > 1e-5);
+    }
+
+    [Theory]
+    [MemberData(nameof(ReducedPrecisionGradientCases))]
+    public void Gradient_methods_run_in_bfloat16_channels_last_with_maps_within_one_hundredth_of_the_reference(string name)
+    {
+        // Maps within 1e-2 (normalised: absolute; raw: relative to the largest), logits within bfloat16's 5e-2.
+        var result = Run(name, OnCpu(new ForwardPrecision(ScalarType.BFloat16, ChannelsLast: true), new ParityTolerances(1e-2, 1e-2, 5e-2)));
+        // Not vacuous: the explained forward ran in bfloat16, so its logits miss float32's bound.
+        var logits = result.Comparisons.Single(c => c.Name == "logits");
+        Assert.True(logits.Error > ParityTolerances.Float32.LogitsRelative, $"{name}: logits within {logits.Error:E2} of float32's");
     }
 
     [Fact]

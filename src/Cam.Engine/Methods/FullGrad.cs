@@ -1,5 +1,6 @@
 using Cam.Contracts;
 using Cam.Engine.Models;
+using Cam.Engine.Precision;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -16,7 +17,9 @@ namespace Cam.Engine.Methods;
 /// softmax target every term is tiny and that 1e-7 keeps the map's maximum well below 1, as in pgc.
 /// One forward kept with its graph (the input requiring gradients, every bias layer recorded) and one backward per
 /// class. Needs the modules themselves: a TorchScript package, which returns only its named activations, is refused.
-/// No eigen smoothing (pytorch-grad-cam's projects the per-layer maps at an eighth of the input size; not ported).
+/// At a reduced precision (<see cref="CamMethod.Differentiates"/>) the forward and the backward run in it on the cast
+/// copy, the input's gradient arrives in float32 (the cast is part of the graph), and the bias layers' gradients and
+/// the terms are taken in float32. No eigen smoothing (pytorch-grad-cam's projects the per-layer maps at an eighth of the input size; not ported).
 /// </summary>
 public sealed class FullGrad : CamMethod
 {
@@ -24,6 +27,7 @@ public sealed class FullGrad : CamMethod
 
     public override string Name => MethodNames.FullGrad;
     public override bool AppliesRelu => true;
+    public override bool Differentiates => true;
 
     public override void CheckApplies(IClassifier model)
     {
@@ -57,10 +61,10 @@ public sealed class FullGrad : CamMethod
                 var map = ChannelScaled((x * x.grad!).abs()).sum(1);
                 for (var l = 0; l < biases.Count; l++)
                 {
-                    var gradient = pass.Activations[l].grad;
-                    if (gradient is null) continue; // a bias layer the class score does not depend on
-                    var term = ChannelScaled((biases[l].Bias.to(gradient.dtype).reshape(1, -1, 1, 1) * gradient).abs()).sum(1, keepdim: true);
-                    map += nn.functional.interpolate(term, size, mode: InterpolationMode.Bilinear, align_corners: false).squeeze(1).to(ScalarType.Float32);
+                    if (pass.Activations[l].grad is not { } layerGradient) continue; // a bias layer the class score does not depend on
+                    var gradient = PrecisionCast.Float32(layerGradient);
+                    var term = ChannelScaled((biases[l].Bias.reshape(1, -1, 1, 1) * gradient).abs()).sum(1, keepdim: true);
+                    map += nn.functional.interpolate(term, size, mode: InterpolationMode.Bilinear, align_corners: false).squeeze(1);
                 }
                 perRank[k] = map.detach();
             }

@@ -236,14 +236,22 @@ public sealed class ModuleClassifier : IClassifier
             switch (module)
             {
                 case Conv2d { bias: { } bias }:
-                    layers.Add((name, bias.detach().to(ScalarType.Float32).clone()));
+                    layers.Add((name, bias.detach().to(ScalarType.Float32, copy: true)));
                     break;
                 case BatchNorm2d { running_mean: { } mean, running_var: { } variance, weight: { } gamma, bias: { } beta } norm:
-                    layers.Add((name, (beta - mean * gamma / (variance + norm.eps).sqrt()).detach().to(ScalarType.Float32)));
+                    layers.Add((name, FoldedBias(beta, mean, gamma, variance, norm.eps)));
                     break;
             }
         }
         return layers;
+    }
+
+    /// <summary>A batch norm's bias in evaluation, b − μ·γ/√(σ² + ε), computed in float32 whatever the parameters' dtype.</summary>
+    private static Tensor FoldedBias(Tensor beta, Tensor mean, Tensor gamma, Tensor variance, double eps)
+    {
+        using var scope = NewDisposeScope();
+        Tensor F(Tensor t) => t.detach().to(ScalarType.Float32);
+        return (F(beta) - F(mean) * F(gamma) / (F(variance) + eps).sqrt()).MoveToOuterDisposeScope();
     }
 
     public long ActivationBytesPerSample(long[] sampleShape) =>
