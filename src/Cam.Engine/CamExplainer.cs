@@ -1,5 +1,7 @@
 using Cam.Engine.Chunking;
+using Cam.Engine.Layers;
 using Cam.Engine.Methods;
+using Cam.Engine.Models;
 using Cam.Engine.Precision;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -148,7 +150,7 @@ public sealed class CamExplainer
     {
         var sampleShape = x.shape.Skip(1).ToArray();
         // Gradient methods keep the graph of this forward for their backward passes; everything else runs without one.
-        using var pass = method.UsesScoreGradients ? explainedModel.ForwardWithGraph(x, layers) : explainedModel.Forward(x, layers);
+        using var pass = method.UsesScoreGradients ? GradientForward(x, layers) : explainedModel.Forward(x, layers);
         using var _ = no_grad();
         var logits = pass.Logits.detach();
         var activations = pass.Activations.Select((a, i) => PrecisionCast.Float32(pass.Folded(i, a.detach()))).ToList();
@@ -171,6 +173,25 @@ public sealed class CamExplainer
         stats = new ExplanationStats(runner.ChunkSize, stats.MaskedForwards + runner.Forwards, stats.ForwardsSaved + runner.ForwardsSaved,
             stats.OutOfMemoryRetries + runner.OutOfMemoryRetries);
         return (logits, classIndex, maps);
+    }
+
+    /// <summary>
+    /// The explained forward of a gradient method, kept with its graph. At a reduced precision, on a built-in
+    /// architecture that declares the modules after a target layer (<see cref="ModuleClassifier.ForwardWithGraphAfter"/>):
+    /// the model up to the target layers on the cast copy without a graph, then from the first target layer's output
+    /// the rest of the model at the model's own precision with its graph, so that the backward passes, and the gradients
+    /// given the activations, are float32's (a bfloat16 backward through layer4 moved the reference fixtures' layer3 maps
+    /// by up to 1.0). Otherwise (a TorchScript package, token layers) the whole forward and backward on the cast copy.
+    /// </summary>
+    private ForwardPass GradientForward(Tensor x, IReadOnlyList<string> layers)
+    {
+        if (ReferenceEquals(explainedModel, model) || model is not ModuleClassifier own
+            || !layers.Any(l => own.TailAfter(l)?.Kind == LayerTailKind.Suffix))
+            return explainedModel.ForwardWithGraph(x, layers);
+        using var prefix = explainedModel.Forward(x, layers);
+        for (var i = 0; i < layers.Count; i++)
+            if (own.ForwardWithGraphAfter(layers[i], prefix.Activations[i], layers) is { } pass) return pass;
+        return explainedModel.ForwardWithGraph(x, layers);
     }
 
     private int ChunkSizeFor(long[] sampleShape)
