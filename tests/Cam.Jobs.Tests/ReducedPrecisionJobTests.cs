@@ -19,7 +19,7 @@ namespace Cam.Jobs.Tests;
 public class ReducedPrecisionJobTests
 {
     [Fact]
-    public async Task A_worker_set_to_bfloat16_channels_last_stores_ScoreCam_maps_within_1e2_of_float32_and_unchanged_gradient_maps()
+    public async Task A_worker_set_to_bfloat16_channels_last_stores_ScoreCam_and_GradCam_maps_within_1e2_of_float32()
     {
         using var workspace = new DemoWorkspace(images: 4, withBadItems: false);
         var database = Path.Combine(workspace.Root, "cam.db");
@@ -52,10 +52,13 @@ public class ReducedPrecisionJobTests
                 largest[name] = Math.Max(largest.GetValueOrDefault(name), difference);
             }
         }
-        Assert.True(largest["scorecam"] < 1e-2, $"Score-CAM in bfloat16 differs from float32 by {largest["scorecam"]}");
-        // Reduced precision would show here (bfloat16 keeps 8 bits of mantissa): the masked forwards were really cast.
-        Assert.True(largest["scorecam"] > 1e-5, $"Score-CAM maps equal float32 to {largest["scorecam"]}: the worker did not run in bfloat16");
-        Assert.True(largest["gradcam"] < 1e-4, $"Grad-CAM (explained forward in float32) differs by {largest["gradcam"]}");
+        // Reduced precision shows (bfloat16 keeps 8 bits of mantissa): the masked forwards, and Grad-CAM's forward and
+        // backward, were really cast.
+        foreach (var name in new[] { "scorecam", "gradcam" })
+        {
+            Assert.True(largest[name] < 1e-2, $"{name} in bfloat16 differs from float32 by {largest[name]}");
+            Assert.True(largest[name] > 1e-5, $"{name} maps equal float32 to {largest[name]}: the worker did not run it in bfloat16");
+        }
     }
 
     [Theory]

@@ -15,9 +15,11 @@ namespace Cam.Cli.Commands;
 
 /// <summary>
 /// <c>cam bench</c>: times the explanation of a random batch with random weights and prints one JSON object. The
-/// ceiling is what the method's work alone costs on the same model, device and batch: the forwards (at the masked
-/// forwards' precision and chunk size) for CAM and the Score-CAM family, the forward kept with its graph plus one
-/// backward per class for the gradient methods. Efficiency is the ceiling's time over the explanation's.
+/// ceiling is what the method's work alone costs on the same model, device and batch: the masked forwards (at the
+/// worker's precision and chunk size) for the Score-CAM family; the forward kept with its graph plus one backward per
+/// class for the gradient methods (at the worker's precision, as they run), to the input for FullGrad; the explained
+/// forward of the batch for the methods that need nothing more (CAM, Eigen-CAM, KPCA-CAM, FEM, Random-CAM).
+/// Efficiency is the ceiling's time over the explanation's. Ablation-CAM reports its ablated forwards instead.
 /// </summary>
 internal static class BenchCommand
 {
@@ -122,11 +124,21 @@ internal static class BenchCommand
     private static void AddCeiling(JsonObject json, IClassifier model, CamMethod method, ForwardPrecision precision, Explanation result, Tensor input,
         double seconds, int classes, int size)
     {
+        // The methods that differentiate run their forward and backward on the copy at the worker's precision.
+        var explained = method.Differentiates ? model.AtPrecision(precision) : model;
+        if (method is FullGrad)
+        {
+            var ideal = BenchCeilings.InputGradientSeconds(explained, input, classes);
+            json["forward_backward_seconds"] = Math.Round(ideal, 4);
+            json["ceiling_images_per_s"] = Math.Round(input.shape[0] / ideal, 2);
+            json["efficiency"] = Math.Round(ideal / seconds, 3);
+            return;
+        }
         if (method.UsesScoreGradients || method is SmoothGradCamPlusPlus)
         {
             // Smooth Grad-CAM++ does its own noisy forward with graph and backward per class, once per sample.
             var samples = method is SmoothGradCamPlusPlus smooth ? smooth.NumSamples : 1;
-            var ideal = samples * BenchCeilings.ForwardBackwardSeconds(model, input, result.Layers, classes);
+            var ideal = samples * BenchCeilings.ForwardBackwardSeconds(explained, input, result.Layers, classes);
             json["forward_backward_seconds"] = Math.Round(ideal / samples, 4);
             json["ceiling_images_per_s"] = Math.Round(input.shape[0] * samples / ideal, 2);
             json["efficiency"] = Math.Round(ideal / seconds, 3);
@@ -138,6 +150,14 @@ internal static class BenchCommand
             json["ablated_forwards"] = result.Stats.MaskedForwards;
             json["closed_form"] = ablation.ClosedForm && result.Stats.MaskedForwards == 0;
             json["oom_retries"] = result.Stats.OutOfMemoryRetries;
+            return;
+        }
+        if (!method.UsesMaskedForwards)
+        {
+            // The explained forward of the batch is all such a method runs.
+            var forwardRate = BenchCeilings.ForwardImagesPerSecond(model, (int)input.shape[0], size);
+            json["forward_images_per_s"] = Math.Round(forwardRate, 2);
+            json["efficiency"] = Math.Round(input.shape[0] / forwardRate / seconds, 3);
             return;
         }
         var masked = model.AtPrecision(precision);

@@ -1,5 +1,6 @@
 using Cam.Contracts;
 using Cam.Engine.Models;
+using Cam.Engine.Precision;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -18,6 +19,9 @@ namespace Cam.Engine.Methods;
 /// class. Needs the modules themselves: a TorchScript package, which returns only its named activations, is refused.
 /// Eigen smoothing as pytorch-grad-cam's: the terms (the input's three channels and one map per bias layer) projected
 /// on their first principal component at an eighth of the input's size (<see cref="EigenSmoothed"/>).
+/// At a reduced precision (<see cref="CamMethod.Differentiates"/>) the forward and the backward run in it on the cast
+/// copy, the input's gradient arrives in float32 (the cast is part of the graph), and the bias layers' gradients and
+/// the terms are taken in float32.
 /// </summary>
 public sealed class FullGrad : CamMethod
 {
@@ -25,6 +29,7 @@ public sealed class FullGrad : CamMethod
 
     public override string Name => MethodNames.FullGrad;
     public override bool AppliesRelu => true;
+    public override bool Differentiates => true;
 
     public override void CheckApplies(IClassifier model)
     {
@@ -58,8 +63,8 @@ public sealed class FullGrad : CamMethod
                 var terms = new List<Tensor> { ChannelScaled((x * x.grad!).abs()) };
                 for (var l = 0; l < biases.Count; l++)
                 {
-                    var gradient = pass.Activations[l].grad;
-                    if (gradient is null) continue; // a bias layer the class score does not depend on
+                    if (pass.Activations[l].grad is not { } layerGradient) continue; // a bias layer the class score does not depend on
+                    var gradient = PrecisionCast.Float32(layerGradient);
                     var bias = biases[l].Bias.to(gradient.dtype).reshape(1, -1, 1, 1);
                     var term = ChannelScaled((bias * gradient).abs()).sum(1, keepdim: true);
                     terms.Add(Resized(term, size).to(ScalarType.Float32));
