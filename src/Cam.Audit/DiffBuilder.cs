@@ -36,7 +36,8 @@ public sealed class DiffBuilder(CamDbContext dbA, CamDbContext dbB, string model
         var (specA, specB) = (await SpecAsync(dbA, jobA, ct), await SpecAsync(dbB, jobB, ct));
         var (datasetA, datasetB) = (specA.Dataset, specB.Dataset);
         if (datasetA != datasetB)
-            throw new ArgumentException($"the jobs explain different datasets ('{datasetA}' and '{datasetB}'): a diff pairs the items of one dataset");
+            throw new ArgumentException($"the jobs explain different datasets ('{datasetA}' and '{datasetB}'): a diff pairs the " +
+                "items of one dataset");
         var (modelA, modelB) = (specA.Model, specB.Model);
         var labels = Labels(modelA) ?? Labels(modelB) ?? [];
 

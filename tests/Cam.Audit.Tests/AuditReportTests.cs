@@ -59,7 +59,8 @@ public class AuditReportTests(DemoJobFixture demo) : IClassFixture<DemoJobFixtur
             ?? throw new InvalidOperationException("no Chromium found (apt-get install chromium): the report's browser test needs it");
         var info = new ProcessStartInfo(chromium)
         {
-            ArgumentList = { "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=5000", "--dump-dom", new Uri(demo.Report).AbsoluteUri },
+            ArgumentList = { "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=5000", "--dump-dom",
+                new Uri(demo.Report).AbsoluteUri },
             RedirectStandardOutput = true, RedirectStandardError = true,
         };
         using var browser = Process.Start(info)!;

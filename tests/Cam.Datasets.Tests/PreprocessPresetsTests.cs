@@ -21,7 +21,8 @@ public class PreprocessPresetsTests
             expected.Add($"{architecture.Name} {weights.Name}: {t.GetProperty("resize")[0]} {t.GetProperty("centerCrop")[0]} "
                 + t.GetProperty("interpolation").GetString());
         }
-        var actual = PreprocessPresets.Table.Select(p => $"{p.Key.Architecture} {p.Key.Weights}: {p.Value.Resize} {p.Value.Crop} {p.Value.Interpolation}");
+        var actual = PreprocessPresets.Table.Select(p =>
+            $"{p.Key.Architecture} {p.Key.Weights}: {p.Value.Resize} {p.Value.Crop} {p.Value.Interpolation}");
         Assert.Equal(expected.Order(), actual.Order());
     }
 

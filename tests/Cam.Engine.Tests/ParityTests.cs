@@ -8,7 +8,8 @@ namespace Cam.Engine.Tests;
 /// <summary>The reference fixtures, each case run and judged by <see cref="ParityRunner"/>, as <c>cam parity</c> runs them.</summary>
 public class ParityTests
 {
-    private static readonly Lazy<IReadOnlyList<ParityCase>> AllCases = new(() => ParityCase.Load([Fixtures.Dir, Fixtures.GradientDir, Fixtures.PgcDir]));
+    private static readonly Lazy<IReadOnlyList<ParityCase>> AllCases =
+        new(() => ParityCase.Load([Fixtures.Dir, Fixtures.GradientDir, Fixtures.PgcDir]));
 
     private static TheoryData<string> Names(Func<ParityCase, bool> which)
     {

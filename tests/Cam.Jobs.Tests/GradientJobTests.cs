@@ -21,7 +21,8 @@ public class GradientJobTests
     {
         using var workspace = new DemoWorkspace(images: 4, withBadItems: false);
         var database = Path.Combine(workspace.Root, "cam.db");
-        MethodSpec[] methods = [new("gradcam"), new("gradcampp", Convention: "torchcam"), new("smoothgradcampp", NumSamples: 2), new("xgradcam"), new("layercam")];
+        MethodSpec[] methods =
+            [new("gradcam"), new("gradcampp", Convention: "torchcam"), new("smoothgradcampp", NumSamples: 2), new("xgradcam"), new("layercam")];
         var spec = new JobSpec { Dataset = "shapes/manifest.csv", Model = "shapes-model", Methods = methods, Classes = "top:2", ShardSize = 3 };
         var summary = await EmbeddedJob.RunAsync(new EmbeddedOptions(spec, workspace.DataRoot, workspace.ModelRoot, database, Workers: 1));
         Assert.Equal("completed", summary.State);

@@ -35,7 +35,8 @@ internal static class BenchInputsCommand
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
             if (parse.GetValue(threads) < 1 || parse.GetValue(repeat) < 1) throw new ArgumentException("--threads and --repeat must be at least 1");
-            var spec = (parse.GetValue(model) is { } package ? ModelManifestReader.Read(Path.GetFullPath(package)).Preprocess : PreprocessSpec.ImageNet)
+            var spec = (parse.GetValue(model) is { } package ? ModelManifestReader.Read(Path.GetFullPath(package)).Preprocess
+                : PreprocessSpec.ImageNet)
                 with { FastDecode = parse.GetValue(fastDecode) };
             spec.Validate();
             var files = await FilesAsync(parse.GetValue(dataset)!, parse.GetValue(limit), ct);

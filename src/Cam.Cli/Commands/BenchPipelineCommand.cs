@@ -14,7 +14,8 @@ internal static class BenchPipelineCommand
 {
     public static Command Create()
     {
-        var items = new Option<long>("--items") { Description = "lines of the generated manifest (required unless --enumerate-only reads a dataset)" };
+        var items = new Option<long>("--items") { Description =
+            "lines of the generated manifest (required unless --enumerate-only reads a dataset)" };
         var workers = new Option<int>("--workers") { DefaultValueFactory = _ => 2,
             Description = "worker processes (no-op explainer); 0 times the enumeration into the database alone" };
         var concurrency = new Option<int>("--concurrency") { DefaultValueFactory = _ => 1,

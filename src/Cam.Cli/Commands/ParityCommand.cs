@@ -14,7 +14,8 @@ internal static class ParityCommand
 {
     public static Command Create()
     {
-        var fixtures = new Option<string[]>("--fixtures") { Description = "fixture folder with index.json or index-gradient.json; repeat for several", Required = true };
+        var fixtures = new Option<string[]>("--fixtures") { Description =
+            "fixture folder with index.json or index-gradient.json; repeat for several", Required = true };
         var device = new Option<string>("--device") { Description = "cpu or cuda[:n]", DefaultValueFactory = _ => "cpu" };
         var dtype = new Option<string>("--dtype") { Description = "precision of the masked forwards: float32, bfloat16 or float16",
             DefaultValueFactory = _ => "float32" };

@@ -52,7 +52,8 @@ public sealed class TestCluster : IAsyncDisposable
     public RabbitMqService RabbitMq => services.RabbitMq;
     public HttpClient Http => http;
 
-    public static async Task<TestCluster> StartAsync(ServicesFixture services, ITestOutputHelper log, TestDataset dataset, ClusterOptions? options = null)
+    public static async Task<TestCluster> StartAsync(ServicesFixture services, ITestOutputHelper log, TestDataset dataset,
+        ClusterOptions? options = null)
     {
         await services.Postgres.ResetAsync();
         await services.RabbitMq.ResetAsync(Queues);
@@ -138,7 +139,8 @@ public sealed class TestCluster : IAsyncDisposable
         while (DateTime.UtcNow < deadline)
         {
             if (process.HasExited)
-                throw new InvalidOperationException($"{process.Name} exited with {process.ExitCode}:\n{string.Join('\n', process.Output.TakeLast(40))}");
+                throw new InvalidOperationException($"{process.Name} exited with {process.ExitCode}:\n" +
+                    $"{string.Join('\n', process.Output.TakeLast(40))}");
             try
             {
                 if ((await probe.GetAsync($"http://127.0.0.1:{port}/health/ready")).IsSuccessStatusCode) return;
