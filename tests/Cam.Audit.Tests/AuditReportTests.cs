@@ -10,7 +10,8 @@ using TorchSharp;
 
 namespace Cam.Audit.Tests;
 
-public class AuditReportTests(DemoJobFixture demo) : IClassFixture<DemoJobFixture>
+[Collection(DemoJobCollection.Name)]
+public class AuditReportTests(DemoJobFixture demo)
 {
     [Fact]
     public void The_audit_of_the_demo_covers_every_method_every_class_and_three_galleries()

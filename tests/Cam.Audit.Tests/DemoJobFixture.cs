@@ -26,7 +26,10 @@ public static class Repository
     }
 }
 
-/// <summary>One embedded job over 12 demo images with CAM, Score-CAM and Grad-CAM and metrics, and its report, shared by the tests.</summary>
+/// <summary>
+/// One embedded job over 12 demo images with CAM, Score-CAM and Grad-CAM and metrics, and its report, shared by the
+/// tests of <see cref="DemoJobCollection"/> (run once for all of them, not once per class).
+/// </summary>
 public sealed class DemoJobFixture : IAsyncLifetime
 {
     public string DataRoot { get; } = Repository.DemoDataRoot(12);
@@ -54,4 +57,10 @@ public sealed class DemoJobFixture : IAsyncLifetime
         Directory.Delete(DataRoot, recursive: true);
         return Task.CompletedTask;
     }
+}
+
+[CollectionDefinition(Name)]
+public sealed class DemoJobCollection : ICollectionFixture<DemoJobFixture>
+{
+    public const string Name = "demo job (run once)";
 }

@@ -1,6 +1,7 @@
 namespace Cam.Audit.Tests;
 
-public class SanityAuditTests(DemoJobFixture demo) : IClassFixture<DemoJobFixture>
+[Collection(DemoJobCollection.Name)]
+public class SanityAuditTests(DemoJobFixture demo)
 {
     [Fact]
     public async Task The_report_s_sanity_check_re_explains_a_sample_of_the_job_with_its_methods_and_shows_each_verdict()
