@@ -60,8 +60,11 @@ public sealed class TestCluster : IAsyncDisposable
         var cluster = new TestCluster(services, log, dataset, options ?? new ClusterOptions());
         try
         {
-            await cluster.StartSchedulerAsync();
-            for (var i = 0; i < cluster.options.Workers; i++) await cluster.StartWorkerAsync();
+            // Started together, as a deployment starts them (each declares the shard queue alike); each is waited for
+            // until it is ready.
+            var starting = new List<Task> { cluster.StartSchedulerAsync() };
+            for (var i = 0; i < cluster.options.Workers; i++) starting.Add(cluster.StartWorkerAsync());
+            await Task.WhenAll(starting);
             return cluster;
         }
         catch
