@@ -66,8 +66,10 @@ public sealed class DiffBuilder(CamDbContext dbA, CamDbContext dbB, string model
             shortcuts.AddRange(Compare(name, await FindingsAsync(dbA, jobA, methodA, layerA, labels, ct),
                 await FindingsAsync(dbB, jobB, methodB, layerB, labels, ct)));
         }
-        var diff = new DiffSummary { JobA = jobA, JobB = jobB, ModelA = modelA, ModelB = modelB, Dataset = datasetA, Methods = diffs,
-            Shortcuts = shortcuts };
+        var diff = new DiffSummary
+        {
+            JobA = jobA, JobB = jobB, ModelA = modelA, ModelB = modelB, Dataset = datasetA, Methods = diffs, Shortcuts = shortcuts
+        };
         return diff with { GateFailures = gate.Failures(diff) };
     }
 

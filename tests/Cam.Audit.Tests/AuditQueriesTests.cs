@@ -48,7 +48,7 @@ public class AuditQueriesTests
                 {
                     JobId = job, ItemNumber = item.Number, Method = method, Layer = "features", ClassIndex = (predicted + 2) % 3, ClassRank = 1,
                     Probability = 0.01f, MapHeight = 2, MapWidth = 2, Map = bytes, PredictedClass = predicted,
-                        LabelClass = label, EnergyInBox = 0.99f,
+                    LabelClass = label, EnergyInBox = 0.99f,
                 });
             }
         }

@@ -87,8 +87,8 @@ public class AuditReportTests(DemoJobFixture demo)
             // The demo package normalises with mean 0.5 and std 0.5 and neither resizes nor crops.
             var pixels = new float[3 * h * w];
             for (var c = 0; c < 3; c++)
-            for (var i = 0; i < h * w; i++)
-                pixels[c * h * w + i] = (image.Rgb[i * 3 + c] / 255f - 0.5f) / 0.5f;
+                for (var i = 0; i < h * w; i++)
+                    pixels[c * h * w + i] = (image.Rgb[i * 3 + c] / 255f - 0.5f) / 0.5f;
             var map = row.MapValues();
             var mask = OverlayRenderer.Upsample(map, row.MapHeight, row.MapWidth, h, w);
             using var input = torch.tensor(pixels, [1, 3, h, w]);

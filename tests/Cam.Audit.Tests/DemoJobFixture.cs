@@ -44,7 +44,7 @@ public sealed class DemoJobFixture : IAsyncLifetime
         var spec = new JobSpec
         {
             Dataset = "manifest.csv", Model = "shapes-model",
-                Methods = [new MethodSpec("cam"), new MethodSpec("scorecam"), new MethodSpec("gradcam")], Metrics = true, ShardSize = 6,
+            Methods = [new MethodSpec("cam"), new MethodSpec("scorecam"), new MethodSpec("gradcam")], Metrics = true, ShardSize = 6,
         };
         Summary = await EmbeddedJob.RunAsync(new EmbeddedOptions(spec, DataRoot, ModelRoot, Database, Workers: 1));
         Audit = await AuditReport.WriteAsync(Cam.Storage.StorageSettings.SqliteFile(Database), Summary.JobId,

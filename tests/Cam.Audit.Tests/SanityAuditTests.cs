@@ -8,8 +8,10 @@ public class SanityAuditTests(DemoJobFixture demo)
     {
         var html = Path.Combine(demo.DataRoot, "sanity.html");
         var audit = await AuditReport.WriteAsync(Cam.Storage.StorageSettings.SqliteFile(demo.Database), demo.Summary.JobId,
-            new AuditOptions { DataRoot = demo.DataRoot, ModelRoot = demo.ModelRoot, GallerySize = 1,
-                Sanity = new SanityOptions(Items: 6, Layers: 2) }, html);
+            new AuditOptions
+            {
+                DataRoot = demo.DataRoot, ModelRoot = demo.ModelRoot, GallerySize = 1, Sanity = new SanityOptions(Items: 6, Layers: 2)
+            }, html);
 
         var sanity = audit.Sanity!;
         Assert.Equal(6, sanity.Items);

@@ -47,7 +47,7 @@ public class SliceQueriesTests
             {
                 JobId = job, ItemNumber = item.Number, Method = "cam", Layer = "features", ClassIndex = predicted, ClassRank = 0,
                 Probability = random.NextSingle(), Energy = random.NextSingle(), MapHeight = 1, MapWidth = 2,
-                    Map = ResultRow.EncodeMap([2 * random.NextSingle(), 1]),
+                Map = ResultRow.EncodeMap([2 * random.NextSingle(), 1]),
                 PredictedClass = predicted, LabelClass = label, PointingHit = withBox ? random.NextDouble() < 0.6 : null,
                 EnergyInBox = withBox ? random.NextSingle() : null, AverageDrop = item.Number % 3 == 0 ? null : random.NextSingle(),
                 DeletionArea = random.NextSingle(), InsertionArea = random.NextSingle(),
@@ -56,7 +56,7 @@ public class SliceQueriesTests
             {
                 JobId = job, ItemNumber = item.Number, Method = "cam", Layer = "features", ClassIndex = (predicted + 1) % 3, ClassRank = 1,
                 Probability = 0.01f, MapHeight = 1, MapWidth = 2, Map = ResultRow.EncodeMap([0, 1]), PredictedClass = predicted,
-                    LabelClass = label, EnergyInBox = 0.99f,
+                LabelClass = label, EnergyInBox = 0.99f,
             });
         }
         await services.GetRequiredService<ResultWriter>().WriteAsync(new ShardOutput(job, rows, [], items.Select(i => i.Number).ToList(), []));

@@ -30,7 +30,7 @@ public class StreamedMapsTests
             var rows = items.SelectMany(i => new (string Method, int Rank)[] { ("cam", 0), ("cam", 1), ("scorecam", 0) }.Select(m => new ResultRow
             {
                 JobId = j, ItemNumber = i.Number, Method = m.Method, Layer = "features", ClassIndex = m.Rank, ClassRank = m.Rank,
-                    MapHeight = 1, MapWidth = 1,
+                MapHeight = 1, MapWidth = 1,
                 Map = ResultRow.EncodeMap([i.Number % 7 / 7f]),
             })).ToList();
             await writer.WriteAsync(new ShardOutput(j, rows, [], items.Select(i => i.Number).ToList(), []));

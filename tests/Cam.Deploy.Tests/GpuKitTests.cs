@@ -87,10 +87,16 @@ public class GpuKitTests
             ["arch"] = "resnet18", ["batch"] = 32, ["classes"] = 1, ["images_per_second"] = 45.0,
         }.ToJsonString());
         Record("anchors-resnet18-top1", "ok", 0,
-            new JsonObject { ["anchor"] = "torchcam", ["arch"] = "resnet18", ["batch"] = 32, ["classes"] = 1, ["dtype"] = "float32",
-                ["images_per_second"] = 15.0 }.ToJsonString() + "\n" +
-            new JsonObject { ["anchor"] = "gradcam", ["arch"] = "resnet18", ["batch"] = 32, ["classes"] = 1, ["dtype"] = "float32",
-                ["error"] = "OutOfMemoryError: CUDA out of memory" }.ToJsonString() + "\n");
+            new JsonObject
+            {
+                ["anchor"] = "torchcam", ["arch"] = "resnet18", ["batch"] = 32, ["classes"] = 1, ["dtype"] = "float32",
+                ["images_per_second"] = 15.0
+            }.ToJsonString() + "\n" +
+            new JsonObject
+            {
+                ["anchor"] = "gradcam", ["arch"] = "resnet18", ["batch"] = 32, ["classes"] = 1, ["dtype"] = "float32",
+                ["error"] = "OutOfMemoryError: CUDA out of memory"
+            }.ToJsonString() + "\n");
         var output = Path.Combine(temp.Path, "report.json");
         Run("python3", [Path.Combine(Kit, "report.py"), "assemble", "--steps", steps, "--out", output, "--mode", "device", "--started",
             "2026-01-01T00:00:00Z"]);

@@ -82,7 +82,9 @@ public class PreprocessorResizeTests
         };
         var mode = interpolation switch
         {
-            "bicubic" => InterpolationMode.Bicubic, "nearest" => InterpolationMode.Nearest, _ => InterpolationMode.Bilinear,
+            "bicubic" => InterpolationMode.Bicubic,
+            "nearest" => InterpolationMode.Nearest,
+            _ => InterpolationMode.Bilinear,
         };
         var image = RandomImage(width, height, seed: width * 31 + height);
         using var expected = Reference(image, spec, mode);

@@ -32,7 +32,7 @@ public sealed class EmbeddedParityTests(ServicesFixture services, ITestOutputHel
         var spec = new JobSpec
         {
             Dataset = dataset.Manifest, Model = "shapes-model", Methods = [new MethodSpec("cam"), new MethodSpec("scorecam")],
-                Classes = "top:2", ShardSize = 5,
+            Classes = "top:2", ShardSize = 5,
         };
         var summary = await EmbeddedJob.RunAsync(new EmbeddedOptions(spec, dataset.Root,
             Path.Combine(TestEnvironment.RepositoryRoot, "samples"), database, Workers: 2));

@@ -43,14 +43,14 @@ public class GradientJobTests
             var method = CamMethods.Create(name, new MethodOptions { Convention = convention });
             using var expected = new CamExplainer(package.Classifier, method, package.Manifest.TargetLayers).Explain(input, ClassSelection.Top(2));
             for (var item = 0; item < paths.Count; item++)
-            for (var rank = 0; rank < 2; rank++)
-            {
-                var row = rows.Single(r => r.Method == name && r.ItemNumber == item && r.ClassRank == rank);
-                Assert.Equal(expected.Classes[item, rank], row.ClassIndex);
-                using var stored = torch.tensor(row.MapValues(), [row.MapHeight, row.MapWidth]);
-                var difference = (stored - expected.Maps[0][item, rank]).abs().max().item<float>();
-                Assert.True(difference < 1e-4, $"{name} item {item} rank {rank}: stored map differs by {difference}");
-            }
+                for (var rank = 0; rank < 2; rank++)
+                {
+                    var row = rows.Single(r => r.Method == name && r.ItemNumber == item && r.ClassRank == rank);
+                    Assert.Equal(expected.Classes[item, rank], row.ClassIndex);
+                    using var stored = torch.tensor(row.MapValues(), [row.MapHeight, row.MapWidth]);
+                    var difference = (stored - expected.Maps[0][item, rank]).abs().max().item<float>();
+                    Assert.True(difference < 1e-4, $"{name} item {item} rank {rank}: stored map differs by {difference}");
+                }
         }
     }
 }

@@ -18,7 +18,7 @@ public class JobReportTests
     private static EmbeddedOptions Demo(DemoWorkspace workspace) => new(new JobSpec
     {
         Dataset = "shapes/manifest.csv", Model = "shapes-model", Methods = [new MethodSpec("cam"), new MethodSpec("scorecam")],
-            Classes = "top:1", ShardSize = 4,
+        Classes = "top:1", ShardSize = 4,
     }, workspace.DataRoot, workspace.ModelRoot, Path.Combine(workspace.Root, "cam.db"), Workers: 2);
 
     [Fact]

@@ -106,7 +106,7 @@ public class AblationFullGradRefineJobTests
         var convention = Assert.Throws<JobValidationException>(() => validator.Validate(new JobSpec
         {
             Dataset = "d", Model = "m",
-                Methods = [new MethodSpec("refinecam", Convention: "pgc"), new MethodSpec("refinecam", Convention: "pytorch")],
+            Methods = [new MethodSpec("refinecam", Convention: "pgc"), new MethodSpec("refinecam", Convention: "pytorch")],
         }));
         Assert.Equal("methods[1].convention", convention.Field);
         Assert.Contains("paper, torchcam, pgc", convention.Message);

@@ -43,8 +43,10 @@ internal sealed class PageHost : IAsyncDisposable
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         builder.AddCamDefaults(storage);
-        builder.Services.AddSchedulerServices(new SchedulerSettings { ApiKey = apiKey, ApiKeyDisabled = apiKey is null,
-            ProbeTimeout = TimeSpan.Zero });
+        builder.Services.AddSchedulerServices(new SchedulerSettings
+        {
+            ApiKey = apiKey, ApiKeyDisabled = apiKey is null, ProbeTimeout = TimeSpan.Zero
+        });
         builder.Services.RemoveAll<IHostedService>(); // no dispatcher, resumer, retention or gauge loop: the test drives the job
         builder.AddCamOpenTelemetry("cam-page-test");
         services?.Invoke(builder.Services);
@@ -63,8 +65,10 @@ internal sealed class PageHost : IAsyncDisposable
         Func<long, string?>? meta = null, string dataset = "shapes/manifest.csv", string[]? methods = null)
     {
         var id = Guid.NewGuid();
-        var spec = new JobSpec { Dataset = dataset, Model = "shapes-model", Methods = (methods ?? ["gradcam"])
-            .Select(m => new MethodSpec(m)).ToList() };
+        var spec = new JobSpec
+        {
+            Dataset = dataset, Model = "shapes-model", Methods = (methods ?? ["gradcam"]).Select(m => new MethodSpec(m)).ToList(),
+        };
         await Store.CreateJobAsync(id, JsonSerializer.Serialize(spec, JsonSerializerOptions.Web));
         for (var s = 0; s < shards; s++)
         {

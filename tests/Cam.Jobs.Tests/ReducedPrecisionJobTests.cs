@@ -26,8 +26,8 @@ public class ReducedPrecisionJobTests
         MethodSpec[] methods = [new("scorecam"), new("gradcam")];
         var spec = new JobSpec { Dataset = "shapes/manifest.csv", Model = "shapes-model", Methods = methods, Classes = "top:2", ShardSize = 3 };
         var precision = new ForwardPrecision(ScalarType.BFloat16, ChannelsLast: true);
-        var summary = await EmbeddedJob.RunAsync(new EmbeddedOptions(spec, workspace.DataRoot, workspace.ModelRoot, database,
-            Workers: 1) { Precision = precision });
+        var options = new EmbeddedOptions(spec, workspace.DataRoot, workspace.ModelRoot, database, Workers: 1) { Precision = precision };
+        var summary = await EmbeddedJob.RunAsync(options);
         Assert.Equal("completed", summary.State);
         Assert.Equal(4 * methods.Length * 2, summary.Results);
 
@@ -46,13 +46,13 @@ public class ReducedPrecisionJobTests
             using var expected = new CamExplainer(package.Classifier, CamMethods.Create(name), package.Manifest.TargetLayers)
                 .Explain(input, ClassSelection.Top(2));
             for (var item = 0; item < paths.Count; item++)
-            for (var rank = 0; rank < 2; rank++)
-            {
-                var row = rows.Single(r => r.Method == name && r.ItemNumber == item && r.ClassRank == rank);
-                using var stored = torch.tensor(row.MapValues(), [row.MapHeight, row.MapWidth]);
-                var difference = (stored - expected.Maps[0][item, rank]).abs().max().item<float>();
-                largest[name] = Math.Max(largest.GetValueOrDefault(name), difference);
-            }
+                for (var rank = 0; rank < 2; rank++)
+                {
+                    var row = rows.Single(r => r.Method == name && r.ItemNumber == item && r.ClassRank == rank);
+                    using var stored = torch.tensor(row.MapValues(), [row.MapHeight, row.MapWidth]);
+                    var difference = (stored - expected.Maps[0][item, rank]).abs().max().item<float>();
+                    largest[name] = Math.Max(largest.GetValueOrDefault(name), difference);
+                }
         }
         Assert.True(largest["scorecam"] < 1e-2, $"Score-CAM in bfloat16 differs from float32 by {largest["scorecam"]}");
         // Reduced precision would show here (bfloat16 keeps 8 bits of mantissa): the masked forwards were really cast.

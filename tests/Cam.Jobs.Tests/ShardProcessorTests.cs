@@ -27,8 +27,10 @@ public class ShardProcessorTests
         await store.CreateJobAsync(job, "{}");
         var lines = File.ReadAllLines(Path.Combine(workspace.DataRoot, "shapes", "manifest.csv")).Skip(1).ToList();
         var items = lines.Select((l, n) =>
-            new ItemRow { JobId = job, Number = n, ShardNumber = 0, Path = l.Split(',')[0], Label = l.Split(',')[1],
-            State = ItemState.Pending }).ToList();
+            new ItemRow
+            {
+                JobId = job, Number = n, ShardNumber = 0, Path = l.Split(',')[0], Label = l.Split(',')[1], State = ItemState.Pending
+            }).ToList();
         await store.AddShardAsync(job, 0, items);
         await store.MarkEnumerationDoneAsync(job);
         await services.GetRequiredService<ShardLifecycle>().TryPublishAsync(job, 0, 0, DateTime.UtcNow.AddMinutes(5));

@@ -87,10 +87,12 @@ public class JobDeletionTests
                 await db.SaveChangesAsync();
                 db.Shards.Add(new ShardRow { JobId = job, Number = 0, State = ShardState.Completed, FirstItem = 0, ItemCount = 2 });
                 db.Items.AddRange(Enumerable.Range(0, 2).Select(n => new ItemRow
-                    { JobId = job, Number = n, Path = $"{n}.png", Meta = """{"site":"A"}""", State = ItemState.Succeeded }));
+                { JobId = job, Number = n, Path = $"{n}.png", Meta = """{"site":"A"}""", State = ItemState.Succeeded }));
                 db.Results.AddRange(Enumerable.Range(0, 2).Select(n => Result(job, n, 0)));
-                db.ItemErrors.Add(new ItemErrorRow { JobId = job, ItemNumber = null, Stage = "method", Method = "gradcam",
-                    Message = "m", At = DateTime.UtcNow });
+                db.ItemErrors.Add(new ItemErrorRow
+                {
+                    JobId = job, ItemNumber = null, Stage = "method", Method = "gradcam", Message = "m", At = DateTime.UtcNow
+                });
             }
             await db.SaveChangesAsync();
         }

@@ -29,8 +29,10 @@ public class MethodErrorTests
         ItemErrorRow Error(long? item, string stage, string method) =>
             new() { JobId = job, ItemNumber = item, Stage = stage, Method = method, Message = $"{method} failed", At = DateTime.UtcNow };
         ResultRow Result(long item, string method) =>
-            new() { JobId = job, ItemNumber = item, Method = method, Layer = "features", MapHeight = 1, MapWidth = 1,
-                Map = BitConverter.GetBytes(1f) };
+            new()
+            {
+                JobId = job, ItemNumber = item, Method = method, Layer = "features", MapHeight = 1, MapWidth = 1, Map = BitConverter.GetBytes(1f)
+            };
         // Each shard: scorecam explains both items; gradcam fails on item 1 (same stage as a whole-item error would be); cam cannot apply at all.
         var first = new ShardOutput(job, [Result(0, "scorecam"), Result(1, "scorecam"), Result(0, "gradcam")],
             [Error(null, "method", "cam"), Error(1, "explain", "gradcam")], [0, 1], []);

@@ -32,7 +32,7 @@ public class StoreTests
     {
         JobId = job, ItemNumber = item, Method = method, Layer = "layer4", ClassIndex = cls, Score = 1.5f, Probability = 0.25f,
         MapHeight = 1, MapWidth = 2, Map = BitConverter.GetBytes(0.5f).Concat(BitConverter.GetBytes(-1f)).ToArray(), PeakX = 0,
-            PeakY = 0, Energy = 0.25f,
+        PeakY = 0, Energy = 0.25f,
     };
 
     [Theory]
@@ -183,8 +183,10 @@ public class StoreTests
             ((await store.GetJobAsync(job))!.FinishedShards, (await store.GetJobAsync(job))!.SucceededItems,
             (await store.GetJobAsync(job))!.Results));
         Assert.Equal(ShardReport.AlreadyCounted,
-            await shards.TryCompleteOnReportAsync(new ShardCompleted { JobId = job, ShardNumber = 0, Attempt = 2, Succeeded = 1, Failed = 0,
-            Results = 1, Seconds = 1 }));
+            await shards.TryCompleteOnReportAsync(new ShardCompleted
+            {
+                JobId = job, ShardNumber = 0, Attempt = 2, Succeeded = 1, Failed = 0, Results = 1, Seconds = 1
+            }));
 
         Assert.Equal(1, await shards.TryPublishAsync(job, 1, 0, DateTime.UtcNow.AddMinutes(1)));
         var third = await shards.TryClaimAsync(job, 1, "worker-c", TimeSpan.FromMinutes(1));

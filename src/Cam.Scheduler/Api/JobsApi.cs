@@ -40,7 +40,8 @@ public static class JobsApi
         await store.GetJobAsync(id, ct) is { } job
             ? TypedResults.Ok(JobView.From(job) with
             {
-                Methods = await tallies.OfJobAsync(id, Pages.JobPageData.MethodsOf(job), ct), UnknownLabels = await unknownLabels.OfJobAsync(id, ct),
+                Methods = await tallies.OfJobAsync(id, Pages.JobPageData.MethodsOf(job), ct),
+                UnknownLabels = await unknownLabels.OfJobAsync(id, ct),
             })
             : NotFound(id);
 
@@ -59,7 +60,8 @@ public static class JobsApi
         if (await store.GetJobAsync(id, ct) is null) return NotFound(id);
         var cancelled = await store.TryCancelAsync(id, ct);
         return TypedResults.Ok(JobView.From((await store.GetJobAsync(id,
-            ct))!) with { Message = cancelled ? "cancelled" : "the job had already ended" });
+            ct))!) with
+        { Message = cancelled ? "cancelled" : "the job had already ended" });
     }
 
     /// <summary>Submits a job; with <c>?dryRun=true</c>, answers its cost preview instead (<c>workers</c> for the wall time) and stores
