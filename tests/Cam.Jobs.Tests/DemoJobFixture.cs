@@ -1,4 +1,5 @@
 using Cam.Cli.Embedded;
+using Cam.Contracts;
 using Cam.Engine;
 using Cam.Scheduler.Telemetry;
 using Cam.Specs;
