@@ -58,6 +58,7 @@ public sealed class TestCluster : IAsyncDisposable
         await services.Postgres.ResetAsync();
         await services.RabbitMq.ResetAsync(Queues);
         var cluster = new TestCluster(services, log, dataset, options ?? new ClusterOptions());
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         try
         {
             // Started together, as a deployment starts them (each declares the shard queue alike); each is waited for
@@ -65,6 +66,7 @@ public sealed class TestCluster : IAsyncDisposable
             var starting = new List<Task> { cluster.StartSchedulerAsync() };
             for (var i = 0; i < cluster.options.Workers; i++) starting.Add(cluster.StartWorkerAsync());
             await Task.WhenAll(starting);
+            log.WriteLine($"scheduler and {cluster.options.Workers} workers ready in {clock.Elapsed.TotalSeconds:F1} s");
             return cluster;
         }
         catch
