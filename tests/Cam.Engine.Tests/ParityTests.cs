@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
 using Cam.Engine.Methods;
 using Cam.Engine.Parity;
 using Cam.Engine.Precision;
@@ -6,7 +6,11 @@ using static TorchSharp.torch;
 
 namespace Cam.Engine.Tests;
 
-/// <summary>The reference fixtures, each case run and judged by <see cref="ParityRunner"/>, as <c>cam parity</c> runs them.</summary>
+/// <summary>
+/// The reference fixtures, each case run and judged by <see cref="ParityRunner"/>, as <c>cam parity</c> runs them (the
+/// committed base cases through <c>cam parity</c> itself, once: <see cref="CommittedParity"/>).
+/// </summary>
+[Collection(CommittedParity.Collection)]
 public class ParityTests
 {
     private static readonly Lazy<IReadOnlyList<ParityCase>> AllCases =
@@ -31,28 +35,25 @@ public class ParityTests
     /// </summary>
     public static TheoryData<string> ReducedPrecisionCases() => Names(c => c.Text("method") == "scorecam");
 
-    /// <summary>
-    /// Each case's float32 run, made once: the reduced-precision test compares against the very run the reference test
-    /// judged (a Score-CAM case is hundreds of masked forwards; it ran twice before).
-    /// </summary>
-    private static readonly ConcurrentDictionary<string, Lazy<ParityCaseResult>> Float32Runs = new();
-
-    private static ParityCaseResult Run(string name, ParityRunner runner) => Passed(runner.Run(AllCases.Value.Single(c => c.Name == name)));
-
-    private static ParityCaseResult RunFloat32(string name) =>
-        Passed(Float32Runs.GetOrAdd(name, n => new(() => OnCpu(ForwardPrecision.Float32).Run(AllCases.Value.Single(c => c.Name == n)))).Value);
-
-    private static ParityCaseResult Passed(ParityCaseResult result)
+    private static ParityCaseResult Run(string name, ParityRunner runner)
     {
-        Assert.True(result.Passed, $"{result.Case.Name}: {result.Reason}");
+        var result = runner.Run(AllCases.Value.Single(c => c.Name == name));
+        Assert.True(result.Passed, $"{name}: {result.Reason}");
         return result;
     }
 
+    private static ParityCaseResult RunFloat32(string name) => Run(name, OnCpu(ForwardPrecision.Float32));
+
     private static ParityRunner OnCpu(ForwardPrecision precision, ParityTolerances? tolerances = null) => new(CPU, precision, tolerances);
 
+    /// <summary>Judged in <c>cam parity</c>'s report over the committed fixtures (<see cref="CommittedParity"/>).</summary>
     [Theory]
     [MemberData(nameof(CaseNames))]
-    public void Reference_case_is_reproduced(string name) => RunFloat32(name);
+    public void Reference_case_is_reproduced(string name)
+    {
+        var result = CommittedParity.Case(name);
+        Assert.True((bool)result["passed"]!, $"{name}: {(string?)result["reason"]}");
+    }
 
     [Theory]
     [MemberData(nameof(GradientCaseNames))]
@@ -69,10 +70,12 @@ public class ParityTests
     {
         // The explained forward stays float32, so the logits keep float32's bound; maps get 1e-2.
         var reduced = Run(name, OnCpu(new ForwardPrecision(ScalarType.BFloat16, ChannelsLast: true), new ParityTolerances(1e-2, 1e-2, 1e-4)));
-        var exact = RunFloat32(name);
+        var exact = CommittedParity.Case(name);
+        Assert.True((bool)exact["passed"]!, $"{name}: {(string?)exact["reason"]}");
         // Not vacuous: the reduced-precision forwards did run, and moved the maps (their distance to the reference changed).
-        Assert.Contains(reduced.Comparisons.Zip(exact.Comparisons), p => p.First.Name != "logits"
-            && Math.Abs(p.First.MaxAbsDifference - p.Second.MaxAbsDifference) > 1e-5);
+        var exactDistances = exact["comparisons"]!.AsObject().ToDictionary(c => c.Key, c => (double)c.Value!["max_abs_diff"]!);
+        Assert.Equal(exactDistances.Keys.Order(), reduced.Comparisons.Select(c => c.Name).Order());
+        Assert.Contains(reduced.Comparisons, c => c.Name != "logits" && Math.Abs(c.MaxAbsDifference - exactDistances[c.Name]) > 1e-5);
     }
 
     [Fact]

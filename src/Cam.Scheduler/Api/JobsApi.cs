@@ -55,13 +55,13 @@ public static class JobsApi
             page.Count > 0 ? page[^1].Id : null));
     }
 
-    private static async Task<Results<Ok<JobView>, ProblemHttpResult>> CancelAsync(Guid id, JobStore store, CancellationToken ct)
+    private static async Task<Results<Ok<JobView>, ProblemHttpResult>> CancelAsync(Guid id, JobStore store, JobService jobs,
+        CancellationToken ct)
     {
         if (await store.GetJobAsync(id, ct) is null) return NotFound(id);
-        var cancelled = await store.TryCancelAsync(id, ct);
-        return TypedResults.Ok(JobView.From((await store.GetJobAsync(id,
-            ct))!) with
-        { Message = cancelled ? "cancelled" : "the job had already ended" });
+        var cancelled = await jobs.CancelAsync(id, ct);
+        var job = (await store.GetJobAsync(id, ct))!;
+        return TypedResults.Ok(JobView.From(job) with { Message = cancelled ? "cancelled" : "the job had already ended" });
     }
 
     /// <summary>Submits a job; with <c>?dryRun=true</c>, answers its cost preview instead (<c>workers</c> for the wall time) and stores

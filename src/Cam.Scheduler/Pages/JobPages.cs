@@ -1,6 +1,7 @@
 using System.Text;
 using Cam.Contracts;
 using Cam.Scheduler.Api;
+using Cam.Scheduler.Jobs;
 using Cam.Storage;
 using Cam.Storage.Entities;
 using Microsoft.AspNetCore.Antiforgery;
@@ -141,13 +142,14 @@ public static class JobPages
     }
 
     /// <summary>Cancels a running job: the key (cookie or header) got the request here; the form's anti-forgery token must be valid too.</summary>
-    private static async Task<IResult> CancelAsync(Guid id, HttpContext context, IAntiforgery antiforgery, JobStore store, CancellationToken ct)
+    private static async Task<IResult> CancelAsync(Guid id, HttpContext context, IAntiforgery antiforgery, JobStore store, JobService jobs,
+        CancellationToken ct)
     {
         if (!await antiforgery.IsRequestValidAsync(context))
             return Results.Problem("the form's anti-forgery token is missing or invalid: reload the job's page",
                 statusCode: StatusCodes.Status400BadRequest);
         if (await store.GetJobAsync(id, ct) is null) return NotFound(context, id);
-        await store.TryCancelAsync(id, ct);
+        await jobs.CancelAsync(id, ct);
         return Results.Redirect($"/jobs/{id}");
     }
 
