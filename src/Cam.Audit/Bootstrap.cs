@@ -8,7 +8,8 @@ public sealed record Interval(double Low, double High)
 
 /// <summary>
 /// Percentile bootstrap over items: each of <see cref="Resamples"/> resamples draws as many items as there are, with
-/// replacement, from a generator seeded with <see cref="Seed"/>, so that an audit gives the same intervals every time.
+/// replacement (for many items, the Poisson bootstrap over their histogram: <see cref="ResampledMean"/>), from a
+/// generator seeded with <see cref="Seed"/>, so that an audit gives the same intervals every time.
 /// </summary>
 public static class Bootstrap
 {
@@ -17,16 +18,18 @@ public static class Bootstrap
 
     /// <summary>The interval of the mean of <paramref name="values"/>; null when there are none.</summary>
     public static Interval? Mean(IReadOnlyList<double> values, int seed = Seed) =>
-        values.Count == 0 ? null : Of(seed, random => ResampledMean(values, random));
+        values.Count == 0 ? null : Of(seed, ResampledMean.Of(values).Next);
 
     /// <summary>The interval of mean(<paramref name="a"/>) − mean(<paramref name="b"/>), each resampled on its own.</summary>
     public static Interval? Difference(IReadOnlyList<double> a, IReadOnlyList<double> b, int seed = Seed) =>
-        a.Count == 0 || b.Count == 0 ? null : Of(seed, random => ResampledMean(a, random) - ResampledMean(b, random));
+        a.Count == 0 || b.Count == 0 ? null : Of(seed, Resamplers(a, b, (x, y) => x - y));
 
-    /// <summary>The interval of mean(<paramref name="a"/>) / mean(<paramref name="b"/>) (b's mean floored at 1e-6), each resampled on its
-    /// own.</summary>
+    /// <summary>
+    /// The interval of mean(<paramref name="a"/>) / mean(<paramref name="b"/>) (b's mean floored at 1e-6), each resampled
+    /// on its own.
+    /// </summary>
     public static Interval? Ratio(IReadOnlyList<double> a, IReadOnlyList<double> b, int seed = Seed) =>
-        a.Count == 0 || b.Count == 0 ? null : Of(seed, random => ResampledMean(a, random) / Math.Max(ResampledMean(b, random), 1e-6));
+        a.Count == 0 || b.Count == 0 ? null : Of(seed, Resamplers(a, b, (x, y) => x / Math.Max(y, 1e-6)));
 
     /// <summary>The interval of the mean of paired differences <paramref name="a"/>[i] − <paramref name="b"/>[i], pairs resampled together.</summary>
     public static Interval? PairedDifference(IReadOnlyList<double> a, IReadOnlyList<double> b, int seed = Seed)
@@ -46,11 +49,10 @@ public static class Bootstrap
         return new Interval(Percentile(estimates, 0.025), Percentile(estimates, 0.975));
     }
 
-    private static double ResampledMean(IReadOnlyList<double> values, Random random)
+    private static Func<Random, double> Resamplers(IReadOnlyList<double> a, IReadOnlyList<double> b, Func<double, double, double> combine)
     {
-        var sum = 0.0;
-        for (var i = 0; i < values.Count; i++) sum += values[random.Next(values.Count)];
-        return sum / values.Count;
+        var (meanA, meanB) = (ResampledMean.Of(a), ResampledMean.Of(b));
+        return random => combine(meanA.Next(random), meanB.Next(random));
     }
 
     /// <summary>Linear interpolation between order statistics (NumPy's default percentile).</summary>

@@ -51,6 +51,39 @@ public class BootstrapTests
         Assert.Equal(difference + 1.96 * se, interval.High, 0.1 * 3.92 * se);
     }
 
+    [Fact]
+    public void Past_the_exact_limit_the_interval_matches_the_exact_bootstrap_of_the_same_values()
+    {
+        // 30,000 skewed values: the Poisson bootstrap over the histogram against resampling every value.
+        var values = Draw(new Random(11), 30_000, r => Math.Pow(r.NextDouble(), 3));
+        var exact = Bootstrap.Of(Bootstrap.Seed, ResampledMean.Of(values, exactLimit: int.MaxValue).Next);
+        var binned = Bootstrap.Mean(values)!;
+        var half = (exact.High - exact.Low) / 2;
+        Assert.Equal(exact.Low, binned.Low, 0.1 * half);
+        Assert.Equal(exact.High, binned.High, 0.1 * half);
+    }
+
+    [Fact]
+    public void The_interval_of_two_million_proportions_matches_the_normal_approximation()
+    {
+        // 2,000,000 items, 37% hits: mean ± 1.96·sqrt(p(1-p)/n), drawn in bins, not item by item.
+        var values = Enumerable.Range(0, 2_000_000).Select(i => i % 100 < 37 ? 1.0 : 0.0).ToArray();
+        var interval = Bootstrap.Mean(values)!;
+        var half = 1.96 * Math.Sqrt(0.37 * 0.63 / values.Length);
+        Assert.Equal(0.37 - half, interval.Low, 0.1 * half);
+        Assert.Equal(0.37 + half, interval.High, 0.1 * half);
+    }
+
+    [Fact]
+    public void The_interval_of_many_continuous_values_matches_the_normal_approximation()
+    {
+        var values = Draw(new Random(13), 500_000, r => -Math.Log(1 - r.NextDouble()));
+        var half = 1.96 * Math.Sqrt(Variance(values) / values.Length);
+        var interval = Bootstrap.Mean(values)!;
+        Assert.Equal(values.Average() - half, interval.Low, 0.1 * half);
+        Assert.Equal(values.Average() + half, interval.High, 0.1 * half);
+    }
+
     private static double Variance(double[] values)
     {
         var mean = values.Average();

@@ -11,16 +11,22 @@ public sealed record TableBytes(long Heap, long Toast, long Indexes)
     public TableBytes Minus(TableBytes before) => new(Heap - before.Heap, Toast - before.Toast, Indexes - before.Indexes);
 }
 
-/// <summary>Sizes of the job tables, measured before and after a job: the growth divided by its rows is what a row costs.</summary>
+/// <summary>
+/// Sizes of the job tables (summed over their partitions), measured before and after a job: the growth divided by
+/// its rows is what a row costs.
+/// </summary>
 public static class StorageFootprint
 {
     public static async Task<TableBytes> MeasureAsync(NpgsqlConnection connection, string table, CancellationToken ct)
     {
+        // A partitioned table holds nothing itself: its leaf partitions (one per job) hold the rows; a plain table is its own.
         await using var command = new NpgsqlCommand("""
-            SELECT pg_relation_size(c.oid),
-                   COALESCE(pg_total_relation_size(NULLIF(c.reltoastrelid, 0)), 0),
-                   pg_indexes_size(c.oid)
-            FROM pg_class c WHERE c.oid = to_regclass(@table)
+            SELECT COALESCE(SUM(pg_relation_size(c.oid)), 0)::bigint,
+                   COALESCE(SUM(COALESCE(pg_total_relation_size(NULLIF(c.reltoastrelid, 0)), 0)), 0)::bigint,
+                   COALESCE(SUM(pg_indexes_size(c.oid)), 0)::bigint
+            FROM pg_class c
+            WHERE c.oid IN (SELECT relid FROM pg_partition_tree(to_regclass(@table)) WHERE isleaf)
+               OR (c.oid = to_regclass(@table) AND c.relkind <> 'p')
             """, connection);
         command.Parameters.AddWithValue("table", table);
         await using var reader = await command.ExecuteReaderAsync(ct);
