@@ -116,7 +116,8 @@ public class AblationFullGradRefineJobTests
     public void A_job_spec_names_the_new_methods_and_the_pgc_convention_and_refuses_unknown_ones_with_the_list()
     {
         var validator = new JobSpecValidator(new ModelPackageInspector(new SchedulerSettings()));
-        var unknown = Assert.Throws<JobValidationException>(() => validator.Validate(new JobSpec { Dataset = "d", Model = "m", Methods = [new MethodSpec("ablation-cam")] }));
+        var unknown = Assert.Throws<JobValidationException>(() =>
+            validator.Validate(new JobSpec { Dataset = "d", Model = "m", Methods = [new MethodSpec("ablation-cam")] }));
         Assert.Contains("ablationcam, fullgrad, refinecam", unknown.Message);
         var target = Assert.Throws<JobValidationException>(() => validator.Validate(new JobSpec
         {
@@ -131,7 +132,8 @@ public class AblationFullGradRefineJobTests
         Assert.Equal("methods[2].target", target.Field);
         var convention = Assert.Throws<JobValidationException>(() => validator.Validate(new JobSpec
         {
-            Dataset = "d", Model = "m", Methods = [new MethodSpec("refinecam", Convention: "pgc"), new MethodSpec("refinecam", Convention: "pytorch")],
+            Dataset = "d", Model = "m",
+            Methods = [new MethodSpec("refinecam", Convention: "pgc"), new MethodSpec("refinecam", Convention: "pytorch")],
         }));
         Assert.Equal("methods[1].convention", convention.Field);
         Assert.Contains("paper, torchcam, pgc", convention.Message);

@@ -29,7 +29,8 @@ public sealed class VisionTransformer : Module<Tensor, Tensor>, ILayerDeclaratio
     public VisionTransformer(string name, int imageSize, int patchSize, int numLayers, int numHeads, int hiddenDim, int mlpDim, int numClasses)
         : base(name)
     {
-        if (imageSize % patchSize != 0) throw new ArgumentException($"{name}: image size {imageSize} is not a multiple of the patch size {patchSize}");
+        if (imageSize % patchSize != 0) throw new ArgumentException($"{name}: image size {imageSize} is not a multiple of the " +
+            $"patch size {patchSize}");
         if (hiddenDim % numHeads != 0) throw new ArgumentException($"{name}: {hiddenDim} channels do not split into {numHeads} heads");
         ImageSize = imageSize;
         PatchSize = patchSize;
