@@ -321,9 +321,9 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
         foreach (var item in shard.Items)
         {
             foreach (var method in shard.Methods)
-            for (var rank = 0; rank < classes.Length; rank++)
-                output.Add(item.Number, new MapResult(0, method.Name, "noop", classes[rank], rank, 0f, 0f, side, side, NoOpMap(item.Number, rank,
-                    side), 0, 0, 0f));
+                for (var rank = 0; rank < classes.Length; rank++)
+                    output.Add(item.Number, new MapResult(0, method.Name, "noop", classes[rank], rank, 0f, 0f, side, side, NoOpMap(item.Number, rank,
+                        side), 0, 0, 0f));
             output.Succeeded.Add(item.Number);
         }
     }
@@ -358,13 +358,17 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
 
         /// <summary>One method failed on the item; whether the item failed depends on the other methods.</summary>
         public void Error(long item, string stage, string message, string method) =>
-            Errors.Add(new ItemErrorRow { JobId = jobId, ItemNumber = item, Stage = stage, Method = method, Message = message,
-                At = DateTime.UtcNow });
+            Errors.Add(new ItemErrorRow
+            {
+                JobId = jobId, ItemNumber = item, Stage = stage, Method = method, Message = message, At = DateTime.UtcNow
+            });
 
         /// <summary>A method that cannot explain the model: an error of the whole job, stored once.</summary>
         public void MethodError(string method, string message) =>
-            Errors.Add(new ItemErrorRow { JobId = jobId, ItemNumber = null, Stage = "method", Method = method, Message = message,
-                At = DateTime.UtcNow });
+            Errors.Add(new ItemErrorRow
+            {
+                JobId = jobId, ItemNumber = null, Stage = "method", Method = method, Message = message, At = DateTime.UtcNow
+            });
 
         public void Add(long item, MapResult r, int? labelClass = null)
         {

@@ -25,8 +25,9 @@ public sealed record WorkerSettings
     /// </summary>
     public bool FastDecode { get; init; }
     /// <summary>
-    /// Precision of the masked forwards (Score-CAM family and faithfulness metrics): bfloat16 or float16, optionally
-    /// channels-last; the explained forward and gradients stay float32. Null: float32.
+    /// Precision of the masked forwards (Score-CAM family, Ablation-CAM, faithfulness metrics) and of the gradient methods'
+    /// explained forward and backward: bfloat16 or float16, optionally channels-last; activations, gradients and maps
+    /// are combined in float32. Null: float32.
     /// </summary>
     public ForwardPrecision? Precision { get; init; }
     /// <summary>Replace the engine by a no-op that stores a map per result without images or models: measures the pipeline alone.</summary>

@@ -38,7 +38,7 @@ public class DecodingTests
         var differing = Enumerable.Range(0, rgb.Length).Where(i => image.Rgb[i] != rgb[i]).ToList();
         Assert.True(differing.Count == 0,
             $"{name} (PIL mode {mode}): {differing.Count} of {rgb.Length} bytes differ from PIL's, first at {differing.FirstOrDefault()}: " +
-            $"{(differing.Count > 0 ? image.Rgb[differing[0]] : 0)} vs {(differing.Count > 0 ? rgb[differing[0]] : 0)}");
+                $"{(differing.Count > 0 ? image.Rgb[differing[0]] : 0)} vs {(differing.Count > 0 ? rgb[differing[0]] : 0)}");
     }
 }
 
@@ -50,8 +50,8 @@ public class FastDecodingTests
         using var bitmap = new SkiaSharp.SKBitmap(width, height);
         var random = new Random(5);
         for (var y = 0; y < height; y += 8)
-        for (var x = 0; x < width; x += 8)
-            bitmap.SetPixel(x, y, new SkiaSharp.SKColor((byte)random.Next(256), (byte)random.Next(256), (byte)random.Next(256)));
+            for (var x = 0; x < width; x += 8)
+                bitmap.SetPixel(x, y, new SkiaSharp.SKColor((byte)random.Next(256), (byte)random.Next(256), (byte)random.Next(256)));
         return bitmap.Encode(SkiaSharp.SKEncodedImageFormat.Jpeg, 90).ToArray();
     }
 

@@ -11,11 +11,13 @@ namespace Cam.Jobs.Tests;
 /// <summary>The scheduler's and the worker's settings are read once at start-up; a malformed value stops the process naming it.</summary>
 public class SettingsTests
 {
-    public static TheoryData<string> SchedulerNumbers() => new() { "CAM_MAX_OUTSTANDING_SHARDS", "CAM_SHARD_QUEUE_TIMEOUT_SECONDS", "CAM_SHARD_MAX_ATTEMPTS", "CAM_SHARD_SIZE" };
+    public static TheoryData<string> SchedulerNumbers() =>
+        new() { "CAM_MAX_OUTSTANDING_SHARDS", "CAM_SHARD_QUEUE_TIMEOUT_SECONDS", "CAM_SHARD_MAX_ATTEMPTS", "CAM_SHARD_SIZE" };
 
     public static TheoryData<string> WorkerNumbers() => new()
     {
-        "CAM_WORKER_CONCURRENCY", "CAM_WORKER_BATCH_SIZE", "CAM_WORKER_BATCH_MEGAPIXELS", "CAM_WORKER_STOP_TIMEOUT_SECONDS", "CAM_SHARD_LEASE_SECONDS",
+        "CAM_WORKER_CONCURRENCY", "CAM_WORKER_BATCH_SIZE", "CAM_WORKER_BATCH_MEGAPIXELS", "CAM_WORKER_STOP_TIMEOUT_SECONDS",
+            "CAM_SHARD_LEASE_SECONDS",
         "CAM_MODEL_CACHE_SIZE",
     };
 
@@ -49,7 +51,8 @@ public class SettingsTests
         Assert.Equal((7, TimeSpan.FromSeconds(90)), (scheduler.DefaultShardSize, scheduler.QueueTimeout));
         Assert.Equal((defaults.MaxAttempts, defaults.MaxOutstandingShards), (scheduler.MaxAttempts, scheduler.MaxOutstandingShards));
 
-        var worker = WorkerSettings.From(Configuration(("CAM_WORKER_BATCH_MEGAPIXELS", "3"), ("CAM_WORKER_NOOP", "true"), ("CAM_SHARD_LEASE_SECONDS", "30")));
+        var worker = WorkerSettings.From(Configuration(("CAM_WORKER_BATCH_MEGAPIXELS", "3"), ("CAM_WORKER_NOOP", "true"),
+            ("CAM_SHARD_LEASE_SECONDS", "30")));
         var workerDefaults = new WorkerSettings();
         Assert.Equal((3_000_000L, true, TimeSpan.FromSeconds(30)), (worker.MaxBatchPixels, worker.NoOpExplainer, worker.Lease));
         Assert.Equal((workerDefaults.BatchSize, workerDefaults.Concurrency, workerDefaults.ModelCacheSize, workerDefaults.StopTimeout),
