@@ -5,8 +5,10 @@ using Parquet.Schema;
 namespace Cam.Export;
 
 /// <summary>
-/// One column of an exported table, defined once for both formats: its Parquet field and row-group buffer, and its
-/// CSV cell. Buffers are reused from one row group to the next, so that memory stays what one row group needs.
+/// One column of an exported table, defined once for both formats: its Parquet field and row-group buffers, and its
+/// CSV cell. Two buffers: the row group being built (<see cref="Add"/>) and the one being written
+/// (<see cref="FlushAsync"/>, on another thread), swapped between row groups and reused, so that memory stays what
+/// two row groups need.
 /// </summary>
 public abstract class ExportColumn<TRow>(string name)
 {
@@ -14,7 +16,9 @@ public abstract class ExportColumn<TRow>(string name)
     public abstract Field Field { get; }
     /// <summary>Appends the row's value to the row group being built.</summary>
     public abstract void Add(TRow row);
-    /// <summary>Writes the buffered values as this column's chunk of the row group, and empties the buffer.</summary>
+    /// <summary>The row group built becomes the one to write; the one written before is emptied for the next.</summary>
+    public abstract void Swap();
+    /// <summary>Writes the swapped-out values as this column's chunk of the row group.</summary>
     public abstract Task FlushAsync(ParquetRowGroupWriter group, CancellationToken ct);
     /// <summary>The row's value as a CSV cell (invariant culture, round-trip floats), unquoted.</summary>
     public abstract string Text(TRow row);
@@ -52,7 +56,9 @@ public static class ExportColumns
     {
         protected readonly DataField<TCell> DataField = new(name, nullable);
         private TCell[] buffer = new TCell[1024];
+        private TCell[] written = new TCell[1024];
         private int count;
+        private int writtenCount;
         public override Field Field => DataField;
 
         public override void Add(TRow row)
@@ -61,11 +67,13 @@ public static class ExportColumns
             buffer[count++] = get(row);
         }
 
-        public override async Task FlushAsync(ParquetRowGroupWriter group, CancellationToken ct)
+        public override void Swap()
         {
-            await WriteAsync(group, buffer.AsMemory(0, count), ct);
-            count = 0;
+            (buffer, written, writtenCount, count) = (written, buffer, count, 0);
         }
+
+        public override async Task FlushAsync(ParquetRowGroupWriter group, CancellationToken ct) =>
+            await WriteAsync(group, written.AsMemory(0, writtenCount), ct);
 
         /// <summary>Parquet's writer of this kind of cell (values, or values and nulls).</summary>
         protected abstract Task WriteAsync(ParquetRowGroupWriter group, Memory<TCell> cells, CancellationToken ct);
@@ -89,17 +97,21 @@ public static class ExportColumns
     private sealed class Texts<TRow>(string name, Func<TRow, string?> get, bool nullable) : ExportColumn<TRow>(name)
     {
         private readonly DataField<string> dataField = new(name, nullable);
-        private readonly List<string> buffer = [];
+        private List<string> buffer = [];
+        private List<string> written = [];
         public override Field Field => dataField;
 
         public override void Add(TRow row) =>
             buffer.Add(get(row) ?? (nullable ? null! : throw new InvalidOperationException($"column {Name} has no value")));
 
-        public override async Task FlushAsync(ParquetRowGroupWriter group, CancellationToken ct)
+        public override void Swap()
         {
-            await group.WriteAsync(dataField, buffer, null);
+            (buffer, written) = (written, buffer);
             buffer.Clear();
         }
+
+        public override async Task FlushAsync(ParquetRowGroupWriter group, CancellationToken ct) =>
+            await group.WriteAsync(dataField, written, null);
 
         public override string Text(TRow row) => get(row) ?? "";
     }
@@ -110,8 +122,11 @@ public static class ExportColumns
         private readonly ListField dataField = new(name, new DataField<float>("element", false));
         private float[] values = new float[4096];
         private int[] levels = new int[4096];
+        private float[] writtenValues = new float[4096];
+        private int[] writtenLevels = new int[4096];
         private int[] definitions = [];
         private int length;
+        private int writtenLength;
         public override Field Field => dataField;
         public override int BufferedValues => length;
 
@@ -131,15 +146,22 @@ public static class ExportColumns
             length += n;
         }
 
+        public override void Swap()
+        {
+            (values, writtenValues) = (writtenValues, values);
+            (levels, writtenLevels) = (writtenLevels, levels);
+            (writtenLength, length) = (length, 0);
+        }
+
         public override async Task FlushAsync(ParquetRowGroupWriter group, CancellationToken ct)
         {
             // Every element is defined (no null list, no null element): each at the field's maximum definition level.
             var element = (DataField)dataField.Item;
-            if (definitions.Length < length) definitions = new int[values.Length];
-            definitions.AsSpan(0, length).Fill(element.MaxDefinitionLevel);
-            await group.WriteAllPartsAsync<float>(element, values.AsMemory(0, length), definitions.AsMemory(0, length), levels.AsMemory(0, length),
-                ct);
-            length = 0;
+            var n = writtenLength;
+            if (definitions.Length < n) definitions = new int[writtenValues.Length];
+            definitions.AsSpan(0, n).Fill(element.MaxDefinitionLevel);
+            await group.WriteAllPartsAsync<float>(element, writtenValues.AsMemory(0, n), definitions.AsMemory(0, n),
+                writtenLevels.AsMemory(0, n), ct);
         }
 
         public override string Text(TRow row)

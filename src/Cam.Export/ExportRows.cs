@@ -34,8 +34,8 @@ public sealed class ResultRecord
     public string? Metrics { get; set; }
     public int MapHeight { get; set; }
     public int MapWidth { get; set; }
-    /// <summary>The map as stored (<see cref="Storage.MapCodec"/>).</summary>
-    public byte[] Map { get; set; } = [];
+    /// <summary>The map as stored (<see cref="Storage.MapCodec"/>), in the reader's buffer till the next row.</summary>
+    public ReadOnlyMemory<byte> Map { get; set; }
     /// <summary>With <see cref="MapExport.Png"/>: the PNG's path relative to the export folder.</summary>
     public string? MapPng { get; set; }
 }

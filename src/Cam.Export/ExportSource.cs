@@ -1,13 +1,16 @@
+using System.Data;
 using System.Data.Common;
 using System.Runtime.CompilerServices;
 using Cam.Storage;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 
 namespace Cam.Export;
 
 /// <summary>
-/// Reads a job's results (joined with their items) and errors in one streamed query each, through the context's
-/// connection with plain ADO.NET: EF's materialisation of every row would cost more than writing it.
+/// Reads a job's results (joined with their items) and errors streamed, through the context's connection: on SQLite
+/// one query each with plain ADO.NET (EF's materialisation of every row would cost more than writing it); on
+/// PostgreSQL the results as binary COPY (<see cref="PostgresResults"/>).
 /// </summary>
 public sealed class ExportSource(CamDbContext db, Guid jobId)
 {
@@ -34,9 +37,40 @@ public sealed class ExportSource(CamDbContext db, Guid jobId)
 
     /// <summary>
     /// Every result of the job with its item, ordered by item, method, layer and class (the results' identity
-    /// index): one instance, refilled per row.
+    /// index): one instance, refilled per row. Without <paramref name="withMaps"/> the map is left empty.
     /// </summary>
-    public async IAsyncEnumerable<ResultRecord> ResultsAsync([EnumeratorCancellation] CancellationToken ct)
+    public IAsyncEnumerable<ResultRecord> ResultsAsync(bool withMaps, CancellationToken ct) =>
+        IsPostgres ? PostgresResultsAsync(withMaps, ct) : SqliteResultsAsync(ct);
+
+    /// <summary>
+    /// Both COPY streams read one snapshot: the first connection's REPEATABLE READ transaction exports it, the
+    /// second's adopts it (as pg_dump does), so that a job still being written gives every result its item.
+    /// </summary>
+    private async IAsyncEnumerable<ResultRecord> PostgresResultsAsync(bool withMaps,
+        [EnumeratorCancellation] CancellationToken ct)
+    {
+        await db.Database.OpenConnectionAsync(ct);
+        try
+        {
+            var results = (NpgsqlConnection)db.Database.GetDbConnection();
+            await using var items = new NpgsqlConnection(db.Database.GetConnectionString());
+            await items.OpenAsync(ct);
+            await using var resultsTransaction = await results.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
+            await using var export = new NpgsqlCommand("SELECT pg_export_snapshot()", results);
+            var snapshot = (string)(await export.ExecuteScalarAsync(ct))!;
+            await using var itemsTransaction = await items.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
+            var adoptSql = $"SET TRANSACTION SNAPSHOT '{snapshot.Replace("'", "''")}'";
+            await using (var adopt = new NpgsqlCommand(adoptSql, items))
+                await adopt.ExecuteNonQueryAsync(ct);
+            await foreach (var row in PostgresResults.ReadAsync(results, items, jobId, withMaps, ct)) yield return row;
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    private async IAsyncEnumerable<ResultRecord> SqliteResultsAsync([EnumeratorCancellation] CancellationToken ct)
     {
         const string sql = """
             SELECT r.item_number, i.path, i.label, i.meta, r.method, r.layer, r.class_index, r.class_rank, r.score,

@@ -42,16 +42,16 @@ public sealed class JobExporter(IDbContextFactory<CamDbContext> factory, ExportO
         await using var writer = await TableWriter<ResultRecord>.CreateAsync(stream, ResultColumns.For(metaKeys, options.Maps), options.Format,
             options.RowGroupRows, options.RowGroupMapValues, ct);
         var pngValues = new float[256];
-        await foreach (var row in source.ResultsAsync(ct))
+        await foreach (var row in source.ResultsAsync(options.Maps != MapExport.None, ct))
         {
             row.MetaValues = meta.Of(row.Item, row.Meta);
             row.ClassName = row.ClassIndex >= 0 && row.ClassIndex < labels.Count ? labels[row.ClassIndex] : null;
             if (options.Maps == MapExport.Png)
             {
                 row.MapPng = MapPng.RelativePath(row);
-                var count = MapCodec.ValueCount(row.Map);
+                var count = MapCodec.ValueCount(row.Map.Span);
                 if (pngValues.Length < count) pngValues = new float[count];
-                MapCodec.DecodeInto(row.Map, pngValues.AsSpan(0, count));
+                MapCodec.DecodeInto(row.Map.Span, pngValues.AsSpan(0, count));
                 MapPng.Write(Path.Combine(directory!, row.MapPng), pngValues.AsSpan(0, count), row.MapHeight, row.MapWidth);
             }
             await writer.AddAsync(row, ct);

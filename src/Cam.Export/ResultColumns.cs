@@ -45,8 +45,8 @@ public static class ResultColumns
             ExportColumns.Of<ResultRecord, int>("map_width", r => r.MapWidth),
         ]);
         if (maps == MapExport.Values)
-            columns.Add(ExportColumns.FloatList<ResultRecord>("map", r => MapCodec.ValueCount(r.Map), (r, values) => MapCodec.DecodeInto(r.Map,
-                values)));
+            columns.Add(ExportColumns.FloatList<ResultRecord>("map", r => MapCodec.ValueCount(r.Map.Span),
+                (r, values) => MapCodec.DecodeInto(r.Map.Span, values)));
         else if (maps == MapExport.Png)
             columns.Add(ExportColumns.Text<ResultRecord>("map_png", r => r.MapPng, nullable: false));
         return columns;

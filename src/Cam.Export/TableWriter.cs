@@ -6,11 +6,12 @@ namespace Cam.Export;
 
 /// <summary>
 /// Writes rows to a stream as Parquet (row groups of at most <c>rowGroupRows</c> rows or <c>rowGroupValues</c> list
-/// values, Snappy-compressed) or CSV (a header, then one line per row, RFC 4180 quoting). Memory is one row group.
+/// values, Snappy-compressed) or CSV (a header, then one line per row, RFC 4180 quoting). A full row group is
+/// encoded and written on a thread of its own while the next one is filled; memory is two row groups.
 /// </summary>
 public sealed class TableWriter<TRow> : IAsyncDisposable
 {
-    private readonly IReadOnlyList<ExportColumn<TRow>> columns;
+    private readonly ExportColumn<TRow>[] columns;
     private readonly ParquetWriter? parquet;
     private readonly StreamWriter? csv;
     private readonly Stream stream;
@@ -18,13 +19,15 @@ public sealed class TableWriter<TRow> : IAsyncDisposable
     private readonly int rowGroupValues;
     private int buffered;
     private bool completed;
+    /// <summary>The row group being written (at most one at a time: the Parquet writer is not shared).</summary>
+    private Task writing = Task.CompletedTask;
 
     public long Rows { get; private set; }
 
     private TableWriter(Stream stream, IReadOnlyList<ExportColumn<TRow>> columns, ParquetWriter? parquet, StreamWriter? csv,
         int rowGroupRows, int rowGroupValues)
     {
-        (this.stream, this.columns, this.parquet, this.csv) = (stream, columns, parquet, csv);
+        (this.stream, this.columns, this.parquet, this.csv) = (stream, columns.ToArray(), parquet, csv);
         (this.rowGroupRows, this.rowGroupValues) = (Math.Max(1, rowGroupRows), Math.Max(1, rowGroupValues));
     }
 
@@ -50,7 +53,7 @@ public sealed class TableWriter<TRow> : IAsyncDisposable
         Rows++;
         if (csv is not null)
         {
-            for (var i = 0; i < columns.Count; i++)
+            for (var i = 0; i < columns.Length; i++)
             {
                 if (i > 0) csv.Write(',');
                 csv.Write(Quote(columns[i].Text(row)));
@@ -58,9 +61,13 @@ public sealed class TableWriter<TRow> : IAsyncDisposable
             await csv.WriteAsync('\n');
             return;
         }
-        foreach (var column in columns) column.Add(row);
-        buffered++;
-        if (buffered >= rowGroupRows || columns.Any(c => c.BufferedValues >= rowGroupValues)) await FlushRowGroupAsync(ct);
+        var full = ++buffered >= rowGroupRows;
+        foreach (var column in columns)
+        {
+            column.Add(row);
+            full |= column.BufferedValues >= rowGroupValues;
+        }
+        if (full) await StartRowGroupAsync(ct);
     }
 
     /// <summary>Writes what is buffered and the file's footer.</summary>
@@ -73,19 +80,28 @@ public sealed class TableWriter<TRow> : IAsyncDisposable
             await csv.FlushAsync(ct);
             return;
         }
-        if (buffered > 0) await FlushRowGroupAsync(ct);
+        if (buffered > 0) await StartRowGroupAsync(ct);
+        await writing;
         await parquet!.DisposeAsync();
         await stream.FlushAsync(ct);
     }
 
-    private async Task FlushRowGroupAsync(CancellationToken ct)
+    /// <summary>Waits for the row group before to be written, then hands the buffered one to a writer thread.</summary>
+    private async Task StartRowGroupAsync(CancellationToken ct)
+    {
+        await writing;
+        foreach (var column in columns) column.Swap();
+        buffered = 0;
+        writing = Task.Run(() => WriteRowGroupAsync(ct), ct);
+    }
+
+    private async Task WriteRowGroupAsync(CancellationToken ct)
     {
         using (var group = parquet!.CreateRowGroup())
         {
             foreach (var column in columns) await column.FlushAsync(group, ct);
             group.CompleteValidate();
         }
-        buffered = 0;
         // A response stream sends the row group now rather than at the end.
         await stream.FlushAsync(ct);
     }
@@ -95,7 +111,15 @@ public sealed class TableWriter<TRow> : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (csv is not null) await csv.DisposeAsync();
-        else if (!completed) await parquet!.DisposeAsync();
+        if (csv is not null)
+        {
+            await csv.DisposeAsync();
+            return;
+        }
+        // An export that failed or was cancelled: the row group being written ends (its error was or will not be
+        // reported here) before the file is closed.
+        await writing.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+        if (!completed) await parquet!.DisposeAsync();
     }
 }

@@ -26,7 +26,8 @@ public class ReducedPrecisionJobTests
         MethodSpec[] methods = [new("scorecam"), new("gradcam")];
         var spec = new JobSpec { Dataset = "shapes/manifest.csv", Model = "shapes-model", Methods = methods, Classes = "top:2", ShardSize = 3 };
         var precision = new ForwardPrecision(ScalarType.BFloat16, ChannelsLast: true);
-        var summary = await EmbeddedJob.RunAsync(new EmbeddedOptions(spec, workspace.DataRoot, workspace.ModelRoot, database, Workers: 1) { Precision = precision });
+        var options = new EmbeddedOptions(spec, workspace.DataRoot, workspace.ModelRoot, database, Workers: 1) { Precision = precision };
+        var summary = await EmbeddedJob.RunAsync(options);
         Assert.Equal("completed", summary.State);
         Assert.Equal(4 * methods.Length * 2, summary.Results);
 
@@ -42,15 +43,16 @@ public class ReducedPrecisionJobTests
         var largest = new Dictionary<string, float>();
         foreach (var name in new[] { "scorecam", "gradcam" })
         {
-            using var expected = new CamExplainer(package.Classifier, CamMethods.Create(name), package.Manifest.TargetLayers).Explain(input, ClassSelection.Top(2));
+            using var expected = new CamExplainer(package.Classifier, CamMethods.Create(name), package.Manifest.TargetLayers)
+                .Explain(input, ClassSelection.Top(2));
             for (var item = 0; item < paths.Count; item++)
-            for (var rank = 0; rank < 2; rank++)
-            {
-                var row = rows.Single(r => r.Method == name && r.ItemNumber == item && r.ClassRank == rank);
-                using var stored = torch.tensor(row.MapValues(), [row.MapHeight, row.MapWidth]);
-                var difference = (stored - expected.Maps[0][item, rank]).abs().max().item<float>();
-                largest[name] = Math.Max(largest.GetValueOrDefault(name), difference);
-            }
+                for (var rank = 0; rank < 2; rank++)
+                {
+                    var row = rows.Single(r => r.Method == name && r.ItemNumber == item && r.ClassRank == rank);
+                    using var stored = torch.tensor(row.MapValues(), [row.MapHeight, row.MapWidth]);
+                    var difference = (stored - expected.Maps[0][item, rank]).abs().max().item<float>();
+                    largest[name] = Math.Max(largest.GetValueOrDefault(name), difference);
+                }
         }
         // Reduced precision shows (bfloat16 keeps 8 bits of mantissa): the masked forwards, and Grad-CAM's forward and
         // backward, were really cast.
@@ -64,7 +66,8 @@ public class ReducedPrecisionJobTests
     [Theory]
     [InlineData("bfloat16", null, ScalarType.BFloat16, false)]
     [InlineData("fp16", "true", ScalarType.Float16, true)]
-    public void Worker_precision_is_read_from_CAM_WORKER_DTYPE_and_CAM_WORKER_CHANNELS_LAST(string dtype, string? channelsLast, ScalarType expected, bool expectedLayout)
+    public void Worker_precision_is_read_from_CAM_WORKER_DTYPE_and_CAM_WORKER_CHANNELS_LAST(string dtype, string? channelsLast,
+        ScalarType expected, bool expectedLayout)
     {
         var settings = WorkerSettings.From(SettingsTests.Configuration(("CAM_WORKER_DTYPE", dtype), ("CAM_WORKER_CHANNELS_LAST", channelsLast)));
         Assert.Equal(expected, settings.Precision!.DType);

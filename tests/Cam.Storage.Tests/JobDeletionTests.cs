@@ -64,6 +64,42 @@ public class JobDeletionTests
     }
 
     [Fact]
+    public async Task A_delete_outwaits_a_long_transaction_on_the_shared_tables_without_holding_up_other_jobs_writers()
+    {
+        if (!((IEnumerable<object[]>)TestDatabases.Providers()).Any(p => (string)p[0] == "postgres")) return;
+        var (services, settings) = await TestDatabases.CreateAsync("postgres");
+        await using var _ = services;
+        var (doomed, kept) = (await SeedJobAsync(services, 1, 2), await SeedJobAsync(services, 1, 2));
+        // Another session reads the shared results table and keeps its transaction open: it holds a lock on the parent.
+        await using var reader = new NpgsqlConnection(settings.ConnectionString);
+        await reader.OpenAsync();
+        await using var holding = await reader.BeginTransactionAsync();
+        await using (var read = new NpgsqlCommand($"SELECT count(*) FROM results WHERE job_id = '{kept}'", reader))
+            Assert.Equal(4L, await read.ExecuteScalarAsync());
+        var timedOut = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var factory = services.GetRequiredService<IDbContextFactory<CamDbContext>>();
+        await using var db = await factory.CreateDbContextAsync();
+
+        var deleting = JobPartitions.DropAsync(db, doomed, CancellationToken.None, _ => timedOut.TrySetResult());
+
+        await timedOut.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        // While the delete keeps trying, the other job's writer stores results, each within seconds (a drop that
+        // waited for the lock without a timeout would queue them until the reader commits).
+        for (var n = 0; n < 3; n++)
+        {
+            var output = new ShardOutput(kept, [Result(kept, n, 5)], [], [n], []);
+            var writer = services.GetRequiredService<ResultWriter>();
+            var stored = await writer.WriteAsync(output).WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.Equal(1, stored);
+        }
+        Assert.False(deleting.IsCompleted);
+        await holding.CommitAsync();
+        Assert.Equal(4, await deleting.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Empty(await RelationsAsync(settings, $"%{doomed:N}"));
+        Assert.Equal((1, 1, 2, 7, 1), await CountsAsync(services, kept));
+    }
+
+    [Fact]
     public async Task The_partitioning_migration_moves_every_existing_row_into_its_jobs_partitions_keeping_ids()
     {
         if (!((IEnumerable<object[]>)TestDatabases.Providers()).Any(p => (string)p[0] == "postgres")) return;
@@ -87,9 +123,12 @@ public class JobDeletionTests
                 await db.SaveChangesAsync();
                 db.Shards.Add(new ShardRow { JobId = job, Number = 0, State = ShardState.Completed, FirstItem = 0, ItemCount = 2 });
                 db.Items.AddRange(Enumerable.Range(0, 2).Select(n => new ItemRow
-                    { JobId = job, Number = n, Path = $"{n}.png", Meta = """{"site":"A"}""", State = ItemState.Succeeded }));
+                { JobId = job, Number = n, Path = $"{n}.png", Meta = """{"site":"A"}""", State = ItemState.Succeeded }));
                 db.Results.AddRange(Enumerable.Range(0, 2).Select(n => Result(job, n, 0)));
-                db.ItemErrors.Add(new ItemErrorRow { JobId = job, ItemNumber = null, Stage = "method", Method = "gradcam", Message = "m", At = DateTime.UtcNow });
+                db.ItemErrors.Add(new ItemErrorRow
+                {
+                    JobId = job, ItemNumber = null, Stage = "method", Method = "gradcam", Message = "m", At = DateTime.UtcNow
+                });
             }
             await db.SaveChangesAsync();
         }
@@ -115,7 +154,8 @@ public class JobDeletionTests
         Assert.Equal((1, 1, 2, 2, 1), await CountsAsync(services, jobs[1]));
     }
 
-    /// <summary>A job with <paramref name="shards"/> shards of <paramref name="items"/> items, two results per item and one job-level error.</summary>
+    /// <summary>A job with <paramref name="shards"/> shards of <paramref name="items"/> items, two results per item and one job-level
+    /// error.</summary>
     private static async Task<Guid> SeedJobAsync(ServiceProvider services, int shards, int items)
     {
         var store = services.GetRequiredService<JobStore>();
@@ -126,7 +166,8 @@ public class JobDeletionTests
                 .Select(n => new ItemRow { JobId = job, Number = n, ShardNumber = s, Path = $"{n}.png", State = ItemState.Pending }).ToList());
         await store.MarkEnumerationDoneAsync(job);
         var results = Enumerable.Range(0, shards * items).SelectMany(n => new[] { Result(job, n, 0), Result(job, n, 1) }).ToList();
-        var errors = new List<ItemErrorRow> { new() { JobId = job, Stage = "method", Method = "gradcam", Message = "no layer", At = DateTime.UtcNow } };
+        var errors = new List<ItemErrorRow> { new() { JobId = job, Stage = "method", Method = "gradcam", Message = "no layer",
+            At = DateTime.UtcNow } };
         await services.GetRequiredService<ResultWriter>().WriteAsync(new ShardOutput(job, results, errors,
             Enumerable.Range(0, shards * items).Select(n => (long)n).ToList(), []));
         return job;

@@ -25,8 +25,11 @@ internal static class BenchCommand
 {
     public static Command Create()
     {
-        var method = new Option<string>("--method") { DefaultValueFactory = _ => Cam.Contracts.MethodNames.ScoreCam,
-            Description = MethodArguments.MethodsHelp };
+        var method = new Option<string>("--method")
+        {
+            DefaultValueFactory = _ => Cam.Contracts.MethodNames.ScoreCam,
+            Description = MethodArguments.MethodsHelp
+        };
         var convention = MethodArguments.Convention();
         var arch = new Option<string>("--arch") { DefaultValueFactory = _ => "resnet18" };
         var numClasses = new Option<int>("--num-classes") { DefaultValueFactory = _ => 1000 };
@@ -36,14 +39,19 @@ internal static class BenchCommand
         var threads = new Option<int?>("--threads") { Description = "CPU threads for TorchSharp" };
         var layers = new Option<string?>("--layers");
         var chunk = new Option<int?>("--chunk-size") { Description = "fix the masked forwards' chunk size" };
-        var memoryBudget = new Option<int?>("--memory-budget-mb") { Description = "CPU memory for the masked forwards (on CUDA: a share of the " +
-            "free memory)" };
+        var memoryBudget = new Option<int?>("--memory-budget-mb")
+        {
+            Description = "CPU memory for the masked forwards (on CUDA: a share of the free memory)"
+        };
         var numSamples = new Option<int?>("--num-samples");
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 0 };
         var device = new Option<string>("--device") { DefaultValueFactory = _ => "cpu", Description = "cpu or cuda[:n]" };
         var (dtype, channelsLast) = MethodArguments.Precision();
-        var warmup = new Option<int>("--warmup") { DefaultValueFactory = _ => 1,
-            Description = "untimed explanations first (layer search, allocator and kernel warm-up)" };
+        var warmup = new Option<int>("--warmup")
+        {
+            DefaultValueFactory = _ => 1,
+            Description = "untimed explanations first (layer search, allocator and kernel warm-up)"
+        };
         var verifyChunking = new Option<bool>("--verify-chunking")
         {
             Description = "also explain with the planned chunk size and report the largest map difference (with --chunk-size far above what fits: " +

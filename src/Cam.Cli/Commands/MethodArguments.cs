@@ -24,7 +24,8 @@ public static class MethodArguments
 
     public static Option<string?> Convention() => new("--convention")
     {
-        Description = "paper (default), torchcam or pgc: Grad-CAM++'s alpha (and refinecam's base) as published, as torchcam or as pytorch-grad-cam 1.5.5 computes it; other methods ignore it",
+        Description = "paper (default), torchcam or pgc: Grad-CAM++'s alpha (and refinecam's base) as published, as torchcam or as " +
+            "pytorch-grad-cam 1.5.5 computes it; other methods ignore it",
     };
 
     public static Option<string?> Target() => new("--target")

@@ -71,7 +71,8 @@ public sealed class ModuleClassifier : IClassifier
     {
         if (precision == Precision) return this;
         if (copies.TryGetValue(precision, out var copy)) return copy;
-        if (factory is null) throw new NotSupportedException($"{Name} was built without a factory, so it cannot be copied to run in {precision.Name}");
+        if (factory is null) throw new NotSupportedException($"{Name} was built without a factory, so it cannot be copied to run " +
+            $"in {precision.Name}");
         var module = factory();
         try
         {
