@@ -20,8 +20,10 @@ public static class Panels
             }),
             new("Progress per job", "%", Jobs(scrapes).ToDictionary(job => job[..8], job => (IReadOnlyList<(double, double)>)scrapes
                 .Where(s => s.Samples.Any(x => x.Name == "cam_job_items" && x.Label("cam_job") == job))
-                .Select(s => (s.Seconds, 100 * s.Sum("cam_job_items", x => x.Label("cam_job") == job && x.Label("cam_item_state") is "succeeded" or "failed")
-                                          / Math.Max(1, s.Sum("cam_job_items", x => x.Label("cam_job") == job && x.Label("cam_item_state") == "total")))).ToList())),
+                .Select(s => (s.Seconds,
+                    100 * s.Sum("cam_job_items", x => x.Label("cam_job") == job && x.Label("cam_item_state") is "succeeded" or "failed")
+                                          / Math.Max(1, s.Sum("cam_job_items", x => x.Label("cam_job") == job
+                                              && x.Label("cam_item_state") == "total")))).ToList())),
             new("Failures (per s)", "/s", new Dictionary<string, IReadOnlyList<(double, double)>>
             {
                 ["failed items"] = Rate(scrapes, times, window, s => s.Sum("cam_items_processed_total", x => x.Label("cam_outcome") == "failed")),
@@ -30,8 +32,10 @@ public static class Panels
             new("Shard latency (s)", "s", new[] { 0.5, 0.95, 0.99 }.ToDictionary(q => $"p{q * 100:0}",
                 q => (IReadOnlyList<(double, double)>)Quantile(scrapes, times, window, q))),
             new("Device memory (MB)", "MB", scrapes.Where(s => s.Samples.Any(x => x.Name == "cam_device_memory_used_bytes")).GroupBy(s => s.Source)
-                .ToDictionary(g => $"used, {g.Key}", g => (IReadOnlyList<(double, double)>)g.Select(s => (s.Seconds, s.Sum("cam_device_memory_used_bytes") / 1e6)).ToList())),
-            new("Queue depth (shards)", "", new[] { "pending", "published", "running" }.ToDictionary(state => state, state => (IReadOnlyList<(double, double)>)scrapes
+                .ToDictionary(g => $"used, {g.Key}",
+                    g => (IReadOnlyList<(double, double)>)g.Select(s => (s.Seconds, s.Sum("cam_device_memory_used_bytes") / 1e6)).ToList())),
+            new("Queue depth (shards)", "",
+                new[] { "pending", "published", "running" }.ToDictionary(state => state, state => (IReadOnlyList<(double, double)>)scrapes
                 .Where(s => s.Samples.Any(x => x.Name == "cam_shards_outstanding"))
                 .Select(s => (s.Seconds, s.Sum("cam_shards_outstanding", x => x.Label("cam_state") == state))).ToList())),
         ];
@@ -52,7 +56,8 @@ public static class Panels
     {
         Dictionary<double, double> Buckets(double t) => scrapes.Where(s => s.Seconds <= t + 0.5).GroupBy(s => s.Source).Select(g => g.Last())
             .SelectMany(s => s.Samples).Where(x => x.Name == "cam_shard_duration_seconds_bucket" && x.Label("cam_outcome") == "completed")
-            .GroupBy(x => x.Label("le") == "+Inf" ? double.PositiveInfinity : double.Parse(x.Label("le"), System.Globalization.CultureInfo.InvariantCulture))
+            .GroupBy(x => x.Label("le") == "+Inf" ? double.PositiveInfinity
+                : double.Parse(x.Label("le"), System.Globalization.CultureInfo.InvariantCulture))
             .ToDictionary(g => g.Key, g => g.Sum(x => x.Value));
         var points = new List<(double, double)>();
         foreach (var t in times.Where(t => t >= window))

@@ -12,7 +12,8 @@ Console.WriteLine($"{args[1]}: {panels.Count} panels from {scrapes.Count} scrape
 /// <summary>The panels in a grid of two columns, each a line chart with its legend, as Grafana lays out the dashboard.</summary>
 internal static class DashboardImage
 {
-    private static readonly SKColor[] Colors = [new(0x73, 0xBF, 0x69), new(0xF2, 0xCC, 0x0C), new(0x56, 0x96, 0xE3), new(0xFF, 0x78, 0x0A), new(0xB8, 0x77, 0xD9), new(0xF2, 0x49, 0x5C)];
+    private static readonly SKColor[] Colors =
+        [new(0x73, 0xBF, 0x69), new(0xF2, 0xCC, 0x0C), new(0x56, 0x96, 0xE3), new(0xFF, 0x78, 0x0A), new(0xB8, 0x77, 0xD9), new(0xF2, 0x49, 0x5C)];
 
     public static byte[] Render(IReadOnlyList<Panel> panels, double seconds, int panelWidth = 600, int panelHeight = 260)
     {

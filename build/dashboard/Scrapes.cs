@@ -33,5 +33,6 @@ public sealed record Scrape(string Source, double Seconds, IReadOnlyList<Sample>
             double.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture)))
         .ToList();
 
-    public double Sum(string name, Func<Sample, bool>? where = null) => Samples.Where(s => s.Name == name && (where?.Invoke(s) ?? true)).Sum(s => s.Value);
+    public double Sum(string name, Func<Sample, bool>? where = null) =>
+        Samples.Where(s => s.Name == name && (where?.Invoke(s) ?? true)).Sum(s => s.Value);
 }

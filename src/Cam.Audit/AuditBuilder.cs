@@ -52,8 +52,8 @@ public sealed partial class AuditBuilder(CamDbContext db, AuditOptions options)
         foreach (var (method, layer) in primary)
         {
             methods.Add(await queries.MethodAsync(method, layer, ct) with { Intervals = ItemValues.MetricIntervals(values[method]) });
-            classes.AddRange((await queries.ClassesAsync(method, layer, labels, ct)).Select(c => c with { Intervals = ClassIntervals(values[method],
-                c.ClassIndex) }));
+            var methodClasses = await queries.ClassesAsync(method, layer, labels, ct);
+            classes.AddRange(methodClasses.Select(c => c with { Intervals = ClassIntervals(values[method], c.ClassIndex) }));
             distributions.AddRange(await queries.DistributionsAsync(method, layer, ct));
         }
         var (accuracy, labelled) = primary.Count > 0 ? await queries.AccuracyAsync(primary[0].Method, primary[0].Layer, ct) : (null, 0);
@@ -95,9 +95,9 @@ public sealed partial class AuditBuilder(CamDbContext db, AuditOptions options)
             Failed = job.FailedItems, Results = job.Results,
             Seconds = job.FinishedAt is { } end && job.StartedAt is { } start ? (end - start).TotalSeconds : null,
             Accuracy = accuracy, LabelledItems = labelled,
-                AccuracyInterval = primary.Count > 0 ? ItemValues.AccuracyInterval(values[primary[0].Method]) : null, Slices = slices,
-                    Sanity = sanity, Strategies = strategies, ClassLabels = labels, Methods = methods, Classes = classes,
-                        Distributions = distributions,
+            AccuracyInterval = primary.Count > 0 ? ItemValues.AccuracyInterval(values[primary[0].Method]) : null, Slices = slices,
+            Sanity = sanity, Strategies = strategies, ClassLabels = labels, Methods = methods, Classes = classes,
+            Distributions = distributions,
             Findings = findings, MeanMaps = meanMaps, Galleries = galleries, ErrorsByStage = errorsByStage, FirstErrors = firstErrors,
             MethodFailures = await MethodFailures.QueryAsync(db, jobId, 10, ct),
             UnknownLabels = await UnknownLabels.CountAsync(db, jobId, ct),

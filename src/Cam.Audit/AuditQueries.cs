@@ -89,8 +89,8 @@ public sealed class AuditQueries(CamDbContext db, Guid jobId)
         var result = new List<MetricDistribution>();
         async Task Add(string metric, IQueryable<float?> values)
         {
-            var buckets = await values.Where(v => v != null).GroupBy(v => (int)Math.Floor(v!.Value * HistogramBins)).Select(g => new { g.Key,
-                Count = g.LongCount() })
+            var buckets = await values.Where(v => v != null).GroupBy(v => (int)Math.Floor(v!.Value * HistogramBins))
+                .Select(g => new { g.Key, Count = g.LongCount() })
                 .ToListAsync(ct);
             if (buckets.Count == 0) return;
             var counts = new long[HistogramBins];

@@ -35,12 +35,12 @@ public sealed class ClassMapAccumulator
             for (var i = 0; i < map.Length; i++)
                 if (map[i] > 0) sum[i] += shares[i] = map[i] / total;
             for (var y = 0; y < height; y++)
-            for (var x = 0; x < width; x++)
-            {
-                var region = RegionSum(shares, y, x, height, width);
-                regionSums[classIndex][y * width + x] += region;
-                regionSquares[classIndex][y * width + x] += region * region;
-            }
+                for (var x = 0; x < width; x++)
+                {
+                    var region = RegionSum(shares, y, x, height, width);
+                    regionSums[classIndex][y * width + x] += region;
+                    regionSquares[classIndex][y * width + x] += region * region;
+                }
         }
         peaks[classIndex][peakY * width + peakX]++;
         counts[classIndex] = counts.GetValueOrDefault(classIndex) + 1;
@@ -75,8 +75,8 @@ public sealed class ClassMapAccumulator
     {
         var sum = 0.0;
         for (var yy = Math.Max(0, y - 1); yy <= Math.Min(h - 1, y + 1); yy++)
-        for (var xx = Math.Max(0, x - 1); xx <= Math.Min(w - 1, x + 1); xx++)
-            sum += map[yy * w + xx];
+            for (var xx = Math.Max(0, x - 1); xx <= Math.Min(w - 1, x + 1); xx++)
+                sum += map[yy * w + xx];
         return sum;
     }
 
@@ -113,11 +113,11 @@ public sealed class ClassMapAccumulator
         {
             if (otherClasses == (cls == classIndex)) continue;
             for (var dy = -1; dy <= 1; dy++)
-            for (var dx = -1; dx <= 1; dx++)
-            {
-                var (py, px) = (y + dy, x + dx);
-                if (py >= 0 && py < Height && px >= 0 && px < Width) total += grid[py * Width + px];
-            }
+                for (var dx = -1; dx <= 1; dx++)
+                {
+                    var (py, px) = (y + dy, x + dx);
+                    if (py >= 0 && py < Height && px >= 0 && px < Width) total += grid[py * Width + px];
+                }
         }
         return total;
     }

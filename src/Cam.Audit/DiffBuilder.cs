@@ -36,7 +36,8 @@ public sealed class DiffBuilder(CamDbContext dbA, CamDbContext dbB, string model
         var (specA, specB) = (await SpecAsync(dbA, jobA, ct), await SpecAsync(dbB, jobB, ct));
         var (datasetA, datasetB) = (specA.Dataset, specB.Dataset);
         if (datasetA != datasetB)
-            throw new ArgumentException($"the jobs explain different datasets ('{datasetA}' and '{datasetB}'): a diff pairs the items of one dataset");
+            throw new ArgumentException($"the jobs explain different datasets ('{datasetA}' and '{datasetB}'): a diff pairs the " +
+                "items of one dataset");
         var (modelA, modelB) = (specA.Model, specB.Model);
         var labels = Labels(modelA) ?? Labels(modelB) ?? [];
 
@@ -65,8 +66,10 @@ public sealed class DiffBuilder(CamDbContext dbA, CamDbContext dbB, string model
             shortcuts.AddRange(Compare(name, await FindingsAsync(dbA, jobA, methodA, layerA, labels, ct),
                 await FindingsAsync(dbB, jobB, methodB, layerB, labels, ct)));
         }
-        var diff = new DiffSummary { JobA = jobA, JobB = jobB, ModelA = modelA, ModelB = modelB, Dataset = datasetA, Methods = diffs,
-            Shortcuts = shortcuts };
+        var diff = new DiffSummary
+        {
+            JobA = jobA, JobB = jobB, ModelA = modelA, ModelB = modelB, Dataset = datasetA, Methods = diffs, Shortcuts = shortcuts
+        };
         return diff with { GateFailures = gate.Failures(diff) };
     }
 

@@ -43,18 +43,18 @@ public sealed record DiffGate(IReadOnlyList<(string Metric, double Limit)> Limit
     {
         var failures = new List<string>();
         foreach (var (metric, limit) in Limits)
-        foreach (var method in diff.Methods)
-        {
-            if (metric == "map_drift")
+            foreach (var method in diff.Methods)
             {
-                if (method.Drift is { } drift && drift.Mean > limit) failures.Add($"{method.Method}: map drift {drift.Mean:F3} > {limit}");
-                continue;
+                if (metric == "map_drift")
+                {
+                    if (method.Drift is { } drift && drift.Mean > limit) failures.Add($"{method.Method}: map drift {drift.Mean:F3} > {limit}");
+                    continue;
+                }
+                if (method.Changes.FirstOrDefault(c => c.Metric == metric) is not { } change) continue;
+                if (limit < 0 ? change.Delta < limit : change.Delta > limit)
+                    failures.Add($"{method.Method}: {metric} changed by {change.Delta:+0.000;-0.000} ({change.A:F3} → {change.B:F3}), " +
+                        $"past the limit {limit}");
             }
-            if (method.Changes.FirstOrDefault(c => c.Metric == metric) is not { } change) continue;
-            if (limit < 0 ? change.Delta < limit : change.Delta > limit)
-                failures.Add($"{method.Method}: {metric} changed by {change.Delta:+0.000;-0.000} ({change.A:F3} → {change.B:F3}), past the limit " +
-                    $"{limit}");
-        }
         if (FailOnNewShortcut)
             failures.AddRange(diff.Shortcuts.Where(s => s.Change == "new").Select(s => $"{s.Method}: new shortcut, '{s.Label}' in the {s.Region}"));
         return failures;

@@ -20,7 +20,8 @@ internal sealed class GalleryBuilder(CamDbContext db, AuditQueries queries, Audi
 
     public async Task<IReadOnlyList<Gallery>> BuildAsync(GalleryRequest request, IProgress<AuditProgress>? progress, CancellationToken ct)
     {
-        var (method, layer) = request.Primary.FirstOrDefault(p => p.Method == options.GalleryMethod) is { Method: not null } chosen ? chosen : request.Primary[0];
+        var (method, layer) = request.Primary.FirstOrDefault(p => p.Method == options.GalleryMethod) is { Method: not null } chosen
+            ? chosen : request.Primary[0];
         var sets = await SelectAsync(request, method, layer, ct);
         return await DrawAsync(request, sets, progress, ct);
     }
@@ -84,11 +85,13 @@ internal sealed class GalleryBuilder(CamDbContext db, AuditQueries queries, Audi
         var item = new GalleryItem(r.ItemNumber, path, r.Method, r.ClassIndex, label, r.Probability, r.EnergyInBox, caption);
         try
         {
-            if (datasetRoot is null) throw new InvalidOperationException($"dataset '{request.Dataset}' is not under the data root {options.DataRoot}");
+            if (datasetRoot is null) throw new InvalidOperationException($"dataset '{request.Dataset}' is not under the data " +
+                $"root {options.DataRoot}");
             var image = ImageDecoder.Decode(root.Resolve(datasetRoot, path));
             return item with { Png = OverlayRenderer.Render(image, request.Preprocess, r.MapValues(), r.MapHeight, r.MapWidth) };
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or UnsafePathException or ImageDecodeException or InvalidOperationException or ArgumentException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or UnsafePathException or ImageDecodeException
+            or InvalidOperationException or ArgumentException)
         {
             return item with { ImageError = e.Message };
         }

@@ -50,11 +50,16 @@ public static partial class HtmlDiffReport
     {
         html.Append("<table><tr><th>metric</th><th>pairs</th><th>A</th><th>B</th><th>change</th><th>95% interval</th><th>paired t</th></tr>");
         foreach (var c in changes)
-            html.Append($"<tr{(c.Significant ? " class=\"significant\"" : "")} data-metric=\"{E(c.Metric)}\"><td>{E(c.Metric.Replace('_', ' '))}</td><td>{c.Pairs}</td><td>{F(c.A)}</td><td>{F(c.B)}</td><td>{c.Delta.ToString("+0.000;-0.000;0.000", Invariant)}</td><td>{(c.DeltaInterval is { } i ? $"[{F(i.Low)}, {F(i.High)}]" : "–")}</td><td>{(c.T is { } t ? t.ToString("F2", Invariant) : "–")}</td></tr>");
+            html.Append($"<tr{(c.Significant ? " class=\"significant\"" : "")} data-metric=\"{E(c.Metric)}\">" +
+                $"<td>{E(c.Metric.Replace('_', ' '))}</td><td>{c.Pairs}</td><td>{F(c.A)}</td><td>{F(c.B)}</td>" +
+                $"<td>{c.Delta.ToString("+0.000;-0.000;0.000", Invariant)}</td>" +
+                $"<td>{(c.DeltaInterval is { } i ? $"[{F(i.Low)}, {F(i.High)}]" : "–")}</td>" +
+                $"<td>{(c.T is { } t ? t.ToString("F2", Invariant) : "–")}</td></tr>");
         html.Append("</table>");
     }
 
-    private static string Drift(MapDrift? drift) => drift is null ? "–" : $"{F(drift.Mean)}" + (drift.Interval is { } i ? $" [{F(i.Low)}, {F(i.High)}]" : "") + $" over {drift.Items} items";
+    private static string Drift(MapDrift? drift) => drift is null ? "–" : $"{F(drift.Mean)}"
+        + (drift.Interval is { } i ? $" [{F(i.Low)}, {F(i.High)}]" : "") + $" over {drift.Items} items";
     private static string E(string text) => WebUtility.HtmlEncode(text);
     private static string F(double value) => value.ToString("F3", Invariant);
 

@@ -8,14 +8,20 @@ public static partial class HtmlReport
     {
         string P(double? v, string name) => Pct(v) + Ci(m.Intervals.GetValueOrDefault(name), pct: true);
         string N(double? v, string name) => F(v) + Ci(m.Intervals.GetValueOrDefault(name), pct: false);
-        html.Append($"<tr><td>{E(m.Method)}</td><td>{E(m.Layer)}</td><td>{m.Maps}</td><td>{N(m.MeanProbability, "meanProbability")}</td><td>{P(m.PointingGame, "pointingGame")}</td><td>{P(m.EnergyInBox, "energyInBox")}</td><td>{P(m.AverageDrop, "averageDrop")}</td><td>{P(m.IncreaseInConfidence, "increaseInConfidence")}</td><td>{N(m.DeletionArea, "deletionArea")}</td><td>{N(m.InsertionArea, "insertionArea")}</td></tr>");
+        html.Append($"<tr><td>{E(m.Method)}</td><td>{E(m.Layer)}</td><td>{m.Maps}</td><td>{N(m.MeanProbability, "meanProbability")}</td>" +
+            $"<td>{P(m.PointingGame, "pointingGame")}</td><td>{P(m.EnergyInBox, "energyInBox")}</td><td>{P(m.AverageDrop, "averageDrop")}</td>" +
+            $"<td>{P(m.IncreaseInConfidence, "increaseInConfidence")}</td><td>{N(m.DeletionArea, "deletionArea")}</td>" +
+            $"<td>{N(m.InsertionArea, "insertionArea")}</td></tr>");
     }
 
     private static void ClassRow(StringBuilder html, ClassSummary c)
     {
         string P(double? v, string name) => Pct(v) + Ci(c.Intervals.GetValueOrDefault(name), pct: true);
         string N(double? v, string name) => F(v) + Ci(c.Intervals.GetValueOrDefault(name), pct: false);
-        html.Append($"<tr><td>{E(c.Method)}</td><td>{E(c.Label)}</td><td>{c.Maps}</td><td>{c.LabelledItems}</td><td>{P(c.Accuracy, "accuracy")}</td><td>{N(c.MeanProbability, "meanProbability")}</td><td>{P(c.PointingGame, "pointingGame")}</td><td>{P(c.EnergyInBox, "energyInBox")}</td><td>{P(c.AverageDrop, "averageDrop")}</td><td>{N(c.DeletionArea, "deletionArea")}</td><td>{N(c.InsertionArea, "insertionArea")}</td></tr>");
+        html.Append($"<tr><td>{E(c.Method)}</td><td>{E(c.Label)}</td><td>{c.Maps}</td><td>{c.LabelledItems}</td>" +
+            $"<td>{P(c.Accuracy, "accuracy")}</td><td>{N(c.MeanProbability, "meanProbability")}</td><td>{P(c.PointingGame, "pointingGame")}</td>" +
+            $"<td>{P(c.EnergyInBox, "energyInBox")}</td><td>{P(c.AverageDrop, "averageDrop")}</td><td>{N(c.DeletionArea, "deletionArea")}</td>" +
+            $"<td>{N(c.InsertionArea, "insertionArea")}</td></tr>");
     }
 
     /// <summary>A 95% interval as a small bracket after its value, or nothing.</summary>

@@ -18,11 +18,14 @@ public static partial class HtmlReport
         foreach (var s in audit.Slices)
         {
             var standsOut = s.StandsOut.Count > 0;
-            html.Append($"<tr data-slice=\"{E(s.Value)}\" data-stands-out=\"{(standsOut ? "true" : "false")}\"{(standsOut ? " class=\"stands-out\"" : "")}><td>{E(s.Value)}</td><td>{s.Items}</td><td>{Pct(s.Accuracy)}{Ci(s.AccuracyInterval, pct: true)}</td>");
+            html.Append($"<tr data-slice=\"{E(s.Value)}\" " +
+                $"data-stands-out=\"{(standsOut ? "true" : "false")}\"{(standsOut ? " class=\"stands-out\"" : "")}><td>{E(s.Value)}</td>" +
+                $"<td>{s.Items}</td><td>{Pct(s.Accuracy)}{Ci(s.AccuracyInterval, pct: true)}</td>");
             foreach (var method in methods)
             {
                 var m = s.Methods.FirstOrDefault(x => x.Method == method);
-                html.Append($"<td>{Pct(m?.PointingGame)}{Ci(m?.Intervals.GetValueOrDefault("pointingGame"), pct: true)}</td><td>{Pct(m?.EnergyInBox)}{Ci(m?.Intervals.GetValueOrDefault("energyInBox"), pct: true)}</td>");
+                html.Append($"<td>{Pct(m?.PointingGame)}{Ci(m?.Intervals.GetValueOrDefault("pointingGame"), pct: true)}</td>" +
+                    $"<td>{Pct(m?.EnergyInBox)}{Ci(m?.Intervals.GetValueOrDefault("energyInBox"), pct: true)}</td>");
             }
             var shortcuts = s.Findings.Where(f => f.Suspicious).Select(f => $"{f.Method}: '{f.Label}' in the {f.Region}").ToList();
             html.Append($"<td>{(shortcuts.Count == 0 ? "none" : E(string.Join("; ", shortcuts)))}</td><td>{(standsOut ? "⚠ yes" : "no")}</td></tr>");

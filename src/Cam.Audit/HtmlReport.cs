@@ -65,7 +65,9 @@ public static partial class HtmlReport
             "mass there</th><th>other classes' mass</th><th>lift</th><th>t</th><th>maps peaking there</th><th>others peaking " +
                 "there</th><th>border</th><th>energy outside box</th></tr>");
         foreach (var f in a.Findings)
-            html.Append($"<tr><td>{E(f.Method)}</td><td>{E(f.Label)}</td><td>{E(f.Region)} ({f.PeakY}, {f.PeakX})</td><td>{Pct(f.RegionMass)}</td><td>{Pct(f.OtherMass)}</td><td>{F(f.Lift)}</td><td>{f.TStatistic:F1}</td><td>{Pct(f.PeakShare)}</td><td>{Pct(f.BaselineShare)}</td><td>{(f.OnBorder ? "yes" : "no")}</td><td>{Pct(f.OutsideBox)}</td></tr>");
+            html.Append($"<tr><td>{E(f.Method)}</td><td>{E(f.Label)}</td><td>{E(f.Region)} ({f.PeakY}, {f.PeakX})</td><td>{Pct(f.RegionMass)}</td>" +
+                $"<td>{Pct(f.OtherMass)}</td><td>{F(f.Lift)}</td><td>{f.TStatistic:F1}</td><td>{Pct(f.PeakShare)}</td>" +
+                $"<td>{Pct(f.BaselineShare)}</td><td>{(f.OnBorder ? "yes" : "no")}</td><td>{Pct(f.OutsideBox)}</td></tr>");
         html.Append("</table></details></section>\n");
     }
 
@@ -193,7 +195,8 @@ public static partial class HtmlReport
         body{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:1200px}
         table{border-collapse:collapse;margin:.5em 0}th,td{border:1px solid #ccc;padding:.25em .6em;text-align:left;font-size:.9em}
         th{background:#f2f2f2}.warning{background:#fff3cd;border-left:4px solid #e0a800;padding:.5em}.ok{color:#2e7d32}
-        .note{color:#666;font-size:.85em}.ci{color:#777;font-size:.8em}tr.stands-out td{background:#fff3cd}.gallery,.charts{display:flex;flex-wrap:wrap;gap:12px}
+        .note{color:#666;font-size:.85em}.ci{color:#777;font-size:.8em}tr.stands-out td{background:#fff3cd}
+        .gallery,.charts{display:flex;flex-wrap:wrap;gap:12px}
         figure{margin:0;width:180px}figure.chart{width:230px}figure img{width:160px;height:auto;image-rendering:auto;border:1px solid #ddd}
         figcaption{font-size:.75em;color:#444;word-break:break-all}.missing{width:160px;height:160px;background:#eee;font-size:.7em;overflow:hidden}
         """;

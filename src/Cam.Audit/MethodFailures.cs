@@ -34,7 +34,8 @@ public static class MethodFailures
             "maps of it; the other methods' results for the item are kept.</p>");
         html.Append("<table><tr><th>method</th><th>results</th><th>items it failed on</th><th>failed for the whole job</th></tr>");
         foreach (var f in audit.MethodFailures)
-            html.Append($"<tr data-method=\"{E(f.Method)}\"><td>{E(f.Method)}</td><td>{f.Results}</td><td>{f.FailedItems}</td><td>{E(f.JobError ?? "no")}</td></tr>");
+            html.Append($"<tr data-method=\"{E(f.Method)}\"><td>{E(f.Method)}</td><td>{f.Results}</td><td>{f.FailedItems}</td>" +
+                $"<td>{E(f.JobError ?? "no")}</td></tr>");
         html.Append("</table>");
         foreach (var f in audit.MethodFailures.Where(f => f.Examples.Count > 0))
         {

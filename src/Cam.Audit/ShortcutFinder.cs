@@ -31,11 +31,11 @@ public static class ShortcutFinder
             var theirs = Array.ConvertAll(maps.MeanMapOfOthers(cls), v => (double)v);
             var (bestY, bestX, bestExcess, regionMass, otherMass) = (0, 0, double.MinValue, 0.0, 0.0);
             for (var y = 0; y < h; y++)
-            for (var x = 0; x < w; x++)
-            {
-                var (m, other) = (ClassMapAccumulator.RegionSum(mine, y, x, h, w), ClassMapAccumulator.RegionSum(theirs, y, x, h, w));
-                if (m - other > bestExcess) (bestY, bestX, bestExcess, regionMass, otherMass) = (y, x, m - other, m, other);
-            }
+                for (var x = 0; x < w; x++)
+                {
+                    var (m, other) = (ClassMapAccumulator.RegionSum(mine, y, x, h, w), ClassMapAccumulator.RegionSum(theirs, y, x, h, w));
+                    if (m - other > bestExcess) (bestY, bestX, bestExcess, regionMass, otherMass) = (y, x, m - other, m, other);
+                }
             var lift = regionMass / Math.Max(otherMass, 1e-6);
             var share = (double)maps.PeaksNear(cls, bestY, bestX) / n;
             var baseline = (double)maps.PeaksNear(cls, bestY, bestX, otherClasses: true) / others;
@@ -48,7 +48,7 @@ public static class ShortcutFinder
             var message = suspicious
                 ? $"'{label}': its maps put {regionMass:P0} of their mass in the {region}, {lift:F1}× the other classes' {otherMass:P0}" +
                   $"{(onBorder ? ", at the image border" : "")}; {share:P0} of its maps peak there (others: {baseline:P0})" +
-                  (outside is { } o ? $"; {o:P0} of its map energy lies outside the object" : "") + " — a likely shortcut"
+                      (outside is { } o ? $"; {o:P0} of its map energy lies outside the object" : "") + " — a likely shortcut"
                 : $"'{label}': no region stands out (at most {lift:F1}× the other classes' mass, in the {region})";
             findings.Add(new ShortcutFinding(method, cls, label, region, bestY, bestX, onBorder, regionMass, otherMass, lift, t, share, baseline,
                 outside, suspicious, message));
@@ -69,9 +69,8 @@ public static class ShortcutFinder
         var confirmed = finding.Suspicious && excess is { } e && e.Low >= MinExcessMass && lift is { } l && l.Low >= MinLift;
         var message = finding.Suspicious && !confirmed
             ? $"'{finding.Label}': its maps put {finding.RegionMass:P0} of their mass in the {finding.Region}, {finding.Lift:F1}× the other " +
-                $"classes' " +
-              $"{finding.OtherMass:P0}, but the 95% interval of the excess reaches down to {excess?.Low ?? 0:P1} and of the lift to " +
-              $"{lift?.Low ?? 0:F2}× — not enough evidence for a shortcut"
+                $"classes' {finding.OtherMass:P0}, but the 95% interval of the excess reaches down to {excess?.Low ?? 0:P1} and of the lift to " +
+                  $"{lift?.Low ?? 0:F2}× — not enough evidence for a shortcut"
             : finding.Message + (confirmed ? $" (95% interval of the excess {excess!.Low:P0}–{excess.High:P0}, of the lift " +
                 $"{lift!.Low:F1}–{lift.High:F1}×)" : "");
         return finding with { Suspicious = confirmed, Message = message, ExcessInterval = excess, LiftInterval = lift };

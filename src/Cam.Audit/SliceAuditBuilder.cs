@@ -24,7 +24,10 @@ public static class SliceAuditBuilder
             foreach (var (slice, summary) in await queries.MethodsAsync(method, layer, ct))
             {
                 var name = SliceAudit.Name(slice);
-                methods.Add((name, summary with { Intervals = ItemValues.MetricIntervals(values.Where(v => SliceAudit.Name(v.Slice) == name).ToList()) }));
+                methods.Add((name, summary with
+                {
+                    Intervals = ItemValues.MetricIntervals(values.Where(v => SliceAudit.Name(v.Slice) == name).ToList())
+                }));
             }
             foreach (var (slice, summary) in await queries.ClassesAsync(method, layer, labels, ct))
             {

@@ -63,10 +63,13 @@ public sealed class SliceQueries(CamDbContext db, Guid jobId, string key)
             Deletion = g.Average(x => (double?)x.Row.DeletionArea),
             Insertion = g.Average(x => (double?)x.Row.InsertionArea),
         }).ToListAsync(ct);
-        var accuracy = await Primary(method, layer).Where(x => x.Row.LabelClass != null).GroupBy(x => new { x.Slice,
-            Class = x.Row.LabelClass!.Value })
-            .Select(g => new { g.Key.Slice, g.Key.Class, Items = g.LongCount(),
-                Correct = g.LongCount(x => x.Row.PredictedClass == x.Row.LabelClass) })
+        var accuracy = await Primary(method, layer).Where(x => x.Row.LabelClass != null)
+            .GroupBy(x => new { x.Slice, Class = x.Row.LabelClass!.Value })
+            .Select(g => new
+            {
+                g.Key.Slice, g.Key.Class, Items = g.LongCount(),
+                Correct = g.LongCount(x => x.Row.PredictedClass == x.Row.LabelClass),
+            })
             .ToListAsync(ct);
         var keys = rows.Select(r => (r.Slice, r.Class)).Union(accuracy.Select(a => (a.Slice, a.Class)))
             .OrderBy(k => k.Slice, StringComparer.Ordinal).ThenBy(k => k.Class);
@@ -84,8 +87,8 @@ public sealed class SliceQueries(CamDbContext db, Guid jobId, string key)
     public async Task<IReadOnlyDictionary<string, (double Accuracy, long Labelled)>> AccuracyAsync(string method, string layer, CancellationToken ct)
     {
         var rows = await Primary(method, layer).Where(x => x.Row.LabelClass != null).GroupBy(x => x.Slice)
-            .Select(g => new { Slice = g.Key, Items = g.LongCount(),
-                Correct = g.LongCount(x => x.Row.PredictedClass == x.Row.LabelClass) }).ToListAsync(ct);
+            .Select(g => new { Slice = g.Key, Items = g.LongCount(), Correct = g.LongCount(x => x.Row.PredictedClass == x.Row.LabelClass) })
+            .ToListAsync(ct);
         return rows.ToDictionary(r => SliceAudit.Name(r.Slice), r => ((double)r.Correct / r.Items, r.Items));
     }
 

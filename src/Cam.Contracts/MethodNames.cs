@@ -24,6 +24,7 @@ public static class MethodNames
     public const string AblationCam = "ablationcam";
     public const string FullGrad = "fullgrad";
     public const string RefineCam = "refinecam";
+    public const string LeGrad = "legrad";
 
     /// <summary>Every method, one a line (other branches add theirs as a line).</summary>
     public static readonly IReadOnlyList<string> All =
@@ -49,6 +50,7 @@ public static class MethodNames
         AblationCam,
         FullGrad,
         RefineCam,
+        LeGrad,
     ];
 
     /// <summary>The methods that differentiate class scores (one forward and one backward per class), one a line.</summary>
@@ -66,6 +68,7 @@ public static class MethodNames
         ShapleyCam,
         FullGrad,
         RefineCam,
+        LeGrad,
     ];
 
     /// <summary>Methods whose map is not a weighting of the activations, so without eigen smoothing, one a line.</summary>
@@ -75,17 +78,31 @@ public static class MethodNames
         EigenGradCam,
         KpcaCam,
         Fem,
-        FullGrad,
+        LeGrad,
     ];
 
     /// <summary>Gradient methods that differentiate a score of their own, not the <c>target</c>, one a line.</summary>
     public static readonly IReadOnlyList<string> WithOwnTarget =
     [
         FinerCam,
+        LeGrad,
     ];
 
-    /// <summary>Whether a method differentiates the class score that <c>target</c> chooses.</summary>
-    public static bool TakesTarget(string name) => Gradient.Contains(name) && !WithOwnTarget.Contains(name);
+    /// <summary>
+    /// Methods without gradients that still score classes as <c>target</c> says (Ablation-CAM's ablated copies), one a
+    /// line.
+    /// </summary>
+    public static readonly IReadOnlyList<string> GradientFreeWithTarget =
+    [
+        AblationCam,
+    ];
+
+    /// <summary>
+    /// Whether a method scores classes as <c>target</c> chooses: the gradient methods but those with a score of their
+    /// own, and <see cref="GradientFreeWithTarget"/>.
+    /// </summary>
+    public static bool TakesTarget(string name) =>
+        (Gradient.Contains(name) || GradientFreeWithTarget.Contains(name)) && !WithOwnTarget.Contains(name);
 
     /// <summary>Whether a method offers eigen smoothing.</summary>
     public static bool OffersEigenSmooth(string name) => IsKnown(name) && !WithoutEigenSmooth.Contains(name);

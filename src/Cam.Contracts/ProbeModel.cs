@@ -32,7 +32,8 @@ public sealed record ModelProbed
     public IReadOnlyList<MethodApplicability> Methods { get; init; } = [];
     /// <summary>The target layers as the methods see them (token outputs folded), for an input of the requested size.</summary>
     public IReadOnlyList<LayerShape> Layers { get; init; } = [];
-    /// <summary>Images per second through the model's forward without autograd on the worker's device, at <see cref="ProbeBatch"/>; 0 when not measured.</summary>
+    /// <summary>Images per second through the model's forward without autograd on the worker's device, at <see cref="ProbeBatch"/>; 0 when not
+    /// measured.</summary>
     public double ForwardsPerSecond { get; init; }
     public int ProbeBatch { get; init; }
     public string Device { get; init; } = "";

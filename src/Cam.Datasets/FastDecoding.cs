@@ -14,8 +14,16 @@ public static class FastDecoding
     /// The smallest decode an image of (width, height) may get: <see cref="Margin"/> × the resized size, per side;
     /// null when the spec does not ask for fast decoding or has no resize (the image is used at its own size).
     /// </summary>
-    public static MinimumDecodeSize? DecodeReduction(this PreprocessSpec spec)
+    public static MinimumDecodeSize? DecodeReduction(this PreprocessSpec spec) =>
+        spec.DecodeReduction(byDefault: false);
+
+    /// <summary>
+    /// As <see cref="DecodeReduction(PreprocessSpec)"/>, where a spec that does not set <c>fastDecode</c> takes
+    /// <paramref name="byDefault"/> (a worker's <c>CAM_WORKER_FAST_DECODE</c>); a spec's own true or false wins.
+    /// </summary>
+    public static MinimumDecodeSize? DecodeReduction(this PreprocessSpec spec, bool byDefault)
     {
+        if (spec.FastDecode is null && byDefault) spec = spec with { FastDecode = true };
         if (!spec.UsesFastDecode || (spec.ShorterSide is null && spec.FixedSize is null)) return null;
         return (width, height) =>
         {

@@ -2,9 +2,21 @@ using SkiaSharp;
 
 namespace Cam.Datasets;
 
-/// <summary>An RGB image, 8 bits per channel, rows top to bottom (height × width × 3).</summary>
+/// <summary>
+/// An RGB image, 8 bits per channel, rows top to bottom (height × width × 3); or, when <see cref="Window"/> is set,
+/// only that part of it (what preprocessing reads: <see cref="NeededWindow"/>).
+/// </summary>
 public sealed record DecodedImage(int Width, int Height, byte[] Rgb)
 {
+    /// <summary>
+    /// The part of the Width × Height raster that <see cref="Rgb"/> holds (window.Height × window.Width × 3 bytes), or
+    /// null: all of it. Only a decode asked for a window makes one; such an image is fit for preprocessing alone.
+    /// </summary>
+    public PixelWindow? Window { get; init; }
+
+    /// <summary>The window <see cref="Rgb"/> holds: <see cref="Window"/>, or the whole raster.</summary>
+    public PixelWindow Stored => Window ?? new PixelWindow(0, 0, Width, Height);
+
     /// <summary>
     /// The displayed width of the image in its file: larger than <see cref="Width"/> when a JPEG was decoded at a
     /// reduced DCT scale (<see cref="MinimumDecodeSize"/>); geometry (resize, crop, boxes) is planned on this size.
@@ -14,6 +26,17 @@ public sealed record DecodedImage(int Width, int Height, byte[] Rgb)
     /// <summary>The displayed height of the image in its file (see <see cref="FullWidth"/>).</summary>
     public int FullHeight { get; init; } = Height;
 }
+
+/// <summary>A rectangle of a decoded raster: columns <c>Left…Left+Width</c>, rows <c>Top…Top+Height</c>.</summary>
+public readonly record struct PixelWindow(int Left, int Top, int Width, int Height);
+
+/// <summary>
+/// The part of a decoded raster of <paramref name="width"/>×<paramref name="height"/> (an image displayed at
+/// <paramref name="fullWidth"/>×<paramref name="fullHeight"/>) that preprocessing reads; null: all of it. A JPEG
+/// stored upright is then decoded for that window only (rows after it are never decoded, rows before it and columns
+/// beside it skip libjpeg-turbo's inverse DCT, upsampling and colour conversion).
+/// </summary>
+public delegate PixelWindow? NeededWindow(int width, int height, int fullWidth, int fullHeight);
 
 /// <summary>
 /// The smallest displayed size (width, height) a decode may deliver for an image whose displayed size is
@@ -54,17 +77,23 @@ public static class ImageDecoder
     /// Decodes the image at <paramref name="path"/>; a JPEG at a reduced DCT scale when <paramref name="reduce"/> allows
     /// (libjpeg-turbo's scaled IDCT: faster, and the pixels differ from a full decode followed by a resize).
     /// </summary>
-    public static DecodedImage Decode(string path, ImageLimits? limits, MinimumDecodeSize? reduce)
+    public static DecodedImage Decode(string path, ImageLimits? limits, MinimumDecodeSize? reduce,
+        NeededWindow? window = null)
     {
         limits ??= new ImageLimits();
         using var data = Open(path, limits);
-        return Decode(data, path, limits, reduce);
+        return Decode(data, path, limits, reduce, window);
     }
 
-    public static DecodedImage Decode(byte[] bytes, string name, ImageLimits? limits = null, MinimumDecodeSize? reduce = null)
+    /// <summary>
+    /// Decodes <paramref name="bytes"/>; a JPEG reduced as <paramref name="reduce"/> allows, and, when it is stored
+    /// upright, only the part <paramref name="window"/> names (<see cref="DecodedImage.Window"/>).
+    /// </summary>
+    public static DecodedImage Decode(byte[] bytes, string name, ImageLimits? limits = null,
+        MinimumDecodeSize? reduce = null, NeededWindow? window = null)
     {
         using var data = SKData.CreateCopy(bytes);
-        return Decode(data, name, limits ?? new ImageLimits(), reduce);
+        return Decode(data, name, limits ?? new ImageLimits(), reduce, window);
     }
 
     /// <summary>
@@ -80,18 +109,25 @@ public static class ImageDecoder
         return (codec.Info.Width, codec.Info.Height);
     }
 
-    private static DecodedImage Decode(SKData data, string name, ImageLimits limits, MinimumDecodeSize? reduce)
+    private static DecodedImage Decode(SKData data, string name, ImageLimits limits, MinimumDecodeSize? reduce,
+        NeededWindow? window)
     {
         using var codec = OpenCodec(data, name);
         var info = codec.Info;
         CheckPixels(info, name, limits);
         var origin = codec.EncodedOrigin;
         var (fullWidth, fullHeight) = Swaps(origin) ? (info.Height, info.Width) : (info.Width, info.Height);
+        if (window is not null && origin == SKEncodedOrigin.TopLeft && codec.EncodedFormat == SKEncodedImageFormat.Jpeg)
+        {
+            var size = reduce is null ? info.Size : ReducedSize(codec, reduce(fullWidth, fullHeight), swapped: false);
+            return JpegRows.Decode(codec, size, name, window(size.Width, size.Height, fullWidth, fullHeight))
+                with { FullWidth = fullWidth, FullHeight = fullHeight };
+        }
         var stored = PngHeader.Read(data.Span) is { IsGray16: true }
             ? DecodeGray16(codec, data, name)
             : DecodeRgba(codec, reduce is not null && codec.EncodedFormat == SKEncodedImageFormat.Jpeg
                 ? ReducedSize(codec, reduce(fullWidth, fullHeight), Swaps(origin))
-                : info.Size, name, codec.EncodedFormat == SKEncodedImageFormat.Gif ? GifTransparency.Color(data.Span) : null);
+                : info.Size, name, codec.EncodedFormat == SKEncodedImageFormat.Gif ? GifFill.Color(data.Span) : null);
         return Orient(stored, origin) with { FullWidth = fullWidth, FullHeight = fullHeight };
     }
 
@@ -109,6 +145,7 @@ public static class ImageDecoder
 
     private static DecodedImage DecodeRgba(SKCodec codec, SKSizeI size, string name, (byte R, byte G, byte B)? transparent)
     {
+        if (codec.EncodedFormat == SKEncodedImageFormat.Jpeg) return JpegRows.Decode(codec, size, name, null);
         var target = new SKImageInfo(size.Width, size.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         using var bitmap = new SKBitmap(target);
         Check(codec.GetPixels(target, bitmap.GetPixels()), name);
@@ -122,7 +159,7 @@ public static class ImageDecoder
         return new DecodedImage(w, h, PilRgb.FromGray16(Gray16Png.Read(data.Span, name)));
     }
 
-    private static void Check(SKCodecResult result, string name)
+    internal static void Check(SKCodecResult result, string name)
     {
         if (result != SKCodecResult.Success)
             throw new ImageDecodeException(ImageErrorReason.Corrupt, $"'{name}' could not be decoded ({result})");

@@ -32,8 +32,13 @@ public sealed class ImageLoader(DataRoot dataRoot, ImageLimits? limits = null, i
         return pixels;
     }
 
-    /// <summary>The images at <paramref name="paths"/>, JPEGs reduced as <paramref name="reduce"/> allows (<see cref="FastDecoding"/>).</summary>
-    public LoadedImage[] Load(string datasetRoot, IReadOnlyList<string> paths, CancellationToken ct = default, MinimumDecodeSize? reduce = null)
+    /// <summary>
+    /// The images at <paramref name="paths"/>, JPEGs reduced as <paramref name="reduce"/> allows
+    /// (<see cref="FastDecoding"/>) and decoded for the part <paramref name="window"/> names alone
+    /// (<see cref="NeededWindow"/>).
+    /// </summary>
+    public LoadedImage[] Load(string datasetRoot, IReadOnlyList<string> paths, CancellationToken ct = default,
+        MinimumDecodeSize? reduce = null, NeededWindow? window = null)
     {
         var results = new LoadedImage[paths.Count];
         Parallel.For(0, paths.Count, new ParallelOptions { MaxDegreeOfParallelism = parallelism, CancellationToken = ct }, i =>
@@ -50,7 +55,7 @@ public sealed class ImageLoader(DataRoot dataRoot, ImageLimits? limits = null, i
             }
             try
             {
-                results[i] = new LoadedImage(i, ImageDecoder.Decode(full, limits, reduce), null, null);
+                results[i] = new LoadedImage(i, ImageDecoder.Decode(full, limits, reduce, window), null, null);
             }
             catch (ImageDecodeException e)
             {

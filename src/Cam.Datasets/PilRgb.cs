@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Cam.Datasets;
 
@@ -14,26 +15,34 @@ internal static class PilRgb
     /// </summary>
     public static byte[] FromRgba(ReadOnlySpan<byte> rgba, int pixels, (byte R, byte G, byte B)? transparent = null)
     {
-        var rgb = new byte[pixels * 3];
-        var words = MemoryMarshal.Cast<byte, uint>(rgba[..(pixels * 4)]);
-        var target = rgb.AsSpan();
-        var i = 0;
-        // Four bytes at a time while a whole word fits; the last pixel byte by byte.
-        for (; i < pixels - 1; i++)
-        {
-            var word = words[i];
-            MemoryMarshal.Write(target.Slice(i * 3, 4), word);
-        }
-        if (pixels > 0)
-        {
-            var last = (pixels - 1) * 4;
-            (rgb[i * 3], rgb[i * 3 + 1], rgb[i * 3 + 2]) = (rgba[last], rgba[last + 1], rgba[last + 2]);
-        }
+        var rgb = GC.AllocateUninitializedArray<byte>(pixels * 3);
+        DropAlpha(rgba, rgb, pixels);
         if (transparent is var (r, g, b))
             for (var p = 0; p < pixels; p++)
                 if (rgba[p * 4 + 3] == 0)
                     (rgb[p * 3], rgb[p * 3 + 1], rgb[p * 3 + 2]) = (r, g, b);
         return rgb;
+    }
+
+    private static readonly Vector128<byte> RgbOfRgba = Vector128.Create((byte)0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14,
+        255, 255, 255, 255);
+
+    /// <summary>
+    /// <c>rgb[3i + c] = rgba[4i + c]</c> for c &lt; 3, i &lt; <paramref name="pixels"/>: four pixels per shuffle, each
+    /// 16-byte store overlapping the next one's first four bytes; the last few pixels one by one.
+    /// </summary>
+    public static void DropAlpha(ReadOnlySpan<byte> rgba, Span<byte> rgb, int pixels)
+    {
+        if (rgba.Length < pixels * 4 || rgb.Length < pixels * 3)
+            throw new ArgumentException("buffers too small for the pixels");
+        ref var source = ref MemoryMarshal.GetReference(rgba);
+        ref var target = ref MemoryMarshal.GetReference(rgb);
+        var i = 0;
+        for (; i + 6 <= pixels; i += 4)
+            Vector128.Shuffle(Vector128.LoadUnsafe(ref source, (nuint)(i * 4)), RgbOfRgba)
+                .StoreUnsafe(ref target, (nuint)(i * 3));
+        for (; i < pixels; i++)
+            (rgb[i * 3], rgb[i * 3 + 1], rgb[i * 3 + 2]) = (rgba[i * 4], rgba[i * 4 + 1], rgba[i * 4 + 2]);
     }
 
     /// <summary>

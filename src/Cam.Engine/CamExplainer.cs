@@ -1,5 +1,7 @@
 using Cam.Engine.Chunking;
+using Cam.Engine.Layers;
 using Cam.Engine.Methods;
+using Cam.Engine.Models;
 using Cam.Engine.Precision;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -37,9 +39,12 @@ public sealed record ExplainerOptions
     /// <summary>Forward identical masks once (results are unchanged); off only to measure or verify that.</summary>
     public bool ShareIdenticalMasks { get; init; } = true;
     /// <summary>
-    /// The precision of the masked-input forwards (bfloat16 or float16, optionally channels-last), run by a copy of the
-    /// model with its weights cast once (<see cref="IClassifier.AtPrecision"/>). The explained forward, its gradients and
-    /// the combination of the maps stay in the model's own precision. Null: the model's own precision.
+    /// The worker's precision (bfloat16 or float16, optionally channels-last), run by a copy of the model with its weights
+    /// cast once (<see cref="IClassifier.AtPrecision"/>): the masked-input and ablated forwards, and for a method that
+    /// <see cref="CamMethod.Differentiates"/> (the gradient family, Smooth Grad-CAM++, FullGrad) the explained forward
+    /// and its backward passes too. Activations and gradients come back as float32, in which the maps are weighted,
+    /// combined and normalised. The other methods' explained forward stays in the model's own precision. Null: the
+    /// model's own precision.
     /// </summary>
     public ForwardPrecision? Precision { get; init; }
 }
@@ -52,6 +57,7 @@ public sealed class CamExplainer
 {
     private readonly IClassifier model;
     private readonly IClassifier maskedModel;
+    private readonly IClassifier explainedModel;
     private readonly CamMethod method;
     private readonly MaskChunkPlanner planner;
     private readonly bool shareIdenticalMasks;
@@ -75,6 +81,7 @@ public sealed class CamExplainer
             method.Validate(requestedLayers);
         }
         maskedModel = options.Precision is { } precision ? model.AtPrecision(precision) : model;
+        explainedModel = method.Differentiates ? maskedModel : model;
         planner = new MaskChunkPlanner(options.Budget, options.ChunkSize);
         shareIdenticalMasks = options.ShareIdenticalMasks;
     }
@@ -134,23 +141,26 @@ public sealed class CamExplainer
     private static readonly IReadOnlyList<(bool Flip, double Factor)> AugmentationPasses =
         [(false, 0.9), (false, 1.1), (true, 0.9), (true, 1.0), (true, 1.1)];
 
-    /// <summary>One explained forward of <paramref name="x"/>: logits, the classes resolved on them, the layers' maps.</summary>
+    /// <summary>
+    /// One explained forward of <paramref name="x"/>: logits, the classes resolved on them, the layers' maps. A method that
+    /// differentiates runs it on the model at the explainer's precision; activations are handed on as float32.
+    /// </summary>
     private (Tensor Logits, long[,] Classes, Tensor[] Maps) Pass(Tensor x, Func<Tensor, long[,]> resolve, IReadOnlyList<string> layers,
         bool normalized, IReadOnlyList<long> keys, ref ExplanationStats stats, CancellationToken cancellation)
     {
         var sampleShape = x.shape.Skip(1).ToArray();
         // Gradient methods keep the graph of this forward for their backward passes; everything else runs without one.
-        using var pass = method.UsesScoreGradients ? model.ForwardWithGraph(x, layers) : model.Forward(x, layers);
+        using var pass = method.UsesScoreGradients ? GradientForward(x, layers) : explainedModel.Forward(x, layers);
         using var _ = no_grad();
         var logits = pass.Logits.detach();
-        var activations = pass.Activations.Select((a, i) => pass.Folded(i, a.detach()).to(ScalarType.Float32)).ToList();
+        var activations = pass.Activations.Select((a, i) => PrecisionCast.Float32(pass.Folded(i, a.detach()))).ToList();
         var classIndex = resolve(logits);
         var classTensor = torch.tensor(classIndex, device: model.Device);
         using var runner = new MaskedForwardRunner(maskedModel, x, method.UsesMaskedForwards ? ChunkSizeFor(sampleShape) : 1, shareIdenticalMasks,
             cancellation);
         var context = new CamContext
         {
-            Model = model, Input = x, Logits = logits, Layers = layers, Activations = activations,
+            Model = explainedModel, Input = x, Logits = logits, Layers = layers, Activations = activations,
             Classes = classTensor, Runner = runner, ItemKeys = keys, Planner = planner,
             Gradients = method.UsesScoreGradients ? new ScoreGradients(pass, classTensor, method.ScoreFunction) : null,
         };
@@ -163,6 +173,25 @@ public sealed class CamExplainer
         stats = new ExplanationStats(runner.ChunkSize, stats.MaskedForwards + runner.Forwards, stats.ForwardsSaved + runner.ForwardsSaved,
             stats.OutOfMemoryRetries + runner.OutOfMemoryRetries);
         return (logits, classIndex, maps);
+    }
+
+    /// <summary>
+    /// The explained forward of a gradient method, kept with its graph. At a reduced precision, on a built-in
+    /// architecture that declares the modules after a target layer (<see cref="ModuleClassifier.ForwardWithGraphAfter"/>):
+    /// the model up to the target layers on the cast copy without a graph, then from the first target layer's output
+    /// the rest of the model at the model's own precision with its graph, so that the backward passes, and the gradients
+    /// given the activations, are float32's (a bfloat16 backward through layer4 moved the reference fixtures' layer3 maps
+    /// by up to 1.0). Otherwise (a TorchScript package, token layers) the whole forward and backward on the cast copy.
+    /// </summary>
+    private ForwardPass GradientForward(Tensor x, IReadOnlyList<string> layers)
+    {
+        if (ReferenceEquals(explainedModel, model) || model is not ModuleClassifier own
+            || !layers.Any(l => own.TailAfter(l)?.Kind == LayerTailKind.Suffix))
+            return explainedModel.ForwardWithGraph(x, layers);
+        using var prefix = explainedModel.Forward(x, layers);
+        for (var i = 0; i < layers.Count; i++)
+            if (own.ForwardWithGraphAfter(layers[i], prefix.Activations[i], layers) is { } pass) return pass;
+        return explainedModel.ForwardWithGraph(x, layers);
     }
 
     private int ChunkSizeFor(long[] sampleShape)

@@ -43,8 +43,9 @@ public interface IClassifier : IDisposable
 
     /// <summary>
     /// This model computing in <paramref name="precision"/>: itself at its own precision, otherwise a copy with its weights
-    /// cast once, made on first use and disposed with this model. The explained forward stays in this model's precision;
-    /// reduced precision serves forwards that tolerate it (the Score-CAM family's masked inputs).
+    /// cast once, made on first use and disposed with this model. The explainer runs on it the forwards that tolerate
+    /// reduced precision: the Score-CAM family's masked inputs, Ablation-CAM's ablated copies, and the gradient methods'
+    /// explained forward with its backward passes (<see cref="Methods.CamMethod.Differentiates"/>).
     /// </summary>
     IClassifier AtPrecision(ForwardPrecision precision);
 

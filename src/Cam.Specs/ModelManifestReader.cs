@@ -71,6 +71,11 @@ public static class ModelManifestReader
             {
                 throw Invalid(name, $"output '{output.Name}': {e.Message}");
             }
+            if (output.ForwardWith is { } method && string.IsNullOrWhiteSpace(method))
+                throw Invalid(name, $"output '{output.Name}': forwardWith must name a method of the module");
+            if (output.ForwardWith is not null && output.Tokens is not null)
+                throw Invalid(name,
+                    $"output '{output.Name}': forwardWith takes (N, C, h, w) activations, not a token sequence");
         }
         var repeated = manifest.Outputs.GroupBy(o => o.Name).FirstOrDefault(g => g.Count() > 1);
         if (repeated is not null) throw Invalid(name, $"output '{repeated.Key}' is named twice");

@@ -117,8 +117,8 @@ public sealed class CamDbContext(DbContextOptions<CamDbContext> options) : DbCon
             e.Property(r => r.Message).HasColumnName("message");
             e.Property(r => r.At).HasColumnName("at");
             e.HasIndex(r => new { r.JobId, r.ItemNumber, r.Stage, r.Method }).IsUnique().HasDatabaseName("ux_item_errors_identity");
-            e.HasIndex(r => new { r.JobId, r.Stage,
-                r.Method }).IsUnique().HasFilter("item_number IS NULL").HasDatabaseName("ux_item_errors_job_method");
+            e.HasIndex(r => new { r.JobId, r.Stage, r.Method }).IsUnique().HasFilter("item_number IS NULL")
+                .HasDatabaseName("ux_item_errors_job_method");
         });
     }
 }

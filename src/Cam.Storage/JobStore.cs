@@ -23,7 +23,7 @@ public sealed class JobStore(IDbContextFactory<CamDbContext> factory, StorageSet
             db.Jobs.Add(new JobRow
             {
                 Id = id, Spec = specJson, State = JobState.Running, CreatedAt = DateTime.UtcNow, StartedAt = DateTime.UtcNow,
-                    DatasetRoot = datasetRoot,
+                DatasetRoot = datasetRoot,
             });
             await db.SaveChangesAsync(ct);
             await tx.CommitAsync(ct);

@@ -8,6 +8,27 @@ namespace Cam.Storage;
 /// <summary>Binary COPY into PostgreSQL, on the context's connection and transaction.</summary>
 internal static class PostgresBulk
 {
+    /// <summary>The columns of <c>results</c> that a copied result fills, in the order <see cref="CopyResultsAsync"/> writes them.</summary>
+    private const string ResultColumns =
+        "job_id, item_number, method, layer, class_index, class_rank, score, probability, map_height, map_width, map, peak_y, peak_x, " +
+        "energy, metrics, predicted_class, label_class, pointing_hit, energy_in_box, average_drop, increase_in_confidence, deletion_area, " +
+        "insertion_area";
+
+    private const string CreateStaging = $"""
+        CREATE TEMP TABLE IF NOT EXISTS results_staging ON COMMIT DELETE ROWS AS
+        SELECT {ResultColumns}
+        FROM results WITH NO DATA
+        """;
+
+    private const string CopyIntoStaging = $"COPY results_staging ({ResultColumns}) FROM STDIN (FORMAT BINARY)";
+
+    private const string InsertNewFromStaging = $"""
+        INSERT INTO results ({ResultColumns})
+        SELECT {ResultColumns}
+        FROM results_staging
+        ON CONFLICT (job_id, item_number, method, layer, class_index) DO NOTHING
+        """;
+
     public static async Task CopyItemsAsync(CamDbContext db, IReadOnlyList<ItemRow> items, CancellationToken ct)
     {
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
@@ -33,17 +54,9 @@ internal static class PostgresBulk
     public static async Task<int> CopyResultsAsync(CamDbContext db, IReadOnlyList<ResultRow> results, CancellationToken ct)
     {
         if (results.Count == 0) return 0;
-        await db.Database.ExecuteSqlRawAsync(
-            """
-            CREATE TEMP TABLE IF NOT EXISTS results_staging ON COMMIT DELETE ROWS AS
-            SELECT job_id, item_number, method, layer, class_index, class_rank, score, probability, map_height, map_width, map, peak_y, peak_x, energy, metrics, predicted_class, label_class, pointing_hit, energy_in_box, average_drop, increase_in_confidence, deletion_area, insertion_area
-            FROM results WITH NO DATA
-            """, ct);
+        await db.Database.ExecuteSqlRawAsync(CreateStaging, ct);
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
-        await using (var import = await connection.BeginBinaryImportAsync(
-                         "COPY results_staging (job_id, item_number, method, layer, class_index, class_rank, score, probability, map_height, " +
-                             "map_width, map, peak_y, peak_x, energy, metrics, predicted_class, label_class, pointing_hit, energy_in_box, " +
-                                 "average_drop, increase_in_confidence, deletion_area, insertion_area) FROM STDIN (FORMAT BINARY)", ct))
+        await using (var import = await connection.BeginBinaryImportAsync(CopyIntoStaging, ct))
         {
             foreach (var r in results)
             {
@@ -74,12 +87,7 @@ internal static class PostgresBulk
             }
             await import.CompleteAsync(ct);
         }
-        return await db.Database.ExecuteSqlRawAsync("""
-            INSERT INTO results (job_id, item_number, method, layer, class_index, class_rank, score, probability, map_height, map_width, map, peak_y, peak_x, energy, metrics, predicted_class, label_class, pointing_hit, energy_in_box, average_drop, increase_in_confidence, deletion_area, insertion_area)
-            SELECT job_id, item_number, method, layer, class_index, class_rank, score, probability, map_height, map_width, map, peak_y, peak_x, energy, metrics, predicted_class, label_class, pointing_hit, energy_in_box, average_drop, increase_in_confidence, deletion_area, insertion_area
-            FROM results_staging
-            ON CONFLICT (job_id, item_number, method, layer, class_index) DO NOTHING
-            """, ct);
+        return await db.Database.ExecuteSqlRawAsync(InsertNewFromStaging, ct);
     }
 
     private static async Task WriteNullableAsync<T>(NpgsqlBinaryImporter import, T? value, NpgsqlDbType type, CancellationToken ct) where T : struct

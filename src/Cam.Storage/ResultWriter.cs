@@ -90,7 +90,8 @@ public sealed class ResultWriter(IDbContextFactory<CamDbContext> factory, Storag
     /// <summary>SQLite: one writer at a time (see <see cref="sqliteWriter"/>), so checking what exists, then adding the rest, is safe.</summary>
     private static async Task<int> SqliteInsertNewAsync(CamDbContext db, ShardOutput output, CancellationToken ct)
     {
-        var items = output.Results.Select(r => r.ItemNumber).Concat(output.Errors.Where(e => e.ItemNumber is not null).Select(e => e.ItemNumber!.Value)).Distinct().ToList();
+        var items = output.Results.Select(r => r.ItemNumber)
+            .Concat(output.Errors.Where(e => e.ItemNumber is not null).Select(e => e.ItemNumber!.Value)).Distinct().ToList();
         var existingResults = new HashSet<(long, string, string, int)>();
         var existingErrors = (await db.ItemErrors.AsNoTracking().Where(e => e.JobId == output.JobId && e.ItemNumber == null)
                 .Select(e => new { e.ItemNumber, e.Stage, e.Method }).ToListAsync(ct))

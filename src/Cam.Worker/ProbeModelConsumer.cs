@@ -23,7 +23,7 @@ public sealed class ProbeModelConsumer(WorkerSettings settings, ModelCache model
             await context.RespondAsync(new ModelProbed
             {
                 Methods = request.Methods.Select(m => new MethodApplicability(m.Name, true, null)).ToList(), Device = "noop",
-                    Worker = Environment.MachineName,
+                Worker = Environment.MachineName,
             });
             return;
         }
@@ -32,9 +32,9 @@ public sealed class ProbeModelConsumer(WorkerSettings settings, ModelCache model
         {
             using var lease = models.Rent(request.Model.Package);
             using var samples = Samples(request, lease.Model);
-            answer = ModelProbe.Run(lease.Model, request.Methods, request.TargetLayers, request.Height, request.Width, request.MeasureRate,
-                samples: samples)
-                with { Worker = Environment.MachineName };
+            var probed = ModelProbe.Run(lease.Model, request.Methods, request.TargetLayers, request.Height, request.Width, request.MeasureRate,
+                samples: samples);
+            answer = probed with { Worker = Environment.MachineName };
         }
         catch (ModelPackageException e)
         {

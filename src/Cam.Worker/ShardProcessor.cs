@@ -101,7 +101,7 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
             new BatchExplainer(package.Classifier, new ExplainerOptions { Precision = settings.Precision }, ct), methods, layers, output);
         var batches = Batches(shard, ct);
         if (batches.Count == 0) return;
-        var reduce = package.Manifest.Preprocess.DecodeReduction();
+        var reduce = package.Manifest.Preprocess.DecodeReduction(settings.FastDecode);
         var next = Task.Run(() => Prefetch(context, batches[0], reduce, ct), ct);
         for (var b = 0; b < batches.Count; b++)
         {
@@ -130,7 +130,9 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
     private LoadedImage[] Prefetch(ShardContext context, ItemRef[] batch, MinimumDecodeSize? reduce, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
-        var images = loader.Load(context.Shard.DatasetRoot, batch.Select(i => i.Path).ToList(), ct, reduce);
+        // JPEGs are decoded for the part the preprocessing reads (the crop's source window) alone.
+        var images = loader.Load(context.Shard.DatasetRoot, batch.Select(i => i.Path).ToList(), ct, reduce,
+            context.Preprocessor.WindowToDecode);
         WorkerTelemetry.BatchDuration.Record(clock.Elapsed.TotalSeconds, WorkerTelemetry.Stage("decode"));
         context.Preprocessor.Prepare(images.Where(i => i.Ok).Select(i => i.Image!));
         return images;
@@ -319,9 +321,9 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
         foreach (var item in shard.Items)
         {
             foreach (var method in shard.Methods)
-            for (var rank = 0; rank < classes.Length; rank++)
-                output.Add(item.Number, new MapResult(0, method.Name, "noop", classes[rank], rank, 0f, 0f, side, side, NoOpMap(item.Number, rank,
-                    side), 0, 0, 0f));
+                for (var rank = 0; rank < classes.Length; rank++)
+                    output.Add(item.Number, new MapResult(0, method.Name, "noop", classes[rank], rank, 0f, 0f, side, side, NoOpMap(item.Number, rank,
+                        side), 0, 0, 0f));
             output.Succeeded.Add(item.Number);
         }
     }
@@ -356,13 +358,17 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
 
         /// <summary>One method failed on the item; whether the item failed depends on the other methods.</summary>
         public void Error(long item, string stage, string message, string method) =>
-            Errors.Add(new ItemErrorRow { JobId = jobId, ItemNumber = item, Stage = stage, Method = method, Message = message,
-                At = DateTime.UtcNow });
+            Errors.Add(new ItemErrorRow
+            {
+                JobId = jobId, ItemNumber = item, Stage = stage, Method = method, Message = message, At = DateTime.UtcNow
+            });
 
         /// <summary>A method that cannot explain the model: an error of the whole job, stored once.</summary>
         public void MethodError(string method, string message) =>
-            Errors.Add(new ItemErrorRow { JobId = jobId, ItemNumber = null, Stage = "method", Method = method, Message = message,
-                At = DateTime.UtcNow });
+            Errors.Add(new ItemErrorRow
+            {
+                JobId = jobId, ItemNumber = null, Stage = "method", Method = method, Message = message, At = DateTime.UtcNow
+            });
 
         public void Add(long item, MapResult r, int? labelClass = null)
         {

@@ -73,7 +73,7 @@ public sealed class ShardRunner(WorkerSettings settings, ShardLifecycle claims, 
             return new ShardRunOutcome.Failed(new ShardFailed
             {
                 JobId = shard.JobId, ShardNumber = shard.ShardNumber, Attempt = claim.Attempt, Reason = ShardFaults.Reason(e),
-                    Worker = settings.InstanceId,
+                Worker = settings.InstanceId,
             });
         }
         finally

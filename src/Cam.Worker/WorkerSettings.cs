@@ -20,8 +20,14 @@ public sealed record WorkerSettings
     public const long DefaultMaxBatchPixels = 64_000_000;
     public string Device { get; init; } = "cpu";
     /// <summary>
-    /// Precision of the masked forwards (Score-CAM family and faithfulness metrics): bfloat16 or float16, optionally
-    /// channels-last; the explained forward and gradients stay float32. Null: float32.
+    /// Decode JPEGs at a reduced DCT scale (<c>"fastDecode": true</c>) for every package whose <c>preprocess</c> does
+    /// not say <c>fastDecode</c> itself; a package's own <c>true</c> or <c>false</c> wins.
+    /// </summary>
+    public bool FastDecode { get; init; }
+    /// <summary>
+    /// Precision of the masked forwards (Score-CAM family, Ablation-CAM, faithfulness metrics) and of the gradient methods'
+    /// explained forward and backward: bfloat16 or float16, optionally channels-last; activations, gradients and maps
+    /// are combined in float32. Null: float32.
     /// </summary>
     public ForwardPrecision? Precision { get; init; }
     /// <summary>Replace the engine by a no-op that stores a map per result without images or models: measures the pipeline alone.</summary>
@@ -68,6 +74,7 @@ public sealed record WorkerSettings
             BatchSize = values.PositiveInt("CAM_WORKER_BATCH_SIZE", 16),
             MaxBatchPixels = values.PositiveLong("CAM_WORKER_BATCH_MEGAPIXELS", DefaultMaxBatchPixels / 1_000_000, max: 1_000_000) * 1_000_000,
             Device = values.Text("CAM_DEVICE") ?? "cpu",
+            FastDecode = values.Flag("CAM_WORKER_FAST_DECODE"),
             Precision = PrecisionFrom(values),
             NoOpExplainer = values.Flag("CAM_WORKER_NOOP"),
             NoOpMapSize = (int)values.PositiveLong("CAM_WORKER_NOOP_MAP_SIZE", 1, max: 64),

@@ -18,7 +18,8 @@ public class AuditQueriesTests
         var writer = services.GetRequiredService<ResultWriter>();
         var job = Guid.NewGuid();
         await store.CreateJobAsync(job, """{"dataset":"manifest.csv","model":"m","methods":[{"name":"scorecam"},{"name":"cam"}]}""");
-        var items = Enumerable.Range(0, 60).Select(n => new ItemRow { JobId = job, Number = n, ShardNumber = 0, Path = $"images/{n}.png", State = ItemState.Pending }).ToList();
+        var items = Enumerable.Range(0, 60)
+            .Select(n => new ItemRow { JobId = job, Number = n, ShardNumber = 0, Path = $"images/{n}.png", State = ItemState.Pending }).ToList();
         await store.AddShardAsync(job, 0, items);
         var random = new Random(7);
         var rows = new List<ResultRow>();
@@ -46,7 +47,8 @@ public class AuditQueriesTests
                 rows.Add(new ResultRow
                 {
                     JobId = job, ItemNumber = item.Number, Method = method, Layer = "features", ClassIndex = (predicted + 2) % 3, ClassRank = 1,
-                    Probability = 0.01f, MapHeight = 2, MapWidth = 2, Map = bytes, PredictedClass = predicted, LabelClass = label, EnergyInBox = 0.99f,
+                    Probability = 0.01f, MapHeight = 2, MapWidth = 2, Map = bytes, PredictedClass = predicted,
+                    LabelClass = label, EnergyInBox = 0.99f,
                 });
             }
         }
@@ -101,7 +103,8 @@ public class AuditQueriesTests
         Assert.Equal(primary.Count(r => r.DeletionArea != null), histograms.Single(h => h.Metric == "deletion_area").Counts.Sum());
 
         var worst = await queries.ExtremesAsync("scorecam", "features", best: false, 3, default);
-        Assert.Equal(primary.Where(r => r.EnergyInBox != null).OrderBy(r => r.EnergyInBox).ThenBy(r => r.ItemNumber).Take(3).Select(r => r.ItemNumber),
+        Assert.Equal(primary.Where(r => r.EnergyInBox != null).OrderBy(r => r.EnergyInBox).ThenBy(r => r.ItemNumber).Take(3)
+            .Select(r => r.ItemNumber),
             worst.Select(r => r.ItemNumber));
     }
 }

@@ -10,7 +10,8 @@ using TorchSharp;
 
 namespace Cam.Audit.Tests;
 
-public class AuditReportTests(DemoJobFixture demo) : IClassFixture<DemoJobFixture>
+[Collection(DemoJobCollection.Name)]
+public class AuditReportTests(DemoJobFixture demo)
 {
     [Fact]
     public void The_audit_of_the_demo_covers_every_method_every_class_and_three_galleries()
@@ -59,7 +60,8 @@ public class AuditReportTests(DemoJobFixture demo) : IClassFixture<DemoJobFixtur
             ?? throw new InvalidOperationException("no Chromium found (apt-get install chromium): the report's browser test needs it");
         var info = new ProcessStartInfo(chromium)
         {
-            ArgumentList = { "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=5000", "--dump-dom", new Uri(demo.Report).AbsoluteUri },
+            ArgumentList = { "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=5000", "--dump-dom",
+                new Uri(demo.Report).AbsoluteUri },
             RedirectStandardOutput = true, RedirectStandardError = true,
         };
         using var browser = Process.Start(info)!;
@@ -85,8 +87,8 @@ public class AuditReportTests(DemoJobFixture demo) : IClassFixture<DemoJobFixtur
             // The demo package normalises with mean 0.5 and std 0.5 and neither resizes nor crops.
             var pixels = new float[3 * h * w];
             for (var c = 0; c < 3; c++)
-            for (var i = 0; i < h * w; i++)
-                pixels[c * h * w + i] = (image.Rgb[i * 3 + c] / 255f - 0.5f) / 0.5f;
+                for (var i = 0; i < h * w; i++)
+                    pixels[c * h * w + i] = (image.Rgb[i * 3 + c] / 255f - 0.5f) / 0.5f;
             var map = row.MapValues();
             var mask = OverlayRenderer.Upsample(map, row.MapHeight, row.MapWidth, h, w);
             using var input = torch.tensor(pixels, [1, 3, h, w]);

@@ -33,12 +33,12 @@ public class CompactMapAuditTests
             var (othersA, othersB) = (exact.MeanMapOfOthers(cls), compact.MeanMapOfOthers(cls));
             Assert.All(othersA.Zip(othersB), p => Assert.True(Math.Abs(p.First - p.Second) < 1e-3));
             for (var y = 0; y < side; y++)
-            for (var x = 0; x < side; x++)
-            {
-                var (ta, tb) = (exact.RegionT(cls, y, x), compact.RegionT(cls, y, x));
-                Assert.True(Math.Abs(ta - tb) <= 1e-3 * Math.Max(1, Math.Abs(ta)), $"class {cls} region ({y},{x}): t {ta} vs {tb}");
-                Assert.Equal(exact.PeaksNear(cls, y, x), compact.PeaksNear(cls, y, x));
-            }
+                for (var x = 0; x < side; x++)
+                {
+                    var (ta, tb) = (exact.RegionT(cls, y, x), compact.RegionT(cls, y, x));
+                    Assert.True(Math.Abs(ta - tb) <= 1e-3 * Math.Max(1, Math.Abs(ta)), $"class {cls} region ({y},{x}): t {ta} vs {tb}");
+                    Assert.Equal(exact.PeaksNear(cls, y, x), compact.PeaksNear(cls, y, x));
+                }
         }
     }
 }

@@ -26,7 +26,10 @@ public static class Repository
     }
 }
 
-/// <summary>One embedded job over 12 demo images with CAM, Score-CAM and Grad-CAM and metrics, and its report, shared by the tests.</summary>
+/// <summary>
+/// One embedded job over 12 demo images with CAM, Score-CAM and Grad-CAM and metrics, and its report, shared by the
+/// tests of <see cref="DemoJobCollection"/> (run once for all of them, not once per class).
+/// </summary>
 public sealed class DemoJobFixture : IAsyncLifetime
 {
     public string DataRoot { get; } = Repository.DemoDataRoot(12);
@@ -40,7 +43,8 @@ public sealed class DemoJobFixture : IAsyncLifetime
     {
         var spec = new JobSpec
         {
-            Dataset = "manifest.csv", Model = "shapes-model", Methods = [new MethodSpec("cam"), new MethodSpec("scorecam"), new MethodSpec("gradcam")], Metrics = true, ShardSize = 6,
+            Dataset = "manifest.csv", Model = "shapes-model",
+            Methods = [new MethodSpec("cam"), new MethodSpec("scorecam"), new MethodSpec("gradcam")], Metrics = true, ShardSize = 6,
         };
         Summary = await EmbeddedJob.RunAsync(new EmbeddedOptions(spec, DataRoot, ModelRoot, Database, Workers: 1));
         Audit = await AuditReport.WriteAsync(Cam.Storage.StorageSettings.SqliteFile(Database), Summary.JobId,
@@ -53,4 +57,10 @@ public sealed class DemoJobFixture : IAsyncLifetime
         Directory.Delete(DataRoot, recursive: true);
         return Task.CompletedTask;
     }
+}
+
+[CollectionDefinition(Name)]
+public sealed class DemoJobCollection : ICollectionFixture<DemoJobFixture>
+{
+    public const string Name = "demo job (run once)";
 }

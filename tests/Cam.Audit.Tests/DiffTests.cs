@@ -57,7 +57,8 @@ public class DiffTests(DemoDiffFixture demo) : IClassFixture<DemoDiffFixture>
     {
         await using var services = new ServiceCollection().AddCamStorage(StorageSettings.SqliteFile(database)).BuildServiceProvider();
         await using var db = await services.GetRequiredService<IDbContextFactory<CamDbContext>>().CreateDbContextAsync();
-        return await db.Results.AsNoTracking().Where(r => r.JobId == job && r.ClassRank == 0 && r.Method == method).OrderBy(r => r.ItemNumber).ToListAsync();
+        return await db.Results.AsNoTracking().Where(r => r.JobId == job && r.ClassRank == 0 && r.Method == method)
+            .OrderBy(r => r.ItemNumber).ToListAsync();
     }
 
     /// <summary>Pearson's correlation by the textbook sums.</summary>
@@ -120,7 +121,8 @@ public class DiffTests(DemoDiffFixture demo) : IClassFixture<DemoDiffFixture>
     {
         var json = Path.Combine(demo.DataRoot, "same.json");
         var code = Cam("diff", demo.Clean.ToString(), demo.Clean.ToString(), "--db", demo.CleanDb, "--model-root", demo.ModelRoot,
-            "--fail-on", "shortcut:new,pointing_game:-0.02,energy_in_box:-0.01,map_drift:0.001", "--json-out", json, "--out", Path.Combine(demo.DataRoot, "same.html"));
+            "--fail-on", "shortcut:new,pointing_game:-0.02,energy_in_box:-0.01,map_drift:0.001", "--json-out", json, "--out",
+                Path.Combine(demo.DataRoot, "same.html"));
 
         Assert.Equal(0, code);
         var diff = JsonSerializer.Deserialize<DiffSummary>(await File.ReadAllTextAsync(json), AuditReport.Json)!;
@@ -138,7 +140,8 @@ public class DiffTests(DemoDiffFixture demo) : IClassFixture<DemoDiffFixture>
         await using var servicesB = new ServiceCollection().AddCamStorage(StorageSettings.SqliteFile(demo.SpuriousDb)).BuildServiceProvider();
         await using var dbA = await servicesA.GetRequiredService<IDbContextFactory<CamDbContext>>().CreateDbContextAsync();
         await using var dbB = await servicesB.GetRequiredService<IDbContextFactory<CamDbContext>>().CreateDbContextAsync();
-        var diff = await new DiffBuilder(dbA, dbB, demo.ModelRoot).BuildAsync(demo.Clean, demo.Spurious, DiffGate.Parse("pointing_game:-0.02,map_drift:0.05"));
+        var diff = await new DiffBuilder(dbA, dbB, demo.ModelRoot)
+            .BuildAsync(demo.Clean, demo.Spurious, DiffGate.Parse("pointing_game:-0.02,map_drift:0.05"));
         var (a, b) = (await RowsAsync(demo.CleanDb, demo.Clean), await RowsAsync(demo.SpuriousDb, demo.Spurious));
         var pairs = a.Zip(b).ToList();
         Assert.All(pairs, p => Assert.Equal(p.First.ItemNumber, p.Second.ItemNumber));
@@ -170,7 +173,8 @@ public class DiffTests(DemoDiffFixture demo) : IClassFixture<DemoDiffFixture>
     private static DiffSummary WithChange(string metric, double delta) => new()
     {
         JobA = Guid.Empty, JobB = Guid.Empty, ModelA = "a", ModelB = "b", Dataset = "d",
-        Methods = [new MethodDiff("cam", "l", "l", 10, [new MetricChange(metric, 10, 0.9, 0.9 + delta, delta, null, null)], new MapDrift(10, 0.2, null), [])],
+        Methods = [new MethodDiff("cam", "l", "l", 10, [new MetricChange(metric, 10, 0.9, 0.9 + delta, delta, null, null)],
+            new MapDrift(10, 0.2, null), [])],
     };
 
     [Theory]
@@ -193,7 +197,8 @@ public class DiffTests(DemoDiffFixture demo) : IClassFixture<DemoDiffFixture>
     public void A_malformed_rule_is_refused_with_exit_code_2(string rule)
     {
         Assert.Throws<ArgumentException>(() => DiffGate.Parse(rule));
-        Assert.Equal(2, Cam("diff", demo.Clean.ToString(), demo.Spurious.ToString(), "--db", demo.CleanDb, "--db-b", demo.SpuriousDb, "--fail-on", rule,
+        Assert.Equal(2, Cam("diff", demo.Clean.ToString(), demo.Spurious.ToString(), "--db", demo.CleanDb, "--db-b",
+            demo.SpuriousDb, "--fail-on", rule,
             "--out", Path.Combine(demo.DataRoot, "x.html")));
     }
 }

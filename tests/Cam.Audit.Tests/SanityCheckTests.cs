@@ -42,7 +42,8 @@ public class SanityCheckTests
     private static (ModelPackage Package, Tensor Input, List<int> Classes) DemoSample(int count)
     {
         var package = ModelPackage.Load(Path.Combine(Repository.Root, "samples", "shapes-model"));
-        var manifest = File.ReadLines(Path.Combine(Repository.Root, "samples", "shapes", "manifest.csv")).Skip(1).Take(count).Select(l => l.Split(',')).ToList();
+        var manifest = File.ReadLines(Path.Combine(Repository.Root, "samples", "shapes", "manifest.csv")).Skip(1).Take(count)
+            .Select(l => l.Split(',')).ToList();
         var images = manifest.Select(cells => ImageDecoder.Decode(Path.Combine(Repository.Root, "samples", "shapes", cells[0]))).ToList();
         var input = new Preprocessor(package.Manifest.Preprocess).Batch(images);
         return (package, input, manifest.Select(cells => package.ClassOf(cells[1])!.Value).ToList());
@@ -104,7 +105,8 @@ public class SanityCheckTests
         var (package, input, classes) = DemoSample(8);
         using var _package = package;
         using var _input = input;
-        var report = SanityCheck.Run(package.Classifier, new[] { "cam", "scorecam", "gradcam" }.Select(m => CamMethods.Create(m)).ToList(), ["features"], input, classes,
+        var report = SanityCheck.Run(package.Classifier, new[] { "cam", "scorecam", "gradcam" }.Select(m => CamMethods.Create(m)).ToList(),
+            ["features"], input, classes,
             cascadeDepth: 3);
 
         // From the head down, in the order a forward pass runs the layers: fc, then the last block's batch norm and convolution.

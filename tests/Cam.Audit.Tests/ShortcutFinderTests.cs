@@ -9,11 +9,11 @@ public class ShortcutFinderTests
     {
         var map = new float[Size * Size];
         for (var i = 0; i < Size; i++)
-        for (var j = 0; j < Size; j++)
-        {
-            map[i * Size + j] = MathF.Exp(-((i - y) * (i - y) + (j - x) * (j - x)) / 2f);
-            if (mark) map[i * Size + j] += 0.9f * MathF.Exp(-(i * i + j * j) / 1f);
-        }
+            for (var j = 0; j < Size; j++)
+            {
+                map[i * Size + j] = MathF.Exp(-((i - y) * (i - y) + (j - x) * (j - x)) / 2f);
+                if (mark) map[i * Size + j] += 0.9f * MathF.Exp(-(i * i + j * j) / 1f);
+            }
         return map;
     }
 

@@ -17,7 +17,8 @@ public class SliceDemoTests
         var summary = await EmbeddedJob.RunAsync(new EmbeddedOptions(spec, dataRoot, modelRoot, database, Workers: 1));
         Assert.Equal("completed", summary.State);
         return await AuditReport.WriteAsync(Cam.Storage.StorageSettings.SqliteFile(database), summary.JobId,
-            new AuditOptions { DataRoot = dataRoot, ModelRoot = modelRoot, GallerySize = 2, SliceBy = "camera" }, Path.Combine(dataRoot, "report.html"));
+            new AuditOptions { DataRoot = dataRoot, ModelRoot = modelRoot, GallerySize = 2, SliceBy = "camera" },
+                Path.Combine(dataRoot, "report.html"));
     }
 
     [Fact]

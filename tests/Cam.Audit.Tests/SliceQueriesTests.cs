@@ -23,15 +23,18 @@ public class SliceQueriesTests
         _ => n % 2 == 0 ? null : """{"camera":"A"}""",
     };
 
-    private static string Expected(long n) => (n % 5) switch { 0 => "A", 1 => "B", 2 => "7", 3 => SliceAudit.Missing, _ => n % 2 == 0 ? SliceAudit.Missing : "A" };
+    private static string Expected(long n) =>
+        (n % 5) switch { 0 => "A", 1 => "B", 2 => "7", 3 => SliceAudit.Missing, _ => n % 2 == 0 ? SliceAudit.Missing : "A" };
 
-    /// <summary>80 items with meta, stored through the scheduler's item rows, and random results for them (rank 0 and a rank-1 the audit leaves out).</summary>
+    /// <summary>80 items with meta, stored through the scheduler's item rows, and random results for them (rank 0 and a rank-1 the audit leaves
+    /// out).</summary>
     internal static async Task<(Guid Job, List<ResultRow> Rows)> SeedAsync(ServiceProvider services, int seed = 11)
     {
         var store = services.GetRequiredService<JobStore>();
         var job = Guid.NewGuid();
         await store.CreateJobAsync(job, """{"dataset":"manifest.csv","model":"m","methods":[{"name":"cam"}]}""");
-        var items = Enumerable.Range(0, 80).Select(n => ItemRows.From(job, 0, new DatasetItem(n, $"{n}.png", $"{n}.png", null, [], MetaOf(n))).Row).ToList();
+        var items = Enumerable.Range(0, 80)
+            .Select(n => ItemRows.From(job, 0, new DatasetItem(n, $"{n}.png", $"{n}.png", null, [], MetaOf(n))).Row).ToList();
         await store.AddShardAsync(job, 0, items);
         var random = new Random(seed);
         var rows = new List<ResultRow>();
@@ -43,7 +46,8 @@ public class SliceQueriesTests
             rows.Add(new ResultRow
             {
                 JobId = job, ItemNumber = item.Number, Method = "cam", Layer = "features", ClassIndex = predicted, ClassRank = 0,
-                Probability = random.NextSingle(), Energy = random.NextSingle(), MapHeight = 1, MapWidth = 2, Map = ResultRow.EncodeMap([2 * random.NextSingle(), 1]),
+                Probability = random.NextSingle(), Energy = random.NextSingle(), MapHeight = 1, MapWidth = 2,
+                Map = ResultRow.EncodeMap([2 * random.NextSingle(), 1]),
                 PredictedClass = predicted, LabelClass = label, PointingHit = withBox ? random.NextDouble() < 0.6 : null,
                 EnergyInBox = withBox ? random.NextSingle() : null, AverageDrop = item.Number % 3 == 0 ? null : random.NextSingle(),
                 DeletionArea = random.NextSingle(), InsertionArea = random.NextSingle(),
@@ -51,7 +55,8 @@ public class SliceQueriesTests
             rows.Add(new ResultRow
             {
                 JobId = job, ItemNumber = item.Number, Method = "cam", Layer = "features", ClassIndex = (predicted + 1) % 3, ClassRank = 1,
-                Probability = 0.01f, MapHeight = 1, MapWidth = 2, Map = ResultRow.EncodeMap([0, 1]), PredictedClass = predicted, LabelClass = label, EnergyInBox = 0.99f,
+                Probability = 0.01f, MapHeight = 1, MapWidth = 2, Map = ResultRow.EncodeMap([0, 1]), PredictedClass = predicted,
+                LabelClass = label, EnergyInBox = 0.99f,
             });
         }
         await services.GetRequiredService<ResultWriter>().WriteAsync(new ShardOutput(job, rows, [], items.Select(i => i.Number).ToList(), []));
@@ -93,7 +98,8 @@ public class SliceQueriesTests
             if (mine.Count > 0) Assert.Equal(mine.Average(r => (double)r.Probability), c.MeanProbability, 5);
             var labelled = inSlice.Where(r => r.LabelClass == c.ClassIndex).ToList();
             Assert.Equal(labelled.Count, c.LabelledItems);
-            if (labelled.Count > 0) Assert.Equal((double)labelled.Count(r => r.PredictedClass == r.LabelClass) / labelled.Count, c.Accuracy!.Value, 9);
+            if (labelled.Count > 0) Assert.Equal((double)labelled.Count(r =>
+                r.PredictedClass == r.LabelClass) / labelled.Count, c.Accuracy!.Value, 9);
         }
 
         var accuracy = await queries.AccuracyAsync("cam", "features", default);
@@ -106,7 +112,8 @@ public class SliceQueriesTests
 
         // The per-item values the bootstrap resamples are the same rows, with the same slices.
         var values = await ItemValues.ReadAsync(db, job, "cam", "features", "camera", default);
-        Assert.Equal(primary.Select(r => (r.ItemNumber, Expected(r.ItemNumber))).Order(), values.Select(v => (v.Item, SliceAudit.Name(v.Slice))).Order());
+        Assert.Equal(primary.Select(r => (r.ItemNumber, Expected(r.ItemNumber))).Order(),
+            values.Select(v => (v.Item, SliceAudit.Name(v.Slice))).Order());
 
         // The stored meta is the manifest's object (PostgreSQL's jsonb orders keys its own way).
         var stored = await db.Items.Where(i => i.JobId == job).OrderBy(i => i.Number).Select(i => i.Meta).Take(4).ToListAsync();
@@ -125,7 +132,8 @@ public class SliceQueriesTests
         var (job, rows) = await SeedAsync(services);
         await using var db = await services.GetRequiredService<IDbContextFactory<CamDbContext>>().CreateDbContextAsync();
         var root = Path.GetTempPath();
-        var audit = await new AuditBuilder(db, new AuditOptions { DataRoot = root, ModelRoot = root, GallerySize = 1, SliceBy = "camera" }).BuildAsync(job);
+        var audit = await new AuditBuilder(db,
+            new AuditOptions { DataRoot = root, ModelRoot = root, GallerySize = 1, SliceBy = "camera" }).BuildAsync(job);
 
         var slices = audit.Slices!;
         Assert.Equal("camera", slices.Key);
@@ -163,7 +171,8 @@ public class SliceQueriesTests
         await using var _services = services;
         var job = Guid.NewGuid();
         await services.GetRequiredService<JobStore>().CreateJobAsync(job, "{}");
-        string?[] metas = ["""{"flag":true}""", """{"flag":false}""", """{"flag":"true"}""", """{"flag":12}""", """{"flag":"x y"}""", """{"other":1}""", null];
+        string?[] metas = ["""{"flag":true}""", """{"flag":false}""", """{"flag":"true"}""", """{"flag":12}""", """{"flag":"x y"}""",
+            """{"other":1}""", null];
         var items = metas.Select((m, n) => ItemRows.From(job, 0, new DatasetItem(n, $"{n}.png", $"{n}.png", null, [], m)).Row).ToList();
         await services.GetRequiredService<JobStore>().AddShardAsync(job, 0, items);
         await using var db = await services.GetRequiredService<IDbContextFactory<CamDbContext>>().CreateDbContextAsync();

@@ -83,7 +83,8 @@ public class SpectralClusteringTests
         Assert.Equal(5, a.Items().Count);
         Assert.Equal(a.Items().Select(i => i.Item), b.Items().Select(i => i.Item));
         // The five smallest hashes, computed independently of the heap.
-        Assert.Equal(Enumerable.Range(0, 100).OrderBy(i => BottomKSample.Hash(i, 7)).Take(5).Order().Select(i => (long)i), a.Items().Select(i => i.Item));
+        Assert.Equal(Enumerable.Range(0, 100).OrderBy(i => BottomKSample.Hash(i, 7)).Take(5).Order().Select(i => (long)i),
+            a.Items().Select(i => i.Item));
     }
 
     /// <summary>Hubert and Arabie's adjusted Rand index from the contingency table.</summary>

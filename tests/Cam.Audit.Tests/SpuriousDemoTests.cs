@@ -17,7 +17,10 @@ public class SpuriousDemoTests
             new ShapesGenerator(seed: 99, spuriousClass: "circle").Write(dataRoot, 100);
             var modelRoot = Path.Combine(Repository.Root, "samples");
             var database = Path.Combine(dataRoot, "cam.db");
-            var spec = new JobSpec { Dataset = "manifest.csv", Model = "shapes-spurious-model", Methods = [new MethodSpec("cam"), new MethodSpec("scorecam")] };
+            var spec = new JobSpec
+            {
+                Dataset = "manifest.csv", Model = "shapes-spurious-model", Methods = [new MethodSpec("cam"), new MethodSpec("scorecam")]
+            };
             var summary = await EmbeddedJob.RunAsync(new EmbeddedOptions(spec, dataRoot, modelRoot, database, Workers: 1));
             Assert.Equal("completed", summary.State);
 
@@ -52,7 +55,10 @@ public class SpuriousDemoTests
         {
             var modelRoot = Path.Combine(Repository.Root, "samples");
             var database = Path.Combine(dataRoot, "cam.db");
-            var spec = new JobSpec { Dataset = "manifest.csv", Model = "shapes-model", Methods = [new MethodSpec("cam"), new MethodSpec("scorecam")] };
+            var spec = new JobSpec
+            {
+                Dataset = "manifest.csv", Model = "shapes-model", Methods = [new MethodSpec("cam"), new MethodSpec("scorecam")]
+            };
             var summary = await EmbeddedJob.RunAsync(new EmbeddedOptions(spec, dataRoot, modelRoot, database, Workers: 1));
             var audit = await AuditReport.WriteAsync(Cam.Storage.StorageSettings.SqliteFile(database), summary.JobId,
                 new AuditOptions { DataRoot = dataRoot, ModelRoot = modelRoot, GallerySize = 2 }, Path.Combine(dataRoot, "report.html"));

@@ -38,7 +38,8 @@ public class StrategyDemoTests(ITestOutputHelper output)
             foreach (var c in s.Clusters)
                 output.WriteLine($"  #{c.Id} {c.Size} B={CameraB(c)} inBox={c.EnergyInBox:F2} pg={c.PointingGame:F2} border={c.BorderMass:F2} " +
                                  $"offset={c.Geometry?.Offset:F3} [{c.Geometry?.OffsetInterval?.Low:F3},{c.Geometry?.OffsetInterval?.High:F3}] " +
-                                 $"decoupling={c.Geometry?.Decoupling:F2} [{c.Geometry?.DecouplingInterval?.Low:F2},{c.Geometry?.DecouplingInterval?.High:F2}] " +
+                                 $"decoupling={c.Geometry?.Decoupling:F2} [{c.Geometry?.DecouplingInterval?.Low:F2}," +
+                                     $"{c.Geometry?.DecouplingInterval?.High:F2}] " +
                                  $"flagged={c.Flagged} {c.Reason}");
         }
     }

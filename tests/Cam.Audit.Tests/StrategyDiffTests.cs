@@ -19,13 +19,15 @@ public class StrategyDiffTests
     public void A_flagged_cluster_only_in_B_is_new_one_only_in_A_is_gone_and_one_in_both_is_kept()
     {
         IReadOnlyList<ClassStrategies> a = [Class(0, Cluster(0, false, Opposite), Cluster(1, true, Corner)), Class(1, Cluster(0, true, Corner))];
-        IReadOnlyList<ClassStrategies> b = [Class(0, Cluster(0, false, Opposite), Cluster(1, true, CornerAgain)), Class(2, Cluster(0, true, Opposite))];
+        IReadOnlyList<ClassStrategies> b =
+            [Class(0, Cluster(0, false, Opposite), Cluster(1, true, CornerAgain)), Class(2, Cluster(0, true, Opposite))];
 
         var changes = StrategyDiff.Compare("cam", a, b).ToList();
 
         Assert.Equal([(0, "kept"), (1, "gone"), (2, "new")], changes.Select(c => (c.Class, c.Change)));
         // Pearson of the two corner maps, by hand: deviations (0.45, −0.15, −0.15, −0.15) and (0.4, −0.1, −0.15, −0.15).
-        var expected = (0.45 * 0.4 + 0.15 * 0.1 + 2 * 0.15 * 0.15) / Math.Sqrt((0.45 * 0.45 + 3 * 0.15 * 0.15) * (0.4 * 0.4 + 0.1 * 0.1 + 2 * 0.15 * 0.15));
+        var expected = (0.45 * 0.4 + 0.15 * 0.1
+            + 2 * 0.15 * 0.15) / Math.Sqrt((0.45 * 0.45 + 3 * 0.15 * 0.15) * (0.4 * 0.4 + 0.1 * 0.1 + 2 * 0.15 * 0.15));
         Assert.Equal(expected, changes[0].Similarity!.Value, 5);
         Assert.Null(changes[2].Similarity);
     }

@@ -24,11 +24,13 @@ public class StreamedMapsTests
         foreach (var j in new[] { job, other })
         {
             await store.CreateJobAsync(j, "{}");
-            var items = Enumerable.Range(0, count).Select(n => new ItemRow { JobId = j, Number = n, ShardNumber = 0, Path = $"{n}.png", State = ItemState.Pending }).ToList();
+            var items = Enumerable.Range(0, count)
+                .Select(n => new ItemRow { JobId = j, Number = n, ShardNumber = 0, Path = $"{n}.png", State = ItemState.Pending }).ToList();
             await store.AddShardAsync(j, 0, items);
             var rows = items.SelectMany(i => new (string Method, int Rank)[] { ("cam", 0), ("cam", 1), ("scorecam", 0) }.Select(m => new ResultRow
             {
-                JobId = j, ItemNumber = i.Number, Method = m.Method, Layer = "features", ClassIndex = m.Rank, ClassRank = m.Rank, MapHeight = 1, MapWidth = 1,
+                JobId = j, ItemNumber = i.Number, Method = m.Method, Layer = "features", ClassIndex = m.Rank, ClassRank = m.Rank,
+                MapHeight = 1, MapWidth = 1,
                 Map = ResultRow.EncodeMap([i.Number % 7 / 7f]),
             })).ToList();
             await writer.WriteAsync(new ShardOutput(j, rows, [], items.Select(i => i.Number).ToList(), []));

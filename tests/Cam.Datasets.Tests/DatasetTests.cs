@@ -24,7 +24,8 @@ public class DatasetTests
     public async Task Csv_manifest_reads_labels_and_boxes_and_keeps_going_past_a_bad_row()
     {
         using var root = new TempFolder();
-        var manifest = root.File("m.csv", "path,label,x0,y0,x1,y1\nimg/a.png,circle,1,2,10,12\n\"img/b, c.png\",square,,,,\nimg/c.png,star,5,5,1,1\nimg/d.png,cross,0,0,4,4\n");
+        var manifest = root.File("m.csv",
+            "path,label,x0,y0,x1,y1\nimg/a.png,circle,1,2,10,12\n\"img/b, c.png\",square,,,,\nimg/c.png,star,5,5,1,1\nimg/d.png,cross,0,0,4,4\n");
         var items = await DatasetSources.Open(manifest).EnumerateAsync().ToListAsync();
         Assert.Equal(4, items.Count);
         Assert.Equal(new Box(1, 2, 10, 12), items[0].Boxes.Single());

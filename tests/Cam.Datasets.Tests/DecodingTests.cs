@@ -38,7 +38,7 @@ public class DecodingTests
         var differing = Enumerable.Range(0, rgb.Length).Where(i => image.Rgb[i] != rgb[i]).ToList();
         Assert.True(differing.Count == 0,
             $"{name} (PIL mode {mode}): {differing.Count} of {rgb.Length} bytes differ from PIL's, first at {differing.FirstOrDefault()}: " +
-            $"{(differing.Count > 0 ? image.Rgb[differing[0]] : 0)} vs {(differing.Count > 0 ? rgb[differing[0]] : 0)}");
+                $"{(differing.Count > 0 ? image.Rgb[differing[0]] : 0)} vs {(differing.Count > 0 ? rgb[differing[0]] : 0)}");
     }
 }
 
@@ -50,8 +50,8 @@ public class FastDecodingTests
         using var bitmap = new SkiaSharp.SKBitmap(width, height);
         var random = new Random(5);
         for (var y = 0; y < height; y += 8)
-        for (var x = 0; x < width; x += 8)
-            bitmap.SetPixel(x, y, new SkiaSharp.SKColor((byte)random.Next(256), (byte)random.Next(256), (byte)random.Next(256)));
+            for (var x = 0; x < width; x += 8)
+                bitmap.SetPixel(x, y, new SkiaSharp.SKColor((byte)random.Next(256), (byte)random.Next(256), (byte)random.Next(256)));
         return bitmap.Encode(SkiaSharp.SKEncodedImageFormat.Jpeg, 90).ToArray();
     }
 
@@ -77,5 +77,22 @@ public class FastDecodingTests
         var small = ImageDecoder.Decode(Jpeg(700, 500), "small.jpg", null, spec.DecodeReduction());
         Assert.Equal((700, 500, 700, 500), (small.Width, small.Height, small.FullWidth, small.FullHeight));
         Assert.Null((spec with { Resize = null, CenterCrop = [224, 224] }).DecodeReduction());
+    }
+
+    [Fact]
+    public void A_workers_fast_decode_setting_reduces_jpegs_of_packages_that_do_not_say_and_a_packages_own_choice_wins()
+    {
+        var jpeg = Jpeg(2560, 1708);
+        (int, int) Decoded(PreprocessSpec spec, bool workerDefault)
+        {
+            var image = ImageDecoder.Decode(jpeg, "large.jpg", null, spec.DecodeReduction(workerDefault));
+            return (image.Width, image.Height);
+        }
+        // The package says nothing: the worker's setting decides (3/8 of 2560×1708 covers twice 383×256, as above).
+        Assert.Equal((960, 641), Decoded(PreprocessSpec.ImageNet, workerDefault: true));
+        Assert.Equal((2560, 1708), Decoded(PreprocessSpec.ImageNet, workerDefault: false));
+        // The package says false, or true: that wins over the worker.
+        Assert.Equal((2560, 1708), Decoded(PreprocessSpec.ImageNet with { FastDecode = false }, workerDefault: true));
+        Assert.Equal((960, 641), Decoded(PreprocessSpec.ImageNet with { FastDecode = true }, workerDefault: false));
     }
 }

@@ -34,7 +34,8 @@ public class ImageFaultTests
     public void Decompression_bombs_are_refused_from_their_header_before_decoding()
     {
         using var root = new TempFolder();
-        foreach (var (name, bytes) in new[] { ("bomb.png", HostileImages.PngBomb()), ("bomb.gif", HostileImages.GifBomb()), ("bomb.bmp", HostileImages.BmpBomb()), ("bomb.jpg", JpegBomb()) })
+        foreach (var (name, bytes) in new[] { ("bomb.png", HostileImages.PngBomb()), ("bomb.gif", HostileImages.GifBomb()),
+            ("bomb.bmp", HostileImages.BmpBomb()), ("bomb.jpg", JpegBomb()) })
         {
             var path = root.File(name);
             File.WriteAllBytes(path, bytes);

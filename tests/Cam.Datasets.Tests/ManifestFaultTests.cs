@@ -70,7 +70,8 @@ public class ManifestFaultTests
     public async Task A_csv_box_that_is_not_finite_ordered_and_in_range_is_an_item_error(string box)
     {
         using var root = new TempFolder();
-        var items = await ReadAsync(root, "m.csv", $"path,label,x0,y0,x1,y1\nimages/00001.png,circle,{box}\nimages/00002.png,circle,0,0,4.5,16777216\n");
+        var items = await ReadAsync(root, "m.csv",
+            $"path,label,x0,y0,x1,y1\nimages/00001.png,circle,{box}\nimages/00002.png,circle,0,0,4.5,16777216\n");
         Assert.Equal(2, items.Count);
         Assert.NotNull(items[0].Error);
         Assert.Contains("box", items[0].Error);
@@ -84,7 +85,8 @@ public class ManifestFaultTests
     {
         using var root = new TempFolder();
         var items = await ReadAsync(root, "m.jsonl",
-            "{\"path\":\"a.png\",\"boxes\":[[0,0,1e39,10]]}\n{\"path\":\"b.png\",\"boxes\":[[0,0,1e400,10]]}\n{\"path\":\"c.png\",\"boxes\":[[0,0,NaN,10]]}\n{\"path\":\"d.png\",\"boxes\":[[0,0,3,10]]}\n");
+            "{\"path\":\"a.png\",\"boxes\":[[0,0,1e39,10]]}\n{\"path\":\"b.png\",\"boxes\":[[0,0,1e400,10]]}\n{\"path\":\"c.png\",\"boxes\":[[0,0," +
+                "NaN,10]]}\n{\"path\":\"d.png\",\"boxes\":[[0,0,3,10]]}\n");
         Assert.Equal(4, items.Count);
         Assert.All(items[..3], i => Assert.NotNull(i.Error));
         Assert.Null(items[3].Error);
@@ -104,7 +106,8 @@ public class ManifestFaultTests
         Assert.Null(csv[2].Error);
         Assert.All(csv, AssertStorable);
 
-        var json = await ReadAsync(root, "m.jsonl", "{\"path\":\"images/a\\u0000b.png\"}\n{\"path\":\"images/\\ud800.png\"}\n{\"path\":\"images/d.png\",\"label\":\"x\\u0000\"}\n");
+        var json = await ReadAsync(root, "m.jsonl",
+            "{\"path\":\"images/a\\u0000b.png\"}\n{\"path\":\"images/\\ud800.png\"}\n{\"path\":\"images/d.png\",\"label\":\"x\\u0000\"}\n");
         Assert.Equal(3, json.Count);
         Assert.All(json, i => Assert.NotNull(i.Error));
         Assert.Equal("images/a\\0b.png", json[0].Path);
@@ -118,7 +121,9 @@ public class ManifestFaultTests
         var longPath = new string('a', 5000) + ".png";
         var manyBoxes = "[" + string.Join(',', Enumerable.Repeat("[0,0,1,1]", 2000)) + "]";
         var endless = new string('x', ManifestSource.MaxLineChars * 3);
-        var items = await ReadAsync(root, "m.jsonl", $"{{\"path\":\"{longPath}\"}}\n{{\"path\":\"a.png\",\"boxes\":{manyBoxes}}}\n{{\"path\":\"b.png\"}}\r\n{endless}\r\n{{\"path\":\"c.png\"}}");
+        var items = await ReadAsync(root, "m.jsonl",
+            $"{{\"path\":\"{longPath}\"}}\n{{\"path\":\"a.png\",\"boxes\":{manyBoxes}}}\n{{\"path\":\"b.png\"}}\r\n{endless}\r\n" +
+            $"{{\"path\":\"c.png\"}}");
         Assert.Equal(5, items.Count);
         Assert.Contains("line 4: longer than", items[3].Error);
         Assert.Equal("c.png", items[4].Path);
@@ -134,8 +139,10 @@ public class ManifestFaultTests
     {
         using var root = new TempFolder();
         var random = new Random(12);
-        var fragments = new[] { "{", "}", "[", "]", "\"path\"", ":", ",", "null", "\"a.png\"", "\"boxes\"", "1e999", "-0", "NaN", "\\u0000", "\"", "\0", "\\ud800", "\\udc00\\ud800", "true", "[[", "]]", "9" };
-        var lines = Enumerable.Range(0, 300).Select(_ => string.Concat(Enumerable.Range(0, random.Next(1, 14)).Select(_ => fragments[random.Next(fragments.Length)])))
+        var fragments = new[] { "{", "}", "[", "]", "\"path\"", ":", ",", "null", "\"a.png\"", "\"boxes\"", "1e999", "-0", "NaN", "\\u0000", "\"",
+            "\0", "\\ud800", "\\udc00\\ud800", "true", "[[", "]]", "9" };
+        var lines = Enumerable.Range(0, 300)
+            .Select(_ => string.Concat(Enumerable.Range(0, random.Next(1, 14)).Select(_ => fragments[random.Next(fragments.Length)])))
             .Select(l => l.Replace('\n', ' ')).Where(l => !string.IsNullOrWhiteSpace(l)).ToList();
         foreach (var (name, header) in new[] { ("g.jsonl", ""), ("g.csv", "path,label,x0,y0,x1,y1\n") })
         {

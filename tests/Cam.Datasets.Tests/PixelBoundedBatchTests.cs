@@ -6,7 +6,8 @@ namespace Cam.Datasets.Tests;
 public class PixelBoundedBatchTests
 {
     private static List<int[]> Plan(long[] pixels, int maxImages, long maxPixels) =>
-        PixelBoundedBatches.Plan(pixels, maxImages, maxPixels).Select(r => Enumerable.Range(r.Start.Value, r.End.Value - r.Start.Value).ToArray()).ToList();
+        PixelBoundedBatches.Plan(pixels, maxImages, maxPixels)
+            .Select(r => Enumerable.Range(r.Start.Value, r.End.Value - r.Start.Value).ToArray()).ToList();
 
     [Fact]
     public void Consecutive_items_fill_a_batch_up_to_the_image_count_or_the_pixel_budget()

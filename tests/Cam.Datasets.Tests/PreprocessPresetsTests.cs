@@ -13,15 +13,16 @@ public class PreprocessPresetsTests
     {
         var expected = new List<string>();
         foreach (var architecture in Torchvision().EnumerateObject())
-        foreach (var weights in architecture.Value.EnumerateObject())
-        {
-            var t = weights.Value;
-            Assert.Equal(PreprocessPresets.ImageNetMean, t.GetProperty("mean").EnumerateArray().Select(e => e.GetSingle()));
-            Assert.Equal(PreprocessPresets.ImageNetStd, t.GetProperty("std").EnumerateArray().Select(e => e.GetSingle()));
-            expected.Add($"{architecture.Name} {weights.Name}: {t.GetProperty("resize")[0]} {t.GetProperty("centerCrop")[0]} "
-                + t.GetProperty("interpolation").GetString());
-        }
-        var actual = PreprocessPresets.Table.Select(p => $"{p.Key.Architecture} {p.Key.Weights}: {p.Value.Resize} {p.Value.Crop} {p.Value.Interpolation}");
+            foreach (var weights in architecture.Value.EnumerateObject())
+            {
+                var t = weights.Value;
+                Assert.Equal(PreprocessPresets.ImageNetMean, t.GetProperty("mean").EnumerateArray().Select(e => e.GetSingle()));
+                Assert.Equal(PreprocessPresets.ImageNetStd, t.GetProperty("std").EnumerateArray().Select(e => e.GetSingle()));
+                expected.Add($"{architecture.Name} {weights.Name}: {t.GetProperty("resize")[0]} {t.GetProperty("centerCrop")[0]} "
+                    + t.GetProperty("interpolation").GetString());
+            }
+        var actual = PreprocessPresets.Table.Select(p =>
+            $"{p.Key.Architecture} {p.Key.Weights}: {p.Value.Resize} {p.Value.Crop} {p.Value.Interpolation}");
         Assert.Equal(expected.Order(), actual.Order());
     }
 

@@ -87,14 +87,19 @@ public class SymbolicLinkTests
         var package = Path.Combine(models.Path, "pkg");
         Assert.Equal(package, ModelPackagePaths.Folder(models.Path, "pkg"));
         Assert.Equal(package, ModelPackagePaths.Folder(models.Path, "current"));
-        Assert.Contains("outside the model root through a symbolic link", Assert.Throws<UnsafePathException>(() => ModelPackagePaths.Folder(models.Path, "escape")).Message);
+        Assert.Contains("outside the model root through a symbolic link",
+            Assert.Throws<UnsafePathException>(() => ModelPackagePaths.Folder(models.Path, "escape")).Message);
         Assert.Contains("outside the model root", Assert.Throws<UnsafePathException>(() => ModelPackagePaths.Folder(models.Path, "../x")).Message);
-        Assert.Contains("outside the model root", Assert.Throws<UnsafePathException>(() => ModelPackagePaths.Folder(models.Path, outside.Path)).Message);
+        Assert.Contains("outside the model root",
+            Assert.Throws<UnsafePathException>(() => ModelPackagePaths.Folder(models.Path, outside.Path)).Message);
 
         Assert.Equal(Path.Combine(package, "weights.safetensors"), ModelPackagePaths.File(package, "linked.safetensors"));
-        Assert.Contains("outside the model package", Assert.Throws<UnsafePathException>(() => ModelPackagePaths.File(package, "stolen.safetensors")).Message);
-        Assert.Contains("outside the model package", Assert.Throws<UnsafePathException>(() => ModelPackagePaths.File(package, "../pkg2/w.safetensors")).Message);
-        Assert.Contains("outside the model package", Assert.Throws<UnsafePathException>(() => ModelPackagePaths.File(package, "/etc/passwd")).Message);
+        Assert.Contains("outside the model package",
+            Assert.Throws<UnsafePathException>(() => ModelPackagePaths.File(package, "stolen.safetensors")).Message);
+        Assert.Contains("outside the model package",
+            Assert.Throws<UnsafePathException>(() => ModelPackagePaths.File(package, "../pkg2/w.safetensors")).Message);
+        Assert.Contains("outside the model package",
+            Assert.Throws<UnsafePathException>(() => ModelPackagePaths.File(package, "/etc/passwd")).Message);
         Assert.Contains("symbolic links", Assert.Throws<UnsafePathException>(() => ModelPackagePaths.File(package, "loop.safetensors")).Message);
     }
 

@@ -29,7 +29,8 @@ public class GpuKitTests
         using var temp = new TempDir();
         var native = Directory.CreateDirectory(Path.Combine(temp.Path, "Native", "LibTorchSharp")).FullName;
         File.WriteAllText(Path.Combine(native, "CMakeLists.txt"),
-            "project(LibTorchSharp)\nset(SOURCES\n    THSTensor.h\n\tcrc32c.c\n    THSTensor.cpp\n    Utils.cpp)\nadd_library(LibTorchSharp SHARED ${SOURCES})\n");
+            "project(LibTorchSharp)\nset(SOURCES\n    THSTensor.h\n\tcrc32c.c\n    THSTensor.cpp\n    Utils.cpp)\nadd_library(LibTorchSharp " +
+                "SHARED ${SOURCES})\n");
         var torch = Directory.CreateDirectory(Path.Combine(temp.Path, "torch")).FullName;
         var lib = Directory.CreateDirectory(Path.Combine(torch, "lib")).FullName;
         foreach (var name in new[] { "torch", "torch_cpu", "torch_cuda", "c10" }) File.WriteAllText(Path.Combine(lib, $"lib{name}.so"), "");
@@ -44,7 +45,8 @@ public class GpuKitTests
         var ninja = File.ReadAllLines(Path.Combine(temp.Path, "out", "build", "build.ninja"));
         var builds = ninja.Where(l => l.StartsWith("build obj/")).ToList();
         Assert.Equal(
-            [$"build obj/crc32c.o: cc {native}/crc32c.c", $"build obj/THSTensor.o: cxx {native}/THSTensor.cpp", $"build obj/Utils.o: cxx {native}/Utils.cpp"],
+            [$"build obj/crc32c.o: cc {native}/crc32c.c", $"build obj/THSTensor.o: cxx {native}/THSTensor.cpp",
+                $"build obj/Utils.o: cxx {native}/Utils.cpp"],
             builds);
         var cxxflags = ninja.Single(l => l.StartsWith("cxxflags = "));
         Assert.Contains("-D_GLIBCXX_USE_CXX11_ABI=0", cxxflags);
@@ -85,16 +87,27 @@ public class GpuKitTests
             ["arch"] = "resnet18", ["batch"] = 32, ["classes"] = 1, ["images_per_second"] = 45.0,
         }.ToJsonString());
         Record("anchors-resnet18-top1", "ok", 0,
-            new JsonObject { ["anchor"] = "torchcam", ["arch"] = "resnet18", ["batch"] = 32, ["classes"] = 1, ["dtype"] = "float32", ["images_per_second"] = 15.0 }.ToJsonString() + "\n" +
-            new JsonObject { ["anchor"] = "gradcam", ["arch"] = "resnet18", ["batch"] = 32, ["classes"] = 1, ["dtype"] = "float32", ["error"] = "OutOfMemoryError: CUDA out of memory" }.ToJsonString() + "\n");
+            new JsonObject
+            {
+                ["anchor"] = "torchcam", ["arch"] = "resnet18", ["batch"] = 32, ["classes"] = 1, ["dtype"] = "float32",
+                ["images_per_second"] = 15.0
+            }.ToJsonString() + "\n" +
+            new JsonObject
+            {
+                ["anchor"] = "gradcam", ["arch"] = "resnet18", ["batch"] = 32, ["classes"] = 1, ["dtype"] = "float32",
+                ["error"] = "OutOfMemoryError: CUDA out of memory"
+            }.ToJsonString() + "\n");
         var output = Path.Combine(temp.Path, "report.json");
-        Run("python3", [Path.Combine(Kit, "report.py"), "assemble", "--steps", steps, "--out", output, "--mode", "device", "--started", "2026-01-01T00:00:00Z"]);
+        Run("python3", [Path.Combine(Kit, "report.py"), "assemble", "--steps", steps, "--out", output, "--mode", "device", "--started",
+            "2026-01-01T00:00:00Z"]);
 
         var report = JsonNode.Parse(File.ReadAllText(output))!;
         Assert.Equal("unknown method 'gradcam'", (string?)report["summary"]!["parity"]!["parity-float32"]!["failing"]!["gradcam_layer4"]);
         Assert.Equal(2, report["steps"]!.AsArray().Single(s => (string?)s!["name"] == "anchors-resnet18-top1")!["results"]!.AsArray().Count);
-        var speedups = report["summary"]!["speedup"]!.AsArray().Select(s => ((string)s!["ours"]!, (string)s["anchor"]!, (double)s["ratio"]!)).ToList();
-        Assert.Equal([("bench-resnet18-bfloat16cl-top1", "torchcam", 120.0 / 15.0), ("bench-resnet18-float32-top1", "torchcam", 45.0 / 15.0)], speedups);
+        var speedups = report["summary"]!["speedup"]!.AsArray()
+            .Select(s => ((string)s!["ours"]!, (string)s["anchor"]!, (double)s["ratio"]!)).ToList();
+        Assert.Equal([("bench-resnet18-bfloat16cl-top1", "torchcam", 120.0 / 15.0),
+            ("bench-resnet18-float32-top1", "torchcam", 45.0 / 15.0)], speedups);
     }
 
     private static void Run(string file, string[] args)

@@ -21,7 +21,8 @@ public static class Kustomize
     {
         var kubectl = FindOnPath("kubectl")
             ?? throw new InvalidOperationException(
-                "kubectl was not found on PATH: the deployment tests render deploy/k8s with `kubectl kustomize` (kubectl >= 1.27) and cannot run without it.");
+                "kubectl was not found on PATH: the deployment tests render deploy/k8s with `kubectl kustomize` (kubectl >= 1.27) and " +
+                    "cannot run without it.");
         var path = Path.Combine(RepoRoot, "deploy", "k8s", target);
         var start = new ProcessStartInfo(kubectl)
         {

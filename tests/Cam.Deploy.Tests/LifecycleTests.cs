@@ -11,14 +11,16 @@ public class LifecycleTests
         var rendered = Kustomize.Render(target);
         var deployment = rendered.Single("Deployment", Manifest.WorkerDeployment);
         var worker = Manifest.Container(deployment, "worker");
-        int Setting(string name) => int.Parse(Manifest.Env(rendered, worker, name) ?? throw new Xunit.Sdk.XunitException($"{target}: worker has no {name}"));
+        int Setting(string name) =>
+            int.Parse(Manifest.Env(rendered, worker, name) ?? throw new Xunit.Sdk.XunitException($"{target}: worker has no {name}"));
 
         var grace = Manifest.Int(Manifest.PodSpec(deployment)["terminationGracePeriodSeconds"]);
         var shutdown = Setting("CAM_SHUTDOWN_TIMEOUT_SECONDS");
         var stop = Setting("CAM_WORKER_STOP_TIMEOUT_SECONDS");
         var lease = Setting("CAM_SHARD_LEASE_SECONDS");
         Assert.True(grace > shutdown && shutdown > stop && stop > lease,
-            $"{target}: need terminationGracePeriodSeconds ({grace}) > CAM_SHUTDOWN_TIMEOUT_SECONDS ({shutdown}) > CAM_WORKER_STOP_TIMEOUT_SECONDS ({stop}) > CAM_SHARD_LEASE_SECONDS ({lease})");
+            $"{target}: need terminationGracePeriodSeconds ({grace}) > CAM_SHUTDOWN_TIMEOUT_SECONDS ({shutdown}) > CAM_WORKER_STOP_TIMEOUT_SECONDS " +
+                $"({stop}) > CAM_SHARD_LEASE_SECONDS ({lease})");
     }
 
     [Theory]

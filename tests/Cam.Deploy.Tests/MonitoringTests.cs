@@ -24,12 +24,14 @@ public class MonitoringTests
             Manifest.Str(pods["spec"]!["selector"]!["matchLabels"]!["app.kubernetes.io/name"]));
         var podEndpoint = Manifest.Items(pods["spec"]!["podMetricsEndpoints"]).Single();
         Assert.Equal("/metrics", Manifest.Str(podEndpoint["path"]));
-        var port = Manifest.Items(Manifest.Container(worker, "worker")["ports"]).Single(p => Manifest.Str(p["name"]) == Manifest.Str(podEndpoint["port"]));
+        var port = Manifest.Items(Manifest.Container(worker, "worker")["ports"])
+            .Single(p => Manifest.Str(p["name"]) == Manifest.Str(podEndpoint["port"]));
         // Prometheus runs in another namespace: a policy lets it reach that port, and only that port.
         var policy = rendered.Single("NetworkPolicy", "cam-worker-metrics");
         var rule = Manifest.Items(policy["spec"]!["ingress"]).Single();
         Assert.Equal([Manifest.Int(port["containerPort"])], Manifest.Items(rule["ports"]).Select(p => Manifest.Int(p["port"])));
-        Assert.Equal("monitoring", Manifest.Str(Manifest.Items(rule["from"]).Single()["namespaceSelector"]!["matchLabels"]!["kubernetes.io/metadata.name"]));
+        Assert.Equal("monitoring",
+            Manifest.Str(Manifest.Items(rule["from"]).Single()["namespaceSelector"]!["matchLabels"]!["kubernetes.io/metadata.name"]));
     }
 
     [Theory]

@@ -39,7 +39,8 @@ public class AblationCamTests
     [InlineData("resnet18", "layer2.0", false)]
     [InlineData("mobilenet_v2", "features.16", false)]
     [InlineData("resnet18", "layer3.1.conv2", true)]
-    public void the_tail_after_a_layer_gives_the_logits_of_the_whole_model_with_that_layers_output_replaced(string arch, string layer, bool wholeModel)
+    public void the_tail_after_a_layer_gives_the_logits_of_the_whole_model_with_that_layers_output_replaced(string arch,
+        string layer, bool wholeModel)
     {
         using var model = Counter(arch);
         var tail = model.TailAfter(layer)!;

@@ -25,7 +25,8 @@ public class ArchitectureTests
         var theirs = TorchvisionKeys[architecture];
         Assert.Empty(theirs.Keys.Except(ours.Keys));
         Assert.Empty(ours.Keys.Except(theirs.Keys));
-        foreach (var (key, shape) in theirs) Assert.True(shape.SequenceEqual(ours[key]), $"{key}: ours [{string.Join(",", ours[key])}], torchvision [{string.Join(",", shape)}]");
+        foreach (var (key, shape) in theirs) Assert.True(shape.SequenceEqual(ours[key]),
+            $"{key}: ours [{string.Join(",", ours[key])}], torchvision [{string.Join(",", shape)}]");
     }
 
     [Fact]

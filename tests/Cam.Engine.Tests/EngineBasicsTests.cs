@@ -24,7 +24,8 @@ public class EngineBasicsTests
         try
         {
             // Hand-built file: F16 [1.5, -2] and BF16 [3.0] (0x4040), one byte of padding-free data each.
-            var header = "{\"h\":{\"dtype\":\"F16\",\"shape\":[2],\"data_offsets\":[0,4]},\"b\":{\"dtype\":\"BF16\",\"shape\":[1],\"data_offsets\":[4,6]},\"__metadata__\":{\"k\":\"v\"}}";
+            var header = "{\"h\":{\"dtype\":\"F16\",\"shape\":[2],\"data_offsets\":[0,4]},\"b\":{\"dtype\":\"BF16\",\"shape\":[1]," +
+                "\"data_offsets\":[4,6]},\"__metadata__\":{\"k\":\"v\"}}";
             var headerBytes = System.Text.Encoding.UTF8.GetBytes(header);
             using (var stream = File.Create(path))
             {
@@ -77,7 +78,8 @@ public class EngineBasicsTests
         try
         {
             using var source = torch.tensor(values, [2, 4]);
-            var tensors = cases.Select(c => new KeyValuePair<string, Tensor>(c.Name, (c.Type is ScalarType.Byte or ScalarType.Bool ? source.abs() : source).to(c.Type))).ToList();
+            var tensors = cases.Select(c =>
+                new KeyValuePair<string, Tensor>(c.Name, (c.Type is ScalarType.Byte or ScalarType.Bool ? source.abs() : source).to(c.Type))).ToList();
             tensors.Add(new("empty", torch.zeros(0, 3, ScalarType.Float16)));
             SafeTensors.Save(path, tensors);
 
@@ -166,7 +168,8 @@ public class EngineBasicsTests
         Assert.Contains("layer9", unknown.Message);
         Assert.Throws<ArgumentException>(() => new CamExplainer(model, new ClassActivationMap(), ["layer3", "layer4"]));
         using var input = torch.randn(1, 3, 32, 32);
-        var narrow = Assert.Throws<ArgumentException>(() => new CamExplainer(model, new ClassActivationMap(), ["layer3"]).Explain(input, ClassSelection.ForBatch(0)));
+        var narrow = Assert.Throws<ArgumentException>(() => new CamExplainer(model, new ClassActivationMap(), ["layer3"])
+            .Explain(input, ClassSelection.ForBatch(0)));
         Assert.Contains("256 channels", narrow.Message);
         Assert.Throws<ArgumentException>(() => new CamExplainer(model, new ScoreCam(), ["layer4"]).Explain(input, ClassSelection.ForBatch(10)));
     }

@@ -23,12 +23,14 @@ public class FastDecodeParityTests(Xunit.Abstractions.ITestOutputHelper log)
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Fast_decoding_a_large_jpeg_keeps_the_top_3_classes_and_the_logits_within_one_percent_of_the_largest(string photo, string interpolation)
+    public void Fast_decoding_a_large_jpeg_keeps_the_top_3_classes_and_the_logits_within_one_percent_of_the_largest(string photo,
+        string interpolation)
     {
         var large = PhotoParityTests.Photo(photo + "@x4");
         var pixels = new byte[large.Width * large.Height * 4];
         for (var i = 0; i < large.Width * large.Height; i++)
-            (pixels[i * 4], pixels[i * 4 + 1], pixels[i * 4 + 2], pixels[i * 4 + 3]) = (large.Rgb[i * 3], large.Rgb[i * 3 + 1], large.Rgb[i * 3 + 2], 255);
+            (pixels[i * 4], pixels[i * 4 + 1], pixels[i * 4 + 2], pixels[i * 4 + 3]) =
+                (large.Rgb[i * 3], large.Rgb[i * 3 + 1], large.Rgb[i * 3 + 2], 255);
         using var image = SKImage.FromPixelCopy(new SKImageInfo(large.Width, large.Height, SKColorType.Rgba8888, SKAlphaType.Opaque), pixels);
         var jpeg = image.Encode(SKEncodedImageFormat.Jpeg, 90).ToArray();
         var spec = PreprocessSpec.ImageNet with { Interpolation = interpolation, FastDecode = true };

@@ -14,7 +14,8 @@ public class GradientMethodTests
         return file["input"][.., .., ..64, ..64].contiguous();
     }
 
-    private static Explanation Explain(IClassifier model, CamMethod method, Tensor input, ClassSelection classes, long[]? keys = null, string[]? layers = null) =>
+    private static Explanation Explain(IClassifier model, CamMethod method, Tensor input, ClassSelection classes, long[]? keys = null,
+        string[]? layers = null) =>
         new CamExplainer(model, method, layers ?? ["layer3", "layer4"]).Explain(input, classes, itemKeys: keys);
 
     [Fact]

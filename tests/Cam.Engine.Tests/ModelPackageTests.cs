@@ -21,7 +21,8 @@ public class ModelPackageTests
         using (var logits = builtin.Classifier.Logits(input)) Tolerance.Relative(file["logits"], logits, 1e-4, "C# logits vs PyTorch");
 
         // The gradient methods differentiate through the scripted graph to the activations it returns.
-        foreach (var method in new CamMethod[] { new ClassActivationMap(), new ScoreCam(), new GradCam(), new GradCamPlusPlus(), new XGradCam(), new LayerCam() })
+        foreach (var method in new CamMethod[] { new ClassActivationMap(), new ScoreCam(), new GradCam(), new GradCamPlusPlus(),
+            new XGradCam(), new LayerCam() })
         {
             using var a = new CamExplainer(scripted.Classifier, method, ["features"]).Explain(input, ClassSelection.Top(2));
             using var b = new CamExplainer(builtin.Classifier, method, ["features"]).Explain(input, ClassSelection.Top(2));
@@ -90,11 +91,13 @@ public class ModelPackageTests
     {
         const string json = """
             { "format": "torchscript", "file": "model.pt", "numClasses": 2,
-              "outputs": ["features", { "name": "blocks.11.norm1", "tokens": { "prefix": 5, "patch": 14 } }, { "name": "head_in", "tokens": { "prefix": 1 } }] }
+              "outputs": ["features", { "name": "blocks.11.norm1", "tokens": { "prefix": 5, "patch": 14 } },
+                          { "name": "head_in", "tokens": { "prefix": 1 } }] }
             """;
         var manifest = JsonSerializer.Deserialize<ModelManifest>(json, ModelManifest.Json)!;
         Assert.Equal(
-            [new ModelOutput("features"), new ModelOutput("blocks.11.norm1", new TokenLayout { Prefix = 5, Patch = 14 }), new ModelOutput("head_in", new TokenLayout { Prefix = 1 })],
+            [new ModelOutput("features"), new ModelOutput("blocks.11.norm1", new TokenLayout { Prefix = 5, Patch = 14 }),
+                new ModelOutput("head_in", new TokenLayout { Prefix = 1 })],
             manifest.Outputs);
         var written = JsonSerializer.Serialize(manifest, ModelManifest.Json);
         Assert.Equal(manifest.Outputs, JsonSerializer.Deserialize<ModelManifest>(written, ModelManifest.Json)!.Outputs);
@@ -132,7 +135,8 @@ public class ModelPackageTests
         var root = Directory.CreateTempSubdirectory("cam-pkg-").FullName;
         try
         {
-            foreach (var f in Directory.GetFiles(ModernArchitectureTests.Modern("vit_scripted"))) File.Copy(f, Path.Combine(root, Path.GetFileName(f)));
+            foreach (var f in Directory.GetFiles(ModernArchitectureTests.Modern("vit_scripted"))) File.Copy(f,
+                Path.Combine(root, Path.GetFileName(f)));
             var json = Path.Combine(root, "model.json");
             var node = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(json))!.AsObject();
             node["preprocess"]!.AsObject().Remove("centerCrop");

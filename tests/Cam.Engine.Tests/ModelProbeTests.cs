@@ -12,7 +12,8 @@ public class ModelProbeTests
     public void The_probe_of_a_scripted_vit_refuses_cam_for_its_token_output_lets_score_cam_and_grad_cam_apply_and_times_forwards()
     {
         using var package = ModelPackage.Load(ModernArchitectureTests.Modern("vit_scripted"));
-        var probe = ModelProbe.Run(package, [new MethodSpec("cam"), new MethodSpec("scorecam"), new MethodSpec("gradcam"), new MethodSpec("iscam", NumSamples: 3)],
+        var probe = ModelProbe.Run(package,
+            [new MethodSpec("cam"), new MethodSpec("scorecam"), new MethodSpec("gradcam"), new MethodSpec("iscam", NumSamples: 3)],
             [], 32, 32, measureRate: true, rateBudget: TimeSpan.FromMilliseconds(200));
 
         var verdicts = probe.Methods.ToDictionary(m => m.Method);

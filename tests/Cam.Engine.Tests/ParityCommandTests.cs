@@ -5,13 +5,34 @@ using Cam.Engine.Tensors;
 
 namespace Cam.Engine.Tests;
 
+/// <summary>
+/// <c>cam parity</c> over the committed reference fixtures, run once per test process: its report is what
+/// <see cref="ParityCommandTests"/> checks as a command's output and <see cref="ParityTests"/> checks case by case (the
+/// Score-CAM and IS-CAM cases are thousands of masked forwards: a few CPU-minutes, run twice before).
+/// </summary>
+internal static class CommittedParity
+{
+    /// <summary>The classes that read the report: one at a time, since <c>cam parity</c> in process takes over the console.</summary>
+    public const string Collection = "committed parity";
+
+    private static readonly Lazy<(int Code, JsonObject Report)> Run = new(() => ParityCommandTests.Parity("--fixtures", Fixtures.Dir, "--json"));
+
+    public static int Code => Run.Value.Code;
+    public static JsonObject Report => Run.Value.Report;
+
+    /// <summary>The report's entry for the case named <paramref name="name"/>.</summary>
+    public static JsonObject Case(string name) =>
+        Report["cases"]!.AsArray().Select(c => c!.AsObject()).Single(c => (string)c["case"]! == name);
+}
+
 /// <summary><c>cam parity</c> against the committed reference fixtures and against altered copies of them.</summary>
+[Collection(CommittedParity.Collection)]
 public class ParityCommandTests
 {
     [Fact]
     public void Parity_passes_on_the_committed_fixtures_on_cpu()
     {
-        var (code, report) = Parity("--fixtures", Fixtures.Dir, "--json");
+        var (code, report) = (CommittedParity.Code, CommittedParity.Report);
 
         Assert.Equal(0, code);
         var expectedCases = JsonSerializer.Deserialize<List<JsonObject>>(File.ReadAllText(Fixtures.PathOf("index.json")))!
@@ -94,7 +115,7 @@ public class ParityCommandTests
         Assert.Equal(2, code);
     }
 
-    private static (int Code, JsonObject Report) Parity(params string[] args) => Parity(args, expectReport: true);
+    internal static (int Code, JsonObject Report) Parity(params string[] args) => Parity(args, expectReport: true);
 
     /// <summary>Runs <c>cam parity</c> in process; the report is the JSON line it printed (other tests may print too).</summary>
     private static (int Code, JsonObject Report) Parity(string[] args, bool expectReport)

@@ -38,8 +38,8 @@ public class PhotoParityTests(Xunit.Abstractions.ITestOutputHelper log)
         var (w, h) = (photo.Width * 4, photo.Height * 4);
         var rgb = new byte[w * h * 3];
         for (var y = 0; y < h; y++)
-        for (var x = 0; x < w; x++)
-            Array.Copy(photo.Rgb, ((y / 4) * photo.Width + x / 4) * 3, rgb, (y * w + x) * 3, 3);
+            for (var x = 0; x < w; x++)
+                Array.Copy(photo.Rgb, ((y / 4) * photo.Width + x / 4) * 3, rgb, (y * w + x) * 3, 3);
         return new DecodedImage(w, h, rgb);
     }
 
@@ -61,8 +61,8 @@ public class PhotoParityTests(Xunit.Abstractions.ITestOutputHelper log)
         var stride = reference.GetProperty("sampleStride").GetInt32();
         var sample = new List<int>();
         for (var y = 0; y < h; y += stride)
-        for (var x = 0; x < w; x += stride)
-            for (var c = 0; c < 3; c++) sample.Add(bytes[(y * w + x) * 3 + c]);
+            for (var x = 0; x < w; x += stride)
+                for (var c = 0; c < 3; c++) sample.Add(bytes[(y * w + x) * 3 + c]);
         var expected = reference.GetProperty("sample").EnumerateArray().Select(e => e.GetInt32()).ToArray();
         var expectedSums = reference.GetProperty("sums").EnumerateArray().Select(e => e.GetInt64()).ToArray();
         var maxDiff = expected.Zip(sample, (a, b) => Math.Abs(a - b)).Max();

@@ -82,7 +82,9 @@ public class PreprocessorResizeTests
         };
         var mode = interpolation switch
         {
-            "bicubic" => InterpolationMode.Bicubic, "nearest" => InterpolationMode.Nearest, _ => InterpolationMode.Bilinear,
+            "bicubic" => InterpolationMode.Bicubic,
+            "nearest" => InterpolationMode.Nearest,
+            _ => InterpolationMode.Bilinear,
         };
         var image = RandomImage(width, height, seed: width * 31 + height);
         using var expected = Reference(image, spec, mode);
@@ -123,6 +125,7 @@ public class PreprocessorMemoryTests(Xunit.Abstractions.ITestOutputHelper log)
             Assert.Equal([1L, 3, 224, 224], batch!.shape);
             Assert.Equal((90 / 255f - 0.485f) / 0.229f, batch[0, 0, 100, 100].item<float>(), 4);
         }
-        Assert.True(rise < image.Rgb.Length / 4, $"peak resident memory rose by {rise / 1e6:F1} MB preprocessing an image of {image.Rgb.Length / 1e6:F0} MB");
+        Assert.True(rise < image.Rgb.Length / 4,
+            $"peak resident memory rose by {rise / 1e6:F1} MB preprocessing an image of {image.Rgb.Length / 1e6:F0} MB");
     }
 }

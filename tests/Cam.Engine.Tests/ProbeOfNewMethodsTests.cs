@@ -32,7 +32,8 @@ public class ProbeOfNewMethodsTests
     public void on_a_builtin_package_every_new_method_applies_and_ablation_cam_forwards_each_channel_where_no_pooled_linear_head_follows()
     {
         using var package = ModelPackage.Load(Package("builtin"));
-        var layers = package.Classifier.LayerNames.Where(l => l.StartsWith("features.", StringComparison.Ordinal) && l.IndexOf('.', 9) < 0).Take(2).ToList();
+        var layers = package.Classifier.LayerNames.Where(l => l.StartsWith("features.", StringComparison.Ordinal)
+            && l.IndexOf('.', 9) < 0).Take(2).ToList();
         Assert.Equal(2, layers.Count);
         var verdicts = ModelProbe.Run(package, Methods, layers, 64, 64, measureRate: false).Methods.ToDictionary(m => m.Method);
         Assert.All(verdicts.Values, v => Assert.True(v.Applicable, $"{v.Method}: {v.Reason}"));

@@ -15,7 +15,8 @@ public class ScoreCamFamilyTests
         return file["input"][.., .., ..64, ..64].contiguous();
     }
 
-    private static Explanation Explain(CamMethod method, Tensor input, ClassSelection classes, ExplainerOptions? options = null, string[]? layers = null)
+    private static Explanation Explain(CamMethod method, Tensor input, ClassSelection classes,
+        ExplainerOptions? options = null, string[]? layers = null)
     {
         using var model = Fixtures.ResNet18();
         return new CamExplainer(model, method, layers ?? ["layer4"], options).Explain(input, classes);

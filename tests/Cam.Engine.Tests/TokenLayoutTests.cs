@@ -17,10 +17,10 @@ public class TokenLayoutTests
         var source = tokens.data<float>().ToArray();
         var actual = folded.data<float>().ToArray();
         for (var b = 0; b < n; b++)
-        for (var c = 0; c < d; c++)
-        for (var r = 0; r < h; r++)
-        for (var col = 0; col < w; col++)
-            Assert.Equal(source[(b * (prefix + h * w) + prefix + r * w + col) * d + c], actual[((b * d + c) * h + r) * w + col]);
+            for (var c = 0; c < d; c++)
+                for (var r = 0; r < h; r++)
+                    for (var col = 0; col < w; col++)
+                        Assert.Equal(source[(b * (prefix + h * w) + prefix + r * w + col) * d + c], actual[((b * d + c) * h + r) * w + col]);
     }
 
     [Theory]

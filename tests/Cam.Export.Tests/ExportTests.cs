@@ -210,8 +210,14 @@ public sealed class ExportTests : IDisposable
                 }
         await using var db = await services.GetRequiredService<IDbContextFactory<CamDbContext>>().CreateDbContextAsync();
         db.Results.AddRange(results);
-        db.ItemErrors.Add(new ItemErrorRow { JobId = job, ItemNumber = 4, Stage = "decode", Message = "not an image, \"truncated\"", At = DateTime.UtcNow });
-        db.ItemErrors.Add(new ItemErrorRow { JobId = job, ItemNumber = null, Stage = "method", Method = "scorecam", Message = "no layer", At = DateTime.UtcNow });
+        db.ItemErrors.Add(new ItemErrorRow
+        {
+            JobId = job, ItemNumber = 4, Stage = "decode", Message = "not an image, \"truncated\"", At = DateTime.UtcNow
+        });
+        db.ItemErrors.Add(new ItemErrorRow
+        {
+            JobId = job, ItemNumber = null, Stage = "method", Method = "scorecam", Message = "no layer", At = DateTime.UtcNow
+        });
         await db.SaveChangesAsync();
         return job;
     }

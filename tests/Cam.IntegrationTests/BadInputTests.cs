@@ -47,14 +47,16 @@ public sealed class BadInputTests(ServicesFixture services, ITestOutputHelper lo
         Assert.Equal("completed_with_errors", TestCluster.State(job));
         Assert.Equal((good.Count, hostile.Count), (job["succeeded"]!.GetValue<long>(), job["failed"]!.GetValue<long>()));
         var errors = (await cluster.Http.GetFromJsonAsync<JsonObject>($"/api/jobs/{id}/errors"))!["items"]!.AsArray()
-            .Select(e => (Item: e!["item"]!.GetValue<long>(), Stage: e["stage"]!.GetValue<string>(), Message: e["message"]!.GetValue<string>())).ToList();
+            .Select(e => (Item: e!["item"]!.GetValue<long>(), Stage: e["stage"]!.GetValue<string>(),
+                Message: e["message"]!.GetValue<string>())).ToList();
         Assert.Equal(hostile.Order(), errors.Select(e => (e.Item, e.Stage)).Order());
         var explained = await cluster.Postgres.RowsAsync("SELECT DISTINCT item_number FROM results WHERE job_id = @id", ("id", id));
         Assert.Equal(good, explained.Select(r => (long)r[0]).Order());
         Assert.Equal(good.Count, await cluster.ResultRowsAsync(id));
 
         var nul = errors.Single(e => e.Message.Contains("NUL"));
-        var stored = await cluster.Postgres.ScalarAsync<string>("SELECT path FROM items WHERE job_id = @id AND number = @n", ("id", id), ("n", nul.Item));
+        var stored = await cluster.Postgres.ScalarAsync<string>("SELECT path FROM items WHERE job_id = @id AND number = @n",
+            ("id", id), ("n", nul.Item));
         Assert.Equal("hostile/nul\\0.png", stored);
         Assert.All(cluster.Processes, p => Assert.False(p.HasExited, $"{p.Name} exited"));
     }
@@ -69,7 +71,8 @@ public sealed class BadInputTests(ServicesFixture services, ITestOutputHelper lo
         await using (var channel = await connection.CreateChannelAsync())
         {
             var properties = new BasicProperties { ContentType = "application/vnd.masstransit+json", Persistent = true };
-            await channel.BasicPublishAsync("", QueueNames.ExplainShard, mandatory: true, properties, Encoding.UTF8.GetBytes("{\"message\": {\"jobId\": 42, "));
+            await channel.BasicPublishAsync("", QueueNames.ExplainShard, mandatory: true, properties,
+                Encoding.UTF8.GetBytes("{\"message\": {\"jobId\": 42, "));
         }
         var errorQueue = QueueNames.ExplainShard + "_error";
         var deadline = DateTime.UtcNow.AddSeconds(60);

@@ -39,7 +39,8 @@ public sealed class ChaosTests(ServicesFixture services, ITestOutputHelper log)
         var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(6);
         while (!TestCluster.IsFinal(await cluster.JobOrNullAsync(id)))
         {
-            if (DateTime.UtcNow > deadline) Assert.Fail($"job {id} did not end within 6 minutes ({kills} kills, broker restarted: {brokerRestarted}): {await ProgressAsync(cluster, id)}");
+            if (DateTime.UtcNow > deadline) Assert.Fail($"job {id} did not end within 6 minutes ({kills} kills, broker restarted: " +
+                $"{brokerRestarted}): {await ProgressAsync(cluster, id)}");
             await Task.Delay(TimeSpan.FromMilliseconds(random.Next(1500, 3000)));
             live.AddRange(starting.Where(t => t.IsCompletedSuccessfully).Select(t => t.Result));
             starting.RemoveAll(t => t.IsCompletedSuccessfully);
@@ -70,7 +71,8 @@ public sealed class ChaosTests(ServicesFixture services, ITestOutputHelper log)
             "SELECT item_number, method, class_index, count(*) FROM results WHERE job_id = @id GROUP BY 1, 2, 3", ("id", id));
         Assert.Equal(items * 2 * 2, rows.Count);
         Assert.All(rows, r => Assert.Equal(1L, (long)r[3]));
-        var expected = Enumerable.Range(0, items).SelectMany(i => new[] { "cam", "scorecam" }.SelectMany(m => new[] { 0, 1 }.Select(c => ((long)i, m, c))));
+        var expected = Enumerable.Range(0, items)
+            .SelectMany(i => new[] { "cam", "scorecam" }.SelectMany(m => new[] { 0, 1 }.Select(c => ((long)i, m, c))));
         Assert.Equal(expected.Order(), rows.Select(r => ((long)r[0], (string)r[1], (int)r[2])).Order());
         Assert.Equal(items * 2 * 2, job["results"]!.GetValue<long>());
     }

@@ -24,24 +24,29 @@ public sealed class EmbeddedParityTests(ServicesFixture services, ITestOutputHel
             Assert.Equal("completed", TestCluster.State(await cluster.WaitForEndAsync(id, TimeSpan.FromMinutes(3))));
             distributed = (await cluster.Postgres.RowsAsync(
                     "SELECT item_number, method, layer, class_index, class_rank, probability, map FROM results WHERE job_id = @id", ("id", id)))
-                .Select(r => new Row((long)r[0], (string)r[1], (string)r[2], (int)r[3], (int)r[4], (float)r[5], ResultRow.DecodeMap((byte[])r[6]))).ToList();
+                .Select(r => new Row((long)r[0], (string)r[1], (string)r[2], (int)r[3], (int)r[4], (float)r[5],
+                    ResultRow.DecodeMap((byte[])r[6]))).ToList();
         }
 
         var database = Path.Combine(dataset.Root, "embedded.db");
         var spec = new JobSpec
         {
-            Dataset = dataset.Manifest, Model = "shapes-model", Methods = [new MethodSpec("cam"), new MethodSpec("scorecam")], Classes = "top:2", ShardSize = 5,
+            Dataset = dataset.Manifest, Model = "shapes-model", Methods = [new MethodSpec("cam"), new MethodSpec("scorecam")],
+            Classes = "top:2", ShardSize = 5,
         };
-        var summary = await EmbeddedJob.RunAsync(new EmbeddedOptions(spec, dataset.Root, Path.Combine(TestEnvironment.RepositoryRoot, "samples"), database, Workers: 2));
+        var summary = await EmbeddedJob.RunAsync(new EmbeddedOptions(spec, dataset.Root,
+            Path.Combine(TestEnvironment.RepositoryRoot, "samples"), database, Workers: 2));
         Assert.Equal("completed", summary.State);
         var embedded = new List<Row>();
         await using (var connection = new SqliteConnection($"Data Source={database}"))
         {
             await connection.OpenAsync();
-            await using var command = new SqliteCommand("SELECT item_number, method, layer, class_index, class_rank, probability, map FROM results", connection);
+            await using var command =
+                new SqliteCommand("SELECT item_number, method, layer, class_index, class_rank, probability, map FROM results", connection);
             await using var reader = await command.ExecuteReaderAsync();
             while (await reader.ReadAsync())
-                embedded.Add(new Row(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3), reader.GetInt32(4), reader.GetFloat(5),
+                embedded.Add(new Row(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3),
+                    reader.GetInt32(4), reader.GetFloat(5),
                     ResultRow.DecodeMap((byte[])reader[6])));
         }
         SqliteConnection.ClearAllPools();

@@ -23,9 +23,11 @@ public class FreshMachineTests
     {
         var image = Environment.GetEnvironmentVariable(BareImageVariable) is { Length: > 0 } i
             ? i
-            : throw new InvalidOperationException($"{BareImageVariable} is not set: build the image with build/test-images/bare-debian.sh (.ci/run does)");
+            : throw new InvalidOperationException($"{BareImageVariable} is not set: build the image with " +
+                "build/test-images/bare-debian.sh (.ci/run does)");
         var command = FirstReadmeCommand();
-        var sdk = Path.GetDirectoryName(Environment.ProcessPath is { } host && Path.GetFileName(host) == "dotnet" ? host : "/usr/share/dotnet/dotnet")!;
+        var sdk = Path.GetDirectoryName(Environment.ProcessPath is { } host && Path.GetFileName(host) == "dotnet" ? host
+            : "/usr/share/dotnet/dotnet")!;
         var packages = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } p
             ? p
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
@@ -35,8 +37,10 @@ public class FreshMachineTests
             // The tree as a clone has it (no build outputs), then the command as README gives it.
             var script = string.Join(" && ",
                 "mkdir -p /root/.nuget/NuGet /work",
-                "printf '<configuration><packageSources><clear /><add key=\"local\" value=\"/nuget\" /></packageSources></configuration>' > /root/.nuget/NuGet/NuGet.Config",
-                "cd /src && tar -c --exclude=./.git --exclude='*/bin' --exclude='*/obj' --exclude=./artifacts --exclude=./gpu-kit --exclude=./cam-output . | tar -x -C /work",
+                "printf '<configuration><packageSources><clear /><add key=\"local\" value=\"/nuget\" /></packageSources></configuration>' > " +
+                    "/root/.nuget/NuGet/NuGet.Config",
+                "cd /src && tar -c --exclude=./.git --exclude='*/bin' --exclude='*/obj' --exclude=./artifacts --exclude=./gpu-kit " +
+                    "--exclude=./cam-output . | tar -x -C /work",
                 "cd /work",
                 "! command -v g++ && ! command -v patchelf && ! command -v python3",
                 command,
@@ -64,7 +68,8 @@ public class FreshMachineTests
             await using var services = new ServiceCollection().AddCamStorage(StorageSettings.SqliteFile(database)).BuildServiceProvider();
             await using var db = await services.GetRequiredService<IDbContextFactory<CamDbContext>>().CreateDbContextAsync(deadline.Token);
             var job = await db.Jobs.SingleAsync(deadline.Token);
-            var items = File.ReadLines(Path.Combine(TestEnvironment.RepositoryRoot, "samples", "shapes", "manifest.csv")).Skip(1).Count(l => l.Length > 0);
+            var items = File.ReadLines(Path.Combine(TestEnvironment.RepositoryRoot, "samples", "shapes", "manifest.csv")).Skip(1)
+                .Count(l => l.Length > 0);
             var methods = JsonDocument.Parse(job.Spec).RootElement.GetProperty("methods").GetArrayLength();
             Assert.Equal(("completed", (long)items), (job.State, job.SucceededItems));
             Assert.Equal(items * methods, await db.Results.CountAsync(r => r.JobId == job.Id, deadline.Token));

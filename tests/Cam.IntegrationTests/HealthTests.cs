@@ -50,6 +50,7 @@ public sealed class HealthTests(ServicesFixture services, ITestOutputHelper log)
             if (seen.All(s => s == status)) return;
             await Task.Delay(250);
         }
-        Assert.Fail($"/health/ready did not answer {status} within 90 s: {string.Join(", ", processes.Select((p, i) => $"{p.Name} {seen[i]?.ToString() ?? "no answer"}"))}");
+        Assert.Fail($"/health/ready did not answer {status} within 90 s: " +
+            $"{string.Join(", ", processes.Select((p, i) => $"{p.Name} {seen[i]?.ToString() ?? "no answer"}"))}");
     }
 }

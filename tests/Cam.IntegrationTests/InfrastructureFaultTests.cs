@@ -41,7 +41,8 @@ public sealed class InfrastructureFaultTests(ServicesFixture services, ITestOutp
         // acknowledged: the worker's report then finds nothing stored, and the shard runs again when its claim runs out.
         await using var cluster = await TestCluster.StartAsync(services, log, dataset, new ClusterOptions
         {
-            Workers = 0, Environment = new Dictionary<string, string> { ["CAM_SHARD_OVERTAKEN_SECONDS"] = "20", ["CAM_MAX_OUTSTANDING_SHARDS"] = "2" },
+            Workers = 0, Environment =
+                new Dictionary<string, string> { ["CAM_SHARD_OVERTAKEN_SECONDS"] = "20", ["CAM_MAX_OUTSTANDING_SHARDS"] = "2" },
         });
 
         var id = await SubmitThenStartWorkersAsync(cluster, shardSize: 5);

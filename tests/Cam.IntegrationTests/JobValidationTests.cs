@@ -13,7 +13,8 @@ public sealed class JobValidationTests(ServicesFixture services, ITestOutputHelp
 {
     private static JsonObject Spec(string model = "good", string classes = "top:1", JsonArray? methods = null) => new()
     {
-        ["dataset"] = "manifest.csv", ["model"] = model, ["classes"] = classes, ["methods"] = methods ?? new JsonArray(new JsonObject { ["name"] = "cam" }),
+        ["dataset"] = "manifest.csv", ["model"] = model, ["classes"] = classes, ["methods"] = methods
+            ?? new JsonArray(new JsonObject { ["name"] = "cam" }),
     };
 
     private static JsonArray Methods(params JsonObject[] methods) => new(methods.Select(JsonNode (m) => m).ToArray());
@@ -38,7 +39,8 @@ public sealed class JobValidationTests(ServicesFixture services, ITestOutputHelp
         models.EditManifest("weights-elsewhere", m => m["file"] = "../good/weights.safetensors");
         models.AddDemo("weights-linked-out");
         File.Delete(Path.Combine(models.Root, "weights-linked-out", "weights.safetensors"));
-        File.CreateSymbolicLink(Path.Combine(models.Root, "weights-linked-out", "weights.safetensors"), Path.Combine(models.Root, "good", "weights.safetensors"));
+        File.CreateSymbolicLink(Path.Combine(models.Root, "weights-linked-out", "weights.safetensors"),
+            Path.Combine(models.Root, "good", "weights.safetensors"));
         models.AddDemo("no-dtype");
         models.EditWeightsHeader("no-dtype", h => h["fc.bias"]!.AsObject().Remove("dtype"));
         models.AddDemo("negative-shape");
@@ -52,7 +54,8 @@ public sealed class JobValidationTests(ServicesFixture services, ITestOutputHelp
             ("classes", Spec(classes: "top:100000")),
             ("classes", Spec(classes: "top:6")),
             ("methods[0].numSamples", Spec(methods: Methods(new JsonObject { ["name"] = "sscam", ["numSamples"] = 2_000_000_000 }))),
-            ("methods[1].numSamples", Spec(methods: Methods(new JsonObject { ["name"] = "cam" }, new JsonObject { ["name"] = "iscam", ["numSamples"] = 257 }))),
+            ("methods[1].numSamples",
+                Spec(methods: Methods(new JsonObject { ["name"] = "cam" }, new JsonObject { ["name"] = "iscam", ["numSamples"] = 257 }))),
             ("methods[0].std", Spec(methods: Methods(new JsonObject { ["name"] = "sscam", ["std"] = 0 }))),
             ("methods[0].std", Spec(methods: Methods(new JsonObject { ["name"] = "sscam", ["std"] = -1.5 }))),
             ("methods", Spec(methods: Methods(Enumerable.Range(0, 9).Select(i => new JsonObject { ["name"] = "sscam", ["seed"] = i }).ToArray()))),
@@ -73,11 +76,13 @@ public sealed class JobValidationTests(ServicesFixture services, ITestOutputHelp
             var body = await response.Content.ReadAsStringAsync();
             Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{spec.ToJsonString()} answered {(int)response.StatusCode}: {body}");
             var detail = JsonNode.Parse(body)!["detail"]!.GetValue<string>();
-            Assert.True(detail.StartsWith(field + ":", StringComparison.Ordinal), $"{spec.ToJsonString()}: the message does not name {field}: {detail}");
+            Assert.True(detail.StartsWith(field + ":", StringComparison.Ordinal),
+                $"{spec.ToJsonString()}: the message does not name {field}: {detail}");
         }
 
         Assert.Empty((await cluster.Http.GetFromJsonAsync<JsonArray>("/api/jobs"))!);
-        using var accepted = await cluster.Http.PostAsJsonAsync("/api/jobs", Spec(classes: "top:5", methods: Methods(new JsonObject { ["name"] = "sscam", ["numSamples"] = 256, ["std"] = 0.5 })));
+        using var accepted = await cluster.Http.PostAsJsonAsync("/api/jobs",
+            Spec(classes: "top:5", methods: Methods(new JsonObject { ["name"] = "sscam", ["numSamples"] = 256, ["std"] = 0.5 })));
         Assert.Equal(HttpStatusCode.Created, accepted.StatusCode);
     }
 

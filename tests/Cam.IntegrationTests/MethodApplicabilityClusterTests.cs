@@ -35,16 +35,20 @@ public sealed class MethodApplicabilityClusterTests(ServicesFixture services, IT
         var white = workspace.Items - 1;
         List<Row> distributed;
         List<(string Method, long? Item, string Stage)> distributedErrors;
-        await using (var cluster = await TestCluster.StartAsync(services, log, dataset, new ClusterOptions { Workers = 1, ModelRoot = workspace.ModelRoot }))
+        await using (var cluster =
+            await TestCluster.StartAsync(services, log, dataset, new ClusterOptions { Workers = 1, ModelRoot = workspace.ModelRoot }))
         {
-            // A submission waits for the worker's probe (it loads the package, times forwards): longer than the cluster client's 10 s on a busy machine.
+            // A submission waits for the worker's probe (it loads the package, times forwards): longer than the cluster client's 10 s on a busy
+            // machine.
             using var http = new HttpClient { BaseAddress = cluster.Http.BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
             http.DefaultRequestHeaders.Add("X-Api-Key", TestCluster.ApiKey);
             foreach (var (spec, message) in new[]
                      {
                          (Spec("mobilenet-head", "cam", "scorecam"),
-                             "methods: method 'cam' does not apply to model 'mobilenet-head': its fully connected layer 'model.classifier.3' takes 256 features but layer 'features' has 144 channels"),
-                         (Spec("detached", "scorecam", "gradcam"), "methods: method 'gradcam' does not apply to model 'detached': no gradient reaches the target layers"),
+                             "methods: method 'cam' does not apply to model 'mobilenet-head': its fully connected layer 'model.classifier.3' takes " +
+                                 "256 features but layer 'features' has 144 channels"),
+                         (Spec("detached", "scorecam", "gradcam"),
+                             "methods: method 'gradcam' does not apply to model 'detached': no gradient reaches the target layers"),
                      })
             {
                 using var refused = await http.PostAsJsonAsync("/api/jobs", spec);
@@ -74,16 +78,19 @@ public sealed class MethodApplicabilityClusterTests(ServicesFixture services, IT
             var job = await cluster.WaitForEndAsync(id, TimeSpan.FromMinutes(3));
             Assert.Equal("completed_with_errors", TestCluster.State(job));
             Assert.Equal((workspace.Items, 0L), (job["succeeded"]!.GetValue<long>(), job["failed"]!.GetValue<long>()));
-            var tallies = job["methods"]!.AsArray().ToDictionary(m => m!["method"]!.GetValue<string>(), m => (m!["results"]!.GetValue<long>(), m["failedItems"]!.GetValue<long>()));
+            var tallies = job["methods"]!.AsArray()
+                .ToDictionary(m => m!["method"]!.GetValue<string>(), m => (m!["results"]!.GetValue<long>(), m["failedItems"]!.GetValue<long>()));
             Assert.Equal(((long)workspace.Items, 0L), tallies["cam"]);
             Assert.Equal(((long)white, 1L), tallies["gradcam"]);
             Assert.Equal(((long)workspace.Items, 0L), tallies["scorecam"]);
             var errors = (await cluster.Http.GetFromJsonAsync<JsonObject>($"/api/jobs/{id}/errors"))!["items"]!.AsArray();
             Assert.Equal(("gradcam", white), (errors.Single()!["method"]!.GetValue<string>(), errors.Single()!["item"]!.GetValue<long>()));
 
-            distributed = (await cluster.Postgres.RowsAsync("SELECT item_number, method, class_index, map FROM results WHERE job_id = @id", ("id", id)))
+            distributed = (await cluster.Postgres.RowsAsync("SELECT item_number, method, class_index, map FROM results WHERE job_id = @id",
+                ("id", id)))
                 .Select(r => new Row((long)r[0], (string)r[1], (int)r[2], ResultRow.DecodeMap((byte[])r[3]))).ToList();
-            distributedErrors = (await cluster.Postgres.RowsAsync("SELECT method, item_number, stage FROM item_errors WHERE job_id = @id", ("id", id)))
+            distributedErrors = (await cluster.Postgres.RowsAsync("SELECT method, item_number, stage FROM item_errors WHERE job_id = @id",
+                ("id", id)))
                 .Select(r => ((string)r[0], (long?)r[1], (string)r[2])).ToList();
         }
 

@@ -22,7 +22,8 @@ public sealed class MetricsClusterTests(ServicesFixture services, ITestOutputHel
         var workers = new List<string>();
         foreach (var worker in cluster.Workers) workers.Add(await anonymous.GetStringAsync($"http://127.0.0.1:{worker.Port}/metrics"));
         Assert.Equal(2, workers.Count);
-        var succeeded = (long)(await cluster.Postgres.RowsAsync("SELECT count(*) FROM items WHERE job_id = @id AND state = 'succeeded'", ("id", id)))[0][0];
+        var succeeded = (long)(await cluster.Postgres.RowsAsync("SELECT count(*) FROM items WHERE job_id = @id AND state = 'succeeded'",
+            ("id", id)))[0][0];
         Assert.Equal(24, succeeded);
         var ofJob = $"cam_job=\"{id}\"";
         Assert.Equal(succeeded, workers.Sum(w => Sum(w, "cam_items_processed_total", ofJob, "cam_outcome=\"succeeded\"")));

@@ -32,7 +32,8 @@ public sealed class OpenApiTests(ServicesFixture services, ITestOutputHelper log
         foreach (var (path, verb, operation, responses) in expected)
         {
             var op = paths[path]?[verb];
-            Assert.True(op is not null, $"{verb.ToUpperInvariant()} {path} is not in the document; it has {string.Join(", ", paths.Select(p => p.Key))}");
+            Assert.True(op is not null,
+                $"{verb.ToUpperInvariant()} {path} is not in the document; it has {string.Join(", ", paths.Select(p => p.Key))}");
             Assert.Equal(operation, op!["operationId"]!.GetValue<string>());
             Assert.Equal(responses.Order(), op["responses"]!.AsObject().Select(r => r.Key).Order());
         }

@@ -11,7 +11,8 @@ namespace Cam.IntegrationTests;
 [Collection(ClusterCollection.Name)]
 public sealed class PipelineBenchTests(ServicesFixture services, ITestOutputHelper log)
 {
-    private static string Cam => Path.Combine(TestEnvironment.RepositoryRoot, "src", "Cam.Cli", "bin", TestEnvironment.Configuration, "net10.0", "cam.dll");
+    private static string Cam =>
+        Path.Combine(TestEnvironment.RepositoryRoot, "src", "Cam.Cli", "bin", TestEnvironment.Configuration, "net10.0", "cam.dll");
 
     private async Task<(int ExitCode, string Output)> RunAsync(IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string?> environment)
     {

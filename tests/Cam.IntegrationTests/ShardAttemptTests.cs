@@ -33,7 +33,8 @@ public sealed partial class ShardAttemptTests(ServicesFixture services, ITestOut
         var id = await cluster.SubmitAsync(["scorecam"], shardSize: 4);
         // No worker yet: the first two shards wait in the queue until each has been published three times.
         await WaitAsync(async () => await cluster.Postgres.ScalarAsync<long>(
-            "SELECT count(*) FROM shards WHERE job_id = @id AND attempts >= 3", ("id", id)) == 2, TimeSpan.FromMinutes(1), "two shards published three times");
+            "SELECT count(*) FROM shards WHERE job_id = @id AND attempts >= 3", ("id", id)) == 2, TimeSpan.FromMinutes(1),
+                "two shards published three times");
         var worker = await cluster.StartWorkerAsync();
         var job = await cluster.WaitForEndAsync(id, TimeSpan.FromMinutes(3));
 
@@ -75,7 +76,8 @@ public sealed partial class ShardAttemptTests(ServicesFixture services, ITestOut
     {
         using var dataset = TestDataset.Create(goodItems: 12);
         // The worker starts after the submission (which then waits for no model probe): one worker at a time.
-        await using var cluster = await TestCluster.StartAsync(services, log, dataset, new ClusterOptions { Workers = 0, LeaseSeconds = 6, WorkerBatchSize = 2 });
+        await using var cluster =
+            await TestCluster.StartAsync(services, log, dataset, new ClusterOptions { Workers = 0, LeaseSeconds = 6, WorkerBatchSize = 2 });
         // Shard 1 (items 4 to 7) cannot store its results: a worker that takes it stays in it until it is killed, so
         // each of its claims is seen by the poll below, however fast the worker explains.
         await using var hold = await ResultsHold.StartAsync(cluster.Postgres, firstItem: 4, lastItem: 7);

@@ -11,7 +11,8 @@ public sealed class WorkerFaultTests(ServicesFixture services, ITestOutputHelper
     {
         using var dataset = TestDataset.Create(goodItems: 48);
         // The dead worker's claim runs out after the lease: a short one keeps the test short.
-        await using var cluster = await TestCluster.StartAsync(services, log, dataset, new ClusterOptions { Workers = 1, WorkerBatchSize = 4, LeaseSeconds = 10 });
+        await using var cluster =
+            await TestCluster.StartAsync(services, log, dataset, new ClusterOptions { Workers = 1, WorkerBatchSize = 4, LeaseSeconds = 10 });
         var doomed = cluster.Processes.Single(p => p.Name.StartsWith("worker"));
 
         var id = await cluster.SubmitAsync(["scorecam"], shardSize: 12);
@@ -45,7 +46,8 @@ public sealed class WorkerFaultTests(ServicesFixture services, ITestOutputHelper
         // It finished every shard it held (12 items each; the second too when the broker handed it over just before
         // the signal) rather than leaving one half done: whole shards of results, and no shard left claimed.
         var afterStop = await cluster.ResultRowsAsync(id);
-        var completed = await cluster.Postgres.ScalarAsync<long>("SELECT count(*) FROM shards WHERE job_id = @id AND state = 'completed'", ("id", id));
+        var completed = await cluster.Postgres.ScalarAsync<long>("SELECT count(*) FROM shards WHERE job_id = @id AND state = 'completed'",
+            ("id", id));
         var running = await cluster.Postgres.ScalarAsync<long>("SELECT count(*) FROM shards WHERE job_id = @id AND state = 'running'", ("id", id));
         Assert.True(completed >= 1, "the shard it held when told to stop was not finished");
         Assert.Equal(12 * completed, afterStop);

@@ -17,7 +17,8 @@ public class BenchInputsCommandTests
         };
         foreach (var a in new[]
                  {
-                     Path.Combine(AppContext.BaseDirectory, "cam.dll"), "bench-inputs", "--dataset", Path.Combine(workspace.DataRoot, "shapes", "manifest.csv"),
+                     Path.Combine(AppContext.BaseDirectory, "cam.dll"), "bench-inputs", "--dataset",
+                         Path.Combine(workspace.DataRoot, "shapes", "manifest.csv"),
                      "--model", Path.Combine(workspace.ModelRoot, "shapes-model"), "--repeat", "2", "--limit", "3",
                  })
             info.ArgumentList.Add(a);

@@ -20,11 +20,14 @@ public class CostPlanTests
         var probe = new ModelProbed
         {
             Layers = [new LayerShape("a", 8, 4, 4, ActiveShare: 0.5), new LayerShape("b", 16, 2, 2)],
-            Methods = [new("cam", true, null), new("scorecam", true, null), new("sscam", true, null, Samples: 3), new("iscam", true, null, Samples: 5),
+            Methods = [new("cam", true, null), new("scorecam", true, null), new("sscam", true, null, Samples: 3),
+                new("iscam", true, null, Samples: 5),
                 new("gradcam", true, null), new("smoothgradcampp", true, null, Samples: 4)],
             ForwardsPerSecond = 2500, Device = "cpu",
         };
-        MethodSpec[] methods = [new("cam"), new("scorecam"), new("sscam", NumSamples: 3), new("iscam", NumSamples: 5), new("gradcam"), new("smoothgradcampp", NumSamples: 4)];
+        MethodSpec[] methods =
+            [new("cam"), new("scorecam"), new("sscam", NumSamples: 3), new("iscam", NumSamples: 5), new("gradcam"),
+            new("smoothgradcampp", NumSamples: 4)];
         var plan = CostPlanner.Plan(items: 1000, methods, probe, classesPerItem: 2, metrics: true, metricSteps: 4, workers: 4);
 
         const long channels = 8 + 16, active = 4 + 16;
@@ -55,12 +58,14 @@ public class CostPlanTests
     {
         using var workspace = new DemoWorkspace(images: 7, withBadItems: false);
         var spec = new JobSpec { Dataset = "shapes/manifest.csv", Model = "shapes-model", Methods = [new("cam"), new("scorecam")] };
-        var plan = await EmbeddedJob.PlanAsync(new EmbeddedOptions(spec, workspace.DataRoot, workspace.ModelRoot, Path.Combine(workspace.Root, "plan.db"), Workers: 2));
+        var plan = await EmbeddedJob.PlanAsync(new EmbeddedOptions(spec, workspace.DataRoot, workspace.ModelRoot,
+            Path.Combine(workspace.Root, "plan.db"), Workers: 2));
 
         // Oracle: the package's own forward of the 7 images gives the layer's channels and those not constant on an image.
         using var package = ModelPackage.Load(Path.Combine(workspace.ModelRoot, "shapes-model"));
         var manifest = Path.Combine(workspace.DataRoot, "shapes", "manifest.csv");
-        var images = File.ReadAllLines(manifest).Skip(1).Select(l => ImageDecoder.Decode(Path.Combine(workspace.DataRoot, "shapes", l.Split(',')[0]))).ToList();
+        var images = File.ReadAllLines(manifest).Skip(1)
+            .Select(l => ImageDecoder.Decode(Path.Combine(workspace.DataRoot, "shapes", l.Split(',')[0]))).ToList();
         using var input = new Preprocessor(package.Manifest.Preprocess).Batch(images);
         using var pass = package.Classifier.Forward(input, ["features"]);
         var channels = pass.Activations[0].shape[1];
@@ -82,7 +87,8 @@ public class CostPlanTests
         using var workspace = new ApplicabilityWorkspace(demoImages: 1);
         var spec = new JobSpec { Dataset = ApplicabilityWorkspace.Manifest, Model = "mobilenet-head", Methods = [new("cam")] };
         var error = await Assert.ThrowsAsync<Cam.Scheduler.Validation.JobValidationException>(() =>
-            EmbeddedJob.PlanAsync(new EmbeddedOptions(spec, workspace.DataRoot, workspace.ModelRoot, Path.Combine(workspace.Root, "plan.db"), Workers: 1)));
+            EmbeddedJob.PlanAsync(new EmbeddedOptions(spec, workspace.DataRoot, workspace.ModelRoot,
+                Path.Combine(workspace.Root, "plan.db"), Workers: 1)));
         Assert.StartsWith("methods: method 'cam' does not apply to model 'mobilenet-head'", error.Message);
     }
 }

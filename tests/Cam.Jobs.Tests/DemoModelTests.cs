@@ -15,7 +15,8 @@ public class DemoModelTests
             // A seed the training data never used: images the model has not seen. The figures on 500 such images are in
             // docs/demo.md; this small set re-checks the goals themselves.
             new ShapesGenerator(size: 128, seed: 4242).Write(folder, 60);
-            var report = await ModelEvaluator.EvaluateAsync(Path.Combine(folder, "manifest.csv"), Path.Combine(RepositoryRoot.Path, "samples", "shapes-model"), ["cam", "scorecam"]);
+            var report = await ModelEvaluator.EvaluateAsync(Path.Combine(folder, "manifest.csv"),
+                Path.Combine(RepositoryRoot.Path, "samples", "shapes-model"), ["cam", "scorecam"]);
             Assert.Equal(60, report.Labelled);
             Assert.True(report.Accuracy >= 0.95, $"accuracy {report.Accuracy:P1}");
             foreach (var method in new[] { "cam", "scorecam" })

@@ -4,7 +4,7 @@ using Cam.Engine.Models;
 namespace Cam.Jobs.Tests;
 
 /// <summary>A data root with generated shapes (plus bad items appended to the manifest) and a model root with an untrained demo package.</summary>
-internal sealed class DemoWorkspace : IDisposable
+public sealed class DemoWorkspace : IDisposable
 {
     public DemoWorkspace(int images, bool withBadItems = true)
     {

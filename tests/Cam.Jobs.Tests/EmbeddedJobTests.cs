@@ -8,7 +8,8 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Cam.Jobs.Tests;
 
-public class EmbeddedJobTests
+[Collection(DemoJobCollection.Name)]
+public class EmbeddedJobTests(DemoJobFixture demo)
 {
     private static async Task<(int Results, int Errors, List<string> Stages, List<(long, string, int)> Keys)> RowsAsync(string database, Guid job)
     {
@@ -22,14 +23,7 @@ public class EmbeddedJobTests
     [Fact]
     public async Task A_job_over_demo_images_gives_one_result_per_item_method_and_class_and_records_bad_items()
     {
-        using var workspace = new DemoWorkspace(images: 10);
-        var database = Path.Combine(workspace.Root, "cam.db");
-        var spec = new JobSpec
-        {
-            Dataset = "shapes/manifest.csv", Model = "shapes-model", Methods = [new MethodSpec("cam"), new MethodSpec("scorecam")],
-            Classes = "top:2", ShardSize = 4,
-        };
-        var summary = await EmbeddedJob.RunAsync(new EmbeddedOptions(spec, workspace.DataRoot, workspace.ModelRoot, database, Workers: 2));
+        var (summary, database) = (demo.Summary, demo.Database);
 
         Assert.Equal("completed_with_errors", summary.State);
         Assert.Equal(13, summary.Items);

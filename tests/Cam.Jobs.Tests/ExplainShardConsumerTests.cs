@@ -67,7 +67,8 @@ public class ExplainShardConsumerTests
         await using var _ = services;
 
         // Another worker claimed the shard (its lease runs): a redelivered copy must not be worked on twice.
-        Assert.NotNull(await services.GetRequiredService<ShardLifecycle>().TryClaimAsync(job, shard.ShardNumber, "another-worker", TimeSpan.FromMinutes(5)));
+        Assert.NotNull(await services.GetRequiredService<ShardLifecycle>()
+            .TryClaimAsync(job, shard.ShardNumber, "another-worker", TimeSpan.FromMinutes(5)));
         await bus.Bus.Publish(shard);
         Assert.True(await bus.Consumed.Any<ExplainShard>(m => m.Context.Message.JobId == job));
         Assert.False(await bus.Published.Any<ShardCompleted>(), "a copy held by another worker was reported completed");

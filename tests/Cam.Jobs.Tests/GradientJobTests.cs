@@ -21,7 +21,8 @@ public class GradientJobTests
     {
         using var workspace = new DemoWorkspace(images: 4, withBadItems: false);
         var database = Path.Combine(workspace.Root, "cam.db");
-        MethodSpec[] methods = [new("gradcam"), new("gradcampp", Convention: "torchcam"), new("smoothgradcampp", NumSamples: 2), new("xgradcam"), new("layercam")];
+        MethodSpec[] methods =
+            [new("gradcam"), new("gradcampp", Convention: "torchcam"), new("smoothgradcampp", NumSamples: 2), new("xgradcam"), new("layercam")];
         var spec = new JobSpec { Dataset = "shapes/manifest.csv", Model = "shapes-model", Methods = methods, Classes = "top:2", ShardSize = 3 };
         var summary = await EmbeddedJob.RunAsync(new EmbeddedOptions(spec, workspace.DataRoot, workspace.ModelRoot, database, Workers: 1));
         Assert.Equal("completed", summary.State);
@@ -42,14 +43,14 @@ public class GradientJobTests
             var method = CamMethods.Create(name, new MethodOptions { Convention = convention });
             using var expected = new CamExplainer(package.Classifier, method, package.Manifest.TargetLayers).Explain(input, ClassSelection.Top(2));
             for (var item = 0; item < paths.Count; item++)
-            for (var rank = 0; rank < 2; rank++)
-            {
-                var row = rows.Single(r => r.Method == name && r.ItemNumber == item && r.ClassRank == rank);
-                Assert.Equal(expected.Classes[item, rank], row.ClassIndex);
-                using var stored = torch.tensor(row.MapValues(), [row.MapHeight, row.MapWidth]);
-                var difference = (stored - expected.Maps[0][item, rank]).abs().max().item<float>();
-                Assert.True(difference < 1e-4, $"{name} item {item} rank {rank}: stored map differs by {difference}");
-            }
+                for (var rank = 0; rank < 2; rank++)
+                {
+                    var row = rows.Single(r => r.Method == name && r.ItemNumber == item && r.ClassRank == rank);
+                    Assert.Equal(expected.Classes[item, rank], row.ClassIndex);
+                    using var stored = torch.tensor(row.MapValues(), [row.MapHeight, row.MapWidth]);
+                    var difference = (stored - expected.Maps[0][item, rank]).abs().max().item<float>();
+                    Assert.True(difference < 1e-4, $"{name} item {item} rank {rank}: stored map differs by {difference}");
+                }
         }
     }
 }

@@ -26,7 +26,8 @@ public class HostileInputTests
             Classes = "top:1", ShardSize = 4,
         };
         using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(3)); // a stalled job fails the test instead of hanging it
-        var summary = await EmbeddedJob.RunAsync(new EmbeddedOptions(spec, workspace.DataRoot, workspace.ModelRoot, database, Workers: 2), ct: deadline.Token);
+        var summary = await EmbeddedJob.RunAsync(new EmbeddedOptions(spec, workspace.DataRoot, workspace.ModelRoot, database,
+            Workers: 2), ct: deadline.Token);
 
         var good = Enumerable.Range(0, expected.Count).Where(n => expected[n] is null).Select(n => (long)n).ToList();
         var hostile = Enumerable.Range(0, expected.Count).Where(n => expected[n] is not null).ToDictionary(n => (long)n, n => expected[n]!);

@@ -46,7 +46,10 @@ public class JobEnumeratorTests
         await using var scheduler = await SchedulerAsync(workspace, provider);
         var dataset = JsonLines(workspace, "{\"path\": \"images/a\\u0000b.png\", \"label\": \"circle\"}");
 
-        var id = await scheduler.Jobs.SubmitAsync(new JobSpec { Dataset = dataset, Model = "shapes-model", Methods = [new MethodSpec("cam")], ShardSize = 2 });
+        var id = await scheduler.Jobs.SubmitAsync(new JobSpec
+        {
+            Dataset = dataset, Model = "shapes-model", Methods = [new MethodSpec("cam")], ShardSize = 2
+        });
         var job = await scheduler.WaitForJobAsync(id, j => j.EnumerationDone || j.State != JobState.Running, TimeSpan.FromSeconds(60));
 
         Assert.Equal(JobState.Running, job.State);
@@ -65,7 +68,10 @@ public class JobEnumeratorTests
         await using var scheduler = await SchedulerAsync(workspace, provider);
         var dataset = JsonLines(workspace, "{\"path\": \"images/x.png\", \"boxes\": [null]}");
 
-        var id = await scheduler.Jobs.SubmitAsync(new JobSpec { Dataset = dataset, Model = "shapes-model", Methods = [new MethodSpec("cam")], ShardSize = 2 });
+        var id = await scheduler.Jobs.SubmitAsync(new JobSpec
+        {
+            Dataset = dataset, Model = "shapes-model", Methods = [new MethodSpec("cam")], ShardSize = 2
+        });
         var job = await scheduler.WaitForJobAsync(id, j => j.EnumerationDone || j.State != JobState.Running, TimeSpan.FromSeconds(60));
 
         Assert.Equal(JobState.Running, job.State);

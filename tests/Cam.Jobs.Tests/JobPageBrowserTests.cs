@@ -7,7 +7,8 @@ using Cam.Tests.Shared;
 
 namespace Cam.Jobs.Tests;
 
-/// <summary>The live page in headless Chromium (Debian's package, as the report's test): what a browser shows, and a screenshot kept for CI.</summary>
+/// <summary>The live page in headless Chromium (Debian's package, as the report's test): what a browser shows, and a screenshot kept for
+/// CI.</summary>
 public class JobPageBrowserTests
 {
     [Fact]
@@ -67,7 +68,8 @@ public class JobPageBrowserTests
     private static async Task<(string Output, string Error)> RunAsync(params string[] arguments)
     {
         var info = new ProcessStartInfo(Chromium) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in new[] { "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars" }.Concat(arguments)) info.ArgumentList.Add(argument);
+        foreach (var argument in new[] { "--headless", "--no-sandbox", "--disable-gpu",
+            "--hide-scrollbars" }.Concat(arguments)) info.ArgumentList.Add(argument);
         using var browser = Process.Start(info)!;
         var output = browser.StandardOutput.ReadToEndAsync();
         var error = browser.StandardError.ReadToEndAsync();

@@ -11,7 +11,8 @@ public class JobPageTests
 
     private static HttpClient Client(PageHost host, string? key = null, CookieContainer? cookies = null)
     {
-        var client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = cookies ?? new CookieContainer() }) { BaseAddress = host.Address };
+        var handler = new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = cookies ?? new CookieContainer() };
+        var client = new HttpClient(handler) { BaseAddress = host.Address };
         if (key is not null) client.DefaultRequestHeaders.Add("X-Api-Key", key);
         return client;
     }
@@ -24,7 +25,8 @@ public class JobPageTests
         const string image = "<img src=x onerror=alert(1)>";
         var job = await host.CreateJobAsync(shards: 1, itemsPerShard: 3, path: n => $"images/{image}{n}.png", label: _ => script,
             meta: _ => $"{{\"site\":\"{image}\"}}", dataset: $"{script}/manifest.csv", methods: ["gradcam", "<b>bold</b>"]);
-        await host.CompleteShardAsync(job, 0, ["gradcam"], failed: new HashSet<long> { 1, 2 }, message: $"label '{script}' is not a class; path {image}");
+        await host.CompleteShardAsync(job, 0, ["gradcam"], failed: new HashSet<long> { 1, 2 },
+            message: $"label '{script}' is not a class; path {image}");
 
         using var http = Client(host, Key);
         foreach (var path in new[] { "/", $"/jobs/{job}" })

@@ -17,7 +17,8 @@ public class JobReportTests
 {
     private static EmbeddedOptions Demo(DemoWorkspace workspace) => new(new JobSpec
     {
-        Dataset = "shapes/manifest.csv", Model = "shapes-model", Methods = [new MethodSpec("cam"), new MethodSpec("scorecam")], Classes = "top:1", ShardSize = 4,
+        Dataset = "shapes/manifest.csv", Model = "shapes-model", Methods = [new MethodSpec("cam"), new MethodSpec("scorecam")],
+        Classes = "top:1", ShardSize = 4,
     }, workspace.DataRoot, workspace.ModelRoot, Path.Combine(workspace.Root, "cam.db"), Workers: 2);
 
     [Fact]
@@ -73,7 +74,8 @@ public class JobReportTests
 
         List<Activity> seen;
         lock (activities) seen = activities.ToList();
-        var published = seen.Where(a => a.OperationName == "publish shard" && (string?)a.GetTagItem(SchedulerTelemetry.JobAttribute) == summary.JobId.ToString()).ToList();
+        var published = seen.Where(a => a.OperationName == "publish shard"
+            && (string?)a.GetTagItem(SchedulerTelemetry.JobAttribute) == summary.JobId.ToString()).ToList();
         Assert.NotEmpty(published);
         foreach (var publish in published)
         {
@@ -82,7 +84,8 @@ public class JobReportTests
             Assert.Contains(trace, a => a.OperationName == "explain batch" && a.ParentSpanId == shard.SpanId);
             var end = shard.StartTimeUtc + shard.Duration;
             // The report the worker sent when it was done is consumed in the same trace.
-            Assert.Contains(trace, a => a.Source.Name == "MassTransit" && a.Kind == ActivityKind.Consumer && a.StartTimeUtc >= end - TimeSpan.FromMilliseconds(50));
+            Assert.Contains(trace, a => a.Source.Name == "MassTransit" && a.Kind == ActivityKind.Consumer
+                && a.StartTimeUtc >= end - TimeSpan.FromMilliseconds(50));
         }
     }
 }

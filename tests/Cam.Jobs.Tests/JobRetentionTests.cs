@@ -48,7 +48,8 @@ public class JobRetentionTests
         Assert.Equal(TimeSpan.FromDays(30), SchedulerSettings.From(SettingsTests.Configuration(("CAM_JOB_RETENTION_DAYS", "30"))).JobRetention);
         foreach (var bad in new[] { "0", "-3", "a week" })
         {
-            var error = Assert.Throws<InvalidSettingException>(() => SchedulerSettings.From(SettingsTests.Configuration(("CAM_JOB_RETENTION_DAYS", bad))));
+            var error = Assert.Throws<InvalidSettingException>(() =>
+                SchedulerSettings.From(SettingsTests.Configuration(("CAM_JOB_RETENTION_DAYS", bad))));
             Assert.Contains("CAM_JOB_RETENTION_DAYS", error.Message);
         }
     }

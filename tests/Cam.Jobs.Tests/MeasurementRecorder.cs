@@ -7,7 +7,7 @@ namespace Cam.Jobs.Tests;
 /// Sums what Cam's meters record, per instrument and attribute set, through a <see cref="MeterListener"/> (what the
 /// OpenTelemetry SDK itself listens with). Meters are process-wide, so a test filters by its job's id.
 /// </summary>
-internal sealed class MeasurementRecorder : IDisposable
+public sealed class MeasurementRecorder : IDisposable
 {
     private readonly MeterListener listener = new();
     private readonly ConcurrentDictionary<string, double> sums = new();

@@ -39,18 +39,22 @@ public class MethodApplicabilityTests
         var database = Path.Combine(workspace.Root, "cam.db");
 
         // MobileNetV3's head: pool the last convolution (144 channels at width 0.25), Linear(144, 256), Hardswish, Linear(256, 5).
-        var error = await Assert.ThrowsAsync<JobValidationException>(() => EmbeddedJob.RunAsync(Options(workspace, "mobilenet-head", "cam,scorecam", database)));
+        var error = await Assert.ThrowsAsync<JobValidationException>(() =>
+            EmbeddedJob.RunAsync(Options(workspace, "mobilenet-head", "cam,scorecam", database)));
         Assert.Equal("methods", error.Field);
         Assert.StartsWith("methods: method 'cam' does not apply to model 'mobilenet-head': ", error.Message);
         Assert.Contains("'model.classifier.3' takes 256 features but layer 'features' has 144 channels", error.Message);
         Assert.DoesNotContain("scorecam", error.Message);
 
         // Shapes that fit, yet logits that are not linear in the pooled features.
-        var sameWidth = await Assert.ThrowsAsync<JobValidationException>(() => EmbeddedJob.RunAsync(Options(workspace, "hidden-same-width", "scorecam,cam", database)));
-        Assert.StartsWith("methods: method 'cam' does not apply to model 'hidden-same-width': its logits are not the fully connected layer 'fc'", sameWidth.Message);
+        var sameWidth = await Assert.ThrowsAsync<JobValidationException>(() =>
+            EmbeddedJob.RunAsync(Options(workspace, "hidden-same-width", "scorecam,cam", database)));
+        Assert.StartsWith("methods: method 'cam' does not apply to model 'hidden-same-width': its logits are not the fully connected layer 'fc'",
+            sameWidth.Message);
 
         // No gradient reaches a detached layer: every gradient method is refused, in one message.
-        var detached = await Assert.ThrowsAsync<JobValidationException>(() => EmbeddedJob.RunAsync(Options(workspace, "detached", "gradcam,scorecam,layercam", database)));
+        var detached = await Assert.ThrowsAsync<JobValidationException>(() =>
+            EmbeddedJob.RunAsync(Options(workspace, "detached", "gradcam,scorecam,layercam", database)));
         Assert.StartsWith("methods: method 'gradcam' does not apply to model 'detached': no gradient reaches the target layers", detached.Message);
         Assert.Contains("; method 'layercam' does not apply to model 'detached'", detached.Message);
 
@@ -75,7 +79,8 @@ public class MethodApplicabilityTests
         await using var services = new ServiceCollection().AddCamStorage(StorageSettings.SqliteFile(database)).BuildServiceProvider();
         await using var db = await OpenAsync(database, services);
         var rows = await db.Results.Where(r => r.JobId == summary.JobId).ToListAsync();
-        var paths = File.ReadAllLines(Path.Combine(workspace.DataRoot, ApplicabilityWorkspace.Manifest)).Skip(1).Select(l => l.Split(',')[0]).ToList();
+        var paths = File.ReadAllLines(Path.Combine(workspace.DataRoot, ApplicabilityWorkspace.Manifest)).Skip(1)
+            .Select(l => l.Split(',')[0]).ToList();
         for (var item = 0; item < paths.Count; item++)
         {
             using var scope = NewDisposeScope();
@@ -121,8 +126,10 @@ public class MethodApplicabilityTests
 
         // The other items' Grad-CAM maps are the engine's on those images alone (a batch without the white one).
         using var package = ModelPackage.Load(Path.Combine(workspace.ModelRoot, "linear-head"));
-        var paths = File.ReadAllLines(Path.Combine(workspace.DataRoot, ApplicabilityWorkspace.Manifest)).Skip(1).Select(l => l.Split(',')[0]).Take(white).ToList();
-        using var input = new Preprocessor(package.Manifest.Preprocess).Batch(paths.Select(p => ImageDecoder.Decode(Path.Combine(workspace.DataRoot, p))).ToList());
+        var paths = File.ReadAllLines(Path.Combine(workspace.DataRoot, ApplicabilityWorkspace.Manifest)).Skip(1)
+            .Select(l => l.Split(',')[0]).Take(white).ToList();
+        using var input = new Preprocessor(package.Manifest.Preprocess)
+            .Batch(paths.Select(p => ImageDecoder.Decode(Path.Combine(workspace.DataRoot, p))).ToList());
         using var expected = new CamExplainer(package.Classifier, new GradCam(), ["features"]).Explain(input, ClassSelection.Top(1));
         var rows = await db.Results.Where(r => r.JobId == summary.JobId && r.Method == "gradcam").ToListAsync();
         for (var item = 0; item < white; item++)
@@ -146,7 +153,8 @@ public class MethodApplicabilityTests
         Assert.Equal(workspace.Items, summary.Results);
         var cam = summary.Methods.Single(m => m.Method == "cam");
         Assert.Equal((0L, 0L), (cam.Results, cam.FailedItems));
-        Assert.StartsWith("method 'cam' does not apply to model 'mobilenet-head': its fully connected layer 'model.classifier.3' takes 256 features", cam.JobError);
+        Assert.StartsWith("method 'cam' does not apply to model 'mobilenet-head': its fully connected layer 'model.classifier.3' takes 256 features",
+            cam.JobError);
         Assert.Equal(workspace.Items, summary.Methods.Single(m => m.Method == "scorecam").Results);
 
         await using var services = new ServiceCollection().AddCamStorage(StorageSettings.SqliteFile(database)).BuildServiceProvider();

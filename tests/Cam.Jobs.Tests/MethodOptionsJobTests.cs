@@ -69,7 +69,9 @@ public class MethodOptionsJobTests
     }
 }
 
-/// <summary>The methods of issue 24's second part (ablationcam, fullgrad, refinecam) in job specs and the cost preview.</summary>
+/// <summary>
+/// The methods of issue 24's second part (ablationcam, fullgrad, refinecam, legrad) in job specs and the cost preview.
+/// </summary>
 public class AblationFullGradRefineJobTests
 {
     [Fact]
@@ -92,19 +94,46 @@ public class AblationFullGradRefineJobTests
     }
 
     [Fact]
+    public void The_cost_preview_counts_legrads_own_forward_and_a_backward_per_class_and_target_layer()
+    {
+        var probe = new ModelProbed
+        {
+            Layers =
+            [
+                new LayerShape("encoder.layers.encoder_layer_10", 768, 14, 14),
+                new LayerShape("encoder.layers.encoder_layer_11", 768, 14, 14),
+            ],
+            Methods = [new MethodApplicability("legrad", true, null)],
+            ForwardsPerSecond = 100, Device = "cpu",
+        };
+        MethodSpec[] methods = [new("legrad"), new("legrad", AugSmooth: true)];
+        var plan = CostPlanner.Plan(10, methods, probe, classesPerItem: 3, metrics: false, metricSteps: 4, workers: 1);
+        // the explained forward, legrad's forward with the attention formed, then 3 classes × 2 blocks backwards
+        Assert.Equal([1 + 1 + 3 * 2, 6 * (1 + 1 + 3 * 2)], plan.Methods.Select(c => c.ExplainForwards));
+    }
+
+    [Fact]
     public void A_job_spec_names_the_new_methods_and_the_pgc_convention_and_refuses_unknown_ones_with_the_list()
     {
         var validator = new JobSpecValidator(new ModelPackageInspector(new SchedulerSettings()));
-        var unknown = Assert.Throws<JobValidationException>(() => validator.Validate(new JobSpec { Dataset = "d", Model = "m", Methods = [new MethodSpec("ablation-cam")] }));
+        var unknown = Assert.Throws<JobValidationException>(() =>
+            validator.Validate(new JobSpec { Dataset = "d", Model = "m", Methods = [new MethodSpec("ablation-cam")] }));
         Assert.Contains("ablationcam, fullgrad, refinecam", unknown.Message);
         var target = Assert.Throws<JobValidationException>(() => validator.Validate(new JobSpec
         {
-            Dataset = "d", Model = "m", Methods = [new MethodSpec("fullgrad", Target: "softmax"), new MethodSpec("ablationcam", Target: "softmax")],
+            Dataset = "d", Model = "m",
+            Methods =
+            [
+                new MethodSpec("fullgrad", Target: "softmax"), new MethodSpec("ablationcam", Target: "rest"),
+                new MethodSpec("legrad", Target: "softmax"),
+            ],
         }));
-        Assert.Equal("methods[1].target", target.Field);
+        // ablationcam scores its ablated copies with the target; legrad's score is its own
+        Assert.Equal("methods[2].target", target.Field);
         var convention = Assert.Throws<JobValidationException>(() => validator.Validate(new JobSpec
         {
-            Dataset = "d", Model = "m", Methods = [new MethodSpec("refinecam", Convention: "pgc"), new MethodSpec("refinecam", Convention: "pytorch")],
+            Dataset = "d", Model = "m",
+            Methods = [new MethodSpec("refinecam", Convention: "pgc"), new MethodSpec("refinecam", Convention: "pytorch")],
         }));
         Assert.Equal("methods[1].convention", convention.Field);
         Assert.Contains("paper, torchcam, pgc", convention.Message);

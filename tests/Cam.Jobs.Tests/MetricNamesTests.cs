@@ -35,7 +35,8 @@ public class MetricNamesTests
         var scraped = await http.GetStringAsync("/metrics");
 
         var instruments = CamInstruments.All().ToDictionary(i => i.Name);
-        foreach (var name in new[] { "cam.items.processed", "cam.shard.duration", "cam.masked_forward.chunk.size", "cam.shards.published", "cam.device.memory.used" })
+        foreach (var name in new[] { "cam.items.processed", "cam.shard.duration", "cam.masked_forward.chunk.size", "cam.shards.published",
+            "cam.device.memory.used" })
             foreach (var series in CamInstruments.PrometheusNames(instruments[name]))
                 Assert.Matches(new Regex($"^{series}[{{ ]", RegexOptions.Multiline), scraped);
         Assert.Matches(new Regex("^cam_items_processed_total\\{[^}]*cam_outcome=\"succeeded\"[^}]*\\} 3", RegexOptions.Multiline), scraped);
@@ -48,13 +49,15 @@ public class MetricNamesTests
         var defined = instruments.SelectMany(CamInstruments.PrometheusNames).Concat(External).ToHashSet();
         var labels = new[]
         {
-            SchedulerTelemetry.JobAttribute, SchedulerTelemetry.StateAttribute, SchedulerTelemetry.ItemStateAttribute, SchedulerTelemetry.JobStateAttribute,
+            SchedulerTelemetry.JobAttribute, SchedulerTelemetry.StateAttribute, SchedulerTelemetry.ItemStateAttribute,
+                SchedulerTelemetry.JobStateAttribute,
             SchedulerTelemetry.ReasonAttribute, SchedulerTelemetry.OutcomeAttribute, WorkerTelemetry.MethodAttribute, WorkerTelemetry.StageAttribute,
             WorkerTelemetry.DeviceAttribute,
         }.Select(CamInstruments.Label).Concat(["le", "pod", "namespace", "container", "reason", "job", "instance"]).ToHashSet();
 
         var dashboard = JsonNode.Parse(File.ReadAllText(Path.Combine(Monitoring, "cam-dashboard.json")))!;
-        var expressions = dashboard["panels"]!.AsArray().SelectMany(p => p!["targets"]!.AsArray()).Select(t => t!["expr"]!.GetValue<string>()).ToList();
+        var expressions = dashboard["panels"]!.AsArray().SelectMany(p => p!["targets"]!.AsArray())
+            .Select(t => t!["expr"]!.GetValue<string>()).ToList();
         var rules = File.ReadAllText(Path.Combine(Monitoring, "prometheusrule.yaml"));
         expressions.AddRange(Regex.Matches(rules, @"expr: \|-?\n((?:\s{10,}.*\n)+)").Select(m => m.Groups[1].Value));
         Assert.True(expressions.Count >= 9, $"only {expressions.Count} expressions found");
@@ -74,7 +77,8 @@ public class MetricNamesTests
         Assert.Equal([], used.Where(n => !defined.Contains(n)).Order());
         Assert.Equal([], usedLabels.Where(l => !labels.Contains(l)).Order());
         // The dashboard shows what the issue asks for.
-        foreach (var needed in new[] { "cam_items_processed_total", "cam_job_items", "cam_shard_duration_seconds_bucket", "cam_device_memory_used_bytes", "cam_shards_outstanding" })
+        foreach (var needed in new[] { "cam_items_processed_total", "cam_job_items", "cam_shard_duration_seconds_bucket",
+            "cam_device_memory_used_bytes", "cam_shards_outstanding" })
             Assert.Contains(needed, used);
     }
 }

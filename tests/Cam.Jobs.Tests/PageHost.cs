@@ -43,7 +43,10 @@ internal sealed class PageHost : IAsyncDisposable
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
         builder.AddCamDefaults(storage);
-        builder.Services.AddSchedulerServices(new SchedulerSettings { ApiKey = apiKey, ApiKeyDisabled = apiKey is null, ProbeTimeout = TimeSpan.Zero });
+        builder.Services.AddSchedulerServices(new SchedulerSettings
+        {
+            ApiKey = apiKey, ApiKeyDisabled = apiKey is null, ProbeTimeout = TimeSpan.Zero
+        });
         builder.Services.RemoveAll<IHostedService>(); // no dispatcher, resumer, retention or gauge loop: the test drives the job
         builder.AddCamOpenTelemetry("cam-page-test");
         services?.Invoke(builder.Services);
@@ -62,7 +65,10 @@ internal sealed class PageHost : IAsyncDisposable
         Func<long, string?>? meta = null, string dataset = "shapes/manifest.csv", string[]? methods = null)
     {
         var id = Guid.NewGuid();
-        var spec = new JobSpec { Dataset = dataset, Model = "shapes-model", Methods = (methods ?? ["gradcam"]).Select(m => new MethodSpec(m)).ToList() };
+        var spec = new JobSpec
+        {
+            Dataset = dataset, Model = "shapes-model", Methods = (methods ?? ["gradcam"]).Select(m => new MethodSpec(m)).ToList(),
+        };
         await Store.CreateJobAsync(id, JsonSerializer.Serialize(spec, JsonSerializerOptions.Web));
         for (var s = 0; s < shards; s++)
         {
@@ -97,7 +103,8 @@ internal sealed class PageHost : IAsyncDisposable
             JobId = job, ItemNumber = i, Method = m, Layer = "features", ClassIndex = 0, ClassRank = 0, Score = 1, Probability = 0.5f,
             MapHeight = 1, MapWidth = 1, Map = ResultRow.EncodeMap([1f]),
         })).ToList();
-        var errors = bad.Select(i => new ItemErrorRow { JobId = job, ItemNumber = i, Stage = "decode", Message = message, At = DateTime.UtcNow }).ToList();
+        var errors = bad.Select(i =>
+            new ItemErrorRow { JobId = job, ItemNumber = i, Stage = "decode", Message = message, At = DateTime.UtcNow }).ToList();
         await Services.GetRequiredService<ResultWriter>().WriteAsync(new ShardOutput(job, results, errors, good, bad), claim);
     }
 

@@ -17,7 +17,8 @@ public class RunCommandPreviewTests
         };
         foreach (var a in new[]
                  {
-                     Path.Combine(AppContext.BaseDirectory, "cam.dll"), "run", "--dataset", Path.Combine(workspace.DataRoot, "shapes", "manifest.csv"),
+                     Path.Combine(AppContext.BaseDirectory, "cam.dll"), "run", "--dataset",
+                         Path.Combine(workspace.DataRoot, "shapes", "manifest.csv"),
                      "--model", Path.Combine(workspace.ModelRoot, "shapes-model"), "--methods", "cam,gradcam", "--classes", "top:2",
                      "--out", Path.Combine(workspace.Root, "out"), "--json", "--no-report",
                  })

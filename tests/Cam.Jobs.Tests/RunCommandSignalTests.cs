@@ -30,7 +30,8 @@ public class RunCommandSignalTests
                 }
                 catch (OperationCanceledException)
                 {
-                    Assert.Fail($"cam run did not exit within {ExitWithin.TotalSeconds} s of SIG{signal}; its last output:\n{string.Join('\n', output.TakeLast(80))}");
+                    Assert.Fail($"cam run did not exit within {ExitWithin.TotalSeconds} s of SIG{signal}; its last output:\n" +
+                        $"{string.Join('\n', output.TakeLast(80))}");
                 }
             }
             Assert.NotEqual(0, run.ExitCode);

@@ -11,11 +11,13 @@ namespace Cam.Jobs.Tests;
 /// <summary>The scheduler's and the worker's settings are read once at start-up; a malformed value stops the process naming it.</summary>
 public class SettingsTests
 {
-    public static TheoryData<string> SchedulerNumbers() => new() { "CAM_MAX_OUTSTANDING_SHARDS", "CAM_SHARD_QUEUE_TIMEOUT_SECONDS", "CAM_SHARD_MAX_ATTEMPTS", "CAM_SHARD_SIZE" };
+    public static TheoryData<string> SchedulerNumbers() =>
+        new() { "CAM_MAX_OUTSTANDING_SHARDS", "CAM_SHARD_QUEUE_TIMEOUT_SECONDS", "CAM_SHARD_MAX_ATTEMPTS", "CAM_SHARD_SIZE" };
 
     public static TheoryData<string> WorkerNumbers() => new()
     {
-        "CAM_WORKER_CONCURRENCY", "CAM_WORKER_BATCH_SIZE", "CAM_WORKER_BATCH_MEGAPIXELS", "CAM_WORKER_STOP_TIMEOUT_SECONDS", "CAM_SHARD_LEASE_SECONDS",
+        "CAM_WORKER_CONCURRENCY", "CAM_WORKER_BATCH_SIZE", "CAM_WORKER_BATCH_MEGAPIXELS", "CAM_WORKER_STOP_TIMEOUT_SECONDS",
+            "CAM_SHARD_LEASE_SECONDS",
         "CAM_MODEL_CACHE_SIZE",
     };
 
@@ -49,7 +51,8 @@ public class SettingsTests
         Assert.Equal((7, TimeSpan.FromSeconds(90)), (scheduler.DefaultShardSize, scheduler.QueueTimeout));
         Assert.Equal((defaults.MaxAttempts, defaults.MaxOutstandingShards), (scheduler.MaxAttempts, scheduler.MaxOutstandingShards));
 
-        var worker = WorkerSettings.From(Configuration(("CAM_WORKER_BATCH_MEGAPIXELS", "3"), ("CAM_WORKER_NOOP", "true"), ("CAM_SHARD_LEASE_SECONDS", "30")));
+        var worker = WorkerSettings.From(Configuration(("CAM_WORKER_BATCH_MEGAPIXELS", "3"), ("CAM_WORKER_NOOP", "true"),
+            ("CAM_SHARD_LEASE_SECONDS", "30")));
         var workerDefaults = new WorkerSettings();
         Assert.Equal((3_000_000L, true, TimeSpan.FromSeconds(30)), (worker.MaxBatchPixels, worker.NoOpExplainer, worker.Lease));
         Assert.Equal((workerDefaults.BatchSize, workerDefaults.Concurrency, workerDefaults.ModelCacheSize, workerDefaults.StopTimeout),
@@ -61,6 +64,9 @@ public class SettingsTests
     {
         var error = Assert.Throws<InvalidSettingException>(() => WorkerSettings.From(Configuration(("CAM_WORKER_NOOP", "yes"))));
         Assert.StartsWith("CAM_WORKER_NOOP: 'yes'", error.Message);
+        error = Assert.Throws<InvalidSettingException>(() =>
+            WorkerSettings.From(Configuration(("CAM_WORKER_FAST_DECODE", "fast"))));
+        Assert.StartsWith("CAM_WORKER_FAST_DECODE: 'fast'", error.Message);
     }
 
     [Theory]
@@ -72,10 +78,15 @@ public class SettingsTests
     public void Every_flag_of_every_role_accepts_true_false_1_and_0(string text, bool expected)
     {
         var scheduler = SchedulerSettings.From(Configuration(("CAM_MIGRATE_ON_START", text), ("CAM_API_KEY_DISABLED", text)));
-        var worker = WorkerSettings.From(Configuration(("CAM_WORKER_NOOP", text), ("CAM_WORKER_CHANNELS_LAST", text)));
+        var worker = WorkerSettings.From(Configuration(("CAM_WORKER_NOOP", text), ("CAM_WORKER_CHANNELS_LAST", text),
+            ("CAM_WORKER_FAST_DECODE", text)));
         var cli = CliSettings.From(name => name == "CAM_LOG" ? text : null);
-        Assert.Equal([expected, expected, expected, expected, expected],
-            new[] { scheduler.MigrateOnStart, scheduler.ApiKeyDisabled, worker.NoOpExplainer, worker.Precision is not null, cli.Log });
+        Assert.Equal([expected, expected, expected, expected, expected, expected],
+            new[]
+            {
+                scheduler.MigrateOnStart, scheduler.ApiKeyDisabled, worker.NoOpExplainer, worker.Precision is not null,
+                worker.FastDecode, cli.Log,
+            });
     }
 
     [Theory]

@@ -39,9 +39,13 @@ public class ShardDispatcherTests
             new SchedulerSettings { DataRoot = workspace.DataRoot, ModelRoot = workspace.ModelRoot, OvertakenAfter = TimeSpan.Zero },
             backgroundServices: false);
         var claims = scheduler.Services.GetRequiredService<ShardLifecycle>();
-        var job = await scheduler.Jobs.SubmitAsync(new JobSpec { Dataset = "shapes/manifest.csv", Model = "shapes-model", Methods = [new MethodSpec("cam")], ShardSize = 2 });
+        var job = await scheduler.Jobs.SubmitAsync(new JobSpec
+        {
+            Dataset = "shapes/manifest.csv", Model = "shapes-model", Methods = [new MethodSpec("cam")], ShardSize = 2
+        });
         await scheduler.WaitForJobAsync(job, j => j.EnumerationDone, TimeSpan.FromSeconds(30));
-        List<(int Shard, int Attempt)> Sent() => scheduler.Bus.Sent.Select<ExplainShard>().Select(m => (m.Context.Message.ShardNumber, m.Context.Message.Attempt)).ToList();
+        List<(int Shard, int Attempt)> Sent() => scheduler.Bus.Sent.Select<ExplainShard>()
+            .Select(m => (m.Context.Message.ShardNumber, m.Context.Message.Attempt)).ToList();
 
         await scheduler.Dispatcher.DispatchOnceAsync(CancellationToken.None);
         Assert.Equal([(0, 1), (1, 1), (2, 1)], Sent());

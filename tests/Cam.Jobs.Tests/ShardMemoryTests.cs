@@ -41,7 +41,8 @@ public class ShardMemoryTests(ITestOutputHelper log)
 
     private static async Task<long> PeakRiseAsync(DemoWorkspace workspace, long batchPixels, string database)
     {
-        var (services, _, shard) = await ShardProcessorTests.SetUpAsync(workspace, s => s with { BatchSize = 16, MaxBatchPixels = batchPixels }, database);
+        var (services, _, shard) =
+            await ShardProcessorTests.SetUpAsync(workspace, s => s with { BatchSize = 16, MaxBatchPixels = batchPixels }, database);
         await using var _ = services;
         var processor = services.GetRequiredService<ShardProcessor>();
         shard = shard with { Methods = [new MethodSpec("cam")] };

@@ -5,7 +5,8 @@ using MassTransit.Serialization;
 
 namespace Cam.Jobs.Tests;
 
-/// <summary>Shard messages stay readable across a rolling upgrade: what older workers read is still written, and what older schedulers wrote still reads.</summary>
+/// <summary>Shard messages stay readable across a rolling upgrade: what older workers read is still written, and what older schedulers wrote still
+/// reads.</summary>
 public class ShardMessageCompatibilityTests
 {
     [Fact]

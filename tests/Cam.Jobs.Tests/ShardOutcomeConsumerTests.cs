@@ -41,7 +41,8 @@ public class ShardOutcomeConsumerTests
         JobId = job, ShardNumber = shard, Attempt = 1, Succeeded = succeeded, Failed = 0, Results = succeeded, Seconds = 1,
     };
 
-    /// <summary>What an older worker's transaction leaves (one that stores without completing the shard): a result per item, the items explained.</summary>
+    /// <summary>What an older worker's transaction leaves (one that stores without completing the shard): a result per item, the items
+    /// explained.</summary>
     private static async Task MarkSucceededAsync(SchedulerHarness harness, Guid job, int shard)
     {
         long[] numbers = shard == 0 ? [0, 1] : [2];
@@ -133,7 +134,8 @@ public class ShardOutcomeConsumerTests
         }
         var running = (await harness.Store.GetJobAsync(job))!;
         Assert.True(running.State == JobState.Running,
-            $"{running.State}: {running.FinishedShards}/{running.TotalShards} shards, {running.SucceededItems} succeeded, {running.FailedItems} failed, error {running.Error}");
+            $"{running.State}: {running.FinishedShards}/{running.TotalShards} shards, {running.SucceededItems} succeeded, {running.FailedItems} " +
+                $"failed, error {running.Error}");
 
         // Attempt 2, the last one, fails: both items get the reason, and the job ends with errors.
         Assert.Equal(2, await harness.Shards.TryPublishAsync(job, 0, 1, DateTime.UtcNow.AddMinutes(5)));

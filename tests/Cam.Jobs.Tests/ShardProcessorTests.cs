@@ -26,7 +26,11 @@ public class ShardProcessorTests
         var job = Guid.NewGuid();
         await store.CreateJobAsync(job, "{}");
         var lines = File.ReadAllLines(Path.Combine(workspace.DataRoot, "shapes", "manifest.csv")).Skip(1).ToList();
-        var items = lines.Select((l, n) => new ItemRow { JobId = job, Number = n, ShardNumber = 0, Path = l.Split(',')[0], Label = l.Split(',')[1], State = ItemState.Pending }).ToList();
+        var items = lines.Select((l, n) =>
+            new ItemRow
+            {
+                JobId = job, Number = n, ShardNumber = 0, Path = l.Split(',')[0], Label = l.Split(',')[1], State = ItemState.Pending
+            }).ToList();
         await store.AddShardAsync(job, 0, items);
         await store.MarkEnumerationDoneAsync(job);
         await services.GetRequiredService<ShardLifecycle>().TryPublishAsync(job, 0, 0, DateTime.UtcNow.AddMinutes(5));
@@ -78,7 +82,8 @@ public class ShardProcessorTests
         var (services, _, shard) = await SetUpAsync(workspace);
         await using var __ = services;
         var error = await Assert.ThrowsAsync<ShardFailureException>(() =>
-            services.GetRequiredService<ShardProcessor>().ProcessAsync(shard with { Model = new ModelReference("../../etc") }, CancellationToken.None));
+            services.GetRequiredService<ShardProcessor>()
+                .ProcessAsync(shard with { Model = new ModelReference("../../etc") }, CancellationToken.None));
         Assert.Contains("outside the model root", error.Message);
     }
 
@@ -140,7 +145,8 @@ public class ShardProcessorTests
         File.AppendAllText(Path.Combine(workspace.DataRoot, "shapes", "manifest.csv"), "images/wide.png,circle,,,,\n");
         var (services, job, shard) = await SetUpAsync(workspace);
         await using var _ = services;
-        var outcome = await services.GetRequiredService<ShardProcessor>().ProcessAsync(shard with { Methods = [new MethodSpec("cam")] }, CancellationToken.None);
+        var outcome = await services.GetRequiredService<ShardProcessor>()
+            .ProcessAsync(shard with { Methods = [new MethodSpec("cam")] }, CancellationToken.None);
         Assert.Equal((2, 1, 2), (outcome.Succeeded, outcome.Failed, outcome.Results));
         await using var db = await services.GetRequiredService<IDbContextFactory<CamDbContext>>().CreateDbContextAsync();
         var error = await db.ItemErrors.SingleAsync(e => e.JobId == job);

@@ -1,8 +1,3 @@
-using Cam.Cli.Embedded;
-using Cam.Engine;
-using Cam.Scheduler.Telemetry;
-using Cam.Contracts;
-using Cam.Specs;
 using Cam.Storage;
 using Cam.Worker.Telemetry;
 using Microsoft.EntityFrameworkCore;
@@ -10,20 +5,13 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Cam.Jobs.Tests;
 
-public class TelemetryAgreementTests
+[Collection(DemoJobCollection.Name)]
+public class TelemetryAgreementTests(DemoJobFixture demo)
 {
     [Fact]
     public async Task After_a_job_the_counters_agree_with_the_database_items_results_per_method_and_shards()
     {
-        using var recorder = new MeasurementRecorder(WorkerTelemetry.Name, SchedulerTelemetry.Name, EngineTelemetry.Name);
-        using var workspace = new DemoWorkspace(images: 10);
-        var database = Path.Combine(workspace.Root, "cam.db");
-        var spec = new JobSpec
-        {
-            Dataset = "shapes/manifest.csv", Model = "shapes-model", Methods = [new MethodSpec("cam"), new MethodSpec("scorecam")],
-            Classes = "top:2", ShardSize = 4,
-        };
-        var summary = await EmbeddedJob.RunAsync(new EmbeddedOptions(spec, workspace.DataRoot, workspace.ModelRoot, database, Workers: 2));
+        var (recorder, summary, database) = (demo.Recorder, demo.Summary, demo.Database);
         var job = (Cam.Storage.Entities.JobRow?)null;
         Dictionary<string, int> resultsPerMethod;
         await using (var services = new ServiceCollection().AddCamStorage(StorageSettings.SqliteFile(database)).BuildServiceProvider())

@@ -123,9 +123,12 @@ public class JobDeletionTests
                 await db.SaveChangesAsync();
                 db.Shards.Add(new ShardRow { JobId = job, Number = 0, State = ShardState.Completed, FirstItem = 0, ItemCount = 2 });
                 db.Items.AddRange(Enumerable.Range(0, 2).Select(n => new ItemRow
-                    { JobId = job, Number = n, Path = $"{n}.png", Meta = """{"site":"A"}""", State = ItemState.Succeeded }));
+                { JobId = job, Number = n, Path = $"{n}.png", Meta = """{"site":"A"}""", State = ItemState.Succeeded }));
                 db.Results.AddRange(Enumerable.Range(0, 2).Select(n => Result(job, n, 0)));
-                db.ItemErrors.Add(new ItemErrorRow { JobId = job, ItemNumber = null, Stage = "method", Method = "gradcam", Message = "m", At = DateTime.UtcNow });
+                db.ItemErrors.Add(new ItemErrorRow
+                {
+                    JobId = job, ItemNumber = null, Stage = "method", Method = "gradcam", Message = "m", At = DateTime.UtcNow
+                });
             }
             await db.SaveChangesAsync();
         }
@@ -151,7 +154,8 @@ public class JobDeletionTests
         Assert.Equal((1, 1, 2, 2, 1), await CountsAsync(services, jobs[1]));
     }
 
-    /// <summary>A job with <paramref name="shards"/> shards of <paramref name="items"/> items, two results per item and one job-level error.</summary>
+    /// <summary>A job with <paramref name="shards"/> shards of <paramref name="items"/> items, two results per item and one job-level
+    /// error.</summary>
     private static async Task<Guid> SeedJobAsync(ServiceProvider services, int shards, int items)
     {
         var store = services.GetRequiredService<JobStore>();
@@ -162,7 +166,8 @@ public class JobDeletionTests
                 .Select(n => new ItemRow { JobId = job, Number = n, ShardNumber = s, Path = $"{n}.png", State = ItemState.Pending }).ToList());
         await store.MarkEnumerationDoneAsync(job);
         var results = Enumerable.Range(0, shards * items).SelectMany(n => new[] { Result(job, n, 0), Result(job, n, 1) }).ToList();
-        var errors = new List<ItemErrorRow> { new() { JobId = job, Stage = "method", Method = "gradcam", Message = "no layer", At = DateTime.UtcNow } };
+        var errors = new List<ItemErrorRow> { new() { JobId = job, Stage = "method", Method = "gradcam", Message = "no layer",
+            At = DateTime.UtcNow } };
         await services.GetRequiredService<ResultWriter>().WriteAsync(new ShardOutput(job, results, errors,
             Enumerable.Range(0, shards * items).Select(n => (long)n).ToList(), []));
         return job;

@@ -22,13 +22,17 @@ public class MethodErrorTests
         var job = Guid.NewGuid();
         await store.CreateJobAsync(job, "{}");
         for (var s = 0; s < 2; s++)
-            await store.AddShardAsync(job, s, Enumerable.Range(2 * s, 2).Select(n => new ItemRow { JobId = job, Number = n, ShardNumber = s, Path = $"{n}.png" }).ToList());
+            await store.AddShardAsync(job, s, Enumerable.Range(2 * s, 2)
+                .Select(n => new ItemRow { JobId = job, Number = n, ShardNumber = s, Path = $"{n}.png" }).ToList());
         await store.MarkEnumerationDoneAsync(job);
 
         ItemErrorRow Error(long? item, string stage, string method) =>
             new() { JobId = job, ItemNumber = item, Stage = stage, Method = method, Message = $"{method} failed", At = DateTime.UtcNow };
         ResultRow Result(long item, string method) =>
-            new() { JobId = job, ItemNumber = item, Method = method, Layer = "features", MapHeight = 1, MapWidth = 1, Map = BitConverter.GetBytes(1f) };
+            new()
+            {
+                JobId = job, ItemNumber = item, Method = method, Layer = "features", MapHeight = 1, MapWidth = 1, Map = BitConverter.GetBytes(1f)
+            };
         // Each shard: scorecam explains both items; gradcam fails on item 1 (same stage as a whole-item error would be); cam cannot apply at all.
         var first = new ShardOutput(job, [Result(0, "scorecam"), Result(1, "scorecam"), Result(0, "gradcam")],
             [Error(null, "method", "cam"), Error(1, "explain", "gradcam")], [0, 1], []);
@@ -40,7 +44,8 @@ public class MethodErrorTests
         var errors = await db.ItemErrors.Where(e => e.JobId == job).OrderBy(e => e.Method).ToListAsync();
         Assert.Equal([("cam", (long?)null), ("gradcam", 1L)], errors.Select(e => (e.Method, e.ItemNumber)));
 
-        var tallies = (await services.GetRequiredService<MethodTallies>().OfJobAsync(job, ["cam", "gradcam", "scorecam"])).ToDictionary(t => t.Method);
+        var tallies = (await services.GetRequiredService<MethodTallies>().OfJobAsync(job, ["cam", "gradcam", "scorecam"]))
+            .ToDictionary(t => t.Method);
         Assert.Equal(new MethodTally("cam", 0, 0, "cam failed"), tallies["cam"]);
         Assert.Equal(new MethodTally("gradcam", 3, 1, null), tallies["gradcam"]);
         Assert.Equal(new MethodTally("scorecam", 4, 0, null), tallies["scorecam"]);

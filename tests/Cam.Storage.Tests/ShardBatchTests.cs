@@ -31,7 +31,8 @@ public class ShardBatchTests
         Assert.Equal(16, stored.TotalItems);
         Assert.Equal(4, stored.TotalShards);
         await using var db = await services.GetRequiredService<IDbContextFactory<CamDbContext>>().CreateDbContextAsync();
-        Assert.Equal(Enumerable.Range(0, 16).Select(n => (long)n), await db.Items.Where(i => i.JobId == job).OrderBy(i => i.Number).Select(i => i.Number).ToListAsync());
+        Assert.Equal(Enumerable.Range(0, 16).Select(n => (long)n), await db.Items.Where(i => i.JobId == job).OrderBy(i => i.Number)
+            .Select(i => i.Number).ToListAsync());
         var shards = await db.Shards.Where(s => s.JobId == job).OrderBy(s => s.Number).ToListAsync();
         Assert.Equal([0L, 4, 8, 12], shards.Select(s => s.FirstItem));
         Assert.All(shards, s => Assert.Equal(4, s.ItemCount));

@@ -31,7 +31,8 @@ public class StoreTests
     private static ResultRow Result(Guid job, long item, string method, int cls) => new()
     {
         JobId = job, ItemNumber = item, Method = method, Layer = "layer4", ClassIndex = cls, Score = 1.5f, Probability = 0.25f,
-        MapHeight = 1, MapWidth = 2, Map = BitConverter.GetBytes(0.5f).Concat(BitConverter.GetBytes(-1f)).ToArray(), PeakX = 0, PeakY = 0, Energy = 0.25f,
+        MapHeight = 1, MapWidth = 2, Map = BitConverter.GetBytes(0.5f).Concat(BitConverter.GetBytes(-1f)).ToArray(), PeakX = 0,
+        PeakY = 0, Energy = 0.25f,
     };
 
     [Theory]
@@ -55,7 +56,8 @@ public class StoreTests
         Assert.Equal(1, await db.ItemErrors.CountAsync(e => e.JobId == job));
         var stored = await db.Results.FirstAsync(r => r.JobId == job && r.Method == "cam" && r.ItemNumber == 1);
         Assert.Equal(output.Results[2].Map, stored.Map);
-        Assert.Equal(new[] { "succeeded", "succeeded", "failed" }, await db.Items.Where(i => i.JobId == job).OrderBy(i => i.Number).Select(i => i.State).ToArrayAsync());
+        Assert.Equal(new[] { "succeeded", "succeeded", "failed" }, await db.Items.Where(i => i.JobId == job).OrderBy(i => i.Number)
+            .Select(i => i.State).ToArrayAsync());
     }
 
     [Theory]
@@ -177,8 +179,14 @@ public class StoreTests
         Assert.Equal(2, second!.Attempt);
         Assert.Equal(1, await writer.WriteAsync(new ShardOutput(job, [Result(job, 0, "cam", 1)], [], [0], []), second));
         // Stored under its claim, the shard is completed and counted in the same transaction; a report adds nothing.
-        Assert.Equal((1, 1L, 1L), ((await store.GetJobAsync(job))!.FinishedShards, (await store.GetJobAsync(job))!.SucceededItems, (await store.GetJobAsync(job))!.Results));
-        Assert.Equal(ShardReport.AlreadyCounted, await shards.TryCompleteOnReportAsync(new ShardCompleted { JobId = job, ShardNumber = 0, Attempt = 2, Succeeded = 1, Failed = 0, Results = 1, Seconds = 1 }));
+        Assert.Equal((1, 1L, 1L),
+            ((await store.GetJobAsync(job))!.FinishedShards, (await store.GetJobAsync(job))!.SucceededItems,
+            (await store.GetJobAsync(job))!.Results));
+        Assert.Equal(ShardReport.AlreadyCounted,
+            await shards.TryCompleteOnReportAsync(new ShardCompleted
+            {
+                JobId = job, ShardNumber = 0, Attempt = 2, Succeeded = 1, Failed = 0, Results = 1, Seconds = 1
+            }));
 
         Assert.Equal(1, await shards.TryPublishAsync(job, 1, 0, DateTime.UtcNow.AddMinutes(1)));
         var third = await shards.TryClaimAsync(job, 1, "worker-c", TimeSpan.FromMinutes(1));
@@ -214,7 +222,8 @@ public class StoreTests
         var shards = services.GetRequiredService<ShardLifecycle>();
         var job = await JobWithShardsAsync(store, 1, 7);
         await services.GetRequiredService<ResultWriter>().WriteAsync(new ShardOutput(job,
-            Enumerable.Range(0, 7).SelectMany(n => new[] { Result(job, n, "cam", 0), Result(job, n, "cam", 1) }).ToList(), [], Enumerable.Range(0, 7).Select(n => (long)n).ToList(), []));
+            Enumerable.Range(0, 7).SelectMany(n => new[] { Result(job, n, "cam", 0), Result(job, n, "cam", 1) }).ToList(), [], Enumerable.Range(0, 7)
+                .Select(n => (long)n).ToList(), []));
         var seen = new List<(long, int)>();
         long after = 0;
         while (true)

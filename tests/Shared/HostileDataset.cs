@@ -35,8 +35,10 @@ public static class HostileDataset
         var hostile = new List<HostileLine>
         {
             new("null box", json ? $$"""{"path":"{{good[0].Path}}","boxes":[null]}""" : $"{good[0].Path},{good[0].Label},0,,10,10", "manifest"),
-            new("NaN box", json ? $$"""{"path":"{{good[1].Path}}","boxes":[[0,0,NaN,10]]}""" : $"{good[1].Path},{good[1].Label},0,0,NaN,10", "manifest"),
-            new("infinite box", json ? $$"""{"path":"{{good[2].Path}}","boxes":[[0,0,1e999,10]]}""" : $"{good[2].Path},{good[2].Label},0,0,Infinity,10", "manifest"),
+            new("NaN box", json ? $$"""{"path":"{{good[1].Path}}","boxes":[[0,0,NaN,10]]}"""
+                : $"{good[1].Path},{good[1].Label},0,0,NaN,10", "manifest"),
+            new("infinite box", json ? $$"""{"path":"{{good[2].Path}}","boxes":[[0,0,1e999,10]]}"""
+                : $"{good[2].Path},{good[2].Label},0,0,Infinity,10", "manifest"),
             new("NUL in the path", json ? """{"path":"hostile/nul\u0000.png"}""" : "hostile/nul\0.png,circle,,,,", "manifest"),
             new("symbolic link loop", Line(json, "hostile/loop.png"), "path"),
             new("path out of the root", Line(json, "../../../../../../etc/passwd"), "path"),

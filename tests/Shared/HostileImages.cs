@@ -10,7 +10,8 @@ namespace Cam.Tests.Shared;
 /// </summary>
 public static class HostileImages
 {
-    /// <summary>A valid PNG signature and IHDR declaring <paramref name="width"/>×<paramref name="height"/> RGB, with one small IDAT: about 100 bytes.</summary>
+    /// <summary>A valid PNG signature and IHDR declaring <paramref name="width"/>×<paramref name="height"/> RGB, with one small IDAT: about 100
+    /// bytes.</summary>
     public static byte[] PngBomb(int width = 100_000, int height = 100_000)
     {
         using var file = new MemoryStream();

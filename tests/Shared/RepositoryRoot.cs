@@ -1,6 +1,7 @@
 namespace Cam.Tests.Shared;
 
-/// <summary>The repository's root (the folder holding Cam.sln), found from the test's output folder. Linked into the test projects that need it.</summary>
+/// <summary>The repository's root (the folder holding Cam.sln), found from the test's output folder. Linked into the test projects that need
+/// it.</summary>
 public static class RepositoryRoot
 {
     public static string Path { get; } = Find();

@@ -15,7 +15,8 @@ public static class TestDatabases
         var data = new TheoryData<string> { "sqlite" };
         if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable("CAM_TEST_POSTGRES"))) data.Add("postgres");
         else if (Environment.GetEnvironmentVariable("CAM_TEST_REQUIRE_POSTGRES") == "1")
-            throw new InvalidOperationException("CAM_TEST_REQUIRE_POSTGRES=1 but CAM_TEST_POSTGRES names no server: the PostgreSQL storage cases cannot run");
+            throw new InvalidOperationException("CAM_TEST_REQUIRE_POSTGRES=1 but CAM_TEST_POSTGRES names no server: the PostgreSQL " +
+                "storage cases cannot run");
         return data;
     }
 

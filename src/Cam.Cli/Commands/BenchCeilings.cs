@@ -52,6 +52,32 @@ internal static class BenchCeilings
         return Enumerable.Range(0, 3).Min(_ => Once());
     }
 
+    /// <summary>
+    /// Seconds of one forward of the batch kept with its graph from the input and <paramref name="backwards"/> backward
+    /// passes from class scores to the input: FullGrad's least work (the best of three after a warm-up).
+    /// </summary>
+    public static double InputGradientSeconds(IClassifier model, Tensor input, int backwards)
+    {
+        double Once()
+        {
+            using var scope = NewDisposeScope();
+            var clock = Stopwatch.StartNew();
+            var x = input.detach().clone().requires_grad_(true);
+            using var pass = model.ForwardWithGraph(x, []);
+            using var grad = enable_grad();
+            for (var k = 0; k < backwards; k++)
+            {
+                var score = pass.Logits.select(1, k).sum();
+                torch.autograd.backward([score], retain_graph: k < backwards - 1, inputs: [x]);
+                x.grad = null;
+            }
+            Synchronize(model.Device);
+            return clock.Elapsed.TotalSeconds;
+        }
+        Once();
+        return Enumerable.Range(0, 3).Min(_ => Once());
+    }
+
     public static void Synchronize(Device device)
     {
         if (device.type == DeviceType.CUDA) torch.cuda.synchronize(device);

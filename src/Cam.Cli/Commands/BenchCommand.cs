@@ -15,16 +15,21 @@ namespace Cam.Cli.Commands;
 
 /// <summary>
 /// <c>cam bench</c>: times the explanation of a random batch with random weights and prints one JSON object. The
-/// ceiling is what the method's work alone costs on the same model, device and batch: the forwards (at the masked
-/// forwards' precision and chunk size) for CAM and the Score-CAM family, the forward kept with its graph plus one
-/// backward per class for the gradient methods. Efficiency is the ceiling's time over the explanation's.
+/// ceiling is what the method's work alone costs on the same model, device and batch: the masked forwards (at the
+/// worker's precision and chunk size) for the Score-CAM family; the forward kept with its graph plus one backward per
+/// class for the gradient methods (at the worker's precision, as they run), to the input for FullGrad; the explained
+/// forward of the batch for the methods that need nothing more (CAM, Eigen-CAM, KPCA-CAM, FEM, Random-CAM).
+/// Efficiency is the ceiling's time over the explanation's. Ablation-CAM reports its ablated forwards instead.
 /// </summary>
 internal static class BenchCommand
 {
     public static Command Create()
     {
-        var method = new Option<string>("--method") { DefaultValueFactory = _ => Cam.Contracts.MethodNames.ScoreCam,
-            Description = MethodArguments.MethodsHelp };
+        var method = new Option<string>("--method")
+        {
+            DefaultValueFactory = _ => Cam.Contracts.MethodNames.ScoreCam,
+            Description = MethodArguments.MethodsHelp
+        };
         var convention = MethodArguments.Convention();
         var arch = new Option<string>("--arch") { DefaultValueFactory = _ => "resnet18" };
         var numClasses = new Option<int>("--num-classes") { DefaultValueFactory = _ => 1000 };
@@ -34,14 +39,19 @@ internal static class BenchCommand
         var threads = new Option<int?>("--threads") { Description = "CPU threads for TorchSharp" };
         var layers = new Option<string?>("--layers");
         var chunk = new Option<int?>("--chunk-size") { Description = "fix the masked forwards' chunk size" };
-        var memoryBudget = new Option<int?>("--memory-budget-mb") { Description = "CPU memory for the masked forwards (on CUDA: a share of the " +
-            "free memory)" };
+        var memoryBudget = new Option<int?>("--memory-budget-mb")
+        {
+            Description = "CPU memory for the masked forwards (on CUDA: a share of the free memory)"
+        };
         var numSamples = new Option<int?>("--num-samples");
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 0 };
         var device = new Option<string>("--device") { DefaultValueFactory = _ => "cpu", Description = "cpu or cuda[:n]" };
         var (dtype, channelsLast) = MethodArguments.Precision();
-        var warmup = new Option<int>("--warmup") { DefaultValueFactory = _ => 1,
-            Description = "untimed explanations first (layer search, allocator and kernel warm-up)" };
+        var warmup = new Option<int>("--warmup")
+        {
+            DefaultValueFactory = _ => 1,
+            Description = "untimed explanations first (layer search, allocator and kernel warm-up)"
+        };
         var verifyChunking = new Option<bool>("--verify-chunking")
         {
             Description = "also explain with the planned chunk size and report the largest map difference (with --chunk-size far above what fits: " +
@@ -122,11 +132,21 @@ internal static class BenchCommand
     private static void AddCeiling(JsonObject json, IClassifier model, CamMethod method, ForwardPrecision precision, Explanation result, Tensor input,
         double seconds, int classes, int size)
     {
+        // The methods that differentiate run their forward and backward on the copy at the worker's precision.
+        var explained = method.Differentiates ? model.AtPrecision(precision) : model;
+        if (method is FullGrad)
+        {
+            var ideal = BenchCeilings.InputGradientSeconds(explained, input, classes);
+            json["forward_backward_seconds"] = Math.Round(ideal, 4);
+            json["ceiling_images_per_s"] = Math.Round(input.shape[0] / ideal, 2);
+            json["efficiency"] = Math.Round(ideal / seconds, 3);
+            return;
+        }
         if (method.UsesScoreGradients || method is SmoothGradCamPlusPlus)
         {
             // Smooth Grad-CAM++ does its own noisy forward with graph and backward per class, once per sample.
             var samples = method is SmoothGradCamPlusPlus smooth ? smooth.NumSamples : 1;
-            var ideal = samples * BenchCeilings.ForwardBackwardSeconds(model, input, result.Layers, classes);
+            var ideal = samples * BenchCeilings.ForwardBackwardSeconds(explained, input, result.Layers, classes);
             json["forward_backward_seconds"] = Math.Round(ideal / samples, 4);
             json["ceiling_images_per_s"] = Math.Round(input.shape[0] * samples / ideal, 2);
             json["efficiency"] = Math.Round(ideal / seconds, 3);
@@ -138,6 +158,14 @@ internal static class BenchCommand
             json["ablated_forwards"] = result.Stats.MaskedForwards;
             json["closed_form"] = ablation.ClosedForm && result.Stats.MaskedForwards == 0;
             json["oom_retries"] = result.Stats.OutOfMemoryRetries;
+            return;
+        }
+        if (!method.UsesMaskedForwards)
+        {
+            // The explained forward of the batch is all such a method runs.
+            var forwardRate = BenchCeilings.ForwardImagesPerSecond(model, (int)input.shape[0], size);
+            json["forward_images_per_s"] = Math.Round(forwardRate, 2);
+            json["efficiency"] = Math.Round(input.shape[0] / forwardRate / seconds, 3);
             return;
         }
         var masked = model.AtPrecision(precision);

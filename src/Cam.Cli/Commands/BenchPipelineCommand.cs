@@ -14,16 +14,31 @@ internal static class BenchPipelineCommand
 {
     public static Command Create()
     {
-        var items = new Option<long>("--items") { Description = "lines of the generated manifest (required unless --enumerate-only reads a dataset)" };
-        var workers = new Option<int>("--workers") { DefaultValueFactory = _ => 2,
-            Description = "worker processes (no-op explainer); 0 times the enumeration into the database alone" };
-        var concurrency = new Option<int>("--concurrency") { DefaultValueFactory = _ => 1,
-            Description = "shards each worker runs at once (CAM_WORKER_CONCURRENCY)" };
+        var items = new Option<long>("--items")
+        {
+            Description = "lines of the generated manifest (required unless --enumerate-only reads a dataset)"
+        };
+        var workers = new Option<int>("--workers")
+        {
+            DefaultValueFactory = _ => 2,
+            Description = "worker processes (no-op explainer); 0 times the enumeration into the database alone"
+        };
+        var concurrency = new Option<int>("--concurrency")
+        {
+            DefaultValueFactory = _ => 1,
+            Description = "shards each worker runs at once (CAM_WORKER_CONCURRENCY)"
+        };
         var shardSize = new Option<int>("--shard-size") { DefaultValueFactory = _ => 256 };
-        var jobs = new Option<int>("--jobs") { DefaultValueFactory = _ => 1,
-            Description = "jobs run one after another, each finding the earlier ones' results stored" };
-        var methods = new Option<string>("--methods") { DefaultValueFactory = _ => "gradcam",
-            Description = "methods of the job (each a result per item and class)" };
+        var jobs = new Option<int>("--jobs")
+        {
+            DefaultValueFactory = _ => 1,
+            Description = "jobs run one after another, each finding the earlier ones' results stored"
+        };
+        var methods = new Option<string>("--methods")
+        {
+            DefaultValueFactory = _ => "gradcam",
+            Description = "methods of the job (each a result per item and class)"
+        };
         var classes = MethodArguments.Classes();
         var mapSize = new Option<int>("--map-size") { DefaultValueFactory = _ => 7, Description = "side of the no-op's maps (7: a ResNet at 224)" };
         var maxOutstanding = new Option<int?>("--max-outstanding") { Description = "CAM_MAX_OUTSTANDING_SHARDS of the scheduler" };
@@ -37,8 +52,10 @@ internal static class BenchPipelineCommand
             Description = "read this dataset (folder or manifest; 'generated' for an --items-line manifest) as the scheduler's enumeration does, " +
                 "without a database, and time it",
         };
-        var compare = new Option<string[]>("--compare") { Description = "earlier bench.json files to plot with this run (LABEL=FILE or FILE)",
-            AllowMultipleArgumentsPerToken = true };
+        var compare = new Option<string[]>("--compare")
+        {
+            Description = "earlier bench.json files to plot with this run (LABEL=FILE or FILE)", AllowMultipleArgumentsPerToken = true
+        };
         var command = new Command("bench-pipeline",
             "run the scheduler and no-op workers on an N-item job against PostgreSQL and RabbitMQ; prints JSON")
         {
@@ -98,8 +115,11 @@ internal static class BenchPipelineCommand
 
     private static int Refuse(string error, IReadOnlyList<string> problems)
     {
-        Console.WriteLine(new JsonObject { ["error"] = error,
-            ["missing"] = new JsonArray(problems.Select(p => (JsonNode?)p).ToArray()) }.ToJsonString());
+        Console.WriteLine(new JsonObject
+        {
+            ["error"] = error,
+            ["missing"] = new JsonArray(problems.Select(p => (JsonNode?)p).ToArray())
+        }.ToJsonString());
         Console.Error.WriteLine($"error: {error}: {string.Join("; ", problems)}");
         return CommandErrors.UsageError;
     }

@@ -9,7 +9,8 @@ namespace Cam.Cli.Commands;
 /// <summary><c>cam submit</c>, <c>cam status</c> and <c>cam cancel</c>: jobs on a scheduler.</summary>
 internal static class ClusterCommands
 {
-    private static readonly Option<string?> Scheduler = new("--scheduler") { Description = "scheduler URL (CAM_SCHEDULER_URL; http://localhost:8080)" };
+    private static readonly Option<string?> Scheduler =
+        new("--scheduler") { Description = "scheduler URL (CAM_SCHEDULER_URL; http://localhost:8080)" };
     private static readonly Option<string?> ApiKey = new("--api-key") { Description = "API key (CAM_API_KEY)" };
 
     public static Command Submit()

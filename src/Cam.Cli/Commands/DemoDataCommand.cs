@@ -13,10 +13,14 @@ internal static class DemoDataCommand
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 0 };
         var size = new Option<int>("--size") { DefaultValueFactory = _ => 128, Description = "image width and height" };
         var spurious = new Option<string?>("--spurious") { Description = "a class whose images mostly carry a corner mark (a planted shortcut)" };
-        var cameras = new Option<string?>("--cameras") { Description = "comma-separated camera names: each image gets meta {\"camera\": …} (a key " +
-            "to slice audits by)" };
-        var markedCamera = new Option<string?>("--marked-camera") { Description = "with --spurious and --cameras: only this camera's images carry " +
-            "the mark" };
+        var cameras = new Option<string?>("--cameras")
+        {
+            Description = "comma-separated camera names: each image gets meta {\"camera\": …} (a key to slice audits by)"
+        };
+        var markedCamera = new Option<string?>("--marked-camera")
+        {
+            Description = "with --spurious and --cameras: only this camera's images carry the mark"
+        };
         var command = new Command("demo-data", "draw the synthetic shapes dataset (one shape per image, with its box)") { output, count, seed, size,
             spurious, cameras, markedCamera };
         command.SetAction(parse => CommandErrors.Run(() =>

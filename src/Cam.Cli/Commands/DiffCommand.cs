@@ -22,25 +22,34 @@ internal static class DiffCommand
         var postgres = new Option<string?>("--postgres") { Description = "Npgsql connection string of a cluster's database (default: CAM_POSTGRES)" };
         var output = new Option<string>("--out") { Description = "HTML file to write", DefaultValueFactory = _ => "diff.html" };
         var (json, jsonOut) = (JsonArguments.Print("the diff"), JsonArguments.OutFile("the diff"));
-        var modelRoot = new Option<string?>("--model-root") { Description = "folder the jobs' model paths are relative to, for class names " +
-            "(default: CAM_MODEL_ROOT or the current folder)" };
+        var modelRoot = new Option<string?>("--model-root")
+        {
+            Description = "folder the jobs' model paths are relative to, for class names (default: CAM_MODEL_ROOT or the current folder)"
+        };
         var failOn = new Option<string?>("--fail-on")
         {
             Description = "rules that make the command exit with 3: METRIC:LIMIT on a method's overall change (pointing_game:-0.02 fails below " +
-                "−0.02, " +
-                          "average_drop:0.05 above +0.05), map_drift:LIMIT, shortcut:new; comma-separated",
+                "−0.02, average_drop:0.05 above +0.05), map_drift:LIMIT, shortcut:new; comma-separated",
         };
         var methods = new Option<string?>("--methods")
         {
             Description = "A:B compares method A of job A with method B of job B (two methods of one job: give its id twice); every shared method " +
                 "when omitted",
         };
-        var strategies = new Option<bool>("--strategies") { Description = "also cluster both jobs' maps per class (as cam report --strategies) " +
-            "and list flagged strategies new or gone in B" };
-        var strategySample = new Option<int>("--strategy-sample") { Description = "maps per class and method clustered",
-            DefaultValueFactory = _ => Cam.Audit.Strategies.StrategyOptions.DefaultSampleSize };
-        var dataRoot = new Option<string?>("--data-root") { Description = "folder the jobs' dataset paths are relative to, for the strategies' " +
-            "object geometry (default: CAM_DATA_ROOT or the current folder)" };
+        var strategies = new Option<bool>("--strategies")
+        {
+            Description = "also cluster both jobs' maps per class (as cam report --strategies) and list flagged strategies new or gone in B"
+        };
+        var strategySample = new Option<int>("--strategy-sample")
+        {
+            Description = "maps per class and method clustered",
+            DefaultValueFactory = _ => Cam.Audit.Strategies.StrategyOptions.DefaultSampleSize
+        };
+        var dataRoot = new Option<string?>("--data-root")
+        {
+            Description = "folder the jobs' dataset paths are relative to, for the strategies' " +
+                "object geometry (default: CAM_DATA_ROOT or the current folder)"
+        };
         var command = new Command("diff",
             "compare two jobs over the same dataset: per-class changes with paired tests, map drift, shortcuts that appear or vanish")
         {

@@ -16,23 +16,39 @@ internal static class ExplainCommand
         var arch = new Option<string>("--arch") { Description = "built-in architecture (resnet18, vgg16_bn, mobilenet_v2, …)", Required = true };
         var numClasses = new Option<int>("--num-classes") { Description = "number of classes of the model", DefaultValueFactory = _ => 1000 };
         var weights = new Option<string>("--weights") { Description = "state_dict as safetensors (F32, F16 or BF16)", Required = true };
-        var input = new Option<string>("--input") { Description = "safetensors file with a tensor 'input' (N,3,H,W), already normalised",
-            Required = true };
-        var method = new Option<string>("--method") { Description = string.Join(", ", Cam.Contracts.MethodNames.All),
-            DefaultValueFactory = _ => Cam.Contracts.MethodNames.ScoreCam };
+        var input = new Option<string>("--input")
+        {
+            Description = "safetensors file with a tensor 'input' (N,3,H,W), already normalised", Required = true
+        };
+        var method = new Option<string>("--method")
+        {
+            Description = string.Join(", ", Cam.Contracts.MethodNames.All),
+            DefaultValueFactory = _ => Cam.Contracts.MethodNames.ScoreCam
+        };
         var convention = MethodArguments.Convention();
         var (target, augSmooth, eigenSmooth) = (MethodArguments.Target(), MethodArguments.AugSmooth(), MethodArguments.EigenSmooth());
         var layers = new Option<string?>("--layers") { Description = "comma-separated target layers; found automatically when omitted" };
-        var classIdx = new Option<string>("--class-idx") { Description = "an int (same class for the batch) or a JSON list (one class per image)",
-            Required = true };
+        var classIdx = new Option<string>("--class-idx")
+        {
+            Description = "an int (same class for the batch) or a JSON list (one class per image)", Required = true
+        };
         var raw = new Option<bool>("--raw") { Description = "do not normalise the maps" };
         var chunkSize = new Option<int?>("--chunk-size") { Description = "masked inputs per forward; planned from the memory budget when omitted" };
-        var numSamples = new Option<int?>("--num-samples") { Description = $"samples of SS-CAM ({SmoothScoreCam.DefaultSamples}), IS-CAM " +
-            $"({IntegratedScoreCam.DefaultSamples}) or Smooth Grad-CAM++ ({SmoothGradCamPlusPlus.DefaultSamples})" };
-        var std = new Option<float?>("--std") { Description = string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"noise deviation of SS-CAM ({SmoothScoreCam.DefaultStd:0.0#}) or Smooth Grad-CAM++ ({SmoothGradCamPlusPlus.DefaultStd:0.0#})") };
-        var seed = new Option<long>("--seed") { Description = "seed of SS-CAM's and Smooth Grad-CAM++'s noise and Random-CAM's weights",
-            DefaultValueFactory = _ => 0 };
+        var numSamples = new Option<int?>("--num-samples")
+        {
+            Description = $"samples of SS-CAM ({SmoothScoreCam.DefaultSamples}), IS-CAM " +
+                $"({IntegratedScoreCam.DefaultSamples}) or Smooth Grad-CAM++ ({SmoothGradCamPlusPlus.DefaultSamples})"
+        };
+        var std = new Option<float?>("--std")
+        {
+            Description = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"noise deviation of SS-CAM ({SmoothScoreCam.DefaultStd:0.0#}) or Smooth Grad-CAM++ ({SmoothGradCamPlusPlus.DefaultStd:0.0#})")
+        };
+        var seed = new Option<long>("--seed")
+        {
+            Description = "seed of SS-CAM's and Smooth Grad-CAM++'s noise and Random-CAM's weights",
+            DefaultValueFactory = _ => 0
+        };
         var fcLayer = new Option<string?>("--fc-layer") { Description = "CAM's fully connected layer; the first one when omitted" };
         var output = new Option<string>("--out") { Description = "safetensors file to write: logits, cam.<layer>, cam.fused", Required = true };
         var threads = new Option<int?>("--threads") { Description = "CPU threads for TorchSharp" };

@@ -14,16 +14,20 @@ internal static class ExportCommand
         var job = new Argument<Guid>("job") { Description = "job id" };
         var db = new Option<string?>("--db") { Description = "SQLite results database of an embedded run (cam run prints it)" };
         var postgres = new Option<string?>("--postgres") { Description = "Npgsql connection string of a cluster's database (default: CAM_POSTGRES)" };
-        var output = new Option<string>("--out") { Description = "folder to write results.* and item_errors.* into (created if missing)",
-            Required = true };
+        var output = new Option<string>("--out")
+        {
+            Description = "folder to write results.* and item_errors.* into (created if missing)", Required = true
+        };
         var format = new Option<string>("--format") { Description = "parquet or csv", DefaultValueFactory = _ => "parquet" };
         var maps = new Option<string>("--maps")
         {
             Description = "none, values (a list<float> column with map_height and map_width) or png (one grey PNG per map under maps/)",
             DefaultValueFactory = _ => "values",
         };
-        var modelRoot = new Option<string?>("--model-root") { Description = "folder the job's model path is relative to, for class names " +
-            "(default: CAM_MODEL_ROOT or the current folder)" };
+        var modelRoot = new Option<string?>("--model-root")
+        {
+            Description = "folder the job's model path is relative to, for class names (default: CAM_MODEL_ROOT or the current folder)"
+        };
         var rowGroup = new Option<int>("--row-group") { Description = "rows per Parquet row group", DefaultValueFactory = _ => 65_536 };
         var command = new Command("export", "write a job's results and item errors as Parquet (or CSV) for pandas, DuckDB, Polars, Spark")
         {

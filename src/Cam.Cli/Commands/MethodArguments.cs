@@ -24,7 +24,8 @@ public static class MethodArguments
 
     public static Option<string?> Convention() => new("--convention")
     {
-        Description = "paper (default), torchcam or pgc: Grad-CAM++'s alpha (and refinecam's base) as published, as torchcam or as pytorch-grad-cam 1.5.5 computes it; other methods ignore it",
+        Description = "paper (default), torchcam or pgc: Grad-CAM++'s alpha (and refinecam's base) as published, as torchcam or as " +
+            "pytorch-grad-cam 1.5.5 computes it; other methods ignore it",
     };
 
     public static Option<string?> Target() => new("--target")
@@ -48,14 +49,18 @@ public static class MethodArguments
         Description = "steps of the deletion and insertion curves", DefaultValueFactory = _ => Contracts.MetricSteps.Default,
     };
 
-    /// <summary>The precision of the masked forwards (Score-CAM family, faithfulness metrics): --dtype and --channels-last.</summary>
+    /// <summary>
+    /// The worker's precision (--dtype and --channels-last): the masked and ablated forwards, the faithfulness metrics'
+    /// forwards, and the gradient methods' explained forward and backward.
+    /// </summary>
     public static (Option<string> DType, Option<bool> ChannelsLast) Precision() => (
         new Option<string>("--dtype")
         {
             DefaultValueFactory = _ => "float32",
-            Description = "precision of the masked forwards: float32, bfloat16 or float16 (the explained forward and gradients stay float32)",
+            Description = "precision of the masked forwards and of the gradient methods' forward and backward: float32, bfloat16 or " +
+                "float16 (activations, gradients and maps are combined in float32)",
         },
-        new Option<bool>("--channels-last") { Description = "masked forwards in the channels-last memory layout" });
+        new Option<bool>("--channels-last") { Description = "reduced-precision forwards in the channels-last memory layout" });
 
     /// <summary>The precision asked for; null for plain float32.</summary>
     public static ForwardPrecision? ParsePrecision(string? dtype, bool channelsLast) => ForwardPrecision.Parse(dtype, channelsLast).UnlessPlain;

@@ -14,11 +14,17 @@ internal static class ParityCommand
 {
     public static Command Create()
     {
-        var fixtures = new Option<string[]>("--fixtures") { Description = "fixture folder with index.json or index-gradient.json; repeat for several", Required = true };
+        var fixtures = new Option<string[]>("--fixtures")
+        {
+            Description = "fixture folder with index.json or index-gradient.json; repeat for several", Required = true
+        };
         var device = new Option<string>("--device") { Description = "cpu or cuda[:n]", DefaultValueFactory = _ => "cpu" };
-        var dtype = new Option<string>("--dtype") { Description = "precision of the masked forwards: float32, bfloat16 or float16",
-            DefaultValueFactory = _ => "float32" };
-        var channelsLast = new Option<bool>("--channels-last") { Description = "masked forwards in the channels-last memory layout" };
+        var dtype = new Option<string>("--dtype")
+        {
+            Description = "precision of the masked forwards and the gradient methods' forward and backward: float32, bfloat16 or float16",
+            DefaultValueFactory = _ => "float32"
+        };
+        var channelsLast = new Option<bool>("--channels-last") { Description = "reduced-precision forwards in the channels-last memory layout" };
         var threads = new Option<int?>("--threads") { Description = "CPU threads for TorchSharp" };
         var only = new Option<string[]>("--case") { Description = "run only this case; repeat for several" };
         var json = JsonArguments.Print("every case, as one object,");

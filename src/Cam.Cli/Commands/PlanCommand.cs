@@ -15,14 +15,23 @@ internal static class PlanCommand
 {
     public static Command Create()
     {
-        var dataset = new Option<string>("--dataset") { Description = "image folder or manifest (relative to the data root with --scheduler)",
-            DefaultValueFactory = _ => RunCommand.Samples("shapes/manifest.csv") };
-        var model = new Option<string>("--model") { Description = "model package folder (relative to the model root with --scheduler)",
-            DefaultValueFactory = _ => RunCommand.Samples("shapes-model") };
+        var dataset = new Option<string>("--dataset")
+        {
+            Description = "image folder or manifest (relative to the data root with --scheduler)",
+            DefaultValueFactory = _ => RunCommand.Samples("shapes/manifest.csv")
+        };
+        var model = new Option<string>("--model")
+        {
+            Description = "model package folder (relative to the model root with --scheduler)",
+            DefaultValueFactory = _ => RunCommand.Samples("shapes-model")
+        };
         var job = new JobArguments("count the faithfulness metrics' forwards too");
         var workers = new Option<int>("--workers") { Description = "workers sharing the job, for the wall time", DefaultValueFactory = _ => 1 };
         var json = JsonArguments.Print("the plan");
-        var scheduler = new Option<string?>("--scheduler") { Description = "ask this scheduler (its workers probe the model) instead of probing here" };
+        var scheduler = new Option<string?>("--scheduler")
+        {
+            Description = "ask this scheduler (its workers probe the model) instead of probing here"
+        };
         var apiKey = new Option<string?>("--api-key") { Description = "API key (CAM_API_KEY)" };
         var command = new Command("plan",
             "preview a job's cost: forwards per item per method, device-hours and wall time, from a short probe of the model")

@@ -15,26 +15,48 @@ internal static class ReportCommand
         var postgres = new Option<string?>("--postgres") { Description = "Npgsql connection string of a cluster's database (default: CAM_POSTGRES)" };
         var output = new Option<string>("--out") { Description = "HTML file to write", DefaultValueFactory = _ => "report.html" };
         var (json, jsonOut) = (JsonArguments.Print("the audit's summary"), JsonArguments.OutFile("the audit's summary"));
-        var dataRoot = new Option<string?>("--data-root") { Description = "folder the job's dataset path is relative to (default: CAM_DATA_ROOT " +
-            "or the current folder)" };
-        var modelRoot = new Option<string?>("--model-root") { Description = "folder the job's model path is relative to (default: CAM_MODEL_ROOT " +
-            "or the current folder)" };
+        var dataRoot = new Option<string?>("--data-root")
+        {
+            Description = "folder the job's dataset path is relative to (default: CAM_DATA_ROOT or the current folder)"
+        };
+        var modelRoot = new Option<string?>("--model-root")
+        {
+            Description = "folder the job's model path is relative to (default: CAM_MODEL_ROOT or the current folder)"
+        };
         var method = new Option<string?>("--method") { Description = "method whose overlays fill the galleries (default: the job's first)" };
         var gallery = new Option<int>("--gallery") { Description = "overlays per gallery", DefaultValueFactory = _ => 8 };
-        var sanity = new Option<bool>("--sanity") { Description = "also re-explain a sample with the model's top layers randomised, head first, " +
-            "and flag methods whose maps do not change" };
-        var sanityItems = new Option<int>("--sanity-items") { Description = "items the sanity check re-explains",
-            DefaultValueFactory = _ => SanityCheck.DefaultItems };
-        var sanityLayers = new Option<int>("--sanity-layers") { Description = "parameterised layers the cascade randomises, from the head down",
-            DefaultValueFactory = _ => SanityCheck.DefaultLayers };
-        var by = new Option<string?>("--by") { Description = "a key of the items' manifest meta: every aggregate, shortcut and mean map again per " +
-            "value (slices)" };
-        var strategies = new Option<bool>("--strategies") { Description = "also cluster each class's maps (SpRAy) and flag the clusters that look " +
-            "away from the object" };
-        var strategySample = new Option<int>("--strategy-sample") { Description = "maps per class and method clustered (a seeded sample; the rest " +
-            "are assigned to the nearest cluster)", DefaultValueFactory = _ => Cam.Audit.Strategies.StrategyOptions.DefaultSampleSize };
-        var strategyNeighbours = new Option<int>("--strategy-neighbours") { Description = "k of the strategies' nearest-neighbour graph",
-            DefaultValueFactory = _ => 10 };
+        var sanity = new Option<bool>("--sanity")
+        {
+            Description = "also re-explain a sample with the model's top layers randomised, head first, and flag methods whose maps do not change"
+        };
+        var sanityItems = new Option<int>("--sanity-items")
+        {
+            Description = "items the sanity check re-explains",
+            DefaultValueFactory = _ => SanityCheck.DefaultItems
+        };
+        var sanityLayers = new Option<int>("--sanity-layers")
+        {
+            Description = "parameterised layers the cascade randomises, from the head down",
+            DefaultValueFactory = _ => SanityCheck.DefaultLayers
+        };
+        var by = new Option<string?>("--by")
+        {
+            Description = "a key of the items' manifest meta: every aggregate, shortcut and mean map again per value (slices)"
+        };
+        var strategies = new Option<bool>("--strategies")
+        {
+            Description = "also cluster each class's maps (SpRAy) and flag the clusters that look away from the object"
+        };
+        var strategySample = new Option<int>("--strategy-sample")
+        {
+            Description = "maps per class and method clustered (a seeded sample; the rest " +
+                "are assigned to the nearest cluster)", DefaultValueFactory = _ => Cam.Audit.Strategies.StrategyOptions.DefaultSampleSize
+        };
+        var strategyNeighbours = new Option<int>("--strategy-neighbours")
+        {
+            Description = "k of the strategies' nearest-neighbour graph",
+            DefaultValueFactory = _ => 10
+        };
         var command = new Command("report",
             "write a job's audit: summary, per-class table, metric distributions, mean maps, galleries, shortcut finder")
         {

@@ -17,8 +17,11 @@ internal static class RunCommand
 {
     public static Command Create()
     {
-        var dataset = new Option<string>("--dataset") { Description = "image folder or manifest (CSV/JSONL)",
-            DefaultValueFactory = _ => Samples("shapes/manifest.csv") };
+        var dataset = new Option<string>("--dataset")
+        {
+            Description = "image folder or manifest (CSV/JSONL)",
+            DefaultValueFactory = _ => Samples("shapes/manifest.csv")
+        };
         var model = new Option<string>("--model") { Description = "model package folder", DefaultValueFactory = _ => Samples("shapes-model") };
         var job = new JobArguments("compute faithfulness metrics: average drop, increase in confidence, deletion and insertion (more forwards)");
         var workers = new Option<int>("--workers") { Description = "in-process workers", DefaultValueFactory = _ => 1 };
@@ -95,24 +98,28 @@ internal static class RunCommand
                 {
                     job_id = summary.JobId, state = summary.State, items = summary.Items, succeeded = summary.Succeeded, failed = summary.Failed,
                     results = summary.Results, seconds = summary.Seconds, images_per_second = summary.ImagesPerSecond,
-                        database = summary.DatabasePath,
+                    database = summary.DatabasePath,
                     error = summary.Error, report, accuracy = audit?.Accuracy,
                     preview = preview is null ? null : new
                     {
                         forwards = preview.Forwards, forwards_per_second = preview.ForwardsPerSecond, seconds = preview.WallSeconds,
                         over_actual = PreviewOverActual(preview, summary),
                     },
-                    methods = summary.Methods.Select(m => new { method = m.Method, results = m.Results, failed_items = m.FailedItems,
-                        error = m.JobError }),
+                    methods = summary.Methods.Select(m => new
+                    {
+                        method = m.Method, results = m.Results, failed_items = m.FailedItems, error = m.JobError
+                    }),
                     unknown_labels = summary.UnknownLabels.Select(l => new { label = l.Label, items = l.Items }),
                     inputs = summary.Inputs is not { } inputs ? null : new
                     {
                         batches = inputs.Batches, wait_seconds = Math.Round(inputs.WaitSeconds, 3),
-                            preprocess_seconds = Math.Round(inputs.PreprocessSeconds, 3),
+                        preprocess_seconds = Math.Round(inputs.PreprocessSeconds, 3),
                         compute_seconds = Math.Round(inputs.ComputeSeconds, 3), device_idle_share = Math.Round(inputs.IdleShare, 4),
                     },
-                    shortcuts = audit?.Findings.Where(f => f.Suspicious).Select(f => new { method = f.Method, @class = f.Label, region = f.Region,
-                        peak_share = f.PeakShare }),
+                    shortcuts = audit?.Findings.Where(f => f.Suspicious).Select(f => new
+                    {
+                        method = f.Method, @class = f.Label, region = f.Region, peak_share = f.PeakShare
+                    }),
                 }));
             else
             {
@@ -128,7 +135,7 @@ internal static class RunCommand
                 if (summary.Inputs is { } inputs)
                     Console.WriteLine($"  inputs: the device waited {inputs.IdleShare:P1} of the batch loop ({inputs.WaitSeconds:F2}s for decoded " +
                         $"images, " +
-                        $"{inputs.PreprocessSeconds:F2}s preprocessing, {inputs.ComputeSeconds:F2}s in the methods, {inputs.Batches} batches)");
+                            $"{inputs.PreprocessSeconds:F2}s preprocessing, {inputs.ComputeSeconds:F2}s in the methods, {inputs.Batches} batches)");
                 if (audit is not null) ReportCommand.Describe(audit, report!);
             }
             return JobState.Succeeded(summary.State) ? 0 : ct.IsCancellationRequested ? CommandErrors.Interrupted : CommandErrors.Failure;

@@ -13,8 +13,11 @@ internal static class TrainDemoCommand
         var epochs = new Option<int>("--epochs") { DefaultValueFactory = _ => 8 };
         var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 0 };
         var threads = new Option<int?>("--threads");
-        var arch = new Option<string>("--arch") { Description = "shapesnet, or shapesnet_local (1×1 convolutions after the last pooling)",
-            DefaultValueFactory = _ => "shapesnet" };
+        var arch = new Option<string>("--arch")
+        {
+            Description = "shapesnet, or shapesnet_local (1×1 convolutions after the last pooling)",
+            DefaultValueFactory = _ => "shapesnet"
+        };
         var localisation = new Option<double>("--localisation-weight")
         {
             Description = "weight of the term that asks the true class's CAM to peak inside the manifest's box (0: labels only)",

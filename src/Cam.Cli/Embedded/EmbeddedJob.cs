@@ -84,7 +84,7 @@ public static class EmbeddedJob
         catch (OperationCanceledException) when (ct.IsCancellationRequested && id is not null)
         {
             // Interrupted: the job is cancelled (its open shards closed, so that no worker stores anything more).
-            await store.TryCancelAsync(id.Value, CancellationToken.None);
+            await host.Services.GetRequiredService<JobService>().CancelAsync(id.Value, CancellationToken.None);
             return Summary(options, (await store.GetJobAsync(id.Value, CancellationToken.None))!, clock.Elapsed.TotalSeconds);
         }
         finally

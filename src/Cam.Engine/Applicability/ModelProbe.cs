@@ -33,7 +33,8 @@ public static class ModelProbe
         var shapes = new List<LayerShape>();
         try
         {
-            targets = layers.Count > 0 ? layers : package.Manifest.TargetLayers.Count > 0 ? package.Manifest.TargetLayers : [model.LocateCandidateLayer(sampleShape)];
+            targets = layers.Count > 0 ? layers : package.Manifest.TargetLayers.Count > 0 ? package.Manifest.TargetLayers
+                : [model.LocateCandidateLayer(sampleShape)];
             var unknown = targets.FirstOrDefault(l => !model.LayerNames.Contains(l));
             if (unknown is not null) throw new ArgumentException($"it has no layer '{unknown}'");
             using var pass = model.Forward(input, targets);
@@ -84,6 +85,7 @@ public static class ModelProbe
             method.CheckApplies(model);
             if (method is ClassActivationMap cam) return CamHeadCheck.Problem(model, cam.FcLayer, input, layers[0], shapes[0]);
             if (method is AblationCam) return layers.Select(l => AblationCam.Problem(model, l)).FirstOrDefault(p => p is not null);
+            if (method is LeGrad) return LeGrad.Problem(model, layers);
             if (method.UsesScoreGradients) return GradientProblem(model, input, layers);
             return null;
         }
@@ -123,7 +125,8 @@ public static class ModelProbe
         }).ToList();
     }
 
-    /// <summary>What the method repeats its forwards for; for Ablation-CAM the forwards per channel: 0 where the closed form serves every layer, else 1.</summary>
+    /// <summary>What the method repeats its forwards for; for Ablation-CAM the forwards per channel: 0 where the closed form serves every layer, else
+    /// 1.</summary>
     private static int Samples(CamMethod method, IClassifier model, IReadOnlyList<string> layers) => method switch
     {
         AblationCam ablation => ablation.ClosedForm && layers.All(l => model.TailAfter(l)?.PooledLinear is not null) ? 0 : 1,

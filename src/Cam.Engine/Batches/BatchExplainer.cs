@@ -58,15 +58,18 @@ public sealed class BatchExplainer(IClassifier model, ExplainerOptions? defaults
                 var (h, w) = ((int)cpu.shape[2], (int)cpu.shape[3]);
                 var values = cpu.data<float>().ToArray();
                 for (var i = 0; i < n; i++)
-                for (var j = 0; j < k; j++)
-                {
-                    var cls = (int)explanation.Classes[i, j];
-                    var map = values.AsSpan((i * k + j) * h * w, h * w).ToArray();
-                    var (peakY, peakX, energy) = Summarise(map, w);
-                    var result = new MapResult(i, method.Name, layer, cls, j, logits[i, cls].item<float>(), probabilities[i, cls].item<float>(),
-                        h, w, map, peakY, peakX, energy) { PredictedClass = (int)predicted[i] };
-                    results.Add(WithLocalisation(result, input, request));
-                }
+                    for (var j = 0; j < k; j++)
+                    {
+                        var cls = (int)explanation.Classes[i, j];
+                        var map = values.AsSpan((i * k + j) * h * w, h * w).ToArray();
+                        var (peakY, peakX, energy) = Summarise(map, w);
+                        var (score, probability) = (logits[i, cls].item<float>(), probabilities[i, cls].item<float>());
+                        var result = new MapResult(i, method.Name, layer, cls, j, score, probability, h, w, map, peakY, peakX, energy)
+                        {
+                            PredictedClass = (int)predicted[i],
+                        };
+                        results.Add(WithLocalisation(result, input, request));
+                    }
             }
             if (request.ComputeMetrics) AddMetrics(results, input, request, method.Name);
         }

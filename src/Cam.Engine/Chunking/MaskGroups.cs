@@ -27,7 +27,7 @@ internal sealed class MaskGroups
     {
         var reps = new List<(int, int)>(images * channels);
         for (var n = 0; n < images; n++)
-        for (var c = 0; c < channels; c++) reps.Add((n, c));
+            for (var c = 0; c < channels; c++) reps.Add((n, c));
         return new MaskGroups(reps, Enumerable.Range(0, images * channels).Select(i => (long)i).ToArray(), false);
     }
 

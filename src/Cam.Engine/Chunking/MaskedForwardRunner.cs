@@ -57,7 +57,8 @@ public sealed class MaskedForwardRunner : IDisposable
     {
         var (n, c) = ((int)masks.shape[0], (int)masks.shape[1]);
         var plan = sampling.HasNoise || !shareIdenticalMasks ? MaskGroups.Distinct(n, c) : MaskGroups.Find(masks);
-        ForwardsSaved += (long)(n * c - plan.Representatives.Count - (plan.HasZero ? 1 : 0)) * sampling.Samples + (plan.HasZero ? sampling.Samples - 1 : 0);
+        ForwardsSaved += (long)(n * c - plan.Representatives.Count - (plan.HasZero ? 1 : 0)) * sampling.Samples
+            + (plan.HasZero ? sampling.Samples - 1 : 0);
 
         using var scope = NewDisposeScope();
         var parts = new List<Tensor>();

@@ -7,6 +7,10 @@ namespace Cam.Engine.Methods;
 /// <summary>What a method gets to weight the channels of the hooked layers.</summary>
 public sealed class CamContext
 {
+    /// <summary>
+    /// The model of the explained forward: for a method that <see cref="CamMethod.Differentiates"/>, the copy at the
+    /// explainer's precision (so its own forwards and backward passes run at that precision too); otherwise the model itself.
+    /// </summary>
     public required IClassifier Model { get; init; }
     /// <summary>The batch, (N, 3, H, W), already normalised.</summary>
     public required Tensor Input { get; init; }
@@ -36,6 +40,14 @@ public abstract class CamMethod
 
     /// <summary>Whether the weights need the gradients of the class scores of the explained forward (one backward per class).</summary>
     public virtual bool UsesScoreGradients => false;
+
+    /// <summary>
+    /// Whether the method differentiates through the explained forward (the gradient family, Smooth Grad-CAM++, FullGrad).
+    /// Such a method's forwards and backward passes run at the explainer's precision (<see cref="ExplainerOptions.Precision"/>),
+    /// on the cast copy of the model that <see cref="CamContext.Model"/> then is; the other methods' explained forward
+    /// stays in the model's own precision.
+    /// </summary>
+    public virtual bool Differentiates => UsesScoreGradients;
 
     /// <summary>Whether the masked-input forwards of the Score-CAM family run, so that their chunk size must be planned.</summary>
     public virtual bool UsesMaskedForwards => false;

@@ -62,6 +62,7 @@ public static class CamMethods
             MethodNames.AblationCam => new AblationCam(),
             MethodNames.FullGrad => new FullGrad(),
             MethodNames.RefineCam => new RefineCam(options.Convention),
+            MethodNames.LeGrad => new LeGrad(),
             _ => throw new ArgumentException($"unknown method '{name}' (known: {string.Join(", ", Names)})"),
         };
         if (options.Target != ScoreTarget.Logit && !method.HonoursTarget)

@@ -1,5 +1,6 @@
 using Cam.Contracts;
 using Cam.Engine.Models;
+using Cam.Engine.Precision;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -16,7 +17,11 @@ namespace Cam.Engine.Methods;
 /// softmax target every term is tiny and that 1e-7 keeps the map's maximum well below 1, as in pgc.
 /// One forward kept with its graph (the input requiring gradients, every bias layer recorded) and one backward per
 /// class. Needs the modules themselves: a TorchScript package, which returns only its named activations, is refused.
-/// No eigen smoothing (pytorch-grad-cam's projects the per-layer maps at an eighth of the input size; not ported).
+/// Eigen smoothing as pytorch-grad-cam's: the terms (the input's three channels and one map per bias layer) projected
+/// on their first principal component at an eighth of the input's size (<see cref="EigenSmoothed"/>).
+/// At a reduced precision (<see cref="CamMethod.Differentiates"/>) the forward and the backward run in it on the cast
+/// copy, the input's gradient arrives in float32 (the cast is part of the graph), and the bias layers' gradients and
+/// the terms are taken in float32.
 /// </summary>
 public sealed class FullGrad : CamMethod
 {
@@ -24,6 +29,7 @@ public sealed class FullGrad : CamMethod
 
     public override string Name => MethodNames.FullGrad;
     public override bool AppliesRelu => true;
+    public override bool Differentiates => true;
 
     public override void CheckApplies(IClassifier model)
     {
@@ -54,14 +60,16 @@ public sealed class FullGrad : CamMethod
                 foreach (var a in pass.Activations) a.grad = null;
                 torch.autograd.backward([score], retain_graph: k < ranks - 1, inputs: [x, .. pass.Activations]);
                 using var _ = no_grad();
-                var map = ChannelScaled((x * x.grad!).abs()).sum(1);
+                var terms = new List<Tensor> { ChannelScaled((x * x.grad!).abs()) };
                 for (var l = 0; l < biases.Count; l++)
                 {
-                    var gradient = pass.Activations[l].grad;
-                    if (gradient is null) continue; // a bias layer the class score does not depend on
-                    var term = ChannelScaled((biases[l].Bias.to(gradient.dtype).reshape(1, -1, 1, 1) * gradient).abs()).sum(1, keepdim: true);
-                    map += nn.functional.interpolate(term, size, mode: InterpolationMode.Bilinear, align_corners: false).squeeze(1).to(ScalarType.Float32);
+                    if (pass.Activations[l].grad is not { } layerGradient) continue; // a bias layer the class score does not depend on
+                    var gradient = PrecisionCast.Float32(layerGradient);
+                    var bias = biases[l].Bias.to(gradient.dtype).reshape(1, -1, 1, 1);
+                    var term = ChannelScaled((bias * gradient).abs()).sum(1, keepdim: true);
+                    terms.Add(Resized(term, size).to(ScalarType.Float32));
                 }
+                var map = EigenSmooth ? EigenSmoothed(torch.cat(terms, 1), size) : torch.cat(terms, 1).sum(1);
                 perRank[k] = map.detach();
             }
         }
@@ -70,6 +78,27 @@ public sealed class FullGrad : CamMethod
     }
 
     public override void NormalizeInPlace(Tensor maps) => CamMaps.NormalizeInPlace(maps, eps: Eps);
+
+    /// <summary>
+    /// pytorch-grad-cam's eigen smoothing of FullGrad: its terms (N, T, H, W) each scaled and resized to an eighth of
+    /// the input (bilinear), projected on their first principal component (<see cref="CamMaps.PrincipalProjection"/>,
+    /// its sign rule), scaled again and resized back to (H, W): (N, H, W).
+    /// </summary>
+    private static Tensor EigenSmoothed(Tensor terms, long[] size)
+    {
+        using var scope = NewDisposeScope();
+        var eighth = new[] { size[0] / 8, size[1] / 8 };
+        if (eighth[0] < 1 || eighth[1] < 1)
+            throw new ArgumentException(
+                $"fullgrad's eigen smoothing works at an eighth of the input, and {size[0]}×{size[1]} is too small");
+        var small = Resized(ChannelScaled(terms), eighth);
+        var projection = ChannelScaled(CamMaps.PrincipalProjection(small).unsqueeze(1));
+        return Resized(projection, size).squeeze(1).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>(N, C, h, w) resized bilinearly (half-pixel centres, as OpenCV's <c>cv2.resize</c>).</summary>
+    private static Tensor Resized(Tensor t, long[] size) =>
+        nn.functional.interpolate(t, size, mode: InterpolationMode.Bilinear, align_corners: false);
 
     /// <summary>Each (image, channel) of (N, C, h, w) scaled to [0, 1]: (m − min) / (max − min + 1e-7).</summary>
     private static Tensor ChannelScaled(Tensor t)

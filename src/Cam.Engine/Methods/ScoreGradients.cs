@@ -1,3 +1,4 @@
+using Cam.Engine.Precision;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -6,7 +7,9 @@ namespace Cam.Engine.Methods;
 /// <summary>
 /// The gradients of class scores with respect to the hooked activations of one forward kept with its graph: for class
 /// rank k, the gradient of Σ_n score(logits[n], classes[n, k]) (images do not interact in an evaluation forward, so each
-/// image gets the gradient of its own score), one backward per rank over the same graph. The score is the method's
+/// image gets the gradient of its own score), one backward per rank over the same graph. The forward may run in reduced
+/// precision (<see cref="CamMethod.Differentiates"/>): the backward then runs in it too, and the gradients come back as
+/// float32 (row-major), in which the methods weight the channels. The score is the method's
 /// <see cref="IScoreFunction"/>: the logit, the softmax probability, ReST, or a method's own (Finer-CAM).
 /// </summary>
 public sealed class ScoreGradients(ForwardPass pass, Tensor classes, IScoreFunction score)
@@ -45,8 +48,8 @@ public sealed class ScoreGradients(ForwardPass pass, Tensor classes, IScoreFunct
         var hessian = new Tensor[first.Length];
         for (var i = 0; i < first.Length; i++)
         {
-            gradients[i] = pass.Folded(i, first[i].detach()).to(ScalarType.Float32, copy: true).MoveToOuterDisposeScope();
-            hessian[i] = (products[i] is { } p ? pass.Folded(i, p.detach()).to(ScalarType.Float32, copy: true) : torch.zeros_like(gradients[i]))
+            gradients[i] = PrecisionCast.Float32Copy(pass.Folded(i, first[i].detach())).MoveToOuterDisposeScope();
+            hessian[i] = (products[i] is { } p ? PrecisionCast.Float32Copy(pass.Folded(i, p.detach())) : torch.zeros_like(gradients[i]))
                 .MoveToOuterDisposeScope();
         }
         return (gradients, hessian);
@@ -72,7 +75,7 @@ public sealed class ScoreGradients(ForwardPass pass, Tensor classes, IScoreFunct
             var activation = pass.Activations[i];
             using var gradient = activation.grad
                 ?? throw new InvalidOperationException("the class score does not depend on every target layer (a layer after the logits, or unused?)");
-            gradients[i] = pass.Folded(i, gradient.detach()).to(ScalarType.Float32, copy: true).MoveToOuterDisposeScope();
+            gradients[i] = PrecisionCast.Float32Copy(pass.Folded(i, gradient.detach())).MoveToOuterDisposeScope();
             activation.grad = null;
         }
         return gradients;

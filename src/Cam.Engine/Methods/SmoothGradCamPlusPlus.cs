@@ -21,6 +21,7 @@ public sealed class SmoothGradCamPlusPlus(int numSamples = SmoothGradCamPlusPlus
     public const float DefaultStd = 0.3f;
     public override string Name => MethodNames.SmoothGradCamPlusPlus;
     public override bool AppliesRelu => true;
+    public override bool Differentiates => true;
     public int NumSamples { get; } = numSamples >= 1 ? numSamples : throw new ArgumentException("Smooth Grad-CAM++ needs at least one sample");
     public float Std { get; } = float.IsFinite(std) && std >= 0 ? std : throw new ArgumentException("Smooth Grad-CAM++'s noise deviation must be finite and non-negative");
     public long Seed { get; } = seed;

@@ -71,7 +71,8 @@ public sealed class ModuleClassifier : IClassifier
     {
         if (precision == Precision) return this;
         if (copies.TryGetValue(precision, out var copy)) return copy;
-        if (factory is null) throw new NotSupportedException($"{Name} was built without a factory, so it cannot be copied to run in {precision.Name}");
+        if (factory is null) throw new NotSupportedException($"{Name} was built without a factory, so it cannot be copied to run " +
+            $"in {precision.Name}");
         var module = factory();
         try
         {
@@ -131,6 +132,37 @@ public sealed class ModuleClassifier : IClassifier
             logits.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// The forward from <paramref name="first"/>'s output on, kept with its graph: <paramref name="activation"/> (that
+    /// layer's output from a forward at another precision, (N, C, h, w)) copied to this model's dtype as a leaf requiring
+    /// gradients, then the architecture's suffix after the layer (<see cref="ILayerTails"/>) at this model's precision,
+    /// the other target layers recorded as they fire in it. The activations come in the order of
+    /// <paramref name="layers"/>. Null where the architecture declares no suffix after the layer, a target layer is a
+    /// token layer, or another target layer does not fire in the suffix.
+    /// </summary>
+    public ForwardPass? ForwardWithGraphAfter(string first, Tensor activation, IReadOnlyList<string> layers)
+    {
+        if (model is not ILayerTails tails || layers.Any(l => TokensOf(l) is not null) || tails.TailAfter(first) is not { } suffix) return null;
+        var rest = layers.Where(l => l != first).ToList();
+        using var recorder = new ActivationRecorder(rest.Select(l => (l, Hookable(l))).ToList(), keepGraph: true);
+        using var _ = enable_grad();
+        var leaf = activation.detach().to(Precision.DType, copy: true).requires_grad_(true);
+        var logits = suffix(PrecisionCast.Input(leaf, Precision));
+        Tensor[] recorded;
+        try
+        {
+            recorded = recorder.Take();
+        }
+        catch (InvalidOperationException)
+        {
+            leaf.Dispose();
+            logits.Dispose();
+            return null;
+        }
+        if (logits.dtype != ScalarType.Float32) logits = logits.to(ScalarType.Float32);
+        return new ForwardPass(logits, layers.Select(l => l == first ? leaf : recorded[rest.IndexOf(l)]).ToList());
     }
 
     private nn.Module<Tensor, Tensor> Hookable(string layer)
@@ -236,14 +268,22 @@ public sealed class ModuleClassifier : IClassifier
             switch (module)
             {
                 case Conv2d { bias: { } bias }:
-                    layers.Add((name, bias.detach().to(ScalarType.Float32).clone()));
+                    layers.Add((name, bias.detach().to(ScalarType.Float32, copy: true)));
                     break;
                 case BatchNorm2d { running_mean: { } mean, running_var: { } variance, weight: { } gamma, bias: { } beta } norm:
-                    layers.Add((name, (beta - mean * gamma / (variance + norm.eps).sqrt()).detach().to(ScalarType.Float32)));
+                    layers.Add((name, FoldedBias(beta, mean, gamma, variance, norm.eps)));
                     break;
             }
         }
         return layers;
+    }
+
+    /// <summary>A batch norm's bias in evaluation, b − μ·γ/√(σ² + ε), computed in float32 whatever the parameters' dtype.</summary>
+    private static Tensor FoldedBias(Tensor beta, Tensor mean, Tensor gamma, Tensor variance, double eps)
+    {
+        using var scope = NewDisposeScope();
+        Tensor F(Tensor t) => t.detach().to(ScalarType.Float32);
+        return (F(beta) - F(mean) * F(gamma) / (F(variance) + eps).sqrt()).MoveToOuterDisposeScope();
     }
 
     public long ActivationBytesPerSample(long[] sampleShape) =>

@@ -42,7 +42,8 @@ public sealed class ModelPackage : IDisposable
         {
             "builtin" => LoadBuiltin(directory, manifest, file, device),
             "torchscript" => ScriptClassifier.Load(file, manifest.Outputs.Select(o => o.Name).ToList(), manifest.NumClasses, device,
-                manifest.Outputs.Where(o => o.Tokens is not null).ToDictionary(o => o.Name, o => o.Tokens!)),
+                manifest.Outputs.Where(o => o.Tokens is not null).ToDictionary(o => o.Name, o => o.Tokens!),
+                manifest.Outputs.Where(o => o.ForwardWith is not null).ToDictionary(o => o.Name, o => o.ForwardWith!)),
             _ => throw new ModelPackageException($"model package '{directory}': unknown format '{manifest.Format}' (builtin or torchscript)"),
         };
         try
@@ -106,6 +107,8 @@ public sealed class ModelPackage : IDisposable
         if (logits.ndim != 2 || logits.shape[1] != manifest.NumClasses)
             throw new ModelPackageException($"model package '{directory}': the model gives {(logits.ndim == 2 ? logits.shape[1] : -1)} logits, " +
                 $"model.json says {manifest.NumClasses} classes");
+        if (classifier is ScriptClassifier script && script.ForwardWithProblem(probe) is { } problem)
+            throw new ModelPackageException($"model package '{directory}': forwardWith: {problem}");
     }
 
     public void Dispose() => Classifier.Dispose();

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Cam.Engine.Layers;
 using Cam.Engine.Methods;
 using Cam.Engine.Precision;
@@ -18,15 +19,18 @@ public sealed class ScriptClassifier : IClassifier
     private readonly IReadOnlyList<string> outputs;
     private readonly int numClasses;
     private readonly IReadOnlyDictionary<string, TokenLayout> tokens;
+    private readonly IReadOnlyDictionary<string, string> forwardWith;
     private readonly string path;
     private readonly Dictionary<ForwardPrecision, ScriptClassifier> copies = [];
 
-    private ScriptClassifier(jit.ScriptModule module, IReadOnlyList<string> outputs, IReadOnlyDictionary<string, TokenLayout> tokens, int numClasses,
-        Device device, string path, ForwardPrecision precision)
+    private ScriptClassifier(jit.ScriptModule module, IReadOnlyList<string> outputs,
+        IReadOnlyDictionary<string, TokenLayout> tokens, int numClasses, Device device, string path,
+        ForwardPrecision precision, IReadOnlyDictionary<string, string> forwardWith)
     {
         this.module = module;
         this.outputs = outputs;
         this.tokens = tokens;
+        this.forwardWith = forwardWith;
         this.numClasses = numClasses;
         this.path = path;
         Device = device;
@@ -35,12 +39,16 @@ public sealed class ScriptClassifier : IClassifier
     }
 
     /// <param name="tokens">The outputs that are token sequences, with their layout.</param>
+    /// <param name="forwardWith">Per output, the exported method (x, activation) → logits that replaces it.</param>
     public static ScriptClassifier Load(string path, IReadOnlyList<string> outputs, int numClasses, Device? device = null,
-        IReadOnlyDictionary<string, TokenLayout>? tokens = null) =>
-        Load(path, outputs, numClasses, device, tokens ?? new Dictionary<string, TokenLayout>(), ForwardPrecision.Float32);
+        IReadOnlyDictionary<string, TokenLayout>? tokens = null,
+        IReadOnlyDictionary<string, string>? forwardWith = null) =>
+        Load(path, outputs, numClasses, device, tokens ?? new Dictionary<string, TokenLayout>(),
+            ForwardPrecision.Float32, forwardWith ?? new Dictionary<string, string>());
 
     private static ScriptClassifier Load(string path, IReadOnlyList<string> outputs, int numClasses, Device? device,
-        IReadOnlyDictionary<string, TokenLayout> tokens, ForwardPrecision precision)
+        IReadOnlyDictionary<string, TokenLayout> tokens, ForwardPrecision precision,
+        IReadOnlyDictionary<string, string> forwardWith)
     {
         device ??= CPU;
         jit.ScriptModule module;
@@ -56,7 +64,7 @@ public sealed class ScriptClassifier : IClassifier
         if (precision != ForwardPrecision.Float32)
             using (no_grad()) module.to(precision.DType);
         foreach (var parameter in module.parameters()) parameter.requires_grad_(false);
-        return new ScriptClassifier(module, outputs, tokens, numClasses, device, path, precision);
+        return new ScriptClassifier(module, outputs, tokens, numClasses, device, path, precision, forwardWith);
     }
 
     /// <summary>The scripted module itself (the sanity check randomises its weights in place; nothing else should change it).</summary>
@@ -71,7 +79,8 @@ public sealed class ScriptClassifier : IClassifier
     public IClassifier AtPrecision(ForwardPrecision precision)
     {
         if (precision == Precision) return this;
-        if (!copies.TryGetValue(precision, out var copy)) copies[precision] = copy = Load(path, outputs, numClasses, Device, tokens, precision);
+        if (!copies.TryGetValue(precision, out var copy))
+            copies[precision] = copy = Load(path, outputs, numClasses, Device, tokens, precision, forwardWith);
         return copy;
     }
 
@@ -154,6 +163,87 @@ public sealed class ScriptClassifier : IClassifier
     }
 
     public TokenLayout? TokensOf(string layer) => tokens.GetValueOrDefault(layer);
+
+    /// <summary>
+    /// For an output the package gives a <c>forwardWith</c> method: the whole model run on the image repeated, that
+    /// output replaced by the copies (the method computes whatever it needs of the graph). Null for other outputs.
+    /// </summary>
+    public LayerTail? TailAfter(string layer)
+    {
+        if (!forwardWith.TryGetValue(layer, out var method)) return null;
+        return new LayerTail
+        {
+            Kind = LayerTailKind.WholeModel,
+            Logits = (a, image) =>
+            {
+                using var _ = no_grad();
+                using var scope = NewDisposeScope();
+                var repeated = image.expand(a.shape[0], -1, -1, -1).contiguous();
+                return Float32(ForwardWith(layer, method, repeated, a)).MoveToOuterDisposeScope();
+            },
+            BytesPerCopy = (_, sampleShape) => ActivationBytesPerSample(sampleShape),
+        };
+    }
+
+    /// <summary>The logits of <paramref name="input"/> with output <paramref name="layer"/> replaced by
+    /// <paramref name="activation"/>.</summary>
+    private Tensor ForwardWith(string layer, string method, Tensor input, Tensor activation)
+    {
+        object result;
+        try
+        {
+            result = module.invoke(method, PrecisionCast.Input(input, Precision),
+                PrecisionCast.Input(activation, Precision));
+        }
+        catch (Exception e) when (e is ExternalException or ArgumentException or InvalidOperationException)
+        {
+            throw new InvalidOperationException(
+                $"{Name}: method '{method}' (forwardWith of output '{layer}') failed: {e.Message.Split('\n')[0]}");
+        }
+        var logits = result switch
+        {
+            Tensor t => t,
+            System.Runtime.CompilerServices.ITuple { Length: > 0 } tuple when tuple[0] is Tensor first => first,
+            object[] { Length: > 0 } array when array[0] is Tensor first => first,
+            _ => throw new InvalidOperationException(
+                $"{Name}: method '{method}' returned {result?.GetType().Name ?? "nothing"}, not logits"),
+        };
+        if (logits.ndim != 2 || logits.shape[0] != input.shape[0] || logits.shape[1] != numClasses)
+            throw new InvalidOperationException($"{Name}: method '{method}' returned " +
+                $"({string.Join(", ", logits.shape)}), not ({input.shape[0]}, {numClasses}) logits");
+        return logits;
+    }
+
+    /// <summary>
+    /// Checks each <c>forwardWith</c> method on <paramref name="probe"/>: given the output's own value, it must give
+    /// the model's logits back (within 1e-4 of their range). Null, or what is wrong.
+    /// </summary>
+    public string? ForwardWithProblem(Tensor probe)
+    {
+        if (forwardWith.Count == 0) return null;
+        using var scope = NewDisposeScope();
+        var layers = forwardWith.Keys.ToList();
+        using var pass = Forward(probe, layers);
+        for (var i = 0; i < layers.Count; i++)
+        {
+            Tensor logits;
+            try
+            {
+                using var _ = no_grad();
+                logits = Float32(ForwardWith(layers[i], forwardWith[layers[i]], probe, pass.Activations[i]));
+            }
+            catch (InvalidOperationException e)
+            {
+                return e.Message;
+            }
+            var range = Math.Max(pass.Logits.abs().max().item<float>(), 1e-6f);
+            var error = (logits - pass.Logits).abs().max().item<float>() / range;
+            if (!(error <= 1e-4))
+                return $"{Name}: method '{forwardWith[layers[i]]}' given output '{layers[i]}''s own value does not " +
+                       $"give the model's logits (they differ by {error:E2} of their range)";
+        }
+        return null;
+    }
 
     public string LocateCandidateLayer(long[] sampleShape)
     {

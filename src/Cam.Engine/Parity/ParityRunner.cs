@@ -65,7 +65,8 @@ public sealed class ParityRunner
             out var value) ? value : throw new FormatException($"{parityCase.Name}: metadata has no '{key}'");
         methodName = Meta("method");
 
-        using var model = LoadModel(parityCase, Meta("arch"), int.Parse(Meta("num_classes")), Meta("weights"));
+        using var model = LoadModel(parityCase, Meta("arch"), int.Parse(Meta("num_classes")), Meta("weights"),
+            meta.GetValueOrDefault("vit_config"));
         var method = CamMethods.Create(methodName, new MethodOptions
         {
             FcLayer = meta.GetValueOrDefault("fc_layer"),
@@ -109,15 +110,25 @@ public sealed class ParityRunner
 
     /// <summary>
     /// A built-in architecture with the case's weights: a safetensors file relative to the index, or <c>counter:SEED</c>
-    /// for <see cref="CounterValues"/> (no file).
+    /// for <see cref="CounterValues"/> (no file). Architecture <c>VisionTransformer</c> is torchvision's class at the
+    /// sizes of <c>vit_config</c> (<see cref="ReducedVisionTransformer"/>), with counter weights only.
     /// </summary>
-    private ModuleClassifier LoadModel(ParityCase parityCase, string arch, int numClasses, string weights)
+    private ModuleClassifier LoadModel(ParityCase parityCase, string arch, int numClasses, string weights,
+        string? vitConfig)
     {
+        Func<nn.Module<Tensor, Tensor>> factory = arch == ReducedVisionTransformer.Architecture
+            ? () => ReducedVisionTransformer.Create(vitConfig ?? throw new FormatException(
+                $"{parityCase.Name}: architecture {arch} needs 'vit_config'"), numClasses)
+            : () => Architectures.Create(arch, numClasses);
         if (!weights.StartsWith("counter:", StringComparison.Ordinal))
+        {
+            if (arch == ReducedVisionTransformer.Architecture)
+                throw new FormatException($"{parityCase.Name}: a {arch} case takes counter weights only");
             return ModuleClassifier.Load(arch, numClasses, Path.GetFullPath(Path.Combine(parityCase.Directory, weights)), Device);
+        }
         var seed = ulong.Parse(weights["counter:".Length..]);
-        var module = CounterValues.Fill(Architectures.Create(arch, numClasses), seed);
-        return new ModuleClassifier(module, arch, Device, () => Architectures.Create(arch, numClasses));
+        var module = CounterValues.Fill(factory(), seed);
+        return new ModuleClassifier(module, arch, Device, factory);
     }
 
     /// <summary>The input of a case that stores none: <see cref="CounterValues.Image"/> of <c>input_key</c> and <c>input_shape</c>.</summary>

@@ -3,8 +3,9 @@ using static TorchSharp.torch;
 namespace Cam.Engine.Precision;
 
 /// <summary>
-/// The precision of the masked forwards: float32, or bfloat16/float16 with the model's weights and inputs cast
-/// (TorchSharp has no autocast), optionally in the channels-last memory layout.
+/// The worker's precision, for the masked forwards and the gradient methods' forward and backward: float32, or
+/// bfloat16/float16 with the model's weights and inputs cast (TorchSharp has no autocast), optionally in the
+/// channels-last memory layout.
 /// </summary>
 public sealed record ForwardPrecision(ScalarType DType, bool ChannelsLast = false)
 {

@@ -18,6 +18,23 @@ public static class PrecisionCast
         return precision.ChannelsLast && cast.ndim == 4 ? ChannelsLast(cast) : cast;
     }
 
+    /// <summary>
+    /// An activation or gradient of a forward at any precision as the maps are weighted: float32 in the standard
+    /// (row-major) layout. Aliases a float32 tensor that has that layout already; otherwise a new tensor.
+    /// </summary>
+    public static Tensor Float32(Tensor t)
+    {
+        var cast = t.dtype == ScalarType.Float32 ? t : t.to(ScalarType.Float32);
+        return cast.is_contiguous() ? cast.alias() : cast.contiguous();
+    }
+
+    /// <summary><see cref="Float32"/>, always a new tensor (for one whose source is about to be disposed or reused).</summary>
+    public static Tensor Float32Copy(Tensor t)
+    {
+        var copy = t.to(ScalarType.Float32, copy: true);
+        return copy.is_contiguous() ? copy : copy.contiguous();
+    }
+
     public static Tensor ChannelsLast(Tensor t) => t.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
 
     /// <summary>Casts a module's parameters and buffers in place; with channels-last, its 2-D convolutions' weights too.</summary>

@@ -6,8 +6,9 @@ namespace Cam.Engine.Preprocessing;
 /// PIL's <c>Image.resize</c> of an RGB image, byte for byte, for a window of the output only (each output pixel
 /// depends on its own coefficients alone, so the window equals the same window of the whole resized image).
 /// Bilinear and bicubic: the horizontal pass, rounded to bytes, then the vertical pass over the rows it produced
-/// (<see cref="PillowFilter"/>); an axis whose size does not change is not resampled. Nearest: PIL's affine scale,
-/// <c>in = ⌊x⌋</c> for <c>x = (o + 0.5)·in/out</c> accumulated in doubles as PIL steps it.
+/// (<see cref="PillowFilter"/>, vectorised in <see cref="PillowPasses"/>, on the calling thread); an axis whose size
+/// does not change is not resampled. Nearest: PIL's affine scale, <c>in = ⌊x⌋</c> for <c>x = (o + 0.5)·in/out</c>
+/// accumulated in doubles as PIL steps it.
 /// </summary>
 internal static class PillowResize
 {
@@ -33,61 +34,31 @@ internal static class PillowResize
         if (horizontal)
         {
             var columnFilter = PillowFilter.For(interpolation, image.Width, width, columns.Start, columns.Count);
-            band = Horizontal(image, firstRow, endRow, columnFilter);
+            band = PillowPasses.Horizontal(image.Rgb, image.Stored, firstRow, endRow, columnFilter);
         }
         else
         {
             band = Gather(image, Range(firstRow, endRow - firstRow), Range(columns.Start, columns.Count));
         }
-        return rowFilter is null ? band : Vertical(band, columns.Count, firstRow, rowFilter);
+        return rowFilter is null ? band : PillowPasses.Vertical(band, columns.Count * 3, firstRow, rowFilter);
     }
 
-    private static byte[] Horizontal(DecodedImage image, int firstRow, int endRow, PillowFilter filter)
+    /// <summary>
+    /// The source positions <c>[first, end)</c> that outputs <c>window</c> of an axis resized from
+    /// <paramref name="inSize"/> to <paramref name="outSize"/> read in <see cref="Window"/>: the filter's taps, the
+    /// nearest indices, or the window itself when the axis keeps its size.
+    /// </summary>
+    public static (int First, int End) SourceSpan(int inSize, int outSize, (int Start, int Count) window,
+        string interpolation)
     {
-        var columns = filter.First.Length;
-        var band = new byte[(endRow - firstRow) * columns * 3];
-        var stride = image.Width * 3;
-        Parallel.For(firstRow, endRow, new ParallelOptions { MaxDegreeOfParallelism = Workers(endRow - firstRow) }, y =>
+        if (interpolation == "nearest")
         {
-            var source = image.Rgb.AsSpan(y * stride, stride);
-            var target = band.AsSpan((y - firstRow) * columns * 3, columns * 3);
-            for (var o = 0; o < columns; o++)
-            {
-                var weights = filter.Weights.AsSpan(o * filter.KernelSize, filter.Taps[o]);
-                var pixels = source.Slice(filter.First[o] * 3, weights.Length * 3);
-                int r = PillowFilter.Half, g = PillowFilter.Half, b = PillowFilter.Half;
-                for (var t = 0; t < weights.Length; t++)
-                {
-                    var k = weights[t];
-                    r += pixels[t * 3] * k;
-                    g += pixels[t * 3 + 1] * k;
-                    b += pixels[t * 3 + 2] * k;
-                }
-                (target[o * 3], target[o * 3 + 1], target[o * 3 + 2]) =
-                    (PillowFilter.Clip8(r), PillowFilter.Clip8(g), PillowFilter.Clip8(b));
-            }
-        });
-        return band;
-    }
-
-    private static byte[] Vertical(byte[] band, int columns, int firstRow, PillowFilter filter)
-    {
-        var rows = filter.First.Length;
-        var stride = columns * 3;
-        var output = new byte[rows * stride];
-        Parallel.For(0, rows, new ParallelOptions { MaxDegreeOfParallelism = Workers(rows) }, o =>
-        {
-            var weights = filter.Weights.AsSpan(o * filter.KernelSize, filter.Taps[o]);
-            var top = (filter.First[o] - firstRow) * stride;
-            var target = output.AsSpan(o * stride, stride);
-            for (var x = 0; x < stride; x++)
-            {
-                var sum = PillowFilter.Half;
-                for (var t = 0; t < weights.Length; t++) sum += band[top + t * stride + x] * weights[t];
-                target[x] = PillowFilter.Clip8(sum);
-            }
-        });
-        return output;
+            var indices = NearestIndices(inSize, outSize, window);
+            return (indices[0], indices[^1] + 1);
+        }
+        if (inSize == outSize) return (window.Start, window.Start + window.Count);
+        var filter = PillowFilter.For(interpolation, inSize, outSize, window.Start, window.Count);
+        return (filter.First[0], filter.First[^1] + filter.Taps[^1]);
     }
 
     /// <summary>PIL's ImagingScaleAffine: <c>x₀ = 0.5·in/out</c>, <c>x += in/out</c>, index <c>(int)x</c>.</summary>
@@ -109,15 +80,16 @@ internal static class PillowResize
     /// <summary>The pixels at the given rows and columns, (rows, columns, 3) bytes.</summary>
     internal static byte[] Gather(DecodedImage image, int[] rows, int[] columns)
     {
-        var bytes = new byte[rows.Length * columns.Length * 3];
-        var stride = image.Width * 3;
+        var bytes = GC.AllocateUninitializedArray<byte>(rows.Length * columns.Length * 3);
+        var stored = image.Stored;
+        var stride = stored.Width * 3;
         for (var r = 0; r < rows.Length; r++)
         {
-            var source = rows[r] * stride;
+            var source = (rows[r] - stored.Top) * stride;
             var target = r * columns.Length * 3;
             for (var c = 0; c < columns.Length; c++)
             {
-                var s = source + columns[c] * 3;
+                var s = source + (columns[c] - stored.Left) * 3;
                 bytes[target++] = image.Rgb[s];
                 bytes[target++] = image.Rgb[s + 1];
                 bytes[target++] = image.Rgb[s + 2];
@@ -125,7 +97,4 @@ internal static class PillowResize
         }
         return bytes;
     }
-
-    /// <summary>Threads for a pass: one per 64 rows, at most the cores (small images stay on one thread).</summary>
-    private static int Workers(int rows) => Math.Clamp(rows / 64, 1, Environment.ProcessorCount);
 }

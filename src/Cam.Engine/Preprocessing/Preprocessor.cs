@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Cam.Datasets;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -55,26 +56,42 @@ public sealed class Preprocessor(PreprocessSpec spec, Device? device = null, lon
 
     /// <summary>
     /// ToTensor and Normalize of the resized, cropped bytes, computed here in float32 as torchvision computes them:
-    /// <c>x[n, c, y, x] = (b / 255 − mean_c) / std_c</c>, each operation rounded to float32 as in PyTorch, into one
-    /// (N, 3, H, W) tensor made at once (a handful of small tensor operations per image cost more than the arithmetic).
+    /// <c>x[n, c, y, x] = (b / 255 − mean_c) / std_c</c>, each operation rounded to float32 as in PyTorch. A byte has
+    /// 256 values, so the formula is evaluated once per (channel, byte) into a table and the pixels look it up; they
+    /// are written straight into one (N, 3, H, W) CPU tensor's memory (then moved to the device, if it is another).
     /// </summary>
     private Tensor Normalized(IReadOnlyList<DecodedImage> images, (int Height, int Width) size)
     {
         var plane = size.Height * size.Width;
-        var (mean, std) = (Spec.MeanValues, Spec.StdValues);
-        var values = new float[images.Count * 3 * plane];
+        var table = NormalizationTable(Spec.MeanValues, Spec.StdValues);
+        var batch = torch.empty([images.Count, 3, size.Height, size.Width], ScalarType.Float32, CPU);
+        var values = MemoryMarshal.Cast<byte, float>(batch.bytes);
         for (var n = 0; n < images.Count; n++)
         {
             var bytes = Bytes(images[n]);
             prepared.Remove(images[n]);
-            for (var c = 0; c < 3; c++)
+            var red = values.Slice(n * 3 * plane, plane);
+            var green = values.Slice((n * 3 + 1) * plane, plane);
+            var blue = values.Slice((n * 3 + 2) * plane, plane);
+            for (var p = 0; p < plane; p++)
             {
-                var target = values.AsSpan((n * 3 + c) * plane, plane);
-                var (m, s) = (mean[c], std[c]);
-                for (var p = 0; p < plane; p++) target[p] = (bytes[p * 3 + c] / 255f - m) / s;
+                red[p] = table[bytes[p * 3]];
+                green[p] = table[256 + bytes[p * 3 + 1]];
+                blue[p] = table[512 + bytes[p * 3 + 2]];
             }
         }
-        return torch.tensor(values, [images.Count, 3, size.Height, size.Width], device: device);
+        if (device.type == DeviceType.CPU) return batch;
+        using (batch) return batch.to(device);
+    }
+
+    /// <summary><c>table[256·c + b] = (b / 255 − mean_c) / std_c</c> in float32, for each value of a byte.</summary>
+    private static float[] NormalizationTable(float[] mean, float[] std)
+    {
+        var table = new float[3 * 256];
+        for (var c = 0; c < 3; c++)
+        for (var b = 0; b < 256; b++)
+            table[c * 256 + b] = (b / 255f - mean[c]) / std[c];
+        return table;
     }
 
     /// <summary>
@@ -91,8 +108,29 @@ public sealed class Preprocessor(PreprocessSpec spec, Device? device = null, lon
     public void Prepare(IEnumerable<DecodedImage> images)
     {
         if (!Spec.IsAntialiased) return;
-        foreach (var image in images)
-            if (Problem(image) is null) prepared.AddOrUpdate(image, Resample(image));
+        // One image per thread (each resamples on its own thread): coarse pieces, no per-row scheduling.
+        Parallel.ForEach(images.Where(i => Problem(i) is null), new ParallelOptions { MaxDegreeOfParallelism = 2 },
+            image => prepared.AddOrUpdate(image, Resample(image)));
+    }
+
+    /// <summary>
+    /// The part of a decoded raster of <paramref name="width"/>×<paramref name="height"/> (displayed at
+    /// <paramref name="fullWidth"/>×<paramref name="fullHeight"/>) that <see cref="Bytes"/> reads: the source rows and
+    /// columns under the crop's window of the resized image (<see cref="PillowResize.SourceSpan"/>); a decoder given
+    /// it (<see cref="Cam.Datasets.NeededWindow"/>) decodes nothing else. Null without antialiasing (that path reads
+    /// whole images) or when the crop keeps nothing of the image.
+    /// </summary>
+    public PixelWindow? WindowToDecode(int width, int height, int fullWidth, int fullHeight)
+    {
+        if (!Spec.IsAntialiased) return null;
+        var (h, w) = Spec.Resized(fullHeight, fullWidth);
+        var (ch, cw) = Spec.Crop ?? (h, w);
+        var (top, left) = Spec.Crop is null ? (0, 0) : PreprocessGeometry.CropOffset(h, w, ch, cw);
+        var (rows, columns) = (Inside(top, ch, h), Inside(left, cw, w));
+        if (rows.Count <= 0 || columns.Count <= 0) return null;
+        var (y0, y1) = PillowResize.SourceSpan(height, h, rows, Spec.Filter);
+        var (x0, x1) = PillowResize.SourceSpan(width, w, columns, Spec.Filter);
+        return new PixelWindow(x0, y0, x1 - x0, y1 - y0);
     }
 
     private byte[] Resample(DecodedImage image)

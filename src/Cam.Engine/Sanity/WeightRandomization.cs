@@ -30,7 +30,9 @@ public static class WeightRandomization
         var module = ModuleOf(classifier);
         var parameterised = module.named_modules().Where(m => m.name.Length > 0 && m.module.named_parameters(recurse: false).Any())
             .Select(m => m.name).ToList();
-        var order = classifier is ModuleClassifier hooked ? hooked.LeavesInFiringOrder(sampleShape).Where(parameterised.Contains).ToList() : parameterised;
+        var order = classifier is ModuleClassifier hooked
+            ? hooked.LeavesInFiringOrder(sampleShape).Where(parameterised.Contains).ToList()
+            : parameterised;
         return Enumerable.Reverse(order).ToList();
     }
 

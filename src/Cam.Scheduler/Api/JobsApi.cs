@@ -40,7 +40,8 @@ public static class JobsApi
         await store.GetJobAsync(id, ct) is { } job
             ? TypedResults.Ok(JobView.From(job) with
             {
-                Methods = await tallies.OfJobAsync(id, Pages.JobPageData.MethodsOf(job), ct), UnknownLabels = await unknownLabels.OfJobAsync(id, ct),
+                Methods = await tallies.OfJobAsync(id, Pages.JobPageData.MethodsOf(job), ct),
+                UnknownLabels = await unknownLabels.OfJobAsync(id, ct),
             })
             : NotFound(id);
 
@@ -54,12 +55,13 @@ public static class JobsApi
             page.Count > 0 ? page[^1].Id : null));
     }
 
-    private static async Task<Results<Ok<JobView>, ProblemHttpResult>> CancelAsync(Guid id, JobStore store, CancellationToken ct)
+    private static async Task<Results<Ok<JobView>, ProblemHttpResult>> CancelAsync(Guid id, JobStore store, JobService jobs,
+        CancellationToken ct)
     {
         if (await store.GetJobAsync(id, ct) is null) return NotFound(id);
-        var cancelled = await store.TryCancelAsync(id, ct);
-        return TypedResults.Ok(JobView.From((await store.GetJobAsync(id,
-            ct))!) with { Message = cancelled ? "cancelled" : "the job had already ended" });
+        var cancelled = await jobs.CancelAsync(id, ct);
+        var job = (await store.GetJobAsync(id, ct))!;
+        return TypedResults.Ok(JobView.From(job) with { Message = cancelled ? "cancelled" : "the job had already ended" });
     }
 
     /// <summary>Submits a job; with <c>?dryRun=true</c>, answers its cost preview instead (<c>workers</c> for the wall time) and stores

@@ -1,13 +1,17 @@
 using Cam.Contracts;
 using Cam.Datasets;
 using Cam.Scheduler.Planning;
+using Cam.Scheduler.Telemetry;
 using Cam.Scheduler.Validation;
 using Cam.Specs;
 using Cam.Storage;
 
 namespace Cam.Scheduler.Jobs;
 
-/// <summary>Accepts jobs: validates the spec against the data and model roots, stores the job and starts enumerating it.</summary>
+/// <summary>
+/// Accepts jobs (validates the spec against the data and model roots, stores the job and starts enumerating it) and
+/// cancels them.
+/// </summary>
 public sealed class JobService(DatasetLocator datasets, JobStore store, JobEnumerator enumerator, JobSpecValidator validator, ModelProber prober)
 {
     /// <summary>
@@ -42,6 +46,17 @@ public sealed class JobService(DatasetLocator datasets, JobStore store, JobEnume
         return probe is null
             ? CostPlan.Unprobed(items, classes, workers)
             : CostPlanner.Plan(items, spec.Methods, probe, classes, spec.Metrics, spec.MetricSteps, workers);
+    }
+
+    /// <summary>
+    /// Cancels a running job, for the API and the live page alike, and counts its end in <c>cam.jobs.finished</c> as
+    /// every other ending is counted. False: the job had already ended (nothing counted).
+    /// </summary>
+    public async Task<bool> CancelAsync(Guid id, CancellationToken ct = default)
+    {
+        var cancelled = await store.TryCancelAsync(id, ct);
+        SchedulerTelemetry.Finished(cancelled ? JobState.Cancelled : null);
+        return cancelled;
     }
 
     private IDatasetSource OpenDataset(JobSpec spec)

@@ -27,23 +27,10 @@ public sealed class ShardDispatcher(SchedulerSettings settings, JobStore store, 
 {
     private readonly ConcurrentDictionary<Guid, (JobSpec Spec, string DatasetRoot)> specs = new();
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await DispatchOnceAsync(stoppingToken);
-            }
-            // Any failure but this service stopping, a timeout or cancellation from the database client included: a
-            // dispatcher that ended its loop would leave every job waiting for good.
-            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
-            {
-                logger.LogWarning("dispatch round failed, retrying: {Reason}", e.Message);
-            }
-            await Task.Delay(settings.DispatchInterval, stoppingToken);
-        }
-    }
+    /// <summary>A round every <see cref="SchedulerSettings.DispatchInterval"/>; a failed round is logged and the next one tries again.</summary>
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        BackgroundRounds.RunAsync(DispatchOnceAsync, settings.DispatchInterval,
+            e => logger.LogWarning("dispatch round failed, retrying: {Reason}", e.Message), stoppingToken);
 
     public async Task DispatchOnceAsync(CancellationToken ct)
     {

@@ -1,6 +1,7 @@
 using System.Text;
 using Cam.Contracts;
 using Cam.Scheduler.Api;
+using Cam.Scheduler.Jobs;
 using Cam.Storage;
 using Cam.Storage.Entities;
 using Microsoft.AspNetCore.Antiforgery;
@@ -58,12 +59,13 @@ public static class JobPages
             {
                 var view = JobView.From(job);
                 var tallies = await data.TalliesAsync(job, ct);
-                body.Append($"<tr data-job=\"{job.Id}\" data-state=\"{E(job.State)}\"><td class=\"mono\"><a href=\"/jobs/{job.Id}\">{job.Id.ToString()[..8]}</a></td>")
+                body.Append($"<tr data-job=\"{job.Id}\" data-state=\"{E(job.State)}\"><td class=\"mono\"><a " +
+                    $"href=\"/jobs/{job.Id}\">{job.Id.ToString()[..8]}</a></td>")
                     .Append($"<td>{State(job.State)}</td><td>{ProgressBar(Fraction(job))}</td>")
                     .Append($"<td class=\"n\">{view.Done}/{(job.EnumerationDone ? view.Total.ToString() : view.Total + "+")}</td>")
                     .Append($"<td class=\"n\">{Number(view.ItemsPerSecond)}</td><td class=\"n\">{Duration(view.EtaSeconds)}</td>")
                     .Append($"<td>{string.Join("<br>", tallies.Select(t => $"{E(t.Method)} {t.Results}"))}</td>")
-                    .Append($"<td>{string.Join("<br>", tallies.Where(t => t.FailedItems > 0 || t.JobError is not null).Select(t => $"{E(t.Method)} {t.FailedItems}{(t.JobError is null ? "" : " (whole job)")}"))}</td>")
+                    .Append($"<td>{string.Join("<br>", tallies.Where(t => t.FailedItems > 0 || t.JobError is not null).Select(Failures))}</td>")
                     .Append($"<td>{job.CreatedAt:yyyy-MM-dd HH:mm:ss}</td></tr>");
             }
             body.Append("</tbody></table>");
@@ -71,7 +73,8 @@ public static class JobPages
         return Page(context, "jobs", body.ToString(), refresh: jobs.Any(j => j.State == JobState.Running));
     }
 
-    private static async Task<IResult> JobAsync(Guid id, long? after, HttpContext context, JobPageData data, IAntiforgery antiforgery, CancellationToken ct)
+    private static async Task<IResult> JobAsync(Guid id, long? after, HttpContext context, JobPageData data,
+        IAntiforgery antiforgery, CancellationToken ct)
     {
         if (await data.JobAsync(id, ct) is not { } job) return NotFound(context, id);
         var view = JobView.From(job);
@@ -92,19 +95,23 @@ public static class JobPages
         if (job.State == JobState.Running)
         {
             var tokens = antiforgery.GetAndStoreTokens(context);
-            body.Append($"</p><p><form method=\"post\" action=\"/jobs/{job.Id}/cancel\"><input type=\"hidden\" name=\"{E(tokens.FormFieldName)}\" value=\"{E(tokens.RequestToken)}\">")
+            body.Append($"</p><p><form method=\"post\" action=\"/jobs/{job.Id}/cancel\"><input type=\"hidden\" name=\"{E(tokens.FormFieldName)}\" " +
+                $"value=\"{E(tokens.RequestToken)}\">")
                 .Append("<button type=\"submit\">Cancel the job</button></form>");
         }
-        body.Append("</p><h2>Methods</h2><table id=\"methods\"><thead><tr><th>method</th><th>results</th><th>failed items</th><th>error of the whole job</th></tr></thead><tbody>");
+        body.Append("</p><h2>Methods</h2><table id=\"methods\"><thead><tr><th>method</th><th>results</th><th>failed items</th><th>error of the " +
+            "whole job</th></tr></thead><tbody>");
         foreach (var t in await data.TalliesAsync(job, ct))
-            body.Append($"<tr><td>{E(t.Method)}</td><td class=\"n\">{t.Results}</td><td class=\"n\">{t.FailedItems}</td><td>{E(t.JobError)}</td></tr>");
+            body.Append($"<tr><td>{E(t.Method)}</td><td class=\"n\">{t.Results}</td><td class=\"n\">{t.FailedItems}</td>" +
+                $"<td>{E(t.JobError)}</td></tr>");
         body.Append("</tbody></table>");
         var errors = await data.ErrorsAsync(id, after ?? 0, ErrorsPerPage, ct);
         body.Append("<h2>Errors</h2>");
         if (errors.Count == 0) body.Append(after is null ? "<p class=\"muted\">None.</p>" : "<p class=\"muted\">No more.</p>");
         else
         {
-            body.Append("<table id=\"errors\"><thead><tr><th>item</th><th>path</th><th>label</th><th>stage</th><th>method</th><th>message</th></tr></thead><tbody>");
+            body.Append("<table id=\"errors\"><thead><tr><th>item</th><th>path</th><th>label</th><th>stage</th><th>method</th>" +
+                "<th>message</th></tr></thead><tbody>");
             foreach (var e in errors)
                 body.Append($"<tr><td class=\"n\">{e.Item?.ToString() ?? "job"}</td><td class=\"mono\">{E(e.Path)}</td><td>{E(e.Label)}</td>")
                     .Append($"<td>{E(e.Stage)}</td><td>{E(e.Method)}</td><td>{E(e.Message)}</td></tr>");
@@ -129,17 +136,20 @@ public static class JobPages
             preview = $"<p class=\"error\">No preview: {E(e.Message)}</p>";
         }
         return Page(context, $"cost of job {job.Id.ToString()[..8]}",
-            $"<h1>Cost preview of job <a class=\"mono\" href=\"/jobs/{job.Id}\">{job.Id}</a></h1><p class=\"muted\">One worker; the model probed on a worker now, the dataset counted again.</p>{preview}",
+            $"<h1>Cost preview of job <a class=\"mono\" href=\"/jobs/{job.Id}\">{job.Id}</a></h1><p class=\"muted\">One worker; the model probed " +
+                $"on a worker now, the dataset counted again.</p>{preview}",
             refresh: false);
     }
 
     /// <summary>Cancels a running job: the key (cookie or header) got the request here; the form's anti-forgery token must be valid too.</summary>
-    private static async Task<IResult> CancelAsync(Guid id, HttpContext context, IAntiforgery antiforgery, JobStore store, CancellationToken ct)
+    private static async Task<IResult> CancelAsync(Guid id, HttpContext context, IAntiforgery antiforgery, JobStore store, JobService jobs,
+        CancellationToken ct)
     {
         if (!await antiforgery.IsRequestValidAsync(context))
-            return Results.Problem("the form's anti-forgery token is missing or invalid: reload the job's page", statusCode: StatusCodes.Status400BadRequest);
+            return Results.Problem("the form's anti-forgery token is missing or invalid: reload the job's page",
+                statusCode: StatusCodes.Status400BadRequest);
         if (await store.GetJobAsync(id, ct) is null) return NotFound(context, id);
-        await store.TryCancelAsync(id, ct);
+        await jobs.CancelAsync(id, ct);
         return Results.Redirect($"/jobs/{id}");
     }
 
@@ -156,6 +166,9 @@ public static class JobPages
         if (JobState.IsFinal(job.State)) return 1;
         return job.EnumerationDone ? job.TotalItems == 0 ? 1 : (double)(job.SucceededItems + job.FailedItems) / job.TotalItems : null;
     }
+
+    /// <summary>A method's failed items in the job list, with "(whole job)" where the method failed for the whole job.</summary>
+    private static string Failures(MethodTally t) => $"{E(t.Method)} {t.FailedItems}{(t.JobError is null ? "" : " (whole job)")}";
 
     private static string State(string state) => $"<span class=\"state {E(state)}\">{E(state.Replace('_', ' '))}</span>";
 }

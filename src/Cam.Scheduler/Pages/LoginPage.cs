@@ -10,7 +10,8 @@ public static class LoginPage
 
     public static WebApplication MapLoginPage(this WebApplication app)
     {
-        app.MapGet(Path, (HttpContext context, string? returnUrl, IAntiforgery antiforgery) => Form(context, antiforgery, returnUrl, null)).ExcludeFromDescription();
+        app.MapGet(Path, (HttpContext context, string? returnUrl, IAntiforgery antiforgery) => Form(context, antiforgery, returnUrl, null))
+            .ExcludeFromDescription();
         app.MapPost(Path, LoginAsync).ExcludeFromDescription();
         return app;
     }
@@ -38,9 +39,11 @@ public static class LoginPage
         var tokens = antiforgery.GetAndStoreTokens(context);
         var body = "<h1>API key</h1>"
                    + (problem is null ? "" : $"<p class=\"error\">{E(problem)}</p>")
-                   + $"<form method=\"post\" action=\"{Path}\"><input type=\"hidden\" name=\"{E(tokens.FormFieldName)}\" value=\"{E(tokens.RequestToken)}\">"
+                   + $"<form method=\"post\" action=\"{Path}\"><input type=\"hidden\" name=\"{E(tokens.FormFieldName)}\" " +
+                       $"value=\"{E(tokens.RequestToken)}\">"
                    + $"<input type=\"hidden\" name=\"returnUrl\" value=\"{E(IsLocal(returnUrl) ? returnUrl : "/")}\">"
-                   + "<input type=\"password\" name=\"key\" autocomplete=\"current-password\" placeholder=\"CAM_API_KEY\" autofocus> <button type=\"submit\">Sign in</button></form>"
+                   + "<input type=\"password\" name=\"key\" autocomplete=\"current-password\" placeholder=\"CAM_API_KEY\" autofocus> <button " +
+                       "type=\"submit\">Sign in</button></form>"
                    + "<p class=\"muted\">Scripts send the key in the <code>X-Api-Key</code> header instead.</p>";
         return Page(context, "sign in", body, refresh: false);
     }

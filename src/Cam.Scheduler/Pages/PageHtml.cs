@@ -58,13 +58,15 @@ public static class PageHtml
         body{font:14px system-ui,sans-serif;margin:0;color:#1d2430;background:#f6f7f9}
         header{background:#1d2430;color:#fff;padding:10px 24px;font-weight:600}header a{color:#fff;text-decoration:none;margin-right:8px}
         main{padding:16px 24px;max-width:1200px}h1{font-size:20px;margin:8px 0 16px}h2{font-size:16px;margin:24px 0 8px}
-        table{border-collapse:collapse;background:#fff;width:100%}th,td{padding:6px 10px;border-bottom:1px solid #e3e6ea;text-align:left;vertical-align:top}
+        table{border-collapse:collapse;background:#fff;width:100%}
+        th,td{padding:6px 10px;border-bottom:1px solid #e3e6ea;text-align:left;vertical-align:top}
         th{font-weight:600;background:#eef0f3}td.n{text-align:right;font-variant-numeric:tabular-nums}
         .bar{display:inline-block;width:160px;height:10px;background:#e3e6ea;border-radius:5px;overflow:hidden;vertical-align:middle}
         .bar span{display:block;height:100%;background:#2f80ed}.muted{color:#6b7480}
         .state{padding:2px 8px;border-radius:10px;background:#e3e6ea}.state.running{background:#d6e8ff}.state.completed{background:#d5f5df}
         .state.failed,.state.cancelled{background:#fde0e0}.state.completed_with_errors{background:#fff1c9}
         code,.mono{font-family:ui-monospace,monospace;font-size:12px;overflow-wrap:anywhere}
-        form{display:inline}button,input{font:inherit;padding:4px 10px}dl{display:grid;grid-template-columns:max-content auto;gap:4px 16px}dt{color:#6b7480}
+        form{display:inline}button,input{font:inherit;padding:4px 10px}
+        dl{display:grid;grid-template-columns:max-content auto;gap:4px 16px}dt{color:#6b7480}
         """;
 }

@@ -51,32 +51,23 @@ public sealed class SchedulerGauges : BackgroundService
     public async Task RefreshAsync(CancellationToken ct)
     {
         await using var db = await factory.CreateDbContextAsync(ct);
-        var jobs = await db.Jobs.GroupBy(j => j.State).Select(g => new { g.Key, Count = g.LongCount() }).ToDictionaryAsync(g => g.Key, g => g.Count, ct);
+        var jobs = await db.Jobs.GroupBy(j => j.State).Select(g => new { g.Key, Count = g.LongCount() })
+            .ToDictionaryAsync(g => g.Key, g => g.Count, ct);
         var running = db.Jobs.Where(j => j.State == JobState.Running).Select(j => j.Id);
-        var shards = await db.Shards.Where(s => running.Contains(s.JobId)
-                                                && (s.State == ShardState.Pending || s.State == ShardState.Published || s.State == ShardState.Running))
+        var shards = await db.Shards
+            .Where(s => running.Contains(s.JobId)
+                        && (s.State == ShardState.Pending || s.State == ShardState.Published || s.State == ShardState.Running))
             .GroupBy(s => s.State).Select(g => new { g.Key, Count = g.LongCount() }).ToDictionaryAsync(g => g.Key, g => g.Count, ct);
         foreach (var state in new[] { ShardState.Pending, ShardState.Published, ShardState.Running }) shards.TryAdd(state, 0);
         var watched = await db.Jobs.AsNoTracking().Where(j => j.State == JobState.Running).ToListAsync(ct);
-        watched.AddRange(await db.Jobs.AsNoTracking().Where(j => j.State != JobState.Running).OrderByDescending(j => j.FinishedAt).Take(RecentJobs).ToListAsync(ct));
+        watched.AddRange(await db.Jobs.AsNoTracking().Where(j => j.State != JobState.Running).OrderByDescending(j => j.FinishedAt)
+            .Take(RecentJobs).ToListAsync(ct));
         counts = new SchedulerCounts(jobs, shards, watched);
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await RefreshAsync(stoppingToken);
-            }
-            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
-            {
-                logger.LogDebug("the gauges' counts were not refreshed: {Reason}", e.Message);
-            }
-            await Task.Delay(RefreshInterval, stoppingToken);
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        BackgroundRounds.RunAsync(RefreshAsync, RefreshInterval,
+            e => logger.LogDebug("the gauges' counts were not refreshed: {Reason}", e.Message), stoppingToken);
 
     public override void Dispose()
     {

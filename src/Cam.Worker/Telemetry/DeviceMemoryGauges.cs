@@ -16,7 +16,8 @@ public sealed class DeviceMemoryGauges : IHostedService, IDisposable
         var device = settings.Device;
         var cuda = CudaIndex(device);
         var attribute = new KeyValuePair<string, object?>(WorkerTelemetry.DeviceAttribute, device);
-        meter.CreateObservableGauge("cam.device.memory.used", () => Used(cuda) is { } used ? [new Measurement<long>(used, attribute)] : Array.Empty<Measurement<long>>(),
+        meter.CreateObservableGauge("cam.device.memory.used", () => Used(cuda) is { } used ? [new Measurement<long>(used, attribute)]
+            : Array.Empty<Measurement<long>>(),
             "By", "Device memory in use (CUDA), or the process's resident memory (CPU)");
         meter.CreateObservableGauge("cam.device.memory.free", () => cuda is { } index && CudaRuntime.Memory(index) is { } memory
             ? [new Measurement<long>(memory.Free, attribute)] : Array.Empty<Measurement<long>>(), "By", "Free device memory (CUDA only)");

@@ -30,7 +30,8 @@ public sealed partial class CamProcess : IDisposable
     public static CamProcess Start(string name, string project, IReadOnlyDictionary<string, string> environment, int port)
     {
         var program = TestEnvironment.ProgramPath(project);
-        if (!File.Exists(program)) throw new FileNotFoundException($"{program} is not built (build Cam.sln in {TestEnvironment.Configuration} first)");
+        if (!File.Exists(program)) throw new FileNotFoundException($"{program} is not built (build Cam.sln in " +
+            $"{TestEnvironment.Configuration} first)");
         var info = new ProcessStartInfo(TestEnvironment.Dotnet)
         {
             ArgumentList = { program },
@@ -73,7 +74,8 @@ public sealed partial class CamProcess : IDisposable
     public async Task<bool> TerminateAsync(TimeSpan timeout)
     {
         if (process.HasExited) return true;
-        if (SendSignal(process.Id, SigTerm) != 0) throw new InvalidOperationException($"kill({process.Id}, SIGTERM) failed: errno {Marshal.GetLastPInvokeError()}");
+        if (SendSignal(process.Id, SigTerm) != 0)
+            throw new InvalidOperationException($"kill({process.Id}, SIGTERM) failed: errno {Marshal.GetLastPInvokeError()}");
         using var cts = new CancellationTokenSource(timeout);
         try
         {

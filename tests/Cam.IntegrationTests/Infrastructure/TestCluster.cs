@@ -52,15 +52,21 @@ public sealed class TestCluster : IAsyncDisposable
     public RabbitMqService RabbitMq => services.RabbitMq;
     public HttpClient Http => http;
 
-    public static async Task<TestCluster> StartAsync(ServicesFixture services, ITestOutputHelper log, TestDataset dataset, ClusterOptions? options = null)
+    public static async Task<TestCluster> StartAsync(ServicesFixture services, ITestOutputHelper log, TestDataset dataset,
+        ClusterOptions? options = null)
     {
         await services.Postgres.ResetAsync();
         await services.RabbitMq.ResetAsync(Queues);
         var cluster = new TestCluster(services, log, dataset, options ?? new ClusterOptions());
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         try
         {
-            await cluster.StartSchedulerAsync();
-            for (var i = 0; i < cluster.options.Workers; i++) await cluster.StartWorkerAsync();
+            // Started together, as a deployment starts them (each declares the shard queue alike); each is waited for
+            // until it is ready.
+            var starting = new List<Task> { cluster.StartSchedulerAsync() };
+            for (var i = 0; i < cluster.options.Workers; i++) starting.Add(cluster.StartWorkerAsync());
+            await Task.WhenAll(starting);
+            log.WriteLine($"scheduler and {cluster.options.Workers} workers ready in {clock.Elapsed.TotalSeconds:F1} s");
             return cluster;
         }
         catch
@@ -138,7 +144,8 @@ public sealed class TestCluster : IAsyncDisposable
         while (DateTime.UtcNow < deadline)
         {
             if (process.HasExited)
-                throw new InvalidOperationException($"{process.Name} exited with {process.ExitCode}:\n{string.Join('\n', process.Output.TakeLast(40))}");
+                throw new InvalidOperationException($"{process.Name} exited with {process.ExitCode}:\n" +
+                    $"{string.Join('\n', process.Output.TakeLast(40))}");
             try
             {
                 if ((await probe.GetAsync($"http://127.0.0.1:{port}/health/ready")).IsSuccessStatusCode) return;

@@ -7,7 +7,8 @@ namespace Cam.IntegrationTests.Infrastructure;
 /// <summary>A data root holding demo images from <c>samples/shapes</c> and a manifest over them, plus optional bad items.</summary>
 public sealed class TestDataset : IDisposable
 {
-    private TestDataset(string root, int goodItems, IReadOnlyList<string> badItems, string manifest = "manifest.csv", IReadOnlyList<string?>? expected = null)
+    private TestDataset(string root, int goodItems, IReadOnlyList<string> badItems, string manifest = "manifest.csv",
+        IReadOnlyList<string?>? expected = null)
     {
         Root = root;
         GoodItems = goodItems;
@@ -25,7 +26,8 @@ public sealed class TestDataset : IDisposable
     public IReadOnlyList<string> BadItems { get; }
     public int TotalItems => GoodItems + BadItems.Count;
 
-    /// <summary>A data root made elsewhere (an <see cref="ApplicabilityWorkspace"/>'s) with a manifest.csv of <paramref name="items"/> good items.</summary>
+    /// <summary>A data root made elsewhere (an <see cref="ApplicabilityWorkspace"/>'s) with a manifest.csv of <paramref name="items"/> good
+    /// items.</summary>
     public static TestDataset Over(string root, int items) => new(root, items, []);
 
     public static TestDataset Create(int goodItems, bool withBadItems = false)
@@ -54,7 +56,8 @@ public sealed class TestDataset : IDisposable
         return new TestDataset(root, goodItems, bad);
     }
 
-    /// <summary><paramref name="goodItems"/> demo images and a manifest mixing them with one line of each input fault (<see cref="HostileDataset"/>).</summary>
+    /// <summary><paramref name="goodItems"/> demo images and a manifest mixing them with one line of each input fault
+    /// (<see cref="HostileDataset"/>).</summary>
     public static TestDataset CreateHostile(int goodItems, string format)
     {
         var plain = Create(goodItems);

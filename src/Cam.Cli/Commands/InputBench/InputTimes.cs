@@ -7,21 +7,26 @@ namespace Cam.Cli.Commands.InputBench;
 /// spent being read, decoded and preprocessed (summed over threads).
 /// </summary>
 internal sealed record InputTimes(string Decoder, long Images, int Threads, double Seconds, double CpuSeconds,
-    double ReadSeconds, double DecodeSeconds, double PreprocessSeconds)
+    double ReadSeconds, double DecodeSeconds, double PreprocessSeconds, double UserSeconds, double SystemSeconds)
 {
+    /// <summary>What else the side reports (Cam: its garbage collections), added to its JSON as is.</summary>
+    public JsonObject? Extra { get; init; }
+
     /// <summary>Images per second of CPU time over all threads (the process's user + system time): the rate per core.</summary>
     public double ImagesPerCpuSecond => CpuSeconds > 0 ? Images / CpuSeconds : 0;
 
     public JsonObject ToJson()
     {
         var staged = ReadSeconds + DecodeSeconds + PreprocessSeconds;
-        return new JsonObject
+        var json = new JsonObject
         {
             ["decoder"] = Decoder,
             ["images"] = Images,
             ["threads"] = Threads,
             ["seconds"] = Math.Round(Seconds, 3),
             ["cpu_seconds"] = Math.Round(CpuSeconds, 3),
+            ["cpu_user_seconds"] = Math.Round(UserSeconds, 3),
+            ["cpu_system_seconds"] = Math.Round(SystemSeconds, 3),
             ["images_per_second"] = Math.Round(Seconds > 0 ? Images / Seconds : 0, 2),
             ["images_per_second_per_thread"] = Math.Round(Seconds > 0 ? Images / Seconds / Threads : 0, 2),
             ["images_per_cpu_second"] = Math.Round(ImagesPerCpuSecond, 2),
@@ -38,10 +43,13 @@ internal sealed record InputTimes(string Decoder, long Images, int Threads, doub
                 ["preprocess"] = Math.Round(staged > 0 ? PreprocessSeconds / staged : 0, 3),
             },
         };
+        foreach (var (key, value) in Extra ?? []) json[key] = value?.DeepClone();
+        return json;
     }
 
     public static InputTimes FromJson(JsonNode json) => new(
         json["decoder"]!.GetValue<string>(), json["images"]!.GetValue<long>(), json["threads"]!.GetValue<int>(),
         json["seconds"]!.GetValue<double>(), json["cpu_seconds"]!.GetValue<double>(), json["read_seconds"]!.GetValue<double>(),
-        json["decode_seconds"]!.GetValue<double>(), json["preprocess_seconds"]!.GetValue<double>());
+        json["decode_seconds"]!.GetValue<double>(), json["preprocess_seconds"]!.GetValue<double>(),
+        json["cpu_user_seconds"]!.GetValue<double>(), json["cpu_system_seconds"]!.GetValue<double>());
 }

@@ -42,6 +42,10 @@ def main():
     gif = Image.fromarray(pattern(3, 11)).convert("P", palette=Image.ADAPTIVE, colors=8)
     gif.info["transparency"] = 2
     files["transparent.gif"] = gif
+    # A first frame smaller than the canvas (6×4 at (3, 2) on 12×9): PIL fills the rest with index 0, or with the
+    # transparent index when there is one, and convert("RGB") shows that index's colour. Written by hand below.
+    files["small-frame.gif"] = None
+    files["small-frame-transparent.gif"] = None
     expected = {}
     for name, image in files.items():
         if name == "rgb16.png":
@@ -52,6 +56,8 @@ def main():
             write_png16(name, pattern(1, 10, np.uint16, 600)[..., None], color_type=0, interlaced=True)
         elif name == "rgba16.png":
             write_png16(name, pattern(4, 12, np.uint16, 65535), color_type=6)
+        elif name.startswith("small-frame"):
+            write_small_frame_gif(name, transparency=5 if "transparent" in name else None)
         elif name.endswith(".jpg"):
             image.save(name, quality=95)
         else:
@@ -92,6 +98,27 @@ def write_png16(name, pixels, color_type, interlaced=False):
     png += chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
     with open(name, "wb") as f:
         f.write(png)
+
+
+def write_small_frame_gif(name, transparency):
+    """A GIF whose only frame (6×4, 8 colours) sits at (3, 2) on a 12×9 canvas: PIL writes the frame, the logical
+    screen size and the frame's offset are then patched into its header and image descriptor."""
+    frame = Image.fromarray(pattern(3, 13)[:4, :6]).convert("P", palette=Image.ADAPTIVE, colors=8)
+    buffer = io.BytesIO()
+    frame.save(buffer, "GIF", **({"transparency": transparency} if transparency is not None else {}))
+    gif = bytearray(buffer.getvalue())
+    gif[6:10] = W.to_bytes(2, "little") + H.to_bytes(2, "little")
+    flags = gif[10]
+    at = 13 + (3 * (2 << (flags & 7)) if flags & 0x80 else 0)
+    while gif[at] == 0x21:  # extensions before the frame: skip their sub-blocks
+        at += 2
+        while gif[at]:
+            at += gif[at] + 1
+        at += 1
+    assert gif[at] == 0x2C and gif[at + 5:at + 9] == bytes([6, 0, 4, 0])
+    gif[at + 1:at + 5] = (3).to_bytes(2, "little") + (2).to_bytes(2, "little")
+    with open(name, "wb") as f:
+        f.write(gif)
 
 
 def write_rgb16(name, pixels):

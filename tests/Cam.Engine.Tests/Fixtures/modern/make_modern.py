@@ -20,7 +20,7 @@ What is stored is what PyTorch computes from them:
 import json
 import math
 import os
-import struct
+import sys
 
 import numpy as np
 import torch
@@ -28,6 +28,8 @@ import torch.nn.functional as F
 import torchvision
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, ".."))
+from safetensors_io import save_safetensors  # noqa: E402
 MASK = (1 << 64) - 1
 
 # The reduced ViT of the map tests; ViTTiny in the C# tests has the same numbers.
@@ -80,26 +82,6 @@ def fill(model, seed):
             state[name] = values(name, list(tensor.shape), seed)
     model.load_state_dict(state)
     return model.eval()
-
-
-def save_safetensors(path, tensors, metadata=None):
-    header, blobs, offset = {}, [], 0
-    if metadata:
-        header["__metadata__"] = metadata
-    for name, t in tensors.items():
-        t = t.detach().contiguous()
-        data = t.numpy().tobytes()
-        header[name] = {"dtype": {torch.float32: "F32", torch.int64: "I64"}[t.dtype], "shape": list(t.shape),
-                        "data_offsets": [offset, offset + len(data)]}
-        offset += len(data)
-        blobs.append(data)
-    text = json.dumps(header).encode()
-    text += b" " * ((8 - len(text) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)))
-        f.write(text)
-        for b in blobs:
-            f.write(b)
 
 
 def image(key, shape):

@@ -114,6 +114,20 @@ CASES = [
     ("refinecam_resnet18", "refinecam", "resnet18", "layer3,layer4", [2, 3, 64, 80], [3, 7], {}),
     ("refinecam_resnet18_layer2", "refinecam", "resnet18", "layer2,layer3,layer4", [2, 3, 80, 64], [1, 8], {}),
     ("ablationcam_mobilenet_block", "ablationcam", "mobilenet_v2", "features.2.conv.0", [2, 3, 64, 80], [4, 8], {}),
+    # AblationCAM scores the ablated copies with the target, as pgc does. The counter weights give resnet18 logits
+    # spread over ±150, where softmax is degenerate (a class far below the top has probability 0 in float32, pgc's
+    # weights 0/0; a close one's probability jumps by 1e14 when a channel of the top class is ablated, so every map is
+    # 0 after the ReLU), so the softmax cases run on mobilenet_v2 (logits within ±7): at features.18 in closed form
+    # (every logit moves), at features.2.conv.0 through whole-model forwards with the output replaced (at features.0,
+    # which has a suffix, pgc's own float32 and float64 maps differ by 9e-4). ReST is log-space: resnet18 layer4.
+    # At features.18 only the top class (probability 0.87 and 0.92) keeps a map that is not 0 after the ReLU.
+    ("ablationcam_softmax_mobilenet", "ablationcam", "mobilenet_v2", "features.18", [2, 3, 64, 80], [8, 8],
+     {"target": "softmax"}),
+    ("ablationcam_rest_resnet18", "ablationcam", "resnet18", "layer4", [2, 3, 80, 64], [0, 6], {"target": "rest"}),
+    ("ablationcam_softmax_mobilenet_block", "ablationcam", "mobilenet_v2", "features.2.conv.0", [2, 3, 64, 80], [8, 4],
+     {"target": "softmax"}),
+    # FullGrad's eigen smoothing: its terms projected at an eighth of the input, scaled, resized back.
+    ("fullgrad_eigen_smooth_resnet18", "fullgrad", "resnet18", "layer4", [2, 3, 64, 80], [5, 1], {"eigen_smooth": True}),
 ]
 
 

@@ -3,12 +3,14 @@ torch.jit.trace so that forward returns (logits, features), plus the same weight
 Run with Debian's python3-torch: /usr/bin/python3 make_torchscript.py (writes next to this file)."""
 import json
 import os
-import struct
+import sys
 
 import torch
 from torch import nn
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, ".."))
+from safetensors_io import save_safetensors  # noqa: E402
 
 
 class ShapesNet(nn.Module):
@@ -38,24 +40,6 @@ class WithActivations(nn.Module):
         features = self.model.features(x)
         logits = self.model.fc(torch.flatten(nn.functional.adaptive_avg_pool2d(features, 1), 1))
         return logits, features
-
-
-def save_safetensors(path, tensors):
-    header, blobs, offset = {}, [], 0
-    for name, t in tensors.items():
-        t = t.detach().contiguous()
-        dtype = {torch.float32: "F32", torch.int64: "I64"}[t.dtype]
-        data = t.numpy().tobytes()
-        header[name] = {"dtype": dtype, "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
-        offset += len(data)
-        blobs.append(data)
-    text = json.dumps(header).encode()
-    text += b" " * ((8 - len(text) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)))
-        f.write(text)
-        for b in blobs:
-            f.write(b)
 
 
 def main():

@@ -1,14 +1,18 @@
 namespace Cam.Datasets;
 
 /// <summary>
-/// The colour a GIF's first frame gives its transparent index. Skia decodes transparent pixels as transparent black;
-/// PIL's <c>convert("RGB")</c> of the palette image shows the index's palette colour, so the decoder puts it back.
+/// The colour PIL's <c>convert("RGB")</c> gives a GIF's first frame wherever Skia decodes transparent black: the pixels
+/// of the frame's transparent index, and the canvas outside a first frame smaller than the canvas. Pillow 9.4 fills
+/// the canvas with the transparent index when the frame has one, else with index 0, and pastes the frame's indices at
+/// its offset; <c>convert("RGB")</c> then shows the fill index's palette colour (a greyscale GIF without colour table:
+/// the index as grey). Skia leaves both kinds of pixel transparent black, so the decoder puts that colour back.
 /// </summary>
-internal static class GifTransparency
+internal static class GifFill
 {
     /// <summary>
-    /// The (r, g, b) of the first frame's transparent index, from its graphic control extension and the colour table
-    /// that applies (the frame's local table, else the global one); null without transparency or when the file is cut short.
+    /// The (r, g, b) of the first frame's fill index (its graphic control extension's transparent index, else 0) in
+    /// the colour table that applies (the frame's local table, else the global one); null when the file is cut short
+    /// or malformed before the first frame.
     /// </summary>
     public static (byte R, byte G, byte B)? Color(ReadOnlySpan<byte> file)
     {
@@ -26,9 +30,11 @@ internal static class GifTransparency
                     if (file[at + 1] == 0xF9 && at + 6 < file.Length && (file[at + 3] & 1) != 0) transparent = file[at + 6];
                     at = SkipSubBlocks(file, at + 2);
                     break;
-                case 0x2C when at + 9 < file.Length && transparent is { } index:
+                case 0x2C when at + 9 < file.Length:
                     var local = file[at + 9];
                     var table = (local & 0x80) != 0 ? (Start: at + 10, Entries: 2 << (local & 7)) : global;
+                    var index = transparent ?? 0;
+                    if (table.Entries == 0) return ((byte)index, (byte)index, (byte)index);
                     if (index >= table.Entries || table.Start + index * 3 + 2 >= file.Length) return null;
                     var c = table.Start + index * 3;
                     return (file[c], file[c + 1], file[c + 2]);
