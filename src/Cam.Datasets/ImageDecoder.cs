@@ -120,8 +120,8 @@ public static class ImageDecoder
         if (window is not null && origin == SKEncodedOrigin.TopLeft && codec.EncodedFormat == SKEncodedImageFormat.Jpeg)
         {
             var size = reduce is null ? info.Size : ReducedSize(codec, reduce(fullWidth, fullHeight), swapped: false);
-            return JpegRows.Decode(codec, size, name, window(size.Width, size.Height, fullWidth, fullHeight))
-                with { FullWidth = fullWidth, FullHeight = fullHeight };
+            var part = JpegRows.Decode(codec, size, name, window(size.Width, size.Height, fullWidth, fullHeight));
+            return part with { FullWidth = fullWidth, FullHeight = fullHeight };
         }
         var stored = PngHeader.Read(data.Span) is { IsGray16: true }
             ? DecodeGray16(codec, data, name)
@@ -203,21 +203,21 @@ public static class ImageDecoder
         var (ow, oh) = Swaps(origin) ? (h, w) : (w, h);
         var rgb = new byte[stored.Rgb.Length];
         for (var y = 0; y < h; y++)
-        for (var x = 0; x < w; x++)
-        {
-            var (dx, dy) = origin switch
+            for (var x = 0; x < w; x++)
             {
-                SKEncodedOrigin.TopRight => (w - 1 - x, y),
-                SKEncodedOrigin.BottomRight => (w - 1 - x, h - 1 - y),
-                SKEncodedOrigin.BottomLeft => (x, h - 1 - y),
-                SKEncodedOrigin.LeftTop => (y, x),
-                SKEncodedOrigin.RightTop => (h - 1 - y, x),
-                SKEncodedOrigin.RightBottom => (h - 1 - y, w - 1 - x),
-                SKEncodedOrigin.LeftBottom => (y, w - 1 - x),
-                _ => (x, y),
-            };
-            Array.Copy(stored.Rgb, (y * w + x) * 3, rgb, (dy * ow + dx) * 3, 3);
-        }
+                var (dx, dy) = origin switch
+                {
+                    SKEncodedOrigin.TopRight => (w - 1 - x, y),
+                    SKEncodedOrigin.BottomRight => (w - 1 - x, h - 1 - y),
+                    SKEncodedOrigin.BottomLeft => (x, h - 1 - y),
+                    SKEncodedOrigin.LeftTop => (y, x),
+                    SKEncodedOrigin.RightTop => (h - 1 - y, x),
+                    SKEncodedOrigin.RightBottom => (h - 1 - y, w - 1 - x),
+                    SKEncodedOrigin.LeftBottom => (y, w - 1 - x),
+                    _ => (x, y),
+                };
+                Array.Copy(stored.Rgb, (y * w + x) * 3, rgb, (dy * ow + dx) * 3, 3);
+            }
         return new DecodedImage(ow, oh, rgb);
     }
 }

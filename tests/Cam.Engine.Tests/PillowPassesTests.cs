@@ -15,25 +15,25 @@ public class PillowPassesTests
         var columns = PillowFilter.For(filter, image.Width, width, 0, width);
         var band = new byte[image.Height * width * 3];
         for (var y = 0; y < image.Height; y++)
-        for (var o = 0; o < width; o++)
-        for (var c = 0; c < 3; c++)
-        {
-            var sum = 1 << 21;
-            for (var t = 0; t < columns.Taps[o]; t++)
-                sum += image.Rgb[(y * image.Width + columns.First[o] + t) * 3 + c]
-                    * columns.Weights[o * columns.KernelSize + t];
-            band[(y * width + o) * 3 + c] = (byte)Math.Clamp(sum >> 22, 0, 255);
-        }
+            for (var o = 0; o < width; o++)
+                for (var c = 0; c < 3; c++)
+                {
+                    var sum = 1 << 21;
+                    for (var t = 0; t < columns.Taps[o]; t++)
+                        sum += image.Rgb[(y * image.Width + columns.First[o] + t) * 3 + c]
+                            * columns.Weights[o * columns.KernelSize + t];
+                    band[(y * width + o) * 3 + c] = (byte)Math.Clamp(sum >> 22, 0, 255);
+                }
         var rows = PillowFilter.For(filter, image.Height, height, 0, height);
         var output = new byte[height * width * 3];
         for (var o = 0; o < height; o++)
-        for (var x = 0; x < width * 3; x++)
-        {
-            var sum = 1 << 21;
-            for (var t = 0; t < rows.Taps[o]; t++)
-                sum += band[(rows.First[o] + t) * width * 3 + x] * rows.Weights[o * rows.KernelSize + t];
-            output[o * width * 3 + x] = (byte)Math.Clamp(sum >> 22, 0, 255);
-        }
+            for (var x = 0; x < width * 3; x++)
+            {
+                var sum = 1 << 21;
+                for (var t = 0; t < rows.Taps[o]; t++)
+                    sum += band[(rows.First[o] + t) * width * 3 + x] * rows.Weights[o * rows.KernelSize + t];
+                output[o * width * 3 + x] = (byte)Math.Clamp(sum >> 22, 0, 255);
+            }
         return output;
     }
 

@@ -20,13 +20,13 @@ public class WindowDecodeTests
         var (w, h) = portrait ? (decoded.Height, decoded.Width) : (decoded.Width, decoded.Height);
         var pixels = new byte[w * h * 4];
         for (var y = 0; y < h; y++)
-        for (var x = 0; x < w; x++)
-        {
-            var source = portrait ? (x * decoded.Width + y) * 3 : (y * decoded.Width + x) * 3;
-            var target = (y * w + x) * 4;
-            (pixels[target], pixels[target + 1], pixels[target + 2], pixels[target + 3]) =
-                (decoded.Rgb[source], decoded.Rgb[source + 1], decoded.Rgb[source + 2], 255);
-        }
+            for (var x = 0; x < w; x++)
+            {
+                var source = portrait ? (x * decoded.Width + y) * 3 : (y * decoded.Width + x) * 3;
+                var target = (y * w + x) * 4;
+                (pixels[target], pixels[target + 1], pixels[target + 2], pixels[target + 3]) =
+                    (decoded.Rgb[source], decoded.Rgb[source + 1], decoded.Rgb[source + 2], 255);
+            }
         var info = new SKImageInfo(w, h, SKColorType.Rgba8888, SKAlphaType.Opaque);
         using var image = SKImage.FromPixelCopy(info, pixels);
         return image.Encode(SKEncodedImageFormat.Jpeg, 90).ToArray();

@@ -26,6 +26,9 @@ public sealed class LeGrad : CamMethod
     public override string Name => MethodNames.LeGrad;
     public override bool AppliesRelu => true;
 
+    /// <summary>Its forward and backward passes run at the explainer's precision (scores and relevances in float32).</summary>
+    public override bool Differentiates => true;
+
     public override void CheckApplies(IClassifier model)
     {
         if (BlocksOf(model) is null) throw new MethodNotApplicableException(ModelProblem(model));

@@ -21,6 +21,12 @@ internal static class PillowPasses
     /// </summary>
     public static byte[] Horizontal(byte[] rgb, PixelWindow stored, int firstRow, int endRow, PillowFilter filter)
     {
+        // The reads below are unchecked: the window must hold every row and tap they touch.
+        if (rgb.Length < stored.Width * stored.Height * 3
+            || firstRow < stored.Top || endRow > stored.Top + stored.Height
+            || filter.First[0] < stored.Left || filter.First[^1] + filter.Taps[^1] > stored.Left + stored.Width)
+            throw new InvalidOperationException($"the decoded window {stored} does not hold rows {firstRow}…{endRow} " +
+                $"and columns {filter.First[0]}…{filter.First[^1] + filter.Taps[^1]} that the resampling reads");
         var columns = filter.First.Length;
         var band = GC.AllocateUninitializedArray<byte>((endRow - firstRow) * columns * 3);
         for (var y = firstRow; y < endRow; y++)

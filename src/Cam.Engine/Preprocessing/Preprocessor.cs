@@ -89,8 +89,8 @@ public sealed class Preprocessor(PreprocessSpec spec, Device? device = null, lon
     {
         var table = new float[3 * 256];
         for (var c = 0; c < 3; c++)
-        for (var b = 0; b < 256; b++)
-            table[c * 256 + b] = (b / 255f - mean[c]) / std[c];
+            for (var b = 0; b < 256; b++)
+                table[c * 256 + b] = (b / 255f - mean[c]) / std[c];
         return table;
     }
 
