@@ -12,7 +12,8 @@
 # Usage: docs/scale/measure-quiet.sh   (from the repository root)
 # Sizes and places (environment): EXPORT_ITEMS=400000 PER_ITEM=5 STRATEGY_RESULTS=1000000 STRATEGY_SAMPLE=2000
 #   WORK=/tmp/cam-measure-quiet BUILD=1 (0: use the Release binaries already built) PGHOST=127.0.0.1 PGUSER=cam_ci
-#   PGPASSWORD=cam_ci KEEP=0 (1: keep the scratch database and files).
+#   PGPASSWORD=cam_ci KEEP=0 (1: keep the scratch database and files) PYTHON=/usr/bin/python3 (one with numpy, for
+#   strategies-1m.py; the default when it exists).
 # A small end-to-end check: EXPORT_ITEMS=20000 STRATEGY_RESULTS=100000 docs/scale/measure-quiet.sh
 set -euo pipefail
 
@@ -23,6 +24,9 @@ STRATEGY_SAMPLE=${STRATEGY_SAMPLE:-2000}
 WORK=${WORK:-/tmp/cam-measure-quiet}
 BUILD=${BUILD:-1}
 KEEP=${KEEP:-0}
+if [ -z "${PYTHON:-}" ]; then
+    if [ -x /usr/bin/python3 ]; then PYTHON=/usr/bin/python3; else PYTHON=python3; fi
+fi
 export PGHOST=${PGHOST:-127.0.0.1} PGUSER=${PGUSER:-cam_ci} PGPASSWORD=${PGPASSWORD:-cam_ci}
 DATABASE=cam_measure_quiet_$$
 JOB=28282828-0000-4000-8000-$(printf '%012d' $$)
@@ -118,7 +122,8 @@ for line in reversed(open(sys.argv[1]).read().splitlines()):
         s = json.loads(line)
         print(s["database"], s["job_id"])
         break' "$WORK/run.out")
-timed fill_strategies python3 docs/scale/strategies-1m.py "$SQLITE_DB" "$SQLITE_JOB" "$STRATEGY_RESULTS"
+"$PYTHON" -c "import numpy" || { echo "$PYTHON has no numpy (strategies-1m.py needs it): set PYTHON" >&2; exit 2; }
+timed fill_strategies "$PYTHON" docs/scale/strategies-1m.py "$SQLITE_DB" "$SQLITE_JOB" "$STRATEGY_RESULTS"
 timed report_strategies $CAM report "$SQLITE_JOB" --db "$SQLITE_DB" --strategies --strategy-sample "$STRATEGY_SAMPLE" \
     --gallery 0 --out "$WORK/report-strategies.html" --json-out "$WORK/report-strategies.json"
 timed report_plain $CAM report "$SQLITE_JOB" --db "$SQLITE_DB" --gallery 0 --out "$WORK/report-plain.html"
