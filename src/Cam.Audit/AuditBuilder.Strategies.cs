@@ -45,10 +45,12 @@ public sealed partial class AuditBuilder
                 try
                 {
                     var file = context.ImagePath(path) ?? throw new IOException($"the dataset is not under the data root {options.DataRoot}");
-                    return drawn with { Png = OverlayRenderer.Render(ImageDecoder.Decode(file), context.Preprocess, r.MapValues(), r.MapHeight,
-                        r.MapWidth) };
+                    var png = OverlayRenderer.Render(ImageDecoder.Decode(file), context.Preprocess, r.MapValues(), r.MapHeight,
+                        r.MapWidth);
+                    return drawn with { Png = png };
                 }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException or UnsafePathException or ImageDecodeException or ArgumentException)
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or UnsafePathException
+                    or ImageDecodeException or ArgumentException)
                 {
                     return drawn with { ImageError = e.Message };
                 }

@@ -13,7 +13,9 @@ public static partial class HtmlDiffReport
         foreach (var c in changes)
             html.Append($"<p class=\"{(c.Change == "new" ? "warning" : "note")}\" data-strategy-change=\"{E(c.Change)}\">{E(c.Change)} in B — " +
                         $"{E(c.Method)} '{E(c.Label)}' cluster #{c.Cluster} ({c.Size} maps, {c.Share.ToString("P0", Invariant)} of the class" +
-                        $"{(c.Similarity is { } r ? $"; mean map r = {r.ToString("F2", Invariant)} with the other job's closest flagged cluster" : "")}): " +
+                        (c.Similarity is { } r
+                            ? $"; mean map r = {r.ToString("F2", Invariant)} with the other job's closest flagged cluster"
+                            : "") + "): " +
                         $"{E(c.Reason)}</p>");
         html.Append("<p class=\"note\">A flagged cluster is the same strategy in both jobs when the Pearson correlation of their mean maps reaches " +
                     $"{Cam.Audit.Strategies.StrategyDiff.MinSimilarity.ToString("F1", Invariant)}.</p></section>\n");

@@ -21,7 +21,8 @@ public static partial class HtmlReport
         html.Append(flaggedCount == 0
             ? "<p class=\"ok\">No class has a cluster that looks away from the object where the rest of the class does not.</p>"
             : $"<p class=\"warning\">⚠ {flaggedCount} flagged {(flaggedCount == 1 ? "cluster" : "clusters")}: " +
-              $"{E(string.Join("; ", strategies.SelectMany(s => s.Clusters.Where(c => c.Flagged).Select(c => $"{s.Method} '{s.Label}' #{c.Id}"))))}</p>");
+              E(string.Join("; ", strategies.SelectMany(s => s.Clusters.Where(c => c.Flagged)
+                  .Select(c => $"{s.Method} '{s.Label}' #{c.Id}")))) + "</p>");
         foreach (var s in strategies.OrderByDescending(s => s.Clusters.Any(c => c.Flagged)).ThenBy(s => s.Method,
             StringComparer.Ordinal).ThenBy(s => s.Class))
         {
@@ -49,8 +50,11 @@ public static partial class HtmlReport
                     $"<td>{c.Size}</td><td>{Pct(c.Share)}</td><td>{Pct(c.EnergyInBox)}{Ci(c.EnergyInBoxInterval, pct: true)}</td>" +
                     $"<td>{Pct(c.PointingGame)}{Ci(c.PointingGameInterval, pct: true)}</td><td>{Pct(c.BorderMass)}</td>" +
                     $"<td>{Pct(c.Accuracy)} ({c.Correct} right, {c.Incorrect} wrong)</td>" +
-                    $"<td>{(c.Geometry is { } g ? $"{Pct(g.Offset)}{Ci(g.OffsetInterval, pct: true)} / {F(g.Decoupling)}{Ci(g.DecouplingInterval, pct: false)}" : "–")}</td>" +
-                    $"<td>{E(string.Join("; ", c.Meta.Select(m => $"{m.Key}: " + string.Join(", ", m.Value.Select(v => $"{v.Key} {v.Value}")))))}</td><td>");
+                    "<td>" + (c.Geometry is { } g
+                        ? $"{Pct(g.Offset)}{Ci(g.OffsetInterval, pct: true)} / {F(g.Decoupling)}{Ci(g.DecouplingInterval, pct: false)}"
+                        : "–") + "</td>" +
+                    "<td>" + E(string.Join("; ", c.Meta.Select(m => $"{m.Key}: " + string.Join(", ",
+                        m.Value.Select(v => $"{v.Key} {v.Value}"))))) + "</td><td>");
         foreach (var item in c.Gallery)
             html.Append(item.Png is { } overlay
                 ? $"<img style=\"width:72px;height:auto\" alt=\"overlay of item {item.ItemNumber}\" title=\"{E(item.Caption)}\" " +

@@ -25,7 +25,8 @@ public class ConfinedRoot
     /// <summary>The canonical path of <paramref name="relative"/> (relative to the root).</summary>
     public string Resolve(string relative) => Resolve(FullPath, relative);
 
-    /// <summary>The canonical path of <paramref name="relative"/>, relative to <paramref name="baseDir"/> (itself relative to the root, or absolute).</summary>
+    /// <summary>The canonical path of <paramref name="relative"/>, relative to <paramref name="baseDir"/> (itself relative to the root, or
+    /// absolute).</summary>
     public string Resolve(string baseDir, string relative)
     {
         if (string.IsNullOrWhiteSpace(relative)) throw new UnsafePathException("empty path");
@@ -47,5 +48,6 @@ public class ConfinedRoot
     }
 
     public bool IsUnder(string path) =>
-        path == FullPath || path.StartsWith(FullPath.EndsWith(Path.DirectorySeparatorChar) ? FullPath : FullPath + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+        path == FullPath || path.StartsWith(FullPath.EndsWith(Path.DirectorySeparatorChar) ? FullPath : FullPath + Path.DirectorySeparatorChar,
+            StringComparison.Ordinal);
 }

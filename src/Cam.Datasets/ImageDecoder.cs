@@ -65,7 +65,8 @@ public sealed record ImageLimits(long MaxFileBytes = 64L * 1024 * 1024, long Max
 /// <summary>
 /// Decodes JPEG, PNG, WebP, BMP and GIF (first frame) with SkiaSharp, applies the EXIF orientation and converts to
 /// RGB as PIL's <c>Image.open(f).convert("RGB")</c> does (<see cref="PilRgb"/>: alpha dropped, 16-bit grey clipped,
-/// 16-bit colour by its high byte, Adobe CMYK JPEGs through PIL's formula). The file's size and the pixel count its header declares are checked before
+/// 16-bit colour by its high byte, Adobe CMYK JPEGs through PIL's formula). The file's size and the pixel count its header declares are checked
+/// before
 /// anything is decoded (a decompression bomb costs its header), and the file and the RGBA pixels stay in native
 /// memory: the managed result is the RGB array alone.
 /// </summary>
@@ -152,7 +153,8 @@ public static class ImageDecoder
         return new DecodedImage(size.Width, size.Height, PilRgb.FromRgba(bitmap.GetPixelSpan(), size.Width * size.Height, transparent));
     }
 
-    /// <summary>A 16-bit grey PNG, read at 16 bits (<see cref="Gray16Png"/>) so that PIL's clipping (<see cref="PilRgb.FromGray16"/>) sees its values.</summary>
+    /// <summary>A 16-bit grey PNG, read at 16 bits (<see cref="Gray16Png"/>) so that PIL's clipping (<see cref="PilRgb.FromGray16"/>) sees its
+    /// values.</summary>
     private static DecodedImage DecodeGray16(SKCodec codec, SKData data, string name)
     {
         var (w, h) = (codec.Info.Width, codec.Info.Height);
@@ -188,11 +190,13 @@ public static class ImageDecoder
     private static void CheckPixels(SKImageInfo info, string name, ImageLimits limits)
     {
         if ((long)info.Width * info.Height > limits.MaxPixels)
-            throw new ImageDecodeException(ImageErrorReason.TooManyPixels, $"'{name}' is {info.Width}×{info.Height}, above the limit of {limits.MaxPixels} pixels");
+            throw new ImageDecodeException(ImageErrorReason.TooManyPixels,
+                $"'{name}' is {info.Width}×{info.Height}, above the limit of {limits.MaxPixels} pixels");
     }
 
     private static bool HasImageSignature(ReadOnlySpan<byte> b) =>
-        b is [0x89, (byte)'P', (byte)'N', (byte)'G', ..] or [0xFF, 0xD8, ..] or [(byte)'G', (byte)'I', (byte)'F', (byte)'8', ..] or [(byte)'B', (byte)'M', ..]
+        b is [0x89, (byte)'P', (byte)'N', (byte)'G', ..] or [0xFF, 0xD8, ..] or [(byte)'G', (byte)'I', (byte)'F', (byte)'8', ..]
+            or [(byte)'B', (byte)'M', ..]
         || (b.Length >= 12 && b[0] == 'R' && b[1] == 'I' && b[2] == 'F' && b[3] == 'F' && b[8] == 'W' && b[9] == 'E' && b[10] == 'B' && b[11] == 'P');
 
     /// <summary>Turns the stored pixels into the displayed orientation (EXIF orientations 2–8), pixel for pixel.</summary>

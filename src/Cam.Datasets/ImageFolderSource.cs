@@ -25,7 +25,8 @@ public sealed class ImageFolderSource : IDatasetSource
     public string Root { get; }
     public IReadOnlyList<string> ClassNames { get; }
 
-    public async IAsyncEnumerable<DatasetItem> EnumerateAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public async IAsyncEnumerable<DatasetItem> EnumerateAsync(
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         long number = 0;
         var folders = ClassNames.Count > 0 ? ClassNames.Select(c => (Folder: Path.Combine(Root, c), Label: (string?)c)) : [(Root, null)];

@@ -29,7 +29,8 @@ public sealed class ManifestSource : IDatasetSource
     /// <summary>Longest manifest line read; a longer one is that item's error.</summary>
     public const int MaxLineChars = 1 << 20;
 
-    public async IAsyncEnumerable<DatasetItem> EnumerateAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public async IAsyncEnumerable<DatasetItem> EnumerateAsync(
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         using var reader = new StreamReader(path);
         var lines = new ManifestLineReader(reader, MaxLineChars);
@@ -72,7 +73,8 @@ public sealed class ManifestSource : IDatasetSource
         var label = row.Label is null ? null : StorableText.Escape(row.Label, ItemChecks.MaxLabelLength);
         var stored = new DatasetItem(number, id, StorableText.Escape(row.Path, ItemChecks.MaxPathLength), label, [], row.Meta);
         if ((ItemChecks.PathProblem(row.Path) ?? ItemChecks.LabelProblem(row.Label)) is { } problem) return stored with { Error = Where(problem) };
-        if (row.Boxes.Count > ItemChecks.MaxBoxes) return stored with { Error = Where($"{row.Boxes.Count} boxes, more than the {ItemChecks.MaxBoxes} an item may have") };
+        if (row.Boxes.Count > ItemChecks.MaxBoxes) return stored with { Error =
+            Where($"{row.Boxes.Count} boxes, more than the {ItemChecks.MaxBoxes} an item may have") };
         try
         {
             return stored with { Boxes = row.Boxes.Select(ItemChecks.ToBox).ToList() };

@@ -10,6 +10,7 @@ public static class ModelPackagePaths
     /// <summary>The canonical folder of <paramref name="package"/> (relative to <paramref name="modelRoot"/>).</summary>
     public static string Folder(string modelRoot, string package) => new ConfinedRoot(modelRoot, "model root").Resolve(package);
 
-    /// <summary>The canonical path of <paramref name="file"/> (as written in model.json), which must lie inside <paramref name="packageFolder"/>.</summary>
+    /// <summary>The canonical path of <paramref name="file"/> (as written in model.json), which must lie inside
+    /// <paramref name="packageFolder"/>.</summary>
     public static string File(string packageFolder, string file) => new ConfinedRoot(packageFolder, "model package").Resolve(file);
 }

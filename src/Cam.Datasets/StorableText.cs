@@ -24,7 +24,8 @@ public static class StorableText
         return null;
     }
 
-    /// <summary><paramref name="text"/> with NUL and lone surrogates escaped, cut after about <paramref name="maxLength"/> characters (then ending in '…').</summary>
+    /// <summary><paramref name="text"/> with NUL and lone surrogates escaped, cut after about <paramref name="maxLength"/> characters (then ending in
+    /// '…').</summary>
     public static string Escape(string text, int maxLength = 1024)
     {
         if (IsStorable(text) && text.Length <= maxLength) return text;

@@ -9,48 +9,12 @@ namespace Cam.Deploy.Tests;
 /// </summary>
 public class SourceLineLengthTests
 {
-    /// <summary>
-    /// Files other branches were editing when the rest of the tree was wrapped: their long lines are wrapped when those
-    /// branches land, and each is then removed from this list (the second test fails while a listed file has none).
-    /// </summary>
-    private static readonly string[] PendingWrap =
-    [
-        "src/Cam.Audit/AuditBuilder.Strategies.cs",
-        "src/Cam.Audit/HtmlDiffReport.Strategies.cs",
-        "src/Cam.Audit/HtmlReport.Strategies.cs",
-        "src/Cam.Audit/Strategies/StrategyAudit.cs",
-        "src/Cam.Audit/Strategies/StrategyFlags.cs",
-        "src/Cam.Datasets/ConfinedRoot.cs",
-        "src/Cam.Datasets/ImageDecoder.cs",
-        "src/Cam.Datasets/ImageFolderSource.cs",
-        "src/Cam.Datasets/ManifestSource.cs",
-        "src/Cam.Datasets/ModelPackagePaths.cs",
-        "src/Cam.Datasets/StorableText.cs",
-        "src/Cam.Engine/Methods/CamMaps.cs",
-        "src/Cam.Engine/Methods/CamMethod.cs",
-        "src/Cam.Engine/Methods/CamMethods.cs",
-        "src/Cam.Engine/Methods/ClassActivationMap.cs",
-        "src/Cam.Engine/Methods/FullGrad.cs",
-        "src/Cam.Engine/Methods/RefineCam.cs",
-        "src/Cam.Engine/Methods/ScoreCamFamily.cs",
-        "src/Cam.Engine/Methods/ScoreGradients.cs",
-        "src/Cam.Engine/Methods/SmoothGradCamPlusPlus.cs",
-    ];
-
     [Fact]
     public void No_csharp_line_under_src_tests_or_build_is_longer_than_editorconfigs_max_line_length()
     {
         var limit = MaxLineLength();
-        var over = LongLines(limit).Where(l => !PendingWrap.Contains(l.File)).Select(l => $"{l.File}:{l.Line} ({l.Length})").ToList();
+        var over = LongLines(limit).Select(l => $"{l.File}:{l.Line} ({l.Length})").ToList();
         Assert.True(over.Count == 0, $"{over.Count} lines are longer than {limit} characters:\n{string.Join('\n', over)}");
-    }
-
-    [Fact]
-    public void Every_file_still_listed_as_pending_a_wrap_has_a_long_line()
-    {
-        var withLongLines = LongLines(MaxLineLength()).Select(l => l.File).ToHashSet();
-        var wrapped = PendingWrap.Where(f => !withLongLines.Contains(f)).ToList();
-        Assert.True(wrapped.Count == 0, $"no longer pending (remove them from {nameof(PendingWrap)}): {string.Join(", ", wrapped)}");
     }
 
     /// <summary>The <c>max_line_length</c> of .editorconfig's <c>[*.cs]</c> section.</summary>

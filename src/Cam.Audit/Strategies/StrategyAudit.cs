@@ -116,7 +116,8 @@ public static class StrategyAudit
             {
                 size = context.ImagePath(item.Path) is { } path ? ImageDecoder.ReadSize(path) : throw new IOException("no image path");
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or UnsafePathException or ImageDecodeException or ArgumentException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or UnsafePathException
+                or ImageDecodeException or ArgumentException)
             {
                 unreadable = true;
                 return null;

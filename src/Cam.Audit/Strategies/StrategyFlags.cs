@@ -33,7 +33,8 @@ public static class StrategyFlags
                 && Geometry(rest.SelectMany(r => r.SampledGeometry).ToList()) is { DecouplingInterval: { } rd } r
                 && d.Low > MinDecoupling && d.Low > rd.High)
                 reasons.Add($"its maps stay put while the objects move: the objects' centres spread {g.Decoupling:F1}× as far as the maps' " +
-                            $"(95% interval {d.Low:F1}–{d.High:F1}; the rest of the class {r.Decoupling:F1}, {rd.Low:F1}–{rd.High:F1}), and a map's " +
+                            $"(95% interval {d.Low:F1}–{d.High:F1}; the rest of the class {r.Decoupling:F1}, " +
+                                $"{rd.Low:F1}–{rd.High:F1}), and a map's " +
                             $"centre lies {g.Offset:P0} of the image side from its object's (the rest {r.Offset:P0})");
             var (restInBoxValues, restPointingValues) = (rest.SelectMany(x => x.SampledInBox).ToList(),
                 rest.SelectMany(x => x.SampledPointing).ToList());

@@ -89,7 +89,8 @@ public static class CamMaps
         return torch.where(flip, projection.neg(), projection);
     }
 
-    /// <summary>Per map, in place: subtract the minimum, then divide by (maximum + <paramref name="eps"/>), over the last <paramref name="spatialDims"/> dims.</summary>
+    /// <summary>Per map, in place: subtract the minimum, then divide by (maximum + <paramref name="eps"/>), over the last
+    /// <paramref name="spatialDims"/> dims.</summary>
     public static Tensor NormalizeInPlace(Tensor maps, int spatialDims = 2, double eps = Eps)
     {
         using var scope = NewDisposeScope();
@@ -112,7 +113,8 @@ public static class CamMaps
         using var scope = NewDisposeScope();
         var height = maps.Max(m => m.shape[^2]);
         var width = maps.Max(m => m.shape[^1]);
-        var resized = maps.Select(m => nn.functional.interpolate(m, [height, width], mode: InterpolationMode.Bilinear, align_corners: false)).ToArray();
+        var resized = maps.Select(m =>
+            nn.functional.interpolate(m, [height, width], mode: InterpolationMode.Bilinear, align_corners: false)).ToArray();
         return torch.stack(resized).amax([0L]).MoveToOuterDisposeScope();
     }
 }

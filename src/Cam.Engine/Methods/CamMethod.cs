@@ -117,7 +117,8 @@ public abstract class CamMethod
     /// <summary>The weighted activations (N, K, C, h, w) the map sums or projects: w·A by default.</summary>
     protected virtual Tensor WeightActivations(Tensor weights, Tensor activation) => CamMaps.Weighted(weights, activation);
 
-    /// <summary>Normalises maps (N, K, h, w) in place: min-max with 1e-8 (<see cref="CamMaps.NormalizeInPlace"/>) unless the method scales as its reference does.</summary>
+    /// <summary>Normalises maps (N, K, h, w) in place: min-max with 1e-8 (<see cref="CamMaps.NormalizeInPlace"/>) unless the method scales as its
+    /// reference does.</summary>
     public virtual void NormalizeInPlace(Tensor maps) => CamMaps.NormalizeInPlace(maps);
 
     /// <summary>

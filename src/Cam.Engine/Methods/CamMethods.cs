@@ -42,7 +42,8 @@ public static class CamMethods
         {
             MethodNames.Cam => new ClassActivationMap(options.FcLayer),
             MethodNames.ScoreCam => new ScoreCam(),
-            MethodNames.SmoothScoreCam => new SmoothScoreCam(options.NumSamples ?? SmoothScoreCam.DefaultSamples, options.Std ?? SmoothScoreCam.DefaultStd, options.Seed),
+            MethodNames.SmoothScoreCam =>
+                new SmoothScoreCam(options.NumSamples ?? SmoothScoreCam.DefaultSamples, options.Std ?? SmoothScoreCam.DefaultStd, options.Seed),
             MethodNames.IntegratedScoreCam => new IntegratedScoreCam(options.NumSamples ?? IntegratedScoreCam.DefaultSamples),
             MethodNames.GradCam => new GradCam(),
             MethodNames.GradCamPlusPlus => new GradCamPlusPlus(options.Convention),

@@ -27,7 +27,8 @@ public sealed class ClassActivationMap(string? fcLayer = null) : CamMethod
         {
             var channels = context.Activations[0].shape[1];
             if (weight.shape[1] != channels)
-                throw new ArgumentException($"the fully connected layer '{name}' takes {weight.shape[1]} features but layer '{context.Layers[0]}' has {channels} channels");
+                throw new ArgumentException($"the fully connected layer '{name}' takes {weight.shape[1]} features but layer '{context.Layers[0]}' " +
+                    $"has {channels} channels");
             // (classes, C) indexed by (N, K) → (N, K, C)
             return [weight.to(context.Activations[0].dtype, context.Activations[0].device)[context.Classes]];
         }

@@ -73,7 +73,7 @@ public sealed class ClassSelection
             var values = indexes.data<long>().ToArray();
             var ranked = new long[batchSize, top];
             for (var n = 0; n < batchSize; n++)
-            for (var j = 0; j < top; j++) ranked[n, j] = values[n * top + j];
+                for (var j = 0; j < top; j++) ranked[n, j] = values[n * top + j];
             return ranked;
         }
         if (perImage is not null && perImage.Length != batchSize)
@@ -81,12 +81,12 @@ public sealed class ClassSelection
         var k = ClassesPerImage;
         var result = new long[batchSize, k];
         for (var n = 0; n < batchSize; n++)
-        for (var j = 0; j < k; j++)
-        {
-            var c = shared?[j] ?? perImage![n][j];
-            if (c < 0 || c >= numClasses) throw new ArgumentException($"class index {c} is out of range for a model with {numClasses} classes");
-            result[n, j] = c;
-        }
+            for (var j = 0; j < k; j++)
+            {
+                var c = shared?[j] ?? perImage![n][j];
+                if (c < 0 || c >= numClasses) throw new ArgumentException($"class index {c} is out of range for a model with {numClasses} classes");
+                result[n, j] = c;
+            }
         return result;
     }
 }

@@ -39,7 +39,8 @@ public sealed class FullGrad : CamMethod
     /// <summary>Why FullGrad cannot explain the model, or null.</summary>
     public static string? Problem(IClassifier model) => model is ModuleClassifier classifier
         ? classifier.BiasLayers().Count == 0 ? $"{model.Name} has no convolution or batch norm with a bias" : null
-        : $"fullgrad needs the gradient at the output of every convolution and batch norm with a bias; {model.Name} is a TorchScript graph that returns only its named activations";
+        : $"fullgrad needs the gradient at the output of every convolution and batch norm with a bias; {model.Name} is a TorchScript graph that " +
+            "returns only its named activations";
 
     public override Tensor[] ComputeMaps(CamContext context)
     {

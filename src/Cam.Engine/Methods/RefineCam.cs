@@ -42,7 +42,8 @@ public sealed class RefineCam(MethodConvention convention = MethodConvention.Pap
         Tensor? product = null;
         foreach (var map in maps)
         {
-            var resized = nn.functional.interpolate(CamMaps.NormalizeInPlace(map.clone()), [height, width], mode: InterpolationMode.Bilinear, align_corners: false);
+            var resized = nn.functional.interpolate(CamMaps.NormalizeInPlace(map.clone()), [height, width],
+                mode: InterpolationMode.Bilinear, align_corners: false);
             product = product is null ? resized : product.mul_(resized);
         }
         return (normalized ? CamMaps.NormalizeInPlace(product!) : product!).MoveToOuterDisposeScope();

@@ -59,7 +59,8 @@ public sealed class ScoreCam : ScoreCamFamily
 /// SS-CAM (Wang et al., 2020): Gaussian noise of deviation <c>std</c> added to each upsampled mask, averaged over
 /// samples; drawn per image from its item key, so a result does not depend on the batch it was explained in.
 /// </summary>
-public sealed class SmoothScoreCam(int numSamples = SmoothScoreCam.DefaultSamples, float std = SmoothScoreCam.DefaultStd, long seed = 0) : ScoreCamFamily
+public sealed class SmoothScoreCam(int numSamples = SmoothScoreCam.DefaultSamples, float std = SmoothScoreCam.DefaultStd,
+    long seed = 0) : ScoreCamFamily
 {
     public const int DefaultSamples = 35;
     public const float DefaultStd = 2.0f;

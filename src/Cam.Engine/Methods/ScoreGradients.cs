@@ -30,10 +30,12 @@ public sealed class ScoreGradients(ForwardPass pass, Tensor classes, IScoreFunct
         var activations = pass.Activations;
         var scoreSum = score.Score(pass.Logits, classes[.., rank..(rank + 1)]).sum();
         if (!scoreSum.requires_grad || activations.Any(a => !a.requires_grad))
-            throw new InvalidOperationException("the class score cannot be differentiated with respect to the target layers (no autograd graph joins them)");
+            throw new InvalidOperationException("the class score cannot be differentiated with respect to the target layers (no " +
+                "autograd graph joins them)");
         foreach (var a in activations) a.grad = null;
         torch.autograd.backward([scoreSum], retain_graph: true, create_graph: true, inputs: [.. activations]);
-        var first = activations.Select(a => a.grad ?? throw new InvalidOperationException("the class score does not depend on every target layer")).ToArray();
+        var first = activations.Select(a => a.grad
+            ?? throw new InvalidOperationException("the class score does not depend on every target layer")).ToArray();
         foreach (var a in activations) a.grad = null;
         var connected = Enumerable.Range(0, first.Length).Where(i => first[i].requires_grad).ToArray();
         var products = new Tensor?[first.Length];
@@ -64,7 +66,8 @@ public sealed class ScoreGradients(ForwardPass pass, Tensor classes, IScoreFunct
         using var grad = enable_grad();
         var score = scoreFunction.Score(pass.Logits, classes[.., rank..(rank + 1)]).sum();
         if (!score.requires_grad || pass.Activations.Any(a => !a.requires_grad))
-            throw new InvalidOperationException("the class score cannot be differentiated with respect to the target layers (no autograd graph joins them)");
+            throw new InvalidOperationException("the class score cannot be differentiated with respect to the target layers (no " +
+                "autograd graph joins them)");
         // backward (not autograd.grad, whose binding lets a libtorch error end the process) with the activations as its
         // only inputs: their .grad receives the gradient and nothing else accumulates any.
         foreach (var a in pass.Activations) a.grad = null;
@@ -74,7 +77,8 @@ public sealed class ScoreGradients(ForwardPass pass, Tensor classes, IScoreFunct
         {
             var activation = pass.Activations[i];
             using var gradient = activation.grad
-                ?? throw new InvalidOperationException("the class score does not depend on every target layer (a layer after the logits, or unused?)");
+                ?? throw new InvalidOperationException("the class score does not depend on every target layer (a layer after the " +
+                    "logits, or unused?)");
             gradients[i] = PrecisionCast.Float32Copy(pass.Folded(i, gradient.detach())).MoveToOuterDisposeScope();
             activation.grad = null;
         }

@@ -14,7 +14,8 @@ namespace Cam.Engine.Methods;
 /// weights with the last sample's gradient and combines the last noisy activation; the convention does not change this
 /// method.)
 /// </summary>
-public sealed class SmoothGradCamPlusPlus(int numSamples = SmoothGradCamPlusPlus.DefaultSamples, float std = SmoothGradCamPlusPlus.DefaultStd, long seed = 0)
+public sealed class SmoothGradCamPlusPlus(int numSamples = SmoothGradCamPlusPlus.DefaultSamples,
+    float std = SmoothGradCamPlusPlus.DefaultStd, long seed = 0)
     : CamMethod
 {
     public const int DefaultSamples = 4;
@@ -23,7 +24,8 @@ public sealed class SmoothGradCamPlusPlus(int numSamples = SmoothGradCamPlusPlus
     public override bool AppliesRelu => true;
     public override bool Differentiates => true;
     public int NumSamples { get; } = numSamples >= 1 ? numSamples : throw new ArgumentException("Smooth Grad-CAM++ needs at least one sample");
-    public float Std { get; } = float.IsFinite(std) && std >= 0 ? std : throw new ArgumentException("Smooth Grad-CAM++'s noise deviation must be finite and non-negative");
+    public float Std { get; } = float.IsFinite(std) && std >= 0 ? std
+        : throw new ArgumentException("Smooth Grad-CAM++'s noise deviation must be finite and non-negative");
     public long Seed { get; } = seed;
 
     public override Tensor[] ComputeWeights(CamContext context)
