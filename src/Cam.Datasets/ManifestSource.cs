@@ -73,8 +73,11 @@ public sealed class ManifestSource : IDatasetSource
         var label = row.Label is null ? null : StorableText.Escape(row.Label, ItemChecks.MaxLabelLength);
         var stored = new DatasetItem(number, id, StorableText.Escape(row.Path, ItemChecks.MaxPathLength), label, [], row.Meta);
         if ((ItemChecks.PathProblem(row.Path) ?? ItemChecks.LabelProblem(row.Label)) is { } problem) return stored with { Error = Where(problem) };
-        if (row.Boxes.Count > ItemChecks.MaxBoxes) return stored with { Error =
-            Where($"{row.Boxes.Count} boxes, more than the {ItemChecks.MaxBoxes} an item may have") };
+        if (row.Boxes.Count > ItemChecks.MaxBoxes)
+        {
+            var error = Where($"{row.Boxes.Count} boxes, more than the {ItemChecks.MaxBoxes} an item may have");
+            return stored with { Error = error };
+        }
         try
         {
             return stored with { Boxes = row.Boxes.Select(ItemChecks.ToBox).ToList() };
