@@ -82,7 +82,8 @@ public sealed class PipelineBenchTests(ServicesFixture services, ITestOutputHelp
         // Bytes per result: the results table's growth over the job's rows, as PostgreSQL measures it.
         var bytes = report["bytes_per_result"]!.AsObject();
         var growth = await services.Postgres.ScalarAsync<long>(ResultsSize) - resultsBefore;
-        Assert.InRange(bytes["total"]!.GetValue<double>() * stored, growth - 64 * 1024, growth + 1);
+        // The benchmark leaves out the free-space and visibility maps (at most 64 KB here) and rounds to 0.1 B a result.
+        Assert.InRange(bytes["total"]!.GetValue<double>() * stored, growth - 64 * 1024, growth + 0.05 * stored + 1);
         var parts = bytes["heap"]!.GetValue<double>() + bytes["toast"]!.GetValue<double>() + bytes["indexes"]!.GetValue<double>();
         Assert.InRange(bytes["total"]!.GetValue<double>(), parts - 0.21, parts + 0.21); // each rounded to 0.1
 
