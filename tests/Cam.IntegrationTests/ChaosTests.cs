@@ -20,7 +20,7 @@ public sealed class ChaosTests(ServicesFixture services, ITestOutputHelper log)
                 // The pipeline alone (no model): the test is about shards, claims and messages, and stays short.
                 ["CAM_WORKER_NOOP"] = "true",
                 // Few shards out at once, so that the job lasts long enough to be hit many times.
-                ["CAM_MAX_OUTSTANDING_SHARDS"] = "4",
+                ["CAM_MAX_OUTSTANDING_SHARDS"] = "2",
                 // A shard may be hit by several kills in a row; none of them is its fault.
                 ["CAM_SHARD_MAX_ATTEMPTS"] = "50",
             },
