@@ -1,4 +1,3 @@
-using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
 
 namespace Cam.Storage.Migrations;
@@ -10,25 +9,18 @@ namespace Cam.Storage.Migrations;
 /// half full the update fits in the row's own page and is HOT, with no new primary-key entry and less WAL; filled
 /// pages made 97 % of those updates non-HOT at 2M items (pg_stat_user_tables).
 /// </summary>
-[DbContext(typeof(CamDbContext))]
 [Migration("20261208090000_ScaleIndexes")]
-public sealed class ScaleIndexes : Migration
+public sealed class ScaleIndexes : SqlMigration
 {
-    protected override void Up(MigrationBuilder migrationBuilder)
-    {
-        migrationBuilder.Sql("""
-            CREATE INDEX ix_shards_job_state_number ON shards (job_id, state, number);
-            DROP INDEX ix_shards_job_state;
-            ALTER TABLE items SET (fillfactor = 50);
-            """);
-    }
+    protected override string UpSql => """
+        CREATE INDEX ix_shards_job_state_number ON shards (job_id, state, number);
+        DROP INDEX ix_shards_job_state;
+        ALTER TABLE items SET (fillfactor = 50);
+        """;
 
-    protected override void Down(MigrationBuilder migrationBuilder)
-    {
-        migrationBuilder.Sql("""
-            ALTER TABLE items RESET (fillfactor);
-            CREATE INDEX ix_shards_job_state ON shards (job_id, state);
-            DROP INDEX ix_shards_job_state_number;
-            """);
-    }
+    protected override string DownSql => """
+        ALTER TABLE items RESET (fillfactor);
+        CREATE INDEX ix_shards_job_state ON shards (job_id, state);
+        DROP INDEX ix_shards_job_state_number;
+        """;
 }

@@ -1,4 +1,3 @@
-using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
 
 namespace Cam.Storage.Migrations;
@@ -9,23 +8,16 @@ namespace Cam.Storage.Migrations;
 /// the database was away and gave up, say): the dispatcher publishes it again at once instead of waiting out the
 /// queue timeout. Indexed per job by that time, for the "claimed later" lookup.
 /// </summary>
-[DbContext(typeof(CamDbContext))]
 [Migration("20261211090000_ShardPublishedAt")]
-public sealed class ShardPublishedAt : Migration
+public sealed class ShardPublishedAt : SqlMigration
 {
-    protected override void Up(MigrationBuilder migrationBuilder)
-    {
-        migrationBuilder.Sql("""
-            ALTER TABLE shards ADD COLUMN published_at timestamp with time zone;
-            CREATE INDEX ix_shards_job_published ON shards (job_id, published_at);
-            """);
-    }
+    protected override string UpSql => """
+        ALTER TABLE shards ADD COLUMN published_at timestamp with time zone;
+        CREATE INDEX ix_shards_job_published ON shards (job_id, published_at);
+        """;
 
-    protected override void Down(MigrationBuilder migrationBuilder)
-    {
-        migrationBuilder.Sql("""
-            DROP INDEX ix_shards_job_published;
-            ALTER TABLE shards DROP COLUMN published_at;
-            """);
-    }
+    protected override string DownSql => """
+        DROP INDEX ix_shards_job_published;
+        ALTER TABLE shards DROP COLUMN published_at;
+        """;
 }
