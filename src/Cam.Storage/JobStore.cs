@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using Cam.Contracts;
 using Cam.Storage.Entities;
 using Microsoft.EntityFrameworkCore;
@@ -124,24 +125,31 @@ public sealed class JobStore(IDbContextFactory<CamDbContext> factory, StorageSet
             .OrderBy(s => s.Number).Take(limit).ToListAsync(ct);
     }
 
-    /// <summary>Published shards of running jobs whose claim deadline passed (a message lost, or queued too long): to publish again.</summary>
-    public async Task<IReadOnlyList<ShardRow>> UnclaimedAsync(DateTime now, int limit, CancellationToken ct = default)
-    {
-        await using var db = await factory.CreateDbContextAsync(ct);
-        var running = db.Jobs.Where(j => j.State == JobState.Running).Select(j => j.Id);
-        return await db.Shards.AsNoTracking()
-            .Where(s => s.State == ShardState.Published && s.ClaimDeadline < now && running.Contains(s.JobId))
-            .OrderBy(s => s.ClaimDeadline).Take(limit).ToListAsync(ct);
-    }
+    /// <summary>
+    /// Published shards of running jobs whose claim deadline passed (a message lost, or queued too long): to publish
+    /// again.
+    /// </summary>
+    public Task<IReadOnlyList<ShardRow>> UnclaimedAsync(DateTime now, int limit, CancellationToken ct = default) =>
+        OverdueAsync(s => s.State == ShardState.Published && s.ClaimDeadline < now, s => s.ClaimDeadline, limit, ct);
 
-    /// <summary>Running shards of running jobs whose worker stopped renewing its lease (it died, or lost the database): failed attempts.</summary>
-    public async Task<IReadOnlyList<ShardRow>> ExpiredLeasesAsync(DateTime now, int limit, CancellationToken ct = default)
+    /// <summary>
+    /// Running shards of running jobs whose worker stopped renewing its lease (it died, or lost the database): failed
+    /// attempts.
+    /// </summary>
+    public Task<IReadOnlyList<ShardRow>> ExpiredLeasesAsync(DateTime now, int limit, CancellationToken ct = default) =>
+        OverdueAsync(s => s.State == ShardState.Running && s.LeaseExpiresAt < now, s => s.LeaseExpiresAt, limit, ct);
+
+    /// <summary>
+    /// Shards of running jobs that match <paramref name="overdue"/>, earliest <paramref name="deadline"/> first, at most
+    /// <paramref name="limit"/>.
+    /// </summary>
+    private async Task<IReadOnlyList<ShardRow>> OverdueAsync(Expression<Func<ShardRow, bool>> overdue,
+        Expression<Func<ShardRow, DateTime?>> deadline, int limit, CancellationToken ct)
     {
         await using var db = await factory.CreateDbContextAsync(ct);
         var running = db.Jobs.Where(j => j.State == JobState.Running).Select(j => j.Id);
-        return await db.Shards.AsNoTracking()
-            .Where(s => s.State == ShardState.Running && s.LeaseExpiresAt < now && running.Contains(s.JobId))
-            .OrderBy(s => s.LeaseExpiresAt).Take(limit).ToListAsync(ct);
+        return await db.Shards.AsNoTracking().Where(overdue).Where(s => running.Contains(s.JobId))
+            .OrderBy(deadline).Take(limit).ToListAsync(ct);
     }
 
     /// <summary>A shard's items, by their number range (the primary key), in order.</summary>
