@@ -4,6 +4,26 @@ namespace Cam.Audit;
 
 public static partial class HtmlReport
 {
+    /// <summary>A table of per-method summaries: the report's Methods section and each slice's.</summary>
+    private static void MethodTable(StringBuilder html, IEnumerable<MethodSummary> methods)
+    {
+        html.Append("<table><tr><th>method</th><th>layer</th><th>maps</th><th>mean probability</th><th>pointing game</th>" +
+            "<th>energy in box</th><th>average drop</th><th>increase in confidence</th><th>deletion area ↓</th>" +
+            "<th>insertion area ↑</th></tr>");
+        foreach (var m in methods) MethodRow(html, m);
+        html.Append("</table>");
+    }
+
+    /// <summary>A table of per-class summaries: the report's Per class section and each slice's.</summary>
+    private static void ClassTable(StringBuilder html, IEnumerable<ClassSummary> classes)
+    {
+        html.Append("<table><tr><th>method</th><th>class</th><th>maps</th><th>labelled items</th><th>accuracy</th>" +
+            "<th>mean probability</th><th>pointing game</th><th>energy in box</th><th>average drop</th><th>deletion</th>" +
+            "<th>insertion</th></tr>");
+        foreach (var c in classes) ClassRow(html, c);
+        html.Append("</table>");
+    }
+
     private static void MethodRow(StringBuilder html, MethodSummary m)
     {
         string P(double? v, string name) => Pct(v) + Ci(m.Intervals.GetValueOrDefault(name), pct: true);

@@ -36,13 +36,8 @@ public static partial class HtmlReport
             html.Append($"<details{(s.StandsOut.Count > 0 ? " open" : "")} data-slice-details=\"{E(s.Value)}\"><summary>{E(audit.Key)} = " +
                 $"{E(s.Value)} ({s.Items} items)</summary>");
             foreach (var reason in s.StandsOut) html.Append($"<p class=\"warning\">⚠ {E(reason)}</p>");
-            html.Append("<table><tr><th>method</th><th>layer</th><th>maps</th><th>mean probability</th><th>pointing game</th><th>energy in " +
-                "box</th><th>average drop</th><th>increase in confidence</th><th>deletion area ↓</th><th>insertion area ↑</th></tr>");
-            foreach (var m in s.Methods) MethodRow(html, m);
-            html.Append("</table><table><tr><th>method</th><th>class</th><th>maps</th><th>labelled items</th><th>accuracy</th><th>mean " +
-                "probability</th><th>pointing game</th><th>energy in box</th><th>average drop</th><th>deletion</th><th>insertion</th></tr>");
-            foreach (var c in s.Classes) ClassRow(html, c);
-            html.Append("</table>");
+            MethodTable(html, s.Methods);
+            ClassTable(html, s.Classes);
             MeanMapGalleries(html, s.MeanMaps, method => $"<h4>{E(method)}: mean map per class</h4>", $" where {E(audit.Key)} = {E(s.Value)}");
             html.Append("</details>");
         }

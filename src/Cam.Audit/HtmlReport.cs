@@ -73,24 +73,18 @@ public static partial class HtmlReport
 
     private static void Methods(StringBuilder html, AuditSummary a)
     {
-        html.Append("<section id=\"methods\"><h2>Methods</h2><table><tr><th>method</th><th>layer</th><th>maps</th><th>mean " +
-            "probability</th><th>pointing game</th><th>energy in box</th><th>average drop</th><th>increase in confidence</th><th>deletion area " +
-                "↓</th><th>insertion area ↑</th></tr>");
-        foreach (var m in a.Methods)
-            MethodRow(html, m);
-        html.Append("</table><p class=\"note\">Over the map of the explained class (top-1, or the label) at each method's primary layer. " +
+        html.Append("<section id=\"methods\"><h2>Methods</h2>");
+        MethodTable(html, a.Methods);
+        html.Append("<p class=\"note\">Over the map of the explained class (top-1, or the label) at each method's primary layer. " +
             "Faithfulness columns are empty unless the job asked for metrics. Brackets: 95% bootstrap intervals (items resampled, 1,000 " +
                 "times).</p></section>\n");
     }
 
     private static void Classes(StringBuilder html, AuditSummary a)
     {
-        html.Append("<section id=\"classes\"><h2>Per class</h2><table><tr><th>method</th><th>class</th><th>maps</th><th>labelled " +
-            "items</th><th>accuracy</th><th>mean probability</th><th>pointing game</th><th>energy in box</th><th>average " +
-                "drop</th><th>deletion</th><th>insertion</th></tr>");
-        foreach (var c in a.Classes)
-            ClassRow(html, c);
-        html.Append("</table></section>\n");
+        html.Append("<section id=\"classes\"><h2>Per class</h2>");
+        ClassTable(html, a.Classes);
+        html.Append("</section>\n");
     }
 
     private static void Distributions(StringBuilder html, AuditSummary a)
