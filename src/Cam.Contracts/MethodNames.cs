@@ -26,13 +26,12 @@ public static class MethodNames
     public const string RefineCam = "refinecam";
     public const string LeGrad = "legrad";
 
-    /// <summary>Every method, one a line (other branches add theirs as a line).</summary>
-    public static readonly IReadOnlyList<string> All =
+    /// <summary>
+    /// Grad-CAM and the methods that weigh its gradients otherwise, one a line: the same run of <see cref="All"/> and
+    /// <see cref="Gradient"/>, declared once (static fields initialise in order, so before both).
+    /// </summary>
+    private static readonly string[] GradCamFamily =
     [
-        Cam,
-        ScoreCam,
-        SmoothScoreCam,
-        IntegratedScoreCam,
         GradCam,
         GradCamPlusPlus,
         SmoothGradCamPlusPlus,
@@ -40,6 +39,16 @@ public static class MethodNames
         LayerCam,
         HiResCam,
         GradCamElementWise,
+    ];
+
+    /// <summary>Every method, one a line (other branches add theirs as a line).</summary>
+    public static readonly IReadOnlyList<string> All =
+    [
+        Cam,
+        ScoreCam,
+        SmoothScoreCam,
+        IntegratedScoreCam,
+        .. GradCamFamily,
         EigenCam,
         EigenGradCam,
         KpcaCam,
@@ -56,13 +65,7 @@ public static class MethodNames
     /// <summary>The methods that differentiate class scores (one forward and one backward per class), one a line.</summary>
     public static readonly IReadOnlyList<string> Gradient =
     [
-        GradCam,
-        GradCamPlusPlus,
-        SmoothGradCamPlusPlus,
-        XGradCam,
-        LayerCam,
-        HiResCam,
-        GradCamElementWise,
+        .. GradCamFamily,
         EigenGradCam,
         FinerCam,
         ShapleyCam,
