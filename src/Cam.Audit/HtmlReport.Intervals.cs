@@ -4,23 +4,21 @@ namespace Cam.Audit;
 
 public static partial class HtmlReport
 {
-    /// <summary>A table of per-method summaries: the report's Methods section and each slice's.</summary>
-    private static void MethodTable(StringBuilder html, IEnumerable<MethodSummary> methods)
-    {
-        html.Append("<table><tr><th>method</th><th>layer</th><th>maps</th><th>mean probability</th><th>pointing game</th>" +
-            "<th>energy in box</th><th>average drop</th><th>increase in confidence</th><th>deletion area ↓</th>" +
-            "<th>insertion area ↑</th></tr>");
-        foreach (var m in methods) MethodRow(html, m);
-        html.Append("</table>");
-    }
+    /// <summary>The header row of a table of <see cref="MethodRow"/>s: the report's Methods section and each slice's.</summary>
+    private const string MethodColumns = "<tr><th>method</th><th>layer</th><th>maps</th><th>mean probability</th>" +
+        "<th>pointing game</th><th>energy in box</th><th>average drop</th><th>increase in confidence</th>" +
+        "<th>deletion area ↓</th><th>insertion area ↑</th></tr>";
 
-    /// <summary>A table of per-class summaries: the report's Per class section and each slice's.</summary>
-    private static void ClassTable(StringBuilder html, IEnumerable<ClassSummary> classes)
+    /// <summary>The header row of a table of <see cref="ClassRow"/>s: the report's Per class section and each slice's.</summary>
+    private const string ClassColumns = "<tr><th>method</th><th>class</th><th>maps</th><th>labelled items</th>" +
+        "<th>accuracy</th><th>mean probability</th><th>pointing game</th><th>energy in box</th><th>average drop</th>" +
+        "<th>deletion</th><th>insertion</th></tr>";
+
+    /// <summary>A table: <paramref name="header"/>, then a row per item written by <paramref name="row"/>.</summary>
+    private static void Table<T>(StringBuilder html, string header, IEnumerable<T> items, Action<StringBuilder, T> row)
     {
-        html.Append("<table><tr><th>method</th><th>class</th><th>maps</th><th>labelled items</th><th>accuracy</th>" +
-            "<th>mean probability</th><th>pointing game</th><th>energy in box</th><th>average drop</th><th>deletion</th>" +
-            "<th>insertion</th></tr>");
-        foreach (var c in classes) ClassRow(html, c);
+        html.Append("<table>").Append(header);
+        foreach (var item in items) row(html, item);
         html.Append("</table>");
     }
 

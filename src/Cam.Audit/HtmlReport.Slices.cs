@@ -36,8 +36,8 @@ public static partial class HtmlReport
             html.Append($"<details{(s.StandsOut.Count > 0 ? " open" : "")} data-slice-details=\"{E(s.Value)}\"><summary>{E(audit.Key)} = " +
                 $"{E(s.Value)} ({s.Items} items)</summary>");
             foreach (var reason in s.StandsOut) html.Append($"<p class=\"warning\">⚠ {E(reason)}</p>");
-            MethodTable(html, s.Methods);
-            ClassTable(html, s.Classes);
+            Table(html, MethodColumns, s.Methods, MethodRow);
+            Table(html, ClassColumns, s.Classes, ClassRow);
             MeanMapGalleries(html, s.MeanMaps, method => $"<h4>{E(method)}: mean map per class</h4>", $" where {E(audit.Key)} = {E(s.Value)}");
             html.Append("</details>");
         }

@@ -74,7 +74,7 @@ public static partial class HtmlReport
     private static void Methods(StringBuilder html, AuditSummary a)
     {
         html.Append("<section id=\"methods\"><h2>Methods</h2>");
-        MethodTable(html, a.Methods);
+        Table(html, MethodColumns, a.Methods, MethodRow);
         html.Append("<p class=\"note\">Over the map of the explained class (top-1, or the label) at each method's primary layer. " +
             "Faithfulness columns are empty unless the job asked for metrics. Brackets: 95% bootstrap intervals (items resampled, 1,000 " +
                 "times).</p></section>\n");
@@ -83,7 +83,7 @@ public static partial class HtmlReport
     private static void Classes(StringBuilder html, AuditSummary a)
     {
         html.Append("<section id=\"classes\"><h2>Per class</h2>");
-        ClassTable(html, a.Classes);
+        Table(html, ClassColumns, a.Classes, ClassRow);
         html.Append("</section>\n");
     }
 
