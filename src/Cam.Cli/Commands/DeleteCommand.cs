@@ -9,16 +9,15 @@ internal static class DeleteCommand
 {
     public static Command Create()
     {
-        var job = new Argument<Guid>("job") { Description = "job id" };
-        var db = new Option<string?>("--db") { Description = "SQLite results database of an embedded run" };
-        var postgres = new Option<string?>("--postgres") { Description = "Npgsql connection string of a cluster's database (default: CAM_POSTGRES)" };
+        var (job, db, postgres) = (StoreArguments.Job(), StoreArguments.Db("SQLite results database of an embedded run"),
+            StoreArguments.Postgres());
         var command = new Command("delete", "delete a job and its items, results and errors (reports and exports written from it stay)")
         {
             job, db, postgres,
         };
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
-            var storage = ReportCommand.Storage(parse.GetValue(db), parse.GetValue(postgres));
+            var storage = StoreArguments.Storage(parse.GetValue(db), parse.GetValue(postgres));
             await using var services = new ServiceCollection().AddCamStorage(storage).BuildServiceProvider();
             var started = System.Diagnostics.Stopwatch.StartNew();
             var deleted = await services.GetRequiredService<JobDeletion>().DeleteAsync(parse.GetValue(job), ct)

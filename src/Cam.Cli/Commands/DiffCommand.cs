@@ -17,15 +17,12 @@ internal static class DiffCommand
     {
         var jobA = new Argument<Guid>("job-a") { Description = "the reference job (e.g. the current checkpoint)" };
         var jobB = new Argument<Guid>("job-b") { Description = "the job compared with it (e.g. the candidate checkpoint)" };
-        var db = new Option<string?>("--db") { Description = "SQLite database holding job A (and job B unless --db-b)" };
+        var db = StoreArguments.Db("SQLite database holding job A (and job B unless --db-b)");
         var dbB = new Option<string?>("--db-b") { Description = "SQLite database holding job B, when it is not A's" };
-        var postgres = new Option<string?>("--postgres") { Description = "Npgsql connection string of a cluster's database (default: CAM_POSTGRES)" };
+        var postgres = StoreArguments.Postgres();
         var output = new Option<string>("--out") { Description = "HTML file to write", DefaultValueFactory = _ => "diff.html" };
         var (json, jsonOut) = (JsonArguments.Print("the diff"), JsonArguments.OutFile("the diff"));
-        var modelRoot = new Option<string?>("--model-root")
-        {
-            Description = "folder the jobs' model paths are relative to, for class names (default: CAM_MODEL_ROOT or the current folder)"
-        };
+        var modelRoot = StoreArguments.ModelRoot("the jobs' model paths are relative to, for class names");
         var failOn = new Option<string?>("--fail-on")
         {
             Description = "rules that make the command exit with 3: METRIC:LIMIT on a method's overall change (pointing_game:-0.02 fails below " +
@@ -45,11 +42,7 @@ internal static class DiffCommand
             Description = "maps per class and method clustered",
             DefaultValueFactory = _ => Cam.Audit.Strategies.StrategyOptions.DefaultSampleSize
         };
-        var dataRoot = new Option<string?>("--data-root")
-        {
-            Description = "folder the jobs' dataset paths are relative to, for the strategies' " +
-                "object geometry (default: CAM_DATA_ROOT or the current folder)"
-        };
+        var dataRoot = StoreArguments.DataRoot("the jobs' dataset paths are relative to, for the strategies' object geometry");
         var command = new Command("diff",
             "compare two jobs over the same dataset: per-class changes with paired tests, map drift, shortcuts that appear or vanish")
         {
@@ -63,14 +56,14 @@ internal static class DiffCommand
             await using var servicesB = new ServiceCollection().AddCamStorage(settingsB).BuildServiceProvider();
             await using var contextA = await servicesA.GetRequiredService<IDbContextFactory<CamDbContext>>().CreateDbContextAsync(ct);
             await using var contextB = await servicesB.GetRequiredService<IDbContextFactory<CamDbContext>>().CreateDbContextAsync(ct);
-            var root = Path.GetFullPath(parse.GetValue(modelRoot) ?? CliSettings.Current.ModelRoot ?? ".");
+            var root = StoreArguments.ModelRootOf(parse, modelRoot);
             var pair = MethodPair(parse.GetValue(methods));
             var diff = await new DiffBuilder(contextA, contextB, root).BuildAsync(parse.GetValue(jobA), parse.GetValue(jobB), gate, pair, ct);
             if (parse.GetValue(strategies))
             {
                 if (parse.GetValue(strategySample) < 3) throw new ArgumentException($"--strategy-sample must be at least 3, got " +
                     $"{parse.GetValue(strategySample)}");
-                var data = Path.GetFullPath(parse.GetValue(dataRoot) ?? CliSettings.Current.DataRoot ?? ".");
+                var data = StoreArguments.DataRootOf(parse, dataRoot);
                 var compared = diff.Methods.Select(m => (m.Method, pair?.A ?? m.Method, m.LayerA, pair?.B ?? m.Method, m.LayerB)).ToList();
                 diff = diff with
                 {
@@ -117,16 +110,7 @@ internal static class DiffCommand
 
     private static (StorageSettings A, StorageSettings B) Storage(string? db, string? dbB, string? postgres)
     {
-        if (db is not null && postgres is not null) throw new ArgumentException("give --db or --postgres, not both");
         if (db is null && dbB is not null) throw new ArgumentException("--db-b needs --db");
-        if (db is not null)
-        {
-            foreach (var file in new[] { db, dbB }.OfType<string>())
-                if (!File.Exists(file)) throw new FileNotFoundException($"database '{file}' does not exist");
-            return (StorageSettings.SqliteFile(db), StorageSettings.SqliteFile(dbB ?? db));
-        }
-        postgres ??= CliSettings.Current.Postgres;
-        if (postgres is not { Length: > 0 }) throw new ArgumentException("give --db FILE (embedded runs) or --postgres / CAM_POSTGRES");
-        return (StorageSettings.Postgres(postgres), StorageSettings.Postgres(postgres));
+        return (StoreArguments.Storage(db, postgres), StoreArguments.Storage(dbB ?? db, postgres));
     }
 }

@@ -11,9 +11,7 @@ internal static class ExportCommand
 {
     public static Command Create()
     {
-        var job = new Argument<Guid>("job") { Description = "job id" };
-        var db = new Option<string?>("--db") { Description = "SQLite results database of an embedded run (cam run prints it)" };
-        var postgres = new Option<string?>("--postgres") { Description = "Npgsql connection string of a cluster's database (default: CAM_POSTGRES)" };
+        var (job, db, postgres) = (StoreArguments.Job(), StoreArguments.Db(), StoreArguments.Postgres());
         var output = new Option<string>("--out")
         {
             Description = "folder to write results.* and item_errors.* into (created if missing)", Required = true
@@ -24,10 +22,7 @@ internal static class ExportCommand
             Description = "none, values (a list<float> column with map_height and map_width) or png (one grey PNG per map under maps/)",
             DefaultValueFactory = _ => "values",
         };
-        var modelRoot = new Option<string?>("--model-root")
-        {
-            Description = "folder the job's model path is relative to, for class names (default: CAM_MODEL_ROOT or the current folder)"
-        };
+        var modelRoot = StoreArguments.ModelRoot("the job's model path is relative to, for class names");
         var rowGroup = new Option<int>("--row-group") { Description = "rows per Parquet row group", DefaultValueFactory = _ => 65_536 };
         var command = new Command("export", "write a job's results and item errors as Parquet (or CSV) for pandas, DuckDB, Polars, Spark")
         {
@@ -41,10 +36,10 @@ internal static class ExportCommand
             {
                 Format = ExportOptions.ParseFormat(parse.GetValue(format)!),
                 Maps = ExportOptions.ParseMaps(parse.GetValue(maps)!),
-                ModelRoot = Path.GetFullPath(parse.GetValue(modelRoot) ?? CliSettings.Current.ModelRoot ?? "."),
+                ModelRoot = StoreArguments.ModelRootOf(parse, modelRoot),
                 RowGroupRows = rows,
             };
-            var storage = ReportCommand.Storage(parse.GetValue(db), parse.GetValue(postgres));
+            var storage = StoreArguments.Storage(parse.GetValue(db), parse.GetValue(postgres));
             await using var services = new ServiceCollection().AddCamStorage(storage).BuildServiceProvider();
             var exporter = new JobExporter(services.GetRequiredService<IDbContextFactory<CamDbContext>>(), options);
             var summary = await exporter.ExportAsync(parse.GetValue(job), Path.GetFullPath(parse.GetValue(output)!), ct: ct);

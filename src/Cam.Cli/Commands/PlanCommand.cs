@@ -15,16 +15,8 @@ internal static class PlanCommand
 {
     public static Command Create()
     {
-        var dataset = new Option<string>("--dataset")
-        {
-            Description = "image folder or manifest (relative to the data root with --scheduler)",
-            DefaultValueFactory = _ => RunCommand.Samples("shapes/manifest.csv")
-        };
-        var model = new Option<string>("--model")
-        {
-            Description = "model package folder (relative to the model root with --scheduler)",
-            DefaultValueFactory = _ => RunCommand.Samples("shapes-model")
-        };
+        var dataset = LocalJobArguments.Dataset("image folder or manifest (relative to the data root with --scheduler)");
+        var model = LocalJobArguments.Model("model package folder (relative to the model root with --scheduler)");
         var job = new JobArguments("count the faithfulness metrics' forwards too");
         var workers = new Option<int>("--workers") { Description = "workers sharing the job, for the wall time", DefaultValueFactory = _ => 1 };
         var json = JsonArguments.Print("the plan");
@@ -66,16 +58,12 @@ internal static class PlanCommand
     /// <summary>Probes in this process, as <c>cam run</c> would before it starts, in a database thrown away after.</summary>
     private static async Task<CostPlan> PlanHereAsync(JobSpec spec, int workers, CancellationToken ct)
     {
-        var datasetPath = Path.GetFullPath(spec.Dataset);
-        var modelPath = Path.GetFullPath(spec.Model);
-        if (!File.Exists(datasetPath) && !Directory.Exists(datasetPath)) throw new FileNotFoundException($"dataset '{datasetPath}' does not exist");
-        if (!Directory.Exists(modelPath)) throw new DirectoryNotFoundException($"model package '{modelPath}' does not exist");
-        var dataRoot = Directory.Exists(datasetPath) ? datasetPath : Path.GetDirectoryName(datasetPath)!;
-        var local = spec with { Dataset = Directory.Exists(datasetPath) ? "." : Path.GetFileName(datasetPath), Model = Path.GetFileName(modelPath) };
+        var paths = LocalJobPaths.Resolve(spec.Dataset, spec.Model);
+        var local = spec with { Dataset = paths.Dataset, Model = paths.Model };
         var database = Path.Combine(Path.GetTempPath(), $"cam-plan-{Guid.NewGuid():N}.db");
         try
         {
-            return await EmbeddedJob.PlanAsync(new EmbeddedOptions(local, dataRoot, Path.GetDirectoryName(modelPath)!, database, workers), ct);
+            return await EmbeddedJob.PlanAsync(new EmbeddedOptions(local, paths.DataRoot, paths.ModelRoot, database, workers), ct);
         }
         catch (JobValidationException e)
         {

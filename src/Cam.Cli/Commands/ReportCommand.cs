@@ -10,19 +10,11 @@ internal static class ReportCommand
 {
     public static Command Create()
     {
-        var job = new Argument<Guid>("job") { Description = "job id" };
-        var db = new Option<string?>("--db") { Description = "SQLite results database of an embedded run (cam run prints it)" };
-        var postgres = new Option<string?>("--postgres") { Description = "Npgsql connection string of a cluster's database (default: CAM_POSTGRES)" };
+        var (job, db, postgres) = (StoreArguments.Job(), StoreArguments.Db(), StoreArguments.Postgres());
         var output = new Option<string>("--out") { Description = "HTML file to write", DefaultValueFactory = _ => "report.html" };
         var (json, jsonOut) = (JsonArguments.Print("the audit's summary"), JsonArguments.OutFile("the audit's summary"));
-        var dataRoot = new Option<string?>("--data-root")
-        {
-            Description = "folder the job's dataset path is relative to (default: CAM_DATA_ROOT or the current folder)"
-        };
-        var modelRoot = new Option<string?>("--model-root")
-        {
-            Description = "folder the job's model path is relative to (default: CAM_MODEL_ROOT or the current folder)"
-        };
+        var dataRoot = StoreArguments.DataRoot("the job's dataset path is relative to");
+        var modelRoot = StoreArguments.ModelRoot("the job's model path is relative to");
         var method = new Option<string?>("--method") { Description = "method whose overlays fill the galleries (default: the job's first)" };
         var gallery = new Option<int>("--gallery") { Description = "overlays per gallery", DefaultValueFactory = _ => 8 };
         var sanity = new Option<bool>("--sanity")
@@ -65,11 +57,11 @@ internal static class ReportCommand
         };
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
-            var storage = Storage(parse.GetValue(db), parse.GetValue(postgres));
+            var storage = StoreArguments.Storage(parse.GetValue(db), parse.GetValue(postgres));
             var options = new AuditOptions
             {
-                DataRoot = Path.GetFullPath(parse.GetValue(dataRoot) ?? CliSettings.Current.DataRoot ?? "."),
-                ModelRoot = Path.GetFullPath(parse.GetValue(modelRoot) ?? CliSettings.Current.ModelRoot ?? "."),
+                DataRoot = StoreArguments.DataRootOf(parse, dataRoot),
+                ModelRoot = StoreArguments.ModelRootOf(parse, modelRoot),
                 GalleryMethod = parse.GetValue(method),
                 GallerySize = Math.Clamp(parse.GetValue(gallery), 0, 100),
                 SliceBy = parse.GetValue(by) is { } key && !AuditSql.IsValidMetaKey(key)
@@ -116,17 +108,4 @@ internal static class ReportCommand
         : new Cam.Audit.Strategies.StrategyOptions(SampleSize: sample, Neighbours: neighbours);
 
     private static string Pct(double? value) => value is { } v ? v.ToString("P1") : "–";
-
-    internal static StorageSettings Storage(string? db, string? postgres)
-    {
-        if (db is not null && postgres is not null) throw new ArgumentException("give --db or --postgres, not both");
-        if (db is not null)
-        {
-            if (!File.Exists(db)) throw new FileNotFoundException($"database '{db}' does not exist");
-            return StorageSettings.SqliteFile(db);
-        }
-        postgres ??= CliSettings.Current.Postgres;
-        return postgres is { Length: > 0 } ? StorageSettings.Postgres(postgres) : throw new ArgumentException("give --db FILE (embedded run) or " +
-            "--postgres / CAM_POSTGRES");
-    }
 }

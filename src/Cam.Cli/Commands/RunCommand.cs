@@ -17,12 +17,8 @@ internal static class RunCommand
 {
     public static Command Create()
     {
-        var dataset = new Option<string>("--dataset")
-        {
-            Description = "image folder or manifest (CSV/JSONL)",
-            DefaultValueFactory = _ => Samples("shapes/manifest.csv")
-        };
-        var model = new Option<string>("--model") { Description = "model package folder", DefaultValueFactory = _ => Samples("shapes-model") };
+        var dataset = LocalJobArguments.Dataset("image folder or manifest (CSV/JSONL)");
+        var model = LocalJobArguments.Model("model package folder");
         var job = new JobArguments("compute faithfulness metrics: average drop, increase in confidence, deletion and insertion (more forwards)");
         var workers = new Option<int>("--workers") { Description = "in-process workers", DefaultValueFactory = _ => 1 };
         var output = new Option<string>("--out") { Description = "folder for the results database", DefaultValueFactory = _ => "cam-output" };
@@ -44,18 +40,13 @@ internal static class RunCommand
         command.Options.Add(serve);
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
-            var datasetPath = Path.GetFullPath(parse.GetValue(dataset)!);
-            var modelPath = Path.GetFullPath(parse.GetValue(model)!.TrimEnd('/'));
-            if (!File.Exists(datasetPath)
-                && !Directory.Exists(datasetPath)) throw new FileNotFoundException($"dataset '{datasetPath}' does not exist");
-            if (!Directory.Exists(modelPath)) throw new DirectoryNotFoundException($"model package '{modelPath}' does not exist");
+            var paths = LocalJobPaths.Resolve(parse.GetValue(dataset)!, parse.GetValue(model)!);
             if (parse.GetValue(workers) < 1) throw new ArgumentException("--workers must be at least 1");
             if (parse.GetValue(batchMegapixels) < 1) throw new ArgumentException("--batch-megapixels must be at least 1");
-            var dataRoot = Directory.Exists(datasetPath) ? datasetPath : Path.GetDirectoryName(datasetPath)!;
-            var spec = job.Spec(parse, Directory.Exists(datasetPath) ? "." : Path.GetFileName(datasetPath), Path.GetFileName(modelPath));
+            var spec = job.Spec(parse, paths.Dataset, paths.Model);
             var outDir = Directory.CreateDirectory(parse.GetValue(output)!).FullName;
             var database = Path.Combine(outDir, $"cam-{DateTime.UtcNow:yyyyMMdd-HHmmss}.db");
-            var options = new EmbeddedOptions(spec, dataRoot, Path.GetDirectoryName(modelPath)!, database, parse.GetValue(workers),
+            var options = new EmbeddedOptions(spec, paths.DataRoot, paths.ModelRoot, database, parse.GetValue(workers),
                 parse.GetValue(noop))
             {
                 MaxBatchPixels = parse.GetValue(batchMegapixels) * 1_000_000L,
@@ -88,7 +79,7 @@ internal static class RunCommand
             if (!parse.GetValue(noReport) && !parse.GetValue(noop) && summary.Results > 0 && !ct.IsCancellationRequested)
             {
                 report = Path.Combine(outDir, $"report-{summary.JobId}.html");
-                var auditOptions = new AuditOptions { DataRoot = dataRoot, ModelRoot = options.ModelRoot };
+                var auditOptions = new AuditOptions { DataRoot = paths.DataRoot, ModelRoot = options.ModelRoot };
                 audit = await ProgressDisplay.RunAsync(parse.GetValue(json), progress =>
                     AuditReport.WriteAsync(StorageSettings.SqliteFile(database), summary.JobId, auditOptions, report, Path.ChangeExtension(report,
                         ".json"), progress, ct));
