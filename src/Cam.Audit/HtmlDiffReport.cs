@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Net;
 using System.Text;
 
 namespace Cam.Audit;
@@ -7,8 +5,6 @@ namespace Cam.Audit;
 /// <summary>A diff of two jobs as one self-contained HTML file: the gate's verdict, shortcut changes, per-method and per-class changes.</summary>
 public static partial class HtmlDiffReport
 {
-    private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
-
     public static string Render(DiffSummary diff)
     {
         var html = new StringBuilder();
@@ -60,8 +56,6 @@ public static partial class HtmlDiffReport
 
     private static string Drift(MapDrift? drift) => drift is null ? "–" : $"{F(drift.Mean)}"
         + (drift.Interval is { } i ? $" [{F(i.Low)}, {F(i.High)}]" : "") + $" over {drift.Items} items";
-    private static string E(string text) => WebUtility.HtmlEncode(text);
-    private static string F(double value) => value.ToString("F3", Invariant);
 
     private const string Style = """
         body{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:1200px}

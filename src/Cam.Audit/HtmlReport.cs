@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Net;
 using System.Text;
 
 namespace Cam.Audit;
@@ -11,8 +9,6 @@ namespace Cam.Audit;
 /// </summary>
 public static partial class HtmlReport
 {
-    private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
-
     public static string Render(AuditSummary audit)
     {
         var html = new StringBuilder();
@@ -181,9 +177,6 @@ public static partial class HtmlReport
     private static void MarkupRow(StringBuilder html, string name,
         string valueHtml) => html.Append($"<tr><th>{E(name)}</th><td>{valueHtml}</td></tr>");
 
-    private static string E(string text) => WebUtility.HtmlEncode(text);
-    private static string F(double? value) => value is { } v ? v.ToString("F3", Invariant) : "–";
-    private static string Pct(double? value) => value is { } v ? v.ToString("P1", Invariant) : "–";
 
     private const string Style = """
         body{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:1200px}

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text;
 using Cam.Storage;
 using Microsoft.EntityFrameworkCore;
@@ -47,5 +46,4 @@ public static class MethodFailures
         html.Append("</section>\n");
     }
 
-    private static string E(string text) => WebUtility.HtmlEncode(text);
 }
