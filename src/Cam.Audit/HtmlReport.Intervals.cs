@@ -4,12 +4,12 @@ namespace Cam.Audit;
 
 public static partial class HtmlReport
 {
-    /// <summary>The header row of a table of <see cref="MethodRow"/>s: the report's Methods section and each slice's.</summary>
+    /// <summary>The header of a table of <see cref="MethodRow"/>s: the Methods section's and each slice's.</summary>
     private const string MethodColumns = "<tr><th>method</th><th>layer</th><th>maps</th><th>mean probability</th>" +
         "<th>pointing game</th><th>energy in box</th><th>average drop</th><th>increase in confidence</th>" +
         "<th>deletion area ↓</th><th>insertion area ↑</th></tr>";
 
-    /// <summary>The header row of a table of <see cref="ClassRow"/>s: the report's Per class section and each slice's.</summary>
+    /// <summary>The header of a table of <see cref="ClassRow"/>s: the Per class section's and each slice's.</summary>
     private const string ClassColumns = "<tr><th>method</th><th>class</th><th>maps</th><th>labelled items</th>" +
         "<th>accuracy</th><th>mean probability</th><th>pointing game</th><th>energy in box</th><th>average drop</th>" +
         "<th>deletion</th><th>insertion</th></tr>";

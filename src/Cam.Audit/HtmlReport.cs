@@ -71,9 +71,9 @@ public static partial class HtmlReport
     {
         html.Append("<section id=\"methods\"><h2>Methods</h2>");
         Table(html, MethodColumns, a.Methods, MethodRow);
-        html.Append("<p class=\"note\">Over the map of the explained class (top-1, or the label) at each method's primary layer. " +
-            "Faithfulness columns are empty unless the job asked for metrics. Brackets: 95% bootstrap intervals (items resampled, 1,000 " +
-                "times).</p></section>\n");
+        html.Append("<p class=\"note\">Over the map of the explained class (top-1, or the label) at each " +
+            "method's primary layer. Faithfulness columns are empty unless the job asked for metrics. Brackets: 95% " +
+            "bootstrap intervals (items resampled, 1,000 times).</p></section>\n");
     }
 
     private static void Classes(StringBuilder html, AuditSummary a)

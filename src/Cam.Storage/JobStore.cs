@@ -140,8 +140,8 @@ public sealed class JobStore(IDbContextFactory<CamDbContext> factory, StorageSet
         OverdueAsync(s => s.State == ShardState.Running && s.LeaseExpiresAt < now, s => s.LeaseExpiresAt, limit, ct);
 
     /// <summary>
-    /// Shards of running jobs that match <paramref name="overdue"/>, earliest <paramref name="deadline"/> first, at most
-    /// <paramref name="limit"/>.
+    /// Shards of running jobs that match <paramref name="overdue"/>, earliest <paramref name="deadline"/> first, at
+    /// most <paramref name="limit"/>.
     /// </summary>
     private async Task<IReadOnlyList<ShardRow>> OverdueAsync(Expression<Func<ShardRow, bool>> overdue,
         Expression<Func<ShardRow, DateTime?>> deadline, int limit, CancellationToken ct)

@@ -18,13 +18,15 @@ public class ColumnMappingTests
     {
         var (services, settings) = await TestDatabases.CreateAsync(provider);
         await using var _ = services;
-        await using var db = await services.GetRequiredService<IDbContextFactory<CamDbContext>>().CreateDbContextAsync();
+        var factory = services.GetRequiredService<IDbContextFactory<CamDbContext>>();
+        await using var db = await factory.CreateDbContextAsync();
         foreach (var table in Tables)
         {
             var entity = db.Model.GetEntityTypes().Single(t => t.GetTableName() == table);
             var mapped = entity.GetProperties().Select(p => p.GetColumnName()).Order().ToList();
             var sql = settings.Provider == StorageProvider.Postgres
-                ? $"SELECT column_name AS \"Value\" FROM information_schema.columns WHERE table_schema = 'public' AND table_name = '{table}'"
+                ? "SELECT column_name AS \"Value\" FROM information_schema.columns " +
+                  $"WHERE table_schema = 'public' AND table_name = '{table}'"
                 : $"SELECT name AS \"Value\" FROM pragma_table_info('{table}')";
             var actual = (await db.Database.SqlQueryRaw<string>(sql).ToListAsync()).Order().ToList();
             Assert.True(actual.Count > 0, $"{table}: no columns found");

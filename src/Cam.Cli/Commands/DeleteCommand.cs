@@ -9,8 +9,9 @@ internal static class DeleteCommand
 {
     public static Command Create()
     {
-        var (job, db, postgres) = (StoreArguments.Job(), StoreArguments.Db("SQLite results database of an embedded run"),
-            StoreArguments.Postgres());
+        var job = StoreArguments.Job();
+        var db = StoreArguments.Db("SQLite results database of an embedded run");
+        var postgres = StoreArguments.Postgres();
         var command = new Command("delete", "delete a job and its items, results and errors (reports and exports written from it stay)")
         {
             job, db, postgres,

@@ -42,7 +42,8 @@ internal static class DiffCommand
             Description = "maps per class and method clustered",
             DefaultValueFactory = _ => Cam.Audit.Strategies.StrategyOptions.DefaultSampleSize
         };
-        var dataRoot = StoreArguments.DataRoot("the jobs' dataset paths are relative to, for the strategies' object geometry");
+        var dataRoot = StoreArguments.DataRoot(
+            "the jobs' dataset paths are relative to, for the strategies' object geometry");
         var command = new Command("diff",
             "compare two jobs over the same dataset: per-class changes with paired tests, map drift, shortcuts that appear or vanish")
         {

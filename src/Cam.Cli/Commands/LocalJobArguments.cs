@@ -34,9 +34,13 @@ internal sealed record LocalJobPaths(string DataRoot, string Dataset, string Mod
         var datasetPath = Path.GetFullPath(dataset);
         var modelPath = Path.GetFullPath(model.TrimEnd('/'));
         var isFolder = Directory.Exists(datasetPath);
-        if (!isFolder && !File.Exists(datasetPath)) throw new FileNotFoundException($"dataset '{datasetPath}' does not exist");
-        if (!Directory.Exists(modelPath)) throw new DirectoryNotFoundException($"model package '{modelPath}' does not exist");
-        return new(isFolder ? datasetPath : Path.GetDirectoryName(datasetPath)!, isFolder ? "." : Path.GetFileName(datasetPath),
-            Path.GetDirectoryName(modelPath)!, Path.GetFileName(modelPath));
+        if (!isFolder && !File.Exists(datasetPath))
+            throw new FileNotFoundException($"dataset '{datasetPath}' does not exist");
+        if (!Directory.Exists(modelPath))
+            throw new DirectoryNotFoundException($"model package '{modelPath}' does not exist");
+        return isFolder
+            ? new(datasetPath, ".", Path.GetDirectoryName(modelPath)!, Path.GetFileName(modelPath))
+            : new(Path.GetDirectoryName(datasetPath)!, Path.GetFileName(datasetPath), Path.GetDirectoryName(modelPath)!,
+                Path.GetFileName(modelPath));
     }
 }

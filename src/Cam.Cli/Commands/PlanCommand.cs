@@ -15,7 +15,8 @@ internal static class PlanCommand
 {
     public static Command Create()
     {
-        var dataset = LocalJobArguments.Dataset("image folder or manifest (relative to the data root with --scheduler)");
+        var dataset = LocalJobArguments.Dataset(
+            "image folder or manifest (relative to the data root with --scheduler)");
         var model = LocalJobArguments.Model("model package folder (relative to the model root with --scheduler)");
         var job = new JobArguments("count the faithfulness metrics' forwards too");
         var workers = new Option<int>("--workers") { Description = "workers sharing the job, for the wall time", DefaultValueFactory = _ => 1 };
@@ -63,7 +64,8 @@ internal static class PlanCommand
         var database = Path.Combine(Path.GetTempPath(), $"cam-plan-{Guid.NewGuid():N}.db");
         try
         {
-            return await EmbeddedJob.PlanAsync(new EmbeddedOptions(local, paths.DataRoot, paths.ModelRoot, database, workers), ct);
+            var options = new EmbeddedOptions(local, paths.DataRoot, paths.ModelRoot, database, workers);
+            return await EmbeddedJob.PlanAsync(options, ct);
         }
         catch (JobValidationException e)
         {

@@ -35,7 +35,7 @@ internal static class StoreArguments
     public static string ModelRootOf(ParseResult parse, Option<string?> modelRoot) =>
         Path.GetFullPath(parse.GetValue(modelRoot) ?? CliSettings.Current.ModelRoot ?? ".");
 
-    /// <summary>The database of <c>--db</c> (which must exist) or <c>--postgres</c> / <c>CAM_POSTGRES</c>, not both.</summary>
+    /// <summary>The database of <c>--db</c> (a file that exists) or <c>--postgres</c> / <c>CAM_POSTGRES</c>.</summary>
     public static StorageSettings Storage(string? db, string? postgres)
     {
         if (db is not null && postgres is not null) throw new ArgumentException("give --db or --postgres, not both");

@@ -15,7 +15,8 @@ public abstract class ProjectionCam : CamMethod
     /// <summary>One layer's activations (N, C, h, w) projected on their first component: (N, h, w).</summary>
     protected abstract Tensor Project(Tensor activations);
 
-    /// <summary>Per layer, <see cref="Project"/> of its activations repeated over the class ranks: (N, ranks, h, w).</summary>
+    /// <summary>Per layer, <see cref="Project"/> of its activations, repeated over the class ranks: (N, ranks, h, w).
+    /// </summary>
     public sealed override Tensor[] ComputeMaps(CamContext context)
     {
         var ranks = context.Classes.shape[1];

@@ -83,5 +83,7 @@ public sealed class InitialSchema : SqlMigration
         );
         """;
 
-    protected override string DownSql => "DROP TABLE item_errors; DROP TABLE results; DROP TABLE items; DROP TABLE shards; DROP TABLE jobs;";
+    protected override string DownSql => """
+        DROP TABLE item_errors; DROP TABLE results; DROP TABLE items; DROP TABLE shards; DROP TABLE jobs;
+        """;
 }
