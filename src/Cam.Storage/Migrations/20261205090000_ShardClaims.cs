@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
 
 namespace Cam.Storage.Migrations;
@@ -6,6 +7,7 @@ namespace Cam.Storage.Migrations;
 /// Shards are claimed by the worker that runs them (its heartbeat renews the lease) and count their failed
 /// attempts; jobs keep the dataset root the workers see, fixed at submission.
 /// </summary>
+[DbContext(typeof(CamDbContext))]
 [Migration("20261205090000_ShardClaims")]
 public sealed class ShardClaimColumns : SqlMigration
 {

@@ -1,14 +1,12 @@
-using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
 
 namespace Cam.Storage.Migrations;
 
 /// <summary>
 /// A migration of <see cref="CamDbContext"/> written as SQL, so that every constraint is explicit: <c>Up</c> runs
-/// <see cref="UpSql"/>, <c>Down</c> runs <see cref="DownSql"/>. Subclasses carry only their <c>[Migration]</c> id and
-/// the two scripts (EF finds them by that attribute and this class's inherited <c>[DbContext]</c>).
+/// <see cref="UpSql"/>, <c>Down</c> runs <see cref="DownSql"/>. Subclasses carry their attributes (EF finds a
+/// migration by its own <c>[DbContext]</c> and <c>[Migration]</c>, not inherited ones) and the two scripts.
 /// </summary>
-[DbContext(typeof(CamDbContext))]
 public abstract class SqlMigration : Migration
 {
     /// <summary>The script that applies the migration.</summary>
