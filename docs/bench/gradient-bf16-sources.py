@@ -232,7 +232,8 @@ def run_case(folder, entry, variants):
     meta, stored = load_safetensors(os.path.join(FIXTURES, folder, entry["case"] + ".safetensors"))
     layers = entry["target_layers"].split(",")
     whole = entry["method"] == "fullgrad"
-    x = stored["input"] if "input" in stored else image(entry["input_key"], [int(s) for s in entry["input_shape"].split(",")])
+    shape = [int(s) for s in entry.get("input_shape", "").split(",") if s]
+    x = stored["input"] if "input" in stored else image(entry["input_key"], shape)
     normalized = entry["normalized"] == "true"
     base = base_model(folder, entry)
     first = min(layers, key=STAGES.index)
@@ -251,7 +252,8 @@ def run_case(folder, entry, variants):
         except Exception as e:  # a variant PyTorch 1.13 cannot run on this CPU (bfloat16 kernels)
             row[variant] = f"{type(e).__name__}: {str(e)[:80]}"
             continue
-        errors = [error(stored[k], v, normalized or k.endswith("fused"), stored.get(k.replace("expected.", "expected_alt.")))
+        errors = [error(stored[k], v, normalized or k.endswith("fused"),
+                        stored.get(k.replace("expected.", "expected_alt.")))
                   for k, v in maps.items() if k.startswith("expected.")]
         row[variant] = max(errors)
     return row
