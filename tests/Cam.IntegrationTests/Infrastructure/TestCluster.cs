@@ -137,10 +137,18 @@ public sealed class TestCluster : IAsyncDisposable
 
     public CamProcess Scheduler => scheduler ?? throw new InvalidOperationException("no scheduler");
 
+    /// <summary>How long a started process may take to report ready (it fails at once if it exits).</summary>
+    private static readonly TimeSpan ReadyDeadline = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Polls <c>/health/ready</c> until it answers 200. Each probe waits up to 30 s for its answer: the checks (the
+    /// database's among them) run within the request, and a probe that gave up sooner cancelled them, so that at load 50
+    /// on two cores every probe failed after 2 s while each check needed about 5 s (a worker "not ready after 90 s").
+    /// </summary>
     private static async Task WaitReadyAsync(CamProcess process, int port)
     {
-        using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        var deadline = DateTime.UtcNow + ReadyDeadline;
         while (DateTime.UtcNow < deadline)
         {
             if (process.HasExited)
@@ -155,7 +163,8 @@ public sealed class TestCluster : IAsyncDisposable
             }
             await Task.Delay(250);
         }
-        throw new TimeoutException($"{process.Name} not ready after 90 s:\n{string.Join('\n', process.Output.TakeLast(40))}");
+        throw new TimeoutException($"{process.Name} not ready after {ReadyDeadline.TotalSeconds:F0} s:\n" +
+            string.Join('\n', process.Output.TakeLast(40)));
     }
 
     /// <summary>Submits a job over the dataset through <c>POST /api/jobs</c>.</summary>
