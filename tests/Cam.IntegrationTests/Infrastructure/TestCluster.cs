@@ -142,8 +142,8 @@ public sealed class TestCluster : IAsyncDisposable
 
     /// <summary>
     /// Polls <c>/health/ready</c> until it answers 200. Each probe waits up to 30 s for its answer: the checks (the
-    /// database's among them) run within the request, and a probe that gave up sooner cancelled them, so that at load 50
-    /// on two cores every probe failed after 2 s while each check needed about 5 s (a worker "not ready after 90 s").
+    /// database's among them) run within the request, and a probe that gave up sooner cancelled them: at load 50 on two
+    /// cores every probe failed after 2 s while each check needed about 5 s (a worker "not ready after 90 s").
     /// </summary>
     private static async Task WaitReadyAsync(CamProcess process, int port)
     {
@@ -180,14 +180,14 @@ public sealed class TestCluster : IAsyncDisposable
     public async Task<JsonObject> JobAsync(Guid id) =>
         (await http.GetFromJsonAsync<JsonObject>($"/api/jobs/{id}"))!;
 
-    /// <summary>The longest a wait on a job may last, however steadily it moves (a job that never ends still fails).</summary>
+    /// <summary>The longest a wait on a job may last, however steadily it moves: a job that never ends fails.</summary>
     private static readonly TimeSpan WaitCeiling = TimeSpan.FromMinutes(20);
 
     /// <summary>
     /// Polls the job (through faults: an unanswered poll is tried again) until <paramref name="until"/> holds. The job
-    /// may go <paramref name="stall"/> without progress: each change in its state, items done, results or shards finished
-    /// moves the deadline to <paramref name="stall"/> after it, so that a job slowed by a loaded machine is waited for
-    /// while one that stopped fails (within <see cref="WaitCeiling"/> in all).
+    /// may go <paramref name="stall"/> without progress: each change in its state, items done, results or shards
+    /// finished moves the deadline to <paramref name="stall"/> after it, so that a job slowed by a loaded machine is
+    /// waited for while one that stopped fails (within <see cref="WaitCeiling"/> in all).
     /// </summary>
     public async Task<JsonObject> WaitForAsync(Guid id, Func<JsonObject, bool> until, TimeSpan stall)
     {
@@ -209,16 +209,20 @@ public sealed class TestCluster : IAsyncDisposable
             }
             await Task.Delay(300);
         }
-        throw new TimeoutException($"job {id} did not get there: {(DateTime.UtcNow - start).TotalSeconds:F0} s in all, the last " +
+        var waited = (DateTime.UtcNow - start).TotalSeconds;
+        throw new TimeoutException($"job {id} did not get there: {waited:F0} s in all, the last " +
             $"{stall.TotalSeconds:F0} s (or more) without progress; last seen: {last?.ToJsonString() ?? "nothing"}");
     }
 
     /// <summary>What moves while a job runs: its state, items done, results and shards finished.</summary>
+    private static readonly string[] ProgressKeys = ["state", "done", "results", "shardsFinished"];
+
     private static string Progress(JsonObject job) =>
-        string.Join('/', new[] { "state", "done", "results", "shardsFinished" }.Select(key => job[key]?.ToJsonString()));
+        string.Join('/', ProgressKeys.Select(key => job[key]?.ToJsonString()));
 
     /// <summary>Waits for the job's final state, as long as it makes progress (<see cref="WaitForAsync"/>).</summary>
-    public Task<JsonObject> WaitForEndAsync(Guid id, TimeSpan stall) => WaitForAsync(id, j => FinalStates.Contains(State(j)), stall);
+    public Task<JsonObject> WaitForEndAsync(Guid id, TimeSpan stall) =>
+        WaitForAsync(id, j => FinalStates.Contains(State(j)), stall);
 
     public static string State(JsonObject job) => job["state"]!.GetValue<string>();
 
