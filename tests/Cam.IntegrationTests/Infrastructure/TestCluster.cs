@@ -137,10 +137,18 @@ public sealed class TestCluster : IAsyncDisposable
 
     public CamProcess Scheduler => scheduler ?? throw new InvalidOperationException("no scheduler");
 
+    /// <summary>How long a started process may take to report ready (it fails at once if it exits).</summary>
+    private static readonly TimeSpan ReadyDeadline = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Polls <c>/health/ready</c> until it answers 200. Each probe waits up to 30 s for its answer: the checks (the
+    /// database's among them) run within the request, and a probe that gave up sooner cancelled them: at load 50 on two
+    /// cores every probe failed after 2 s while each check needed about 5 s (a worker "not ready after 90 s").
+    /// </summary>
     private static async Task WaitReadyAsync(CamProcess process, int port)
     {
-        using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        var deadline = DateTime.UtcNow + ReadyDeadline;
         while (DateTime.UtcNow < deadline)
         {
             if (process.HasExited)
@@ -155,7 +163,8 @@ public sealed class TestCluster : IAsyncDisposable
             }
             await Task.Delay(250);
         }
-        throw new TimeoutException($"{process.Name} not ready after 90 s:\n{string.Join('\n', process.Output.TakeLast(40))}");
+        throw new TimeoutException($"{process.Name} not ready after {ReadyDeadline.TotalSeconds:F0} s:\n" +
+            string.Join('\n', process.Output.TakeLast(40)));
     }
 
     /// <summary>Submits a job over the dataset through <c>POST /api/jobs</c>.</summary>
@@ -171,27 +180,49 @@ public sealed class TestCluster : IAsyncDisposable
     public async Task<JsonObject> JobAsync(Guid id) =>
         (await http.GetFromJsonAsync<JsonObject>($"/api/jobs/{id}"))!;
 
-    /// <summary>Polls the job (through faults: an unanswered poll is tried again) until <paramref name="until"/> holds.</summary>
-    public async Task<JsonObject> WaitForAsync(Guid id, Func<JsonObject, bool> until, TimeSpan timeout)
+    /// <summary>The longest a wait on a job may last, however steadily it moves: a job that never ends fails.</summary>
+    private static readonly TimeSpan WaitCeiling = TimeSpan.FromMinutes(20);
+
+    /// <summary>
+    /// Polls the job (through faults: an unanswered poll is tried again) until <paramref name="until"/> holds. The job
+    /// may go <paramref name="stall"/> without progress: each change in its state, items done, results or shards
+    /// finished moves the deadline to <paramref name="stall"/> after it, so that a job slowed by a loaded machine is
+    /// waited for while one that stopped fails (within <see cref="WaitCeiling"/> in all).
+    /// </summary>
+    public async Task<JsonObject> WaitForAsync(Guid id, Func<JsonObject, bool> until, TimeSpan stall)
     {
-        var deadline = DateTime.UtcNow + timeout;
+        var start = DateTime.UtcNow;
+        var deadline = start + stall;
         JsonObject? last = null;
-        while (DateTime.UtcNow < deadline)
+        string? progress = null;
+        while (DateTime.UtcNow < deadline && DateTime.UtcNow - start < WaitCeiling)
         {
             try
             {
                 last = await JobAsync(id);
                 if (until(last)) return last;
+                var now = Progress(last);
+                if (now != progress) (progress, deadline) = (now, DateTime.UtcNow + stall);
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException)
             {
             }
             await Task.Delay(300);
         }
-        throw new TimeoutException($"job {id} did not get there in {timeout.TotalSeconds:F0} s; last seen: {last?.ToJsonString() ?? "nothing"}");
+        var waited = (DateTime.UtcNow - start).TotalSeconds;
+        throw new TimeoutException($"job {id} did not get there: {waited:F0} s in all, the last " +
+            $"{stall.TotalSeconds:F0} s (or more) without progress; last seen: {last?.ToJsonString() ?? "nothing"}");
     }
 
-    public Task<JsonObject> WaitForEndAsync(Guid id, TimeSpan timeout) => WaitForAsync(id, j => FinalStates.Contains(State(j)), timeout);
+    /// <summary>What moves while a job runs: its state, items done, results and shards finished.</summary>
+    private static readonly string[] ProgressKeys = ["state", "done", "results", "shardsFinished"];
+
+    private static string Progress(JsonObject job) =>
+        string.Join('/', ProgressKeys.Select(key => job[key]?.ToJsonString()));
+
+    /// <summary>Waits for the job's final state, as long as it makes progress (<see cref="WaitForAsync"/>).</summary>
+    public Task<JsonObject> WaitForEndAsync(Guid id, TimeSpan stall) =>
+        WaitForAsync(id, j => FinalStates.Contains(State(j)), stall);
 
     public static string State(JsonObject job) => job["state"]!.GetValue<string>();
 
