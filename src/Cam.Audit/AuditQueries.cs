@@ -139,20 +139,14 @@ public sealed class AuditQueries(CamDbContext db, Guid jobId)
 
     /// <summary>
     /// The explained class's maps at a layer, streamed (for mean maps: the values are blobs SQL cannot average) in
-    /// pages by id. One query over the whole job would not stream: the retrying execution strategy buffers a query's
-    /// whole result, which for millions of maps is gigabytes.
+    /// pages (<see cref="ResultPages"/>). One query over the whole job would not stream: the retrying execution
+    /// strategy buffers a query's whole result, which for millions of maps is gigabytes.
     /// </summary>
     public async IAsyncEnumerable<ResultRow> StreamPrimary(string method, string layer,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
     {
-        var after = long.MinValue;
-        while (true)
-        {
-            var page = await Primary(method, layer).Where(r => r.Id > after).OrderBy(r => r.Id).Take(StreamPage).ToListAsync(ct);
+        await foreach (var page in ResultPages.ReadAsync(db, Primary(method, layer), r => r, r => r.Id, StreamPage, ct))
             foreach (var row in page) yield return row;
-            if (page.Count < StreamPage) yield break;
-            after = page[^1].Id;
-        }
     }
 
     public Task<long> CountPrimaryAsync(string method, string layer, CancellationToken ct) => Primary(method, layer).LongCountAsync(ct);

@@ -16,6 +16,17 @@ public sealed class ExportSource(CamDbContext db, Guid jobId)
 {
     private bool IsPostgres => db.Database.IsNpgsql();
 
+    /// <summary>
+    /// The job's stored spec, null when the database holds no such job. Plain SQL like every other read here: an EF
+    /// query would compile its LINQ pipeline first, some thousands of methods to JIT for one row.
+    /// </summary>
+    public async Task<string?> JobSpecAsync(CancellationToken ct)
+    {
+        await foreach (var reader in QueryAsync("SELECT spec FROM jobs WHERE id = @job", ct))
+            return reader.GetString(0);
+        return null;
+    }
+
     /// <summary>Meta keys that every item of the job has, in order: each becomes a column of its own.</summary>
     public async Task<IReadOnlyList<string>> CommonMetaKeysAsync(CancellationToken ct)
     {

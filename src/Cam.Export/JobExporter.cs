@@ -75,13 +75,14 @@ public sealed class JobExporter(IDbContextFactory<CamDbContext> factory, ExportO
     private async Task EnsureJobAsync(Guid jobId, CancellationToken ct)
     {
         await using var db = await factory.CreateDbContextAsync(ct);
-        if (!await db.Jobs.AnyAsync(j => j.Id == jobId, ct)) throw new ArgumentException($"no job {jobId} in this database");
+        if (await new ExportSource(db, jobId).JobSpecAsync(ct) is null)
+            throw new ArgumentException($"no job {jobId} in this database");
     }
 
     /// <summary>The labels of the job's model (its <c>model.json</c>), or none when the package cannot be read here.</summary>
     private async Task<IReadOnlyList<string>> ClassNamesAsync(CamDbContext db, Guid jobId, CancellationToken ct)
     {
-        var spec = await db.Jobs.Where(j => j.Id == jobId).Select(j => j.Spec).SingleOrDefaultAsync(ct)
+        var spec = await new ExportSource(db, jobId).JobSpecAsync(ct)
                    ?? throw new ArgumentException($"no job {jobId} in this database");
         try
         {

@@ -11,9 +11,8 @@ internal sealed record StrategyRow(long Id, long Item, int ClassIndex, byte[] Ma
 internal sealed record StrategyItem(string Path, string? Boxes, string? Meta);
 
 /// <summary>
-/// The explained class's maps at a method's layer, streamed in pages by id (as <see cref="AuditQueries.StreamPrimary"/>:
-/// one query would be buffered whole by the retrying execution strategy). With items, each page's items are read
-/// in a second query.
+/// The explained class's maps at a method's layer, streamed in pages (<see cref="ResultPages"/>). With items, each
+/// page's items are read in a second query.
 /// </summary>
 internal sealed class StrategyStream(CamDbContext db, Guid jobId, string method, string layer)
 {
@@ -22,24 +21,20 @@ internal sealed class StrategyStream(CamDbContext db, Guid jobId, string method,
     public async IAsyncEnumerable<(StrategyRow Row, StrategyItem? Item)> MapsAsync(bool withItems,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
-        var after = long.MinValue;
-        while (true)
+        var rows = db.Results.AsNoTracking()
+            .Where(r => r.JobId == jobId && r.ClassRank == 0 && r.Method == method && r.Layer == layer);
+        await foreach (var page in ResultPages.ReadAsync(db, rows, r => new StrategyRow(r.Id, r.ItemNumber, r.ClassIndex,
+            r.Map, r.MapHeight, r.MapWidth, r.PointingHit, r.EnergyInBox, r.PredictedClass, r.LabelClass), r => r.Id, Page,
+            ct))
         {
-            var page = await db.Results.AsNoTracking()
-                .Where(r => r.JobId == jobId && r.ClassRank == 0 && r.Method == method && r.Layer == layer && r.Id > after).OrderBy(r => r.Id)
-                .Select(r => new StrategyRow(r.Id, r.ItemNumber, r.ClassIndex, r.Map, r.MapHeight, r.MapWidth, r.PointingHit, r.EnergyInBox,
-                    r.PredictedClass, r.LabelClass))
-                .Take(Page).ToListAsync(ct);
             var items = new Dictionary<long, StrategyItem>();
-            if (withItems && page.Count > 0)
+            if (withItems)
             {
                 var numbers = page.Select(r => r.Item).Distinct().ToList();
                 items = await db.Items.AsNoTracking().Where(i => i.JobId == jobId && numbers.Contains(i.Number))
                     .ToDictionaryAsync(i => i.Number, i => new StrategyItem(i.Path, i.Boxes, i.Meta), ct);
             }
             foreach (var row in page) yield return (row, items.GetValueOrDefault(row.Item));
-            if (page.Count < Page) yield break;
-            after = page[^1].Id;
         }
     }
 }
