@@ -60,7 +60,11 @@ public static class SpectralClustering
         return best;
     }
 
-    /// <summary>The symmetric kNN affinity (dense, n × n), for the reference comparison and the eigensolver.</summary>
+    /// <summary>
+    /// The symmetric kNN affinity A = ½(C + Cᵀ) (dense, n × n), for the eigensolver. C is filled a chunk of rows at a
+    /// time, each chunk's distances freed before the next; A is the one n × n tensor made from it (halved in place), so
+    /// that at most two n × n tensors are held at once.
+    /// </summary>
     internal static Tensor Affinity(IReadOnlyList<float[]> maps, int neighbours)
     {
         var n = maps.Count;
@@ -75,6 +79,7 @@ public static class SpectralClustering
         const int chunk = 1024;
         for (long start = 0; start < n; start += chunk)
         {
+            using var chunkScope = NewDisposeScope();
             var length = Math.Min(chunk, n - start);
             var rows = x.narrow(0, start, length);
             var distances = cdist(rows, x);
@@ -84,9 +89,14 @@ public static class SpectralClustering
             var nearest = distances.sort(dim: 1, stable: true).Indices.narrow(1, 0, k);
             connectivity.narrow(0, start, length).scatter_(1, nearest, ones(length, k, ScalarType.Float64));
         }
-        return ((connectivity + connectivity.t()) * 0.5).MoveToOuterDisposeScope();
+        // C + Cᵀ cannot be summed into C in place (it reads what it writes): one new tensor, then halved in place.
+        return connectivity.add(connectivity.t()).mul_(0.5).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// The leading eigenpairs of M = D^-½ A D^-½, built in place in A (its rows, then its columns, scaled by d^-½);
+    /// not symmetrised again, as <c>linalg.eigh</c> reads only M's lower triangle.
+    /// </summary>
     private static (double[] Values, double[,] Vectors, double[] Degrees) LeadingEigenpairs(IReadOnlyList<float[]> maps, int neighbours, int count)
     {
         using var scope = NewDisposeScope();
@@ -94,8 +104,7 @@ public static class SpectralClustering
         var n = (int)affinity.shape[0];
         var degrees = affinity.sum(1);
         var scale = degrees.clamp_min(1e-12).rsqrt();
-        var normalised = scale.unsqueeze(1) * affinity * scale.unsqueeze(0);
-        normalised = (normalised + normalised.t()) * 0.5;
+        var normalised = affinity.mul_(scale.unsqueeze(1)).mul_(scale.unsqueeze(0));
         var (values, vectors) = linalg.eigh(normalised);
         // eigh sorts ascending: the last `count`, reversed.
         var top = arange(n - 1, n - 1 - count, -1);
