@@ -18,8 +18,52 @@ public class ResultPagesTests
     [Fact]
     public async Task Each_page_of_the_primary_maps_on_sqlite_seeks_an_index_range_instead_of_sorting_the_method()
     {
-        var (services, settings) = await TestDatabases.CreateAsync("sqlite");
+        var (services, settings, job, perClass) = await TwoClassJobAsync();
         await using var _ = services;
+        var commands = new CapturedCommands();
+        var options = new DbContextOptionsBuilder<CamDbContext>();
+        settings.Configure(options);
+        options.AddInterceptors(commands);
+        await using var db = new CamDbContext(options.Options);
+        var streamed = await new AuditQueries(db, job).StreamPrimary("cam", "features").ToListAsync();
+
+        Assert.Equal(Enumerable.Range(0, 2 * perClass).Select(n => (long)n), streamed.Select(r => r.ItemNumber).Order());
+        var pages = commands.Readers.Where(c => c.Text.Contains("LIMIT", StringComparison.Ordinal)).ToList();
+        Assert.True(pages.Count >= 3, $"{pages.Count} pages for two classes of {perClass} maps");
+        foreach (var page in pages)
+        {
+            var plan = await ExplainAsync(db.Database.GetDbConnection(), page);
+            Assert.Contains("USING INDEX", plan);
+            Assert.DoesNotContain("TEMP B-TREE", plan);
+        }
+    }
+
+    [Fact]
+    public async Task The_strategy_pass_reads_each_pages_items_with_one_array_parameter_not_one_per_item()
+    {
+        var (services, settings, job, perClass) = await TwoClassJobAsync();
+        await using var _ = services;
+        var commands = new CapturedCommands();
+        var options = new DbContextOptionsBuilder<CamDbContext>();
+        settings.Configure(options);
+        options.AddInterceptors(commands);
+        await using var db = new CamDbContext(options.Options);
+
+        var streamed = await new Strategies.StrategyStream(db, job, "cam", "features").MapsAsync(withItems: true, default)
+            .ToListAsync();
+
+        Assert.Equal(2 * perClass, streamed.Count);
+        Assert.All(streamed, s => Assert.Equal($"{s.Row.Item}.png", s.Item?.Path));
+        var itemQueries = commands.Readers.Where(c => c.Text.Contains("FROM \"items\"", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(itemQueries);
+        // EF 10 expands a collection into one parameter per value by default: 5,000 names to make and bind a page.
+        Assert.All(itemQueries, q => Assert.True(q.Parameters.Count <= 3, $"{q.Parameters.Count} parameters"));
+    }
+
+    private static async Task<(ServiceProvider Services, StorageSettings Settings, Guid Job, int PerClass)>
+        TwoClassJobAsync()
+    {
+        var (services, settings) = await TestDatabases.CreateAsync("sqlite");
         var job = Guid.NewGuid();
         var perClass = AuditQueries.StreamPage + 3;
         var store = services.GetRequiredService<JobStore>();
@@ -36,22 +80,7 @@ public class ResultPagesTests
         await services.GetRequiredService<ResultWriter>()
             .WriteAsync(new ShardOutput(job, rows, [], items.Select(i => i.Number).ToList(), []));
 
-        var commands = new CapturedCommands();
-        var options = new DbContextOptionsBuilder<CamDbContext>();
-        settings.Configure(options);
-        options.AddInterceptors(commands);
-        await using var db = new CamDbContext(options.Options);
-        var streamed = await new AuditQueries(db, job).StreamPrimary("cam", "features").ToListAsync();
-
-        Assert.Equal(items.Select(i => i.Number), streamed.Select(r => r.ItemNumber).Order());
-        var pages = commands.Readers.Where(c => c.Text.Contains("LIMIT", StringComparison.Ordinal)).ToList();
-        Assert.True(pages.Count >= 3, $"{pages.Count} pages for two classes of {perClass} maps");
-        foreach (var page in pages)
-        {
-            var plan = await ExplainAsync(db.Database.GetDbConnection(), page);
-            Assert.Contains("USING INDEX", plan);
-            Assert.DoesNotContain("TEMP B-TREE", plan);
-        }
+        return (services, settings, job, perClass);
     }
 
     private static async Task<string> ExplainAsync(DbConnection connection, CapturedCommand page)

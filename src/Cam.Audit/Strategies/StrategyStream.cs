@@ -31,7 +31,9 @@ internal sealed class StrategyStream(CamDbContext db, Guid jobId, string method,
             if (withItems)
             {
                 var numbers = page.Select(r => r.Item).Distinct().ToList();
-                items = await db.Items.AsNoTracking().Where(i => i.JobId == jobId && numbers.Contains(i.Number))
+                // One JSON-array parameter: expanded into 5,000 parameters (EF 10's default), building the SQL of each
+                // page cost more than reading it (0.5 ms a map at 1M results).
+                items = await db.Items.AsNoTracking().Where(i => i.JobId == jobId && EF.Parameter(numbers).Contains(i.Number))
                     .ToDictionaryAsync(i => i.Number, i => new StrategyItem(i.Path, i.Boxes, i.Meta), ct);
             }
             foreach (var row in page) yield return (row, items.GetValueOrDefault(row.Item));
