@@ -21,10 +21,7 @@ public class ResultPagesTests
         var (services, settings, job, perClass) = await TwoClassJobAsync();
         await using var _ = services;
         var commands = new CapturedCommands();
-        var options = new DbContextOptionsBuilder<CamDbContext>();
-        settings.Configure(options);
-        options.AddInterceptors(commands);
-        await using var db = new CamDbContext(options.Options);
+        await using var db = Capturing(settings, commands);
         var streamed = await new AuditQueries(db, job).StreamPrimary("cam", "features").ToListAsync();
 
         Assert.Equal(Enumerable.Range(0, 2 * perClass).Select(n => (long)n), streamed.Select(r => r.ItemNumber).Order());
@@ -44,10 +41,7 @@ public class ResultPagesTests
         var (services, settings, job, perClass) = await TwoClassJobAsync();
         await using var _ = services;
         var commands = new CapturedCommands();
-        var options = new DbContextOptionsBuilder<CamDbContext>();
-        settings.Configure(options);
-        options.AddInterceptors(commands);
-        await using var db = new CamDbContext(options.Options);
+        await using var db = Capturing(settings, commands);
 
         var streamed = await new Strategies.StrategyStream(db, job, "cam", "features").MapsAsync(withItems: true, default)
             .ToListAsync();
@@ -81,6 +75,13 @@ public class ResultPagesTests
             .WriteAsync(new ShardOutput(job, rows, [], items.Select(i => i.Number).ToList(), []));
 
         return (services, settings, job, perClass);
+    }
+
+    private static CamDbContext Capturing(StorageSettings settings, CapturedCommands commands)
+    {
+        var options = new DbContextOptionsBuilder<CamDbContext>();
+        settings.Configure(options);
+        return new CamDbContext(options.AddInterceptors(commands).Options);
     }
 
     private static async Task<string> ExplainAsync(DbConnection connection, CapturedCommand page)
