@@ -1,34 +1,30 @@
 using Cam.Engine.Batches;
 using Cam.Engine.Methods;
 using Cam.Engine.Metrics;
-using Cam.Engine.Tensors;
 using static TorchSharp.torch;
 
 namespace Cam.Engine.Tests;
 
+/// <summary>The batch explainer's bookkeeping, on <see cref="SmallNet"/> (what it pins holds for any network).</summary>
 public class BatchExplainerTests
 {
-    private static Tensor Input()
-    {
-        using var file = SafeTensors.Load(Fixtures.PathOf("iscam_layer4.safetensors"));
-        return file["input"][.., .., ..64, ..64].contiguous();
-    }
+    private static Tensor Input() => SmallNet.Input();
 
     [Fact]
     public void One_result_per_image_method_layer_and_class_with_its_summary()
     {
-        using var model = Fixtures.ResNet18();
+        using var model = SmallNet.Create();
         using var input = Input();
         var results = new BatchExplainer(model).Explain(input, new BatchRequest
         {
             Methods = [new ClassActivationMap(), new ScoreCam()],
-            Layers = ["layer4"],
+            Layers = [SmallNet.Last],
             Classes = ClassSelection.Top(2),
         });
         Assert.Equal(2 * 2 * 2, results.Count);
         Assert.Equal(8, results.Select(r => (r.ImageIndex, r.Method, r.Layer, r.ClassIndex)).Distinct().Count());
 
-        using var direct = new CamExplainer(model, new ScoreCam(), ["layer4"]).Explain(input, ClassSelection.Top(2));
+        using var direct = new CamExplainer(model, new ScoreCam(), [SmallNet.Last]).Explain(input, ClassSelection.Top(2));
         using var probabilities = direct.Logits.softmax(1);
         foreach (var r in results.Where(r => r.Method == "scorecam"))
         {
@@ -47,20 +43,20 @@ public class BatchExplainerTests
     [Fact]
     public void Several_layers_add_a_fused_map_and_metrics_when_asked()
     {
-        using var model = Fixtures.ResNet18();
+        using var model = SmallNet.Create();
         using var input = Input();
         var results = new BatchExplainer(model).Explain(input[..1], new BatchRequest
         {
             Methods = [new IntegratedScoreCam(1)],
-            Layers = ["layer3", "layer4"],
+            Layers = [SmallNet.Middle, SmallNet.Last],
             Classes = ClassSelection.ForBatch(2),
             ComputeMetrics = true,
             CurveSteps = 4,
             Boxes = [[new PixelBox(0, 0, 32, 32)]],
         });
-        Assert.Equal(["fused", "layer3", "layer4"], results.Select(r => r.Layer).Order().ToArray());
+        Assert.Equal(["features", "features.10", "fused"], results.Select(r => r.Layer).Order().ToArray());
         var fused = results.Single(r => r.Layer == "fused");
-        Assert.Equal((4, 4), (fused.Height, fused.Width));
+        Assert.Equal((8, 8), (fused.Height, fused.Width));
         Assert.All(results, r =>
         {
             Assert.NotNull(r.Metrics);

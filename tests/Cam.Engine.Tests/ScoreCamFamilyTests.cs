@@ -1,25 +1,23 @@
 using Cam.Engine.Chunking;
 using Cam.Engine.Methods;
-using Cam.Engine.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Cam.Engine.Tests;
 
+/// <summary>
+/// The Score-CAM family's properties that hold at any size, on <see cref="SmallNet"/> (32 channels at <c>features</c>,
+/// 4×4 on 64×64 inputs): chunking, out-of-memory retries, shared masked forwards, class selection, seeding, layers.
+/// </summary>
 public class ScoreCamFamilyTests
 {
-    /// <summary>Two real images from a fixture, cropped to 64×64 to keep the masked forwards cheap (layer4 is 2×2).</summary>
-    private static Tensor Input()
-    {
-        using var file = SafeTensors.Load(Fixtures.PathOf("iscam_layer4.safetensors"));
-        return file["input"][.., .., ..64, ..64].contiguous();
-    }
+    private static Tensor Input() => SmallNet.Input();
 
     private static Explanation Explain(CamMethod method, Tensor input, ClassSelection classes,
         ExplainerOptions? options = null, string[]? layers = null)
     {
-        using var model = Fixtures.ResNet18();
-        return new CamExplainer(model, method, layers ?? ["layer4"], options).Explain(input, classes);
+        using var model = SmallNet.Create();
+        return new CamExplainer(model, method, layers ?? [SmallNet.Last], options).Explain(input, classes);
     }
 
     [Fact]
@@ -41,11 +39,12 @@ public class ScoreCamFamilyTests
         using var input = Input();
         var classes = ClassSelection.OnePerImage([3, 9]);
         using var expected = Explain(new ScoreCam(), input, classes, new ExplainerOptions { ChunkSize = 64 });
-        using var inner = Fixtures.ResNet18();
-        using var model = new FailingClassifier(inner, maxBatch: 10);
-        using var actual = new CamExplainer(model, new ScoreCam(), ["layer4"], new ExplainerOptions { ChunkSize = 64 }).Explain(input, classes);
+        using var inner = SmallNet.Create();
+        using var model = new FailingClassifier(inner, maxBatch: 4);
+        using var actual = new CamExplainer(model, new ScoreCam(), [SmallNet.Last], new ExplainerOptions { ChunkSize = 64 })
+            .Explain(input, classes);
         Assert.True(actual.Stats.OutOfMemoryRetries >= 3, $"{actual.Stats.OutOfMemoryRetries} retries");
-        Assert.True(actual.Stats.ChunkSize <= 10);
+        Assert.True(actual.Stats.ChunkSize <= 4);
         Assert.Equal(expected.Stats.MaskedForwards, actual.Stats.MaskedForwards);
         Tolerance.Absolute(expected.Maps[0], actual.Maps[0], 1e-5, "after out-of-memory retries");
     }
@@ -57,9 +56,9 @@ public class ScoreCamFamilyTests
         var classes = ClassSelection.ForBatch(3);
         using var shared = Explain(new ScoreCam(), input, classes);
         using var separate = Explain(new ScoreCam(), input, classes, new ExplainerOptions { ShareIdenticalMasks = false });
-        Assert.Equal(2 * 512, separate.Stats.MaskedForwards);
+        Assert.Equal(2 * SmallNet.LastChannels, separate.Stats.MaskedForwards);
         Assert.Equal(separate.Stats.MaskedForwards, shared.Stats.MaskedForwards + shared.Stats.ForwardsSaved);
-        Assert.True(shared.Stats.ForwardsSaved > 0, "resnet18's layer4 has all-zero channels for these inputs");
+        Assert.True(shared.Stats.ForwardsSaved > 0, "the small net's features has all-zero channels for these inputs");
         Tolerance.Absolute(separate.Maps[0], shared.Maps[0], 1e-5, "shared vs separate forwards");
     }
 
@@ -69,7 +68,7 @@ public class ScoreCamFamilyTests
         using var input = Input();
         using var many = Explain(new ScoreCam(), input, ClassSelection.PerImage([[3, 9, 0], [9, 1, 2]]));
         using var single = Explain(new ScoreCam(), input, ClassSelection.OnePerImage([9, 1]));
-        Assert.Equal([2L, 3, 2, 2], many.Maps[0].shape);
+        Assert.Equal([2L, 3, 4, 4], many.Maps[0].shape);
         Assert.Equal(single.Stats.MaskedForwards, many.Stats.MaskedForwards);
         Tolerance.Absolute(single.Maps[0].select(1, 0)[1], many.Maps[0][1, 1], 1e-5, "image 1, class 1");
         Tolerance.Absolute(single.Maps[0].select(1, 0)[0], many.Maps[0][0, 1], 1e-5, "image 0, class 9");
@@ -93,7 +92,7 @@ public class ScoreCamFamilyTests
         using var a = Explain(new SmoothScoreCam(numSamples: 2, std: 2f, seed: 7), input, classes, new ExplainerOptions { ChunkSize = 50 });
         using var b = Explain(new SmoothScoreCam(numSamples: 2, std: 2f, seed: 7), input, classes, new ExplainerOptions { ChunkSize = 33 });
         using var c = Explain(new SmoothScoreCam(numSamples: 2, std: 2f, seed: 8), input, classes, new ExplainerOptions { ChunkSize = 50 });
-        Assert.Equal([2L, 1, 2, 2], a.Maps[0].shape);
+        Assert.Equal([2L, 1, 4, 4], a.Maps[0].shape);
         Tolerance.Absolute(a.Maps[0], b.Maps[0], 1e-5, "same seed, other chunk size");
         var differs = (a.Maps[0] - c.Maps[0]).abs().max().item<float>();
         Assert.True(differs > 1e-3, $"another seed changed the maps by only {differs}");
@@ -113,12 +112,15 @@ public class ScoreCamFamilyTests
     public void Several_layers_of_different_widths_are_weighted_separately()
     {
         using var input = Input();
-        using var both = Explain(new IntegratedScoreCam(2), input, ClassSelection.ForBatch(1), layers: ["layer2", "layer4"]);
+        // features.10 is 16 channels at 8×8, features 32 at 4×4.
+        using var both = Explain(new IntegratedScoreCam(2), input, ClassSelection.ForBatch(1), layers: [SmallNet.Middle, SmallNet.Last]);
         Assert.Equal([2L, 1, 8, 8], both.Maps[0].shape);
-        Assert.Equal([2L, 1, 2, 2], both.Maps[1].shape);
+        Assert.Equal([2L, 1, 4, 4], both.Maps[1].shape);
         Assert.Equal([2L, 1, 8, 8], both.Fused!.shape);
-        using var alone = Explain(new IntegratedScoreCam(2), input, ClassSelection.ForBatch(1), layers: ["layer2"]);
-        Tolerance.Absolute(alone.Maps[0], both.Maps[0], 1e-5, "layer2 alone vs with layer4");
+        using var alone = Explain(new IntegratedScoreCam(2), input, ClassSelection.ForBatch(1), layers: [SmallNet.Middle]);
+        Tolerance.Absolute(alone.Maps[0], both.Maps[0], 1e-5, "features.10 alone vs with features");
+        using var last = Explain(new IntegratedScoreCam(2), input, ClassSelection.ForBatch(1));
+        Tolerance.Absolute(last.Maps[0], both.Maps[1], 1e-5, "features alone vs with features.10");
     }
 
     [Fact]
@@ -127,7 +129,7 @@ public class ScoreCamFamilyTests
         torch.manual_seed(3);
         using var input = torch.randn(1, 3, 64, 96);
         using var result = Explain(new ScoreCam(), input, ClassSelection.ForBatch(0), new ExplainerOptions { ChunkSize = 100 });
-        Assert.Equal([1L, 1, 2, 3], result.Maps[0].shape);
+        Assert.Equal([1L, 1, 4, 6], result.Maps[0].shape);
         Assert.InRange(result.Maps[0].max().item<float>(), 0.99f, 1.0f);
         Assert.Equal(0f, result.Maps[0].min().item<float>());
     }
@@ -155,13 +157,13 @@ public class ScoreCamFamilyTests
     public void A_cancelled_explanation_stops_at_the_next_chunk_of_masked_forwards()
     {
         using var input = Input();
-        using var resnet = Fixtures.ResNet18();
+        using var small = SmallNet.Create();
         using var cancellation = new CancellationTokenSource();
         // Cancelled from inside the third chunk's forward, as a job's cancellation arrives while a worker computes.
-        using var model = new CountingClassifier(resnet, afterCalls: 3, cancellation);
-        var explainer = new CamExplainer(model, new ScoreCam(), ["layer4"], new ExplainerOptions { ChunkSize = 8 });
+        using var model = new CountingClassifier(small, afterCalls: 3, cancellation);
+        var explainer = new CamExplainer(model, new ScoreCam(), [SmallNet.Last], new ExplainerOptions { ChunkSize = 8 });
         Assert.ThrowsAny<OperationCanceledException>(() => explainer.Explain(input, ClassSelection.Top(1), cancellation: cancellation.Token));
-        // Layer4 has 512 channels: 64 chunks of 8 for each image would follow; the explainer stopped at the fourth.
+        // 2 images × 32 channels: 8 chunks of 8 would follow (fewer where masks are shared); it stopped at the fourth.
         Assert.Equal(3, model.MaskedChunks);
     }
 
