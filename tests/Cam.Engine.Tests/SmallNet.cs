@@ -8,7 +8,7 @@ namespace Cam.Engine.Tests;
 /// A cheap stand-in for resnet18 where a test pins a property that holds at any size (chunking, seeding, sharing of
 /// masked forwards, batching): the demo's <see cref="ShapesNet"/> at width 16, counter-filled weights
 /// (<see cref="DeterministicWeights"/>), 10 classes. On 64×64 inputs <c>features</c> is 32 channels at 4×4 and
-/// <c>features.10</c> 16 channels at 8×8; a forward costs about 1/150 of resnet18's at the same size, and Score-CAM
+/// <c>features.10</c> 16 channels at 8×8; a forward is 0.9 M multiply-adds, 1/170 of resnet18's at the same size, and Score-CAM
 /// makes 32 masked forwards per image instead of layer4's 512.
 /// </summary>
 internal static class SmallNet
