@@ -137,12 +137,12 @@ public class ScoreCamFamilyTests
     [Fact]
     public void Memory_budget_sizes_the_chunk()
     {
-        using var model = Fixtures.ResNet18();
-        var perSample = model.ActivationBytesPerSample([3, 224, 224]) + 3 * 3 * 224 * 224 * 4;
+        using var model = SmallNet.Create();
+        var perSample = model.ActivationBytesPerSample([3, 64, 64]) + 3 * 3 * 64 * 64 * 4;
         var planner = new MaskChunkPlanner(new MemoryBudget(perSample * 5 + 1));
-        Assert.Equal(5, planner.Plan(model, [3, 224, 224]));
-        Assert.Equal(1, new MaskChunkPlanner(new MemoryBudget(1)).Plan(model, [3, 224, 224]));
-        Assert.Equal(9, new MaskChunkPlanner(new MemoryBudget(1), fixedChunkSize: 9).Plan(model, [3, 224, 224]));
+        Assert.Equal(5, planner.Plan(model, [3, 64, 64]));
+        Assert.Equal(1, new MaskChunkPlanner(new MemoryBudget(1)).Plan(model, [3, 64, 64]));
+        Assert.Equal(9, new MaskChunkPlanner(new MemoryBudget(1), fixedChunkSize: 9).Plan(model, [3, 64, 64]));
     }
 
     /// <summary>Throws the error libtorch raises when a forward does not fit, for batches above a size.</summary>
