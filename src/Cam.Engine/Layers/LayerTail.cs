@@ -1,5 +1,3 @@
-using static TorchSharp.torch;
-
 namespace Cam.Engine.Layers;
 
 /// <summary>How the logits follow from a layer's output when that output is replaced (Ablation-CAM's ablated copies).</summary>

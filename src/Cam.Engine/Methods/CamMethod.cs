@@ -1,6 +1,5 @@
 using Cam.Contracts;
 using Cam.Engine.Chunking;
-using static TorchSharp.torch;
 
 namespace Cam.Engine.Methods;
 

@@ -1,9 +1,3 @@
-using Cam.Engine.Layers;
-using TorchSharp;
-using TorchSharp.Modules;
-using static TorchSharp.torch;
-using static TorchSharp.torch.nn;
-
 namespace Cam.Engine.Models;
 
 /// <summary>torchvision's MobileNetV2 (width 1.0): inverted residual blocks, functional global pooling.</summary>
