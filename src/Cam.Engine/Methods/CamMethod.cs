@@ -113,6 +113,25 @@ public abstract class CamMethod
         }
     }
 
+    /// <summary>
+    /// One tensor per hooked layer: <paramref name="layerValue"/>(activation, layer index), each computed in a dispose
+    /// scope of its own and kept.
+    /// </summary>
+    protected static Tensor[] EachLayer(CamContext context, Func<Tensor, int, Tensor> layerValue) =>
+        context.Activations.Select((activation, layer) =>
+        {
+            using var scope = NewDisposeScope();
+            return layerValue(activation, layer).MoveToOuterDisposeScope();
+        }).ToArray();
+
+    /// <summary>A per-image value (N, …) given to every requested class rank: (N, K, …), contiguous.</summary>
+    protected static Tensor RepeatOverRanks(Tensor perImage, CamContext context)
+    {
+        var shape = perImage.shape.ToList();
+        shape.Insert(1, context.Classes.shape[1]);
+        return perImage.unsqueeze(1).expand(shape.ToArray()).contiguous();
+    }
+
     /// <summary>The weighted activations (N, K, C, h, w) the map sums or projects: w·A by default.</summary>
     protected virtual Tensor WeightActivations(Tensor weights, Tensor activation) => CamMaps.Weighted(weights, activation);
 
