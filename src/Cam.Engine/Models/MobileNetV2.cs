@@ -37,18 +37,10 @@ public sealed class MobileNetV2 : Module<Tensor, Tensor>, ILayerTails
         BatchNorm2d(output),
         ReLU6(inplace: true));
 
-    public override Tensor forward(Tensor x)
-    {
-        using var scope = NewDisposeScope();
-        var y = functional.adaptive_avg_pool2d(features.call(x), new long[] { 1, 1 });
-        return classifier.call(torch.flatten(y, 1)).MoveToOuterDisposeScope();
-    }
+    public override Tensor forward(Tensor x) => SequentialTails.Forward(features, Head, x);
 
-    private Tensor Head(Tensor y)
-    {
-        using var scope = NewDisposeScope();
-        return classifier.call(torch.flatten(functional.adaptive_avg_pool2d(y, new long[] { 1, 1 }), 1)).MoveToOuterDisposeScope();
-    }
+    private Tensor Head(Tensor y) =>
+        SequentialTails.PooledHead(a => functional.adaptive_avg_pool2d(a, new long[] { 1, 1 }), classifier, y);
 
     public Func<Tensor, Tensor>? TailAfter(string layer) => SequentialTails.After(layer, "features", features, Head);
 
