@@ -1,6 +1,3 @@
-using Microsoft.EntityFrameworkCore.Infrastructure;
-using Microsoft.EntityFrameworkCore.Migrations;
-
 namespace Cam.Storage.Migrations;
 
 /// <summary>
@@ -14,8 +11,7 @@ namespace Cam.Storage.Migrations;
 /// primary keys on <c>id</c> become (job_id, id); the ids keep their values and a sequence of their own.
 /// No default partition: a row of a job without partitions is an error, and DETACH … CONCURRENTLY stays possible.
 /// </summary>
-[DbContext(typeof(CamDbContext))]
-[Migration("20261220090000_JobPartitions")]
+[DbContext(typeof(CamDbContext)), Migration("20261220090000_JobPartitions")]
 public sealed class JobPartitions : SqlMigration
 {
     protected override string UpSql => """
