@@ -20,7 +20,9 @@ internal interface IStoredResultFields
 
 internal static class StoredResultFields
 {
-    /// <summary>Fills <paramref name="row"/>'s result values from the fields (predicted_class −1: unknown, null).</summary>
+    /// <summary>
+    /// Fills <paramref name="row"/>'s result values from the fields (predicted_class −1: unknown, null).
+    /// </summary>
     public static void Fill<T>(ResultRecord row, T r) where T : IStoredResultFields
     {
         row.Method = r.Text(0);
@@ -68,5 +70,6 @@ internal readonly struct CopyResultFields(PgCopyRows rows, Utf8Strings methods, 
     public int Int32(int field) => rows.Int32(field + 1);
     public float Single(int field) => rows.Single(field + 1);
     public bool Boolean(int field) => rows.Boolean(field + 1);
-    public string Text(int field) => (field switch { 0 => methods, 1 => layers, _ => metrics }).Get(rows.Bytes(field + 1));
+    public string Text(int field) =>
+        (field switch { 0 => methods, 1 => layers, _ => metrics }).Get(rows.Bytes(field + 1));
 }

@@ -24,8 +24,9 @@ public static class CamHostDefaults
         return builder;
     }
 
-    /// <summary>A singleton that is also a hosted service: the host starts and stops the instance the others get.</summary>
-    public static IServiceCollection AddHostedSingleton<T>(this IServiceCollection services) where T : class, IHostedService
+    /// <summary>A singleton that is also a hosted service: the host starts and stops the one instance.</summary>
+    public static IServiceCollection AddHostedSingleton<T>(this IServiceCollection services)
+        where T : class, IHostedService
     {
         services.AddSingleton<T>();
         return services.AddHostedService(sp => sp.GetRequiredService<T>());

@@ -43,7 +43,8 @@ public sealed class ShardFailedConsumer(JobStore store, ShardLifecycle shards, S
             logger.LogWarning("shard {Job}/{Shard}: attempt {Attempt} failed on {Worker}: {Reason}; {Outcome}", failed.JobId, failed.ShardNumber,
                 failed.Attempt,
                 failed.Worker, failed.Reason, outcome);
-            SchedulerTelemetry.AttemptsFailed.Add(1, CamTelemetry.Job(failed.JobId), new(SchedulerTelemetry.ReasonAttribute, "reported"));
+            SchedulerTelemetry.AttemptsFailed.Add(1, CamTelemetry.Job(failed.JobId),
+                new(SchedulerTelemetry.ReasonAttribute, "reported"));
         }
         if (outcome == AttemptOutcome.ShardFailed)
         {
