@@ -47,14 +47,20 @@ internal static class ReportCommand
             Description = "k of the strategies' nearest-neighbour graph",
             DefaultValueFactory = _ => 10
         };
+        var threads = new Option<int?>("--threads")
+        {
+            Description = "CPU threads for the strategies' eigensolver and the sanity check's forwards " +
+                "(libtorch's default: one per core; 1 on a busy machine, where its threads spin)"
+        };
         var command = new Command("report",
             "write a job's audit: summary, per-class table, metric distributions, mean maps, galleries, shortcut finder")
         {
             job, db, postgres, output, json, jsonOut, dataRoot, modelRoot, method, gallery, by, sanity, sanityItems, sanityLayers, strategies,
-                strategySample, strategyNeighbours,
+                strategySample, strategyNeighbours, threads,
         };
         command.SetAction((parse, ct) => CommandErrors.RunAsync(async () =>
         {
+            TorchSetup.Apply(parse.GetValue(threads));
             var storage = StoreArguments.Storage(parse.GetValue(db), parse.GetValue(postgres));
             var options = new AuditOptions
             {
