@@ -1,3 +1,4 @@
+using Cam.Cli.Commands.PipelineBench;
 using Cam.DashboardSnapshot;
 using SkiaSharp;
 
@@ -41,7 +42,7 @@ internal static class DashboardImage
         canvas.DrawText(panel.Title, box.Left + 10, box.Top + 20, heading);
         var plot = new SKRect(box.Left + 60, box.Top + 34, box.Right - 150, box.Bottom - 28);
         var values = panel.Lines.Values.SelectMany(l => l).Select(p => p.Y).Where(double.IsFinite).ToList();
-        var yMax = Nice(values.Count > 0 ? values.Max() : 1);
+        var yMax = AxisScale.NiceCeiling(values.Count > 0 ? values.Max() : 1);
         using var grid = new SKPaint { Color = new SKColor(0x2C, 0x30, 0x35), StrokeWidth = 1 };
         using var text = new SKPaint { Color = new SKColor(0x9F, 0xA7, 0xB3), TextSize = 11, IsAntialias = true };
         float X(double s) => plot.Left + (float)(s / Math.Max(seconds, 1)) * plot.Width;
@@ -76,14 +77,5 @@ internal static class DashboardImage
             canvas.DrawText(legend, plot.Right + 30, plot.Top + 10 + n * 16, key);
             n++;
         }
-    }
-
-    private static double Nice(double value)
-    {
-        if (value <= 0) return 1;
-        var magnitude = Math.Pow(10, Math.Floor(Math.Log10(value)));
-        foreach (var step in new[] { 1, 2, 2.5, 5, 10 })
-            if (step * magnitude >= value) return step * magnitude;
-        return 10 * magnitude;
     }
 }

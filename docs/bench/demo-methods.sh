@@ -7,6 +7,8 @@
 # per method (with the run's seconds and the load average before it); progress goes to stderr.
 # Usage, from the repository root after `dotnet build src/Cam.Cli -c Release`:
 #   COUNT=500 SMOOTH_COUNT=100 docs/bench/demo-methods.sh > docs/bench/demo-methods.jsonl
+# RESUME=1 keeps WORK's held-out images and every run that completed there, and runs only the rest (for instance
+# after stopping the script to run SS-CAM and IS-CAM on fewer items).
 set -euo pipefail
 cam=${CAM:-src/Cam.Cli/bin/Release/net10.0/cam}
 count=${COUNT:-500}
@@ -15,15 +17,24 @@ work=${WORK:-/tmp/cam-demo-methods}
 # Groups of at most 8 (cam run's limit), separated by spaces.
 groups=${GROUPS_OF_METHODS:-"cam,scorecam,gradcam,gradcampp,xgradcam,layercam,hirescam,gradcamelementwise eigencam,eigengradcam,kpcacam,fem,ablationcam,shapleycam,fullgrad,finercam randomcam,smoothgradcampp"}
 smooth=${SMOOTH_METHODS:-sscam,iscam}
-rm -rf "$work" && mkdir -p "$work"
+resume=${RESUME:-0}
 say() { echo "[$(date -u +%H:%M:%S) load $(cut -d' ' -f1 /proc/loadavg)] $*" >&2; }
-say "demo-data: $count held-out images"
-"$cam" demo-data --out "$work/heldout" --count "$count" --seed 777 > /dev/null
+if [ "$resume" = 1 ] && [ -s "$work/heldout/manifest.csv" ]; then
+  say "resuming in $work"
+else
+  rm -rf "$work" && mkdir -p "$work"
+  say "demo-data: $count held-out images"
+  "$cam" demo-data --out "$work/heldout" --count "$count" --seed 777 > /dev/null
+fi
 # The first SMOOTH_COUNT items of the same manifest (paths are relative to its folder).
 head -n $((smooth_count + 1)) "$work/heldout/manifest.csv" > "$work/heldout/manifest-smooth.csv"
 run() {
   local label=$1 manifest=$2; shift 2
   local load start
+  if [ "$resume" = 1 ] && grep -qs '"state":"completed"' "$work/$label.json"; then
+    say "$label: kept from the earlier run"
+    return
+  fi
   load=$(cut -d' ' -f1-3 /proc/loadavg)
   start=$(date +%s)
   say "$label: cam run $* on $manifest"

@@ -1,4 +1,3 @@
-using System.CommandLine;
 using Cam.Cli.Commands;
 
 namespace Cam.Cli;

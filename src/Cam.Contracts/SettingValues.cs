@@ -11,6 +11,9 @@ public sealed class SettingValues(Func<string, string?> lookup)
 {
     public string? Text(string name) => lookup(name) is { Length: > 0 } value ? value.Trim() : null;
 
+    /// <summary>A folder; the working directory when unset.</summary>
+    public string Folder(string name) => Text(name) ?? Directory.GetCurrentDirectory();
+
     public string Required(string name) => Text(name) ?? throw new InvalidSettingException($"{name} is not set (see docs/conventions.md)");
 
     public int PositiveInt(string name, int fallback) => (int)PositiveLong(name, fallback, int.MaxValue);

@@ -1,10 +1,7 @@
 using Cam.Engine.Chunking;
-using Cam.Engine.Layers;
 using Cam.Engine.Methods;
 using Cam.Engine.Models;
 using Cam.Engine.Precision;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Cam.Engine;
 

@@ -1,6 +1,4 @@
-using Cam.Engine.Layers;
 using Cam.Engine.Precision;
-using static TorchSharp.torch;
 
 namespace Cam.Engine;
 

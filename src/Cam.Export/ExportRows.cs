@@ -1,10 +1,12 @@
+using Cam.Storage.Entities;
+
 namespace Cam.Export;
 
 /// <summary>
 /// One result as exported: the result's columns with its item's. The reader fills one instance per row and hands
 /// it on (no allocation per row); what a writer keeps, it copies.
 /// </summary>
-public sealed class ResultRecord
+public sealed class ResultRecord : ResultValues
 {
     public long Item { get; set; }
     public string Path { get; set; } = "";
@@ -12,28 +14,10 @@ public sealed class ResultRecord
     public string? Meta { get; set; }
     /// <summary>The value of each meta key present in every item (<see cref="ExportSource.CommonMetaKeysAsync"/>), as text.</summary>
     public string?[] MetaValues { get; set; } = [];
-    public string Method { get; set; } = "";
-    public string Layer { get; set; } = "";
-    public int ClassIndex { get; set; }
     public string? ClassName { get; set; }
     public int Rank { get; set; }
-    public float Score { get; set; }
-    public float Probability { get; set; }
     /// <summary>The model's top-1 class, null when unknown (stored as -1).</summary>
     public int? PredictedClass { get; set; }
-    public int? LabelClass { get; set; }
-    public int PeakY { get; set; }
-    public int PeakX { get; set; }
-    public float Energy { get; set; }
-    public bool? PointingHit { get; set; }
-    public float? EnergyInBox { get; set; }
-    public float? AverageDrop { get; set; }
-    public bool? IncreaseInConfidence { get; set; }
-    public float? DeletionArea { get; set; }
-    public float? InsertionArea { get; set; }
-    public string? Metrics { get; set; }
-    public int MapHeight { get; set; }
-    public int MapWidth { get; set; }
     /// <summary>The map as stored (<see cref="Storage.MapCodec"/>), in the reader's buffer till the next row.</summary>
     public ReadOnlyMemory<byte> Map { get; set; }
     /// <summary>With <see cref="MapExport.Png"/>: the PNG's path relative to the export folder.</summary>

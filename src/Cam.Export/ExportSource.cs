@@ -99,27 +99,7 @@ public sealed class ExportSource(CamDbContext db, Guid jobId)
             row.Path = r.GetString(1);
             row.Label = r.IsDBNull(2) ? null : r.GetString(2);
             row.Meta = r.IsDBNull(3) ? null : r.GetString(3);
-            row.Method = r.GetString(4);
-            row.Layer = r.GetString(5);
-            row.ClassIndex = r.GetInt32(6);
-            row.Rank = r.GetInt32(7);
-            row.Score = r.GetFloat(8);
-            row.Probability = r.GetFloat(9);
-            var predicted = r.GetInt32(10);
-            row.PredictedClass = predicted < 0 ? null : predicted;
-            row.LabelClass = r.IsDBNull(11) ? null : r.GetInt32(11);
-            row.PeakY = r.GetInt32(12);
-            row.PeakX = r.GetInt32(13);
-            row.Energy = r.GetFloat(14);
-            row.PointingHit = r.IsDBNull(15) ? null : r.GetBoolean(15);
-            row.EnergyInBox = NullableFloat(r, 16);
-            row.AverageDrop = NullableFloat(r, 17);
-            row.IncreaseInConfidence = r.IsDBNull(18) ? null : r.GetBoolean(18);
-            row.DeletionArea = NullableFloat(r, 19);
-            row.InsertionArea = NullableFloat(r, 20);
-            row.Metrics = r.IsDBNull(21) ? null : r.GetString(21);
-            row.MapHeight = r.GetInt32(22);
-            row.MapWidth = r.GetInt32(23);
+            StoredResultFields.Fill(row, new ReaderResultFields(r, first: 4));
             row.Map = (byte[])r.GetValue(24);
             yield return row;
         }
@@ -139,8 +119,6 @@ public sealed class ExportSource(CamDbContext db, Guid jobId)
                 r.GetString(3), DateTime.SpecifyKind(r.GetDateTime(4), DateTimeKind.Utc));
         }
     }
-
-    private static float? NullableFloat(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetFloat(ordinal);
 
     private async IAsyncEnumerable<DbDataReader> QueryAsync(string sql, [EnumeratorCancellation] CancellationToken ct)
     {

@@ -59,7 +59,8 @@ internal static class PostgresResults
                     row.Meta = itemRows.IsNull(3) ? null : Encoding.UTF8.GetString(itemRows.Jsonb(3));
                     decoded = number;
                 }
-                Fill(row, rows, number, methods, layers, metrics);
+                row.Item = number;
+                StoredResultFields.Fill(row, new CopyResultFields(rows, methods, layers, metrics));
                 row.Map = withMaps ? rows.Memory(ColumnCount) : ReadOnlyMemory<byte>.Empty;
                 yield return row;
             }
@@ -93,32 +94,5 @@ internal static class PostgresResults
         {
             // The server's answer to the cancel (57014, query cancelled), or the COPY ended before it arrived.
         }
-    }
-
-    private static void Fill(ResultRecord row, PgCopyRows r, long number, Utf8Strings methods, Utf8Strings layers,
-        Utf8Strings metrics)
-    {
-        row.Item = number;
-        row.Method = methods.Get(r.Bytes(1));
-        row.Layer = layers.Get(r.Bytes(2));
-        row.ClassIndex = r.Int32(3);
-        row.Rank = r.Int32(4);
-        row.Score = r.Single(5);
-        row.Probability = r.Single(6);
-        var predicted = r.Int32(7);
-        row.PredictedClass = predicted < 0 ? null : predicted;
-        row.LabelClass = r.IsNull(8) ? null : r.Int32(8);
-        row.PeakY = r.Int32(9);
-        row.PeakX = r.Int32(10);
-        row.Energy = r.Single(11);
-        row.PointingHit = r.IsNull(12) ? null : r.Boolean(12);
-        row.EnergyInBox = r.IsNull(13) ? null : r.Single(13);
-        row.AverageDrop = r.IsNull(14) ? null : r.Single(14);
-        row.IncreaseInConfidence = r.IsNull(15) ? null : r.Boolean(15);
-        row.DeletionArea = r.IsNull(16) ? null : r.Single(16);
-        row.InsertionArea = r.IsNull(17) ? null : r.Single(17);
-        row.Metrics = r.IsNull(18) ? null : metrics.Get(r.Bytes(18));
-        row.MapHeight = r.Int32(19);
-        row.MapWidth = r.Int32(20);
     }
 }

@@ -24,6 +24,14 @@ public static class CamHostDefaults
         return builder;
     }
 
+    /// <summary>A singleton that is also a hosted service: the host starts and stops the one instance.</summary>
+    public static IServiceCollection AddHostedSingleton<T>(this IServiceCollection services)
+        where T : class, IHostedService
+    {
+        services.AddSingleton<T>();
+        return services.AddHostedService(sp => sp.GetRequiredService<T>());
+    }
+
     /// <summary>
     /// A host's logs: EF Core logs only its warnings (every statement at Information would drown the host's own log).
     /// Metrics and traces: <see cref="CamTelemetry"/>.

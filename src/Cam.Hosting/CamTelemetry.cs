@@ -61,4 +61,14 @@ public static class CamTelemetry
 
     private static bool IsScrapeOrProbe(PathString path) =>
         path.StartsWithSegments(MetricsPath) || path.StartsWithSegments("/health");
+
+    /// <summary>The attribute every role's instruments name a job by (its id).</summary>
+    public const string JobAttribute = "cam.job";
+
+    public static KeyValuePair<string, object?> Job(Guid id) => new(JobAttribute, id.ToString());
+
+    /// <summary>The attribute of an instrument counted or timed by how something ended.</summary>
+    public const string OutcomeAttribute = "cam.outcome";
+
+    public static KeyValuePair<string, object?> Outcome(string outcome) => new(OutcomeAttribute, outcome);
 }

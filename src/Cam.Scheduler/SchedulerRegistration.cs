@@ -24,14 +24,11 @@ public static class SchedulerRegistration
         services.AddSingleton<JobEnumerator>();
         services.AddSingleton<ModelProber>();
         services.AddSingleton<JobService>();
-        services.AddSingleton<ShardDispatcher>();
-        services.AddHostedService(sp => sp.GetRequiredService<ShardDispatcher>());
+        services.AddHostedSingleton<ShardDispatcher>();
         services.AddHostedService<EnumerationResumer>();
-        services.AddSingleton<JobRetention>();
-        services.AddHostedService(sp => sp.GetRequiredService<JobRetention>());
+        services.AddHostedSingleton<JobRetention>();
         services.AddJobPages();
-        services.AddSingleton<SchedulerGauges>();
-        services.AddHostedService(sp => sp.GetRequiredService<SchedulerGauges>());
+        services.AddHostedSingleton<SchedulerGauges>();
         services.AddCamInstruments(SchedulerTelemetry.Name, SchedulerTelemetry.Name);
         return services;
     }

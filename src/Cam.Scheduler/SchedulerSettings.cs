@@ -65,8 +65,8 @@ public sealed record SchedulerSettings
         var values = new SettingValues(lookup);
         return new()
         {
-            DataRoot = values.Text("CAM_DATA_ROOT") ?? Directory.GetCurrentDirectory(),
-            ModelRoot = values.Text("CAM_MODEL_ROOT") ?? Directory.GetCurrentDirectory(),
+            DataRoot = values.Folder("CAM_DATA_ROOT"),
+            ModelRoot = values.Folder("CAM_MODEL_ROOT"),
             ApiKey = values.Text("CAM_API_KEY"),
             ApiKeyDisabled = values.Flag("CAM_API_KEY_DISABLED"),
             Postgres = values.Text("CAM_POSTGRES"),

@@ -20,6 +20,9 @@ internal static class PostgresBulk
         FROM results WITH NO DATA
         """;
 
+    private const string CopyItems =
+        "COPY items (job_id, number, shard_number, path, label, boxes, meta, state) FROM STDIN (FORMAT BINARY)";
+
     private const string CopyIntoStaging = $"COPY results_staging ({ResultColumns}) FROM STDIN (FORMAT BINARY)";
 
     private const string InsertNewFromStaging = $"""
@@ -29,65 +32,68 @@ internal static class PostgresBulk
         ON CONFLICT (job_id, item_number, method, layer, class_index) DO NOTHING
         """;
 
-    public static async Task CopyItemsAsync(CamDbContext db, IReadOnlyList<ItemRow> items, CancellationToken ct)
-    {
-        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
-        await using var import = await connection.BeginBinaryImportAsync(
-            "COPY items (job_id, number, shard_number, path, label, boxes, meta, state) FROM STDIN (FORMAT BINARY)", ct);
-        foreach (var item in items)
+    public static Task CopyItemsAsync(CamDbContext db, IReadOnlyList<ItemRow> items, CancellationToken ct) =>
+        CopyRowsAsync(db, CopyItems, items, async (import, item) =>
         {
-            await import.StartRowAsync(ct);
             await import.WriteAsync(item.JobId, NpgsqlDbType.Uuid, ct);
             await import.WriteAsync(item.Number, NpgsqlDbType.Bigint, ct);
             await import.WriteAsync(item.ShardNumber, NpgsqlDbType.Integer, ct);
             await import.WriteAsync(item.Path, NpgsqlDbType.Text, ct);
             await WriteNullableAsync(import, item.Label, ct);
             await WriteNullableAsync(import, item.Boxes, ct);
-            if (item.Meta is null) await import.WriteNullAsync(ct);
-            else await import.WriteAsync(item.Meta, NpgsqlDbType.Jsonb, ct);
+            await WriteNullableAsync(import, item.Meta, ct, NpgsqlDbType.Jsonb);
             await import.WriteAsync(item.State, NpgsqlDbType.Text, ct);
-        }
-        await import.CompleteAsync(ct);
-    }
+        }, ct);
 
     /// <summary>COPY into a temporary staging table, then insert what is new: a redelivered shard adds nothing.</summary>
     public static async Task<int> CopyResultsAsync(CamDbContext db, IReadOnlyList<ResultRow> results, CancellationToken ct)
     {
         if (results.Count == 0) return 0;
         await db.Database.ExecuteSqlRawAsync(CreateStaging, ct);
-        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
-        await using (var import = await connection.BeginBinaryImportAsync(CopyIntoStaging, ct))
+        await CopyRowsAsync(db, CopyIntoStaging, results, async (import, r) =>
         {
-            foreach (var r in results)
-            {
-                await import.StartRowAsync(ct);
-                await import.WriteAsync(r.JobId, NpgsqlDbType.Uuid, ct);
-                await import.WriteAsync(r.ItemNumber, NpgsqlDbType.Bigint, ct);
-                await import.WriteAsync(r.Method, NpgsqlDbType.Text, ct);
-                await import.WriteAsync(r.Layer, NpgsqlDbType.Text, ct);
-                await import.WriteAsync(r.ClassIndex, NpgsqlDbType.Integer, ct);
-                await import.WriteAsync(r.ClassRank, NpgsqlDbType.Integer, ct);
-                await import.WriteAsync(r.Score, NpgsqlDbType.Real, ct);
-                await import.WriteAsync(r.Probability, NpgsqlDbType.Real, ct);
-                await import.WriteAsync(r.MapHeight, NpgsqlDbType.Integer, ct);
-                await import.WriteAsync(r.MapWidth, NpgsqlDbType.Integer, ct);
-                await import.WriteAsync(r.Map, NpgsqlDbType.Bytea, ct);
-                await import.WriteAsync(r.PeakY, NpgsqlDbType.Integer, ct);
-                await import.WriteAsync(r.PeakX, NpgsqlDbType.Integer, ct);
-                await import.WriteAsync(r.Energy, NpgsqlDbType.Real, ct);
-                await WriteNullableAsync(import, r.Metrics, ct);
-                await import.WriteAsync(r.PredictedClass, NpgsqlDbType.Integer, ct);
-                await WriteNullableAsync(import, r.LabelClass, NpgsqlDbType.Integer, ct);
-                await WriteNullableAsync(import, r.PointingHit, NpgsqlDbType.Boolean, ct);
-                await WriteNullableAsync(import, r.EnergyInBox, NpgsqlDbType.Real, ct);
-                await WriteNullableAsync(import, r.AverageDrop, NpgsqlDbType.Real, ct);
-                await WriteNullableAsync(import, r.IncreaseInConfidence, NpgsqlDbType.Boolean, ct);
-                await WriteNullableAsync(import, r.DeletionArea, NpgsqlDbType.Real, ct);
-                await WriteNullableAsync(import, r.InsertionArea, NpgsqlDbType.Real, ct);
-            }
-            await import.CompleteAsync(ct);
-        }
+            await import.WriteAsync(r.JobId, NpgsqlDbType.Uuid, ct);
+            await import.WriteAsync(r.ItemNumber, NpgsqlDbType.Bigint, ct);
+            await import.WriteAsync(r.Method, NpgsqlDbType.Text, ct);
+            await import.WriteAsync(r.Layer, NpgsqlDbType.Text, ct);
+            await import.WriteAsync(r.ClassIndex, NpgsqlDbType.Integer, ct);
+            await import.WriteAsync(r.ClassRank, NpgsqlDbType.Integer, ct);
+            await import.WriteAsync(r.Score, NpgsqlDbType.Real, ct);
+            await import.WriteAsync(r.Probability, NpgsqlDbType.Real, ct);
+            await import.WriteAsync(r.MapHeight, NpgsqlDbType.Integer, ct);
+            await import.WriteAsync(r.MapWidth, NpgsqlDbType.Integer, ct);
+            await import.WriteAsync(r.Map, NpgsqlDbType.Bytea, ct);
+            await import.WriteAsync(r.PeakY, NpgsqlDbType.Integer, ct);
+            await import.WriteAsync(r.PeakX, NpgsqlDbType.Integer, ct);
+            await import.WriteAsync(r.Energy, NpgsqlDbType.Real, ct);
+            await WriteNullableAsync(import, r.Metrics, ct);
+            await import.WriteAsync(r.PredictedClass, NpgsqlDbType.Integer, ct);
+            await WriteNullableAsync(import, r.LabelClass, NpgsqlDbType.Integer, ct);
+            await WriteNullableAsync(import, r.PointingHit, NpgsqlDbType.Boolean, ct);
+            await WriteNullableAsync(import, r.EnergyInBox, NpgsqlDbType.Real, ct);
+            await WriteNullableAsync(import, r.AverageDrop, NpgsqlDbType.Real, ct);
+            await WriteNullableAsync(import, r.IncreaseInConfidence, NpgsqlDbType.Boolean, ct);
+            await WriteNullableAsync(import, r.DeletionArea, NpgsqlDbType.Real, ct);
+            await WriteNullableAsync(import, r.InsertionArea, NpgsqlDbType.Real, ct);
+        }, ct);
         return await db.Database.ExecuteSqlRawAsync(InsertNewFromStaging, ct);
+    }
+
+    /// <summary>
+    /// One binary COPY (<paramref name="copy"/>) of <paramref name="rows"/> on the context's connection: each row
+    /// started, then its columns written by <paramref name="writeRow"/>, in the command's column order.
+    /// </summary>
+    private static async Task CopyRowsAsync<T>(CamDbContext db, string copy, IReadOnlyList<T> rows,
+        Func<NpgsqlBinaryImporter, T, Task> writeRow, CancellationToken ct)
+    {
+        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+        await using var import = await connection.BeginBinaryImportAsync(copy, ct);
+        foreach (var row in rows)
+        {
+            await import.StartRowAsync(ct);
+            await writeRow(import, row);
+        }
+        await import.CompleteAsync(ct);
     }
 
     private static async Task WriteNullableAsync<T>(NpgsqlBinaryImporter import, T? value, NpgsqlDbType type, CancellationToken ct) where T : struct
@@ -96,9 +102,10 @@ internal static class PostgresBulk
         else await import.WriteAsync(value.Value, type, ct);
     }
 
-    private static async Task WriteNullableAsync(NpgsqlBinaryImporter import, string? value, CancellationToken ct)
+    private static async Task WriteNullableAsync(NpgsqlBinaryImporter import, string? value, CancellationToken ct,
+        NpgsqlDbType type = NpgsqlDbType.Text)
     {
         if (value is null) await import.WriteNullAsync(ct);
-        else await import.WriteAsync(value, NpgsqlDbType.Text, ct);
+        else await import.WriteAsync(value, type, ct);
     }
 }

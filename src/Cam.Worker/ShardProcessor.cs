@@ -1,3 +1,4 @@
+using Cam.Hosting;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
@@ -61,9 +62,9 @@ public sealed class ShardProcessor(WorkerSettings settings, ModelCache models, R
     /// <summary>Adds a stored shard's items, results per method and method failures to the worker's counters.</summary>
     private static void Count(Guid jobId, Accumulator output)
     {
-        var job = WorkerTelemetry.Job(jobId);
-        WorkerTelemetry.ItemsProcessed.Add(output.Succeeded.Count, job, WorkerTelemetry.Outcome("succeeded"));
-        WorkerTelemetry.ItemsProcessed.Add(output.Failed.Count, job, WorkerTelemetry.Outcome("failed"));
+        var job = CamTelemetry.Job(jobId);
+        WorkerTelemetry.ItemsProcessed.Add(output.Succeeded.Count, job, CamTelemetry.Outcome("succeeded"));
+        WorkerTelemetry.ItemsProcessed.Add(output.Failed.Count, job, CamTelemetry.Outcome("failed"));
         foreach (var method in output.Results.GroupBy(r => r.Method))
             WorkerTelemetry.Results.Add(method.Count(), job, new(WorkerTelemetry.MethodAttribute, method.Key));
         foreach (var method in output.Errors.Where(e => e.Method is not null && e.ItemNumber is not null).GroupBy(e => e.Method!))

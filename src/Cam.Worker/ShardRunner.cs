@@ -1,4 +1,5 @@
 using Cam.Contracts;
+using Cam.Hosting;
 using Cam.Storage;
 using Cam.Worker.Telemetry;
 
@@ -29,13 +30,13 @@ public sealed class ShardRunner(WorkerSettings settings, ShardLifecycle claims, 
     {
         // A child of MassTransit's consume activity: the shard's trace runs on from its publication.
         using var activity = WorkerTelemetry.Source.StartActivity("explain shard");
-        activity?.SetTag(WorkerTelemetry.JobAttribute, shard.JobId.ToString());
+        activity?.SetTag(CamTelemetry.JobAttribute, shard.JobId.ToString());
         activity?.SetTag("cam.shard", shard.ShardNumber);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var outcome = await RunClaimedAsync(shard, ct);
         var name = outcome switch { ShardRunOutcome.Completed => "completed", ShardRunOutcome.Failed => "failed", _ => "dropped" };
-        activity?.SetTag(WorkerTelemetry.OutcomeAttribute, name);
-        WorkerTelemetry.ShardDuration.Record(clock.Elapsed.TotalSeconds, WorkerTelemetry.Outcome(name));
+        activity?.SetTag(CamTelemetry.OutcomeAttribute, name);
+        WorkerTelemetry.ShardDuration.Record(clock.Elapsed.TotalSeconds, CamTelemetry.Outcome(name));
         return outcome;
     }
 

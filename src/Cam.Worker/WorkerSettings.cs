@@ -68,8 +68,8 @@ public sealed record WorkerSettings
         var values = new SettingValues(lookup);
         return new()
         {
-            DataRoot = values.Text("CAM_DATA_ROOT") ?? Directory.GetCurrentDirectory(),
-            ModelRoot = values.Text("CAM_MODEL_ROOT") ?? Directory.GetCurrentDirectory(),
+            DataRoot = values.Folder("CAM_DATA_ROOT"),
+            ModelRoot = values.Folder("CAM_MODEL_ROOT"),
             Concurrency = values.PositiveInt("CAM_WORKER_CONCURRENCY", 1),
             BatchSize = values.PositiveInt("CAM_WORKER_BATCH_SIZE", 16),
             MaxBatchPixels = values.PositiveLong("CAM_WORKER_BATCH_MEGAPIXELS", DefaultMaxBatchPixels / 1_000_000, max: 1_000_000) * 1_000_000,

@@ -1,3 +1,4 @@
+using Cam.Hosting;
 using System.Diagnostics;
 using System.Net;
 using Cam.Cli.Embedded;
@@ -75,7 +76,7 @@ public class JobReportTests
         List<Activity> seen;
         lock (activities) seen = activities.ToList();
         var published = seen.Where(a => a.OperationName == "publish shard"
-            && (string?)a.GetTagItem(SchedulerTelemetry.JobAttribute) == summary.JobId.ToString()).ToList();
+            && (string?)a.GetTagItem(CamTelemetry.JobAttribute) == summary.JobId.ToString()).ToList();
         Assert.NotEmpty(published);
         foreach (var publish in published)
         {

@@ -26,11 +26,11 @@ public class MetricNamesTests
             services.AddSingleton(new WorkerSettings());
             services.AddHostedService<DeviceMemoryGauges>();
         });
-        var job = WorkerTelemetry.Job(Guid.NewGuid());
-        WorkerTelemetry.ItemsProcessed.Add(3, job, WorkerTelemetry.Outcome("succeeded"));
-        WorkerTelemetry.ShardDuration.Record(1.5, WorkerTelemetry.Outcome("completed"));
+        var job = CamTelemetry.Job(Guid.NewGuid());
+        WorkerTelemetry.ItemsProcessed.Add(3, job, CamTelemetry.Outcome("succeeded"));
+        WorkerTelemetry.ShardDuration.Record(1.5, CamTelemetry.Outcome("completed"));
         EngineTelemetry.ChunkSize.Record(8);
-        SchedulerTelemetry.ShardsPublished.Add(1, SchedulerTelemetry.Job(Guid.NewGuid()));
+        SchedulerTelemetry.ShardsPublished.Add(1, CamTelemetry.Job(Guid.NewGuid()));
         using var http = new HttpClient { BaseAddress = host.Address };
         var scraped = await http.GetStringAsync("/metrics");
 
@@ -49,9 +49,9 @@ public class MetricNamesTests
         var defined = instruments.SelectMany(CamInstruments.PrometheusNames).Concat(External).ToHashSet();
         var labels = new[]
         {
-            SchedulerTelemetry.JobAttribute, SchedulerTelemetry.StateAttribute, SchedulerTelemetry.ItemStateAttribute,
+            CamTelemetry.JobAttribute, SchedulerTelemetry.StateAttribute, SchedulerTelemetry.ItemStateAttribute,
                 SchedulerTelemetry.JobStateAttribute,
-            SchedulerTelemetry.ReasonAttribute, SchedulerTelemetry.OutcomeAttribute, WorkerTelemetry.MethodAttribute, WorkerTelemetry.StageAttribute,
+            SchedulerTelemetry.ReasonAttribute, CamTelemetry.OutcomeAttribute, WorkerTelemetry.MethodAttribute, WorkerTelemetry.StageAttribute,
             WorkerTelemetry.DeviceAttribute,
         }.Select(CamInstruments.Label).Concat(["le", "pod", "namespace", "container", "reason", "job", "instance"]).ToHashSet();
 

@@ -1,3 +1,4 @@
+using Cam.Hosting;
 using Cam.Storage;
 using Cam.Worker.Telemetry;
 using Microsoft.EntityFrameworkCore;
@@ -22,13 +23,13 @@ public class TelemetryAgreementTests(DemoJobFixture demo)
                 .Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count);
         }
 
-        var id = (WorkerTelemetry.JobAttribute, summary.JobId.ToString());
+        var id = (CamTelemetry.JobAttribute, summary.JobId.ToString());
         // The demo workspace has 10 good items and 3 bad ones: two that do not decode (a worker's item errors) and one
         // whose path leaves the data root (refused at enumeration, never sent to a worker).
         Assert.Equal((10L, 3L), (job.SucceededItems, job.FailedItems));
-        Assert.Equal(job.SucceededItems, recorder.Sum("cam.items.processed", id, (WorkerTelemetry.OutcomeAttribute, "succeeded")));
+        Assert.Equal(job.SucceededItems, recorder.Sum("cam.items.processed", id, (CamTelemetry.OutcomeAttribute, "succeeded")));
         Assert.Equal(job.FailedItems,
-            recorder.Sum("cam.items.processed", id, (WorkerTelemetry.OutcomeAttribute, "failed")) + recorder.Sum("cam.items.rejected", id));
+            recorder.Sum("cam.items.processed", id, (CamTelemetry.OutcomeAttribute, "failed")) + recorder.Sum("cam.items.rejected", id));
         Assert.Equal(job.TotalItems, recorder.Sum("cam.items.enumerated", id));
         Assert.Equal(["cam", "scorecam"], resultsPerMethod.Keys.Order());
         foreach (var (method, count) in resultsPerMethod)

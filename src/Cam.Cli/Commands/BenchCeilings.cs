@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Cam.Engine;
 using Cam.Engine.Methods;
 using TorchSharp;

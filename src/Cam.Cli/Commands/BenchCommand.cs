@@ -1,7 +1,3 @@
-using System.CommandLine;
-using System.Diagnostics;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using Cam.Contracts;
 using Cam.Engine;
 using Cam.Engine.Chunking;

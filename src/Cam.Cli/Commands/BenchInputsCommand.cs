@@ -1,6 +1,3 @@
-using System.CommandLine;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using Cam.Cli.Commands.InputBench;
 using Cam.Datasets;
 using Cam.Specs;

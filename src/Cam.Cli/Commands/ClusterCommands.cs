@@ -1,6 +1,4 @@
 using Spectre.Console;
-using System.CommandLine;
-using System.Text.Json;
 using Cam.Client;
 using Cam.Contracts;
 

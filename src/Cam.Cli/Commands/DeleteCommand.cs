@@ -1,4 +1,3 @@
-using System.CommandLine;
 using Cam.Storage;
 using Microsoft.Extensions.DependencyInjection;
 

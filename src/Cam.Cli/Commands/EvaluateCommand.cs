@@ -1,5 +1,3 @@
-using System.CommandLine;
-using System.Text.Json;
 using Cam.Engine.Evaluation;
 
 namespace Cam.Cli.Commands;

@@ -1,4 +1,3 @@
-using System.CommandLine;
 using Cam.Engine;
 using Cam.Engine.Methods;
 using Cam.Engine.Models;

@@ -1,4 +1,3 @@
-using System.CommandLine;
 using Cam.Export;
 using Cam.Storage;
 using Microsoft.EntityFrameworkCore;

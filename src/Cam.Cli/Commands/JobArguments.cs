@@ -1,4 +1,3 @@
-using System.CommandLine;
 using Cam.Specs;
 
 namespace Cam.Cli.Commands;

@@ -1,4 +1,3 @@
-using System.CommandLine;
 using Cam.Contracts;
 using Cam.Engine.Methods;
 using Cam.Engine.Precision;

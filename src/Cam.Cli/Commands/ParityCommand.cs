@@ -1,6 +1,3 @@
-using System.CommandLine;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using Cam.Engine.Parity;
 using Cam.Engine.Precision;
 

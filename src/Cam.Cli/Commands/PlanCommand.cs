@@ -1,5 +1,3 @@
-using System.CommandLine;
-using System.Text.Json;
 using Cam.Cli.Embedded;
 using Cam.Scheduler.Planning;
 using Cam.Scheduler.Validation;

@@ -1,5 +1,3 @@
-using System.CommandLine;
-using System.Text.Json;
 using Cam.Audit;
 using Cam.Cli.Embedded;
 using Cam.Specs;

@@ -1,4 +1,3 @@
-using System.CommandLine;
 using Cam.Storage;
 
 namespace Cam.Cli.Commands;

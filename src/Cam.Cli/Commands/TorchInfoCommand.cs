@@ -1,6 +1,3 @@
-using System.CommandLine;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using TorchSharp;
 
 namespace Cam.Cli.Commands;

@@ -1,4 +1,3 @@
-using System.CommandLine;
 using Cam.Demo;
 
 namespace Cam.Cli.Commands;

@@ -1,5 +1,4 @@
 using Cam.Contracts;
-using System.Diagnostics;
 using Cam.Engine.Precision;
 using Cam.Hosting;
 using Cam.Scheduler;

@@ -1,6 +1,5 @@
 using Cam.Contracts;
 using Cam.Engine.Packages;
-using static TorchSharp.torch;
 
 namespace Cam.Engine.Applicability;
 

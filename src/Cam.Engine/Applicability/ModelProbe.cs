@@ -4,8 +4,6 @@ using Cam.Contracts;
 using Cam.Engine.Chunking;
 using Cam.Engine.Methods;
 using Cam.Engine.Packages;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Cam.Engine.Applicability;
 

@@ -1,8 +1,6 @@
 using Cam.Contracts;
 using Cam.Engine.Methods;
 using Cam.Engine.Metrics;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Cam.Engine.Batches;
 

@@ -1,5 +1,3 @@
-using static TorchSharp.torch;
-
 namespace Cam.Engine.Chunking;
 
 /// <summary>

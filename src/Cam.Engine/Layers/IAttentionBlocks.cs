@@ -1,5 +1,3 @@
-using static TorchSharp.torch;
-
 namespace Cam.Engine.Layers;
 
 /// <summary>

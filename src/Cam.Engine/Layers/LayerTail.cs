@@ -1,5 +1,3 @@
-using static TorchSharp.torch;
-
 namespace Cam.Engine.Layers;
 
 /// <summary>How the logits follow from a layer's output when that output is replaced (Ablation-CAM's ablated copies).</summary>
@@ -59,6 +57,20 @@ public static class SequentialTails
             foreach (var block in rest) y = block.call(y);
             return head(y).MoveToOuterDisposeScope();
         };
+    }
+
+    /// <summary>The whole forward of such an architecture: <paramref name="head"/>(features(x)).</summary>
+    public static Tensor Forward(nn.Module<Tensor, Tensor> features, Func<Tensor, Tensor> head, Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        return head(features.call(x)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>A pooled head: classifier(flatten(pool(y), 1)).</summary>
+    public static Tensor PooledHead(Func<Tensor, Tensor> pool, nn.Module<Tensor, Tensor> classifier, Tensor y)
+    {
+        using var scope = NewDisposeScope();
+        return classifier.call(torch.flatten(pool(y), 1)).MoveToOuterDisposeScope();
     }
 
     /// <summary>The layers after which only the pooled head follows: <c>features</c> and its last block.</summary>

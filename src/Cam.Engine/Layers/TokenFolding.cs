@@ -1,5 +1,4 @@
 using Cam.Specs;
-using static TorchSharp.torch;
 
 namespace Cam.Engine.Layers;
 

@@ -1,7 +1,4 @@
 using Cam.Contracts;
-using Cam.Engine.Layers;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Cam.Engine.Methods;
 

@@ -1,6 +1,3 @@
-using TorchSharp;
-using static TorchSharp.torch;
-
 namespace Cam.Engine.Methods;
 
 /// <summary>What every method shares once the channel weights are known: combining, ReLU, normalising, fusing.</summary>

@@ -1,6 +1,5 @@
 using Cam.Contracts;
 using Cam.Engine.Chunking;
-using static TorchSharp.torch;
 
 namespace Cam.Engine.Methods;
 
@@ -112,6 +111,25 @@ public abstract class CamMethod
         {
             foreach (var w in weights) w.Dispose();
         }
+    }
+
+    /// <summary>
+    /// One tensor per hooked layer: <paramref name="layerValue"/>(activation, layer index), each computed in a dispose
+    /// scope of its own and kept.
+    /// </summary>
+    protected static Tensor[] EachLayer(CamContext context, Func<Tensor, int, Tensor> layerValue) =>
+        context.Activations.Select((activation, layer) =>
+        {
+            using var scope = NewDisposeScope();
+            return layerValue(activation, layer).MoveToOuterDisposeScope();
+        }).ToArray();
+
+    /// <summary>A per-image value (N, …) given to every requested class rank: (N, K, …), contiguous.</summary>
+    protected static Tensor RepeatOverRanks(Tensor perImage, CamContext context)
+    {
+        var shape = perImage.shape.ToList();
+        shape.Insert(1, context.Classes.shape[1]);
+        return perImage.unsqueeze(1).expand(shape.ToArray()).contiguous();
     }
 
     /// <summary>The weighted activations (N, K, C, h, w) the map sums or projects: w·A by default.</summary>

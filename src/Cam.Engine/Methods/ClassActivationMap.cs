@@ -1,5 +1,4 @@
 using Cam.Contracts;
-using static TorchSharp.torch;
 
 namespace Cam.Engine.Methods;
 

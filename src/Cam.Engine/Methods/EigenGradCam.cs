@@ -1,6 +1,4 @@
 using Cam.Contracts;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Cam.Engine.Methods;
 
@@ -14,18 +12,7 @@ public sealed class EigenGradCam : GradientMethod
     public override string Name => MethodNames.EigenGradCam;
     protected override Tensor LayerWeights(Tensor gradient, Tensor activation) => gradient.clone();
 
-    public override Tensor[] ComputeMaps(CamContext context)
-    {
-        var gradients = context.Gradients ?? throw new InvalidOperationException($"{Name} needs the gradients of the explained forward");
-        var ranks = (int)context.Classes.shape[1];
-        var perLayer = Enumerable.Range(0, context.Layers.Count).Select(_ => new Tensor[ranks]).ToArray();
-        using var scope = NewDisposeScope();
-        for (var k = 0; k < ranks; k++)
-        {
-            var rankGradients = gradients.ForRank(k);
-            for (var layer = 0; layer < rankGradients.Length; layer++)
-                perLayer[layer][k] = CamMaps.PrincipalProjection(rankGradients[layer] * context.Activations[layer]);
-        }
-        return perLayer.Select(ranked => torch.stack(ranked, 1).MoveToOuterDisposeScope()).ToArray();
-    }
+    public override Tensor[] ComputeMaps(CamContext context) =>
+        StackRanks(context, (gradients, k) => gradients.ForRank(k)
+            .Select((gradient, layer) => CamMaps.PrincipalProjection(gradient * context.Activations[layer])).ToArray());
 }

@@ -1,5 +1,4 @@
 using Cam.Contracts;
-using static TorchSharp.torch;
 
 namespace Cam.Engine.Methods;
 
@@ -14,16 +13,11 @@ public sealed class FeatureExplanationMethod(double k = 2) : CamMethod
     public override bool AppliesRelu => true;
     public double K { get; } = k;
 
-    public override Tensor[] ComputeWeights(CamContext context)
-    {
-        var ranks = context.Classes.shape[1];
-        return context.Activations.Select(a =>
+    public override Tensor[] ComputeWeights(CamContext context) =>
+        EachLayer(context, (a, _) =>
         {
-            using var scope = NewDisposeScope();
             var flat = a.flatten(2);
             var threshold = flat.mean([-1L], keepdim: true) + flat.std(-1, unbiased: false, keepdim: true) * K;
-            var weights = (flat > threshold).to(a.dtype).mean([-1L]).unsqueeze(1);
-            return weights.expand(weights.shape[0], ranks, weights.shape[2]).contiguous().MoveToOuterDisposeScope();
-        }).ToArray();
-    }
+            return RepeatOverRanks((flat > threshold).to(a.dtype).mean([-1L]), context);
+        });
 }

@@ -1,8 +1,6 @@
 using Cam.Contracts;
 using Cam.Engine.Models;
 using Cam.Engine.Precision;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Cam.Engine.Methods;
 

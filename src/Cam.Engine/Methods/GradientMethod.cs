@@ -1,6 +1,4 @@
 using Cam.Contracts;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Cam.Engine.Methods;
 
@@ -16,17 +14,26 @@ public abstract class GradientMethod : CamMethod
     /// <summary>A layer's weights for one class rank from its gradient and activation, both (N, C, h, w): (N, C) or (N, C, h, w).</summary>
     protected abstract Tensor LayerWeights(Tensor gradient, Tensor activation);
 
-    public override Tensor[] ComputeWeights(CamContext context)
+    public override Tensor[] ComputeWeights(CamContext context) =>
+        StackRanks(context, (gradients, k) => gradients.ForRank(k)
+            .Select((gradient, layer) => LayerWeights(gradient, context.Activations[layer])).ToArray());
+
+    /// <summary>
+    /// The per-rank loop of the family: for each class rank k, <paramref name="rankValues"/>(gradients, k) gives one
+    /// tensor per layer, (N, …); per layer, the ranks' tensors stacked on dimension 1: (N, K, …).
+    /// </summary>
+    protected Tensor[] StackRanks(CamContext context, Func<ScoreGradients, int, Tensor[]> rankValues)
     {
-        var gradients = context.Gradients ?? throw new InvalidOperationException($"{Name} needs the gradients of the explained forward");
+        var gradients = context.Gradients
+            ?? throw new InvalidOperationException($"{Name} needs the gradients of the explained forward");
         var ranks = (int)context.Classes.shape[1];
         var perLayer = Enumerable.Range(0, context.Layers.Count).Select(_ => new Tensor[ranks]).ToArray();
         using var scope = NewDisposeScope();
         for (var k = 0; k < ranks; k++)
         {
-            var rankGradients = gradients.ForRank(k);
-            for (var layer = 0; layer < rankGradients.Length; layer++)
-                perLayer[layer][k] = LayerWeights(rankGradients[layer], context.Activations[layer]);
+            var values = rankValues(gradients, k);
+            for (var layer = 0; layer < values.Length; layer++)
+                perLayer[layer][k] = values[layer];
         }
         return perLayer.Select(ranked => torch.stack(ranked, 1).MoveToOuterDisposeScope()).ToArray();
     }

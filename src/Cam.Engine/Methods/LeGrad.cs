@@ -1,8 +1,5 @@
 using Cam.Contracts;
-using Cam.Engine.Layers;
 using Cam.Engine.Models;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Cam.Engine.Methods;
 

@@ -1,5 +1,4 @@
 using Cam.Contracts;
-using static TorchSharp.torch;
 
 namespace Cam.Engine.Methods;
 
@@ -17,16 +16,8 @@ public abstract class ProjectionCam : CamMethod
 
     /// <summary>Per layer, <see cref="Project"/> of its activations, repeated over the class ranks: (N, ranks, h, w).
     /// </summary>
-    public sealed override Tensor[] ComputeMaps(CamContext context)
-    {
-        var ranks = context.Classes.shape[1];
-        return context.Activations.Select(a =>
-        {
-            using var scope = NewDisposeScope();
-            var map = Project(a).unsqueeze(1);
-            return map.expand(map.shape[0], ranks, map.shape[2], map.shape[3]).contiguous().MoveToOuterDisposeScope();
-        }).ToArray();
-    }
+    public sealed override Tensor[] ComputeMaps(CamContext context) =>
+        EachLayer(context, (a, _) => RepeatOverRanks(Project(a), context));
 }
 
 /// <summary>

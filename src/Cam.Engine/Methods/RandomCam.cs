@@ -1,7 +1,5 @@
 using Cam.Contracts;
 using Cam.Engine.Chunking;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Cam.Engine.Methods;
 
@@ -20,17 +18,15 @@ public sealed class RandomCam(long seed = 0) : CamMethod
     public override Tensor[] ComputeWeights(CamContext context)
     {
         var ranks = (int)context.Classes.shape[1];
-        return context.Activations.Select((a, layer) =>
+        return EachLayer(context, (a, layer) =>
         {
-            var channels = a.shape[1];
             var rows = new Tensor[a.shape[0]];
-            using var scope = NewDisposeScope();
             for (var n = 0; n < rows.Length; n++)
             {
                 using var generator = new Generator(SeedMixer.Mix(Seed, context.ItemKeys[n], layer), CPU);
-                rows[n] = torch.rand([ranks, channels], generator: generator).mul_(2).sub_(1);
+                rows[n] = torch.rand([ranks, a.shape[1]], generator: generator).mul_(2).sub_(1);
             }
-            return torch.stack(rows).to(a.dtype, a.device).MoveToOuterDisposeScope();
-        }).ToArray();
+            return torch.stack(rows).to(a.dtype, a.device);
+        });
     }
 }

@@ -1,6 +1,4 @@
 using Cam.Contracts;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Cam.Engine.Methods;
 

@@ -1,7 +1,5 @@
 using Cam.Contracts;
 using Cam.Engine.Chunking;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Cam.Engine.Methods;
 

@@ -1,6 +1,4 @@
 using Cam.Engine.Precision;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Cam.Engine.Methods;
 

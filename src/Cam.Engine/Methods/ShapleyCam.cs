@@ -1,6 +1,4 @@
 using Cam.Contracts;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Cam.Engine.Methods;
 
@@ -16,18 +14,11 @@ public sealed class ShapleyCam : GradientMethod
     public override string Name => MethodNames.ShapleyCam;
     protected override Tensor LayerWeights(Tensor gradient, Tensor activation) => gradient.flatten(2).mean([-1L]);
 
-    public override Tensor[] ComputeWeights(CamContext context)
-    {
-        var gradients = context.Gradients ?? throw new InvalidOperationException($"{Name} needs the gradients of the explained forward");
-        var ranks = (int)context.Classes.shape[1];
-        var perLayer = Enumerable.Range(0, context.Layers.Count).Select(_ => new Tensor[ranks]).ToArray();
-        using var scope = NewDisposeScope();
-        for (var k = 0; k < ranks; k++)
+    public override Tensor[] ComputeWeights(CamContext context) =>
+        StackRanks(context, (gradients, k) =>
         {
-            var (g, hessianProduct) = gradients.SecondOrder(k);
-            for (var layer = 0; layer < g.Length; layer++)
-                perLayer[layer][k] = (g[layer] - hessianProduct[layer] * 0.5).flatten(2).mean([-1L]);
-        }
-        return perLayer.Select(ranked => torch.stack(ranked, 1).MoveToOuterDisposeScope()).ToArray();
-    }
+            var (g, hessianProducts) = gradients.SecondOrder(k);
+            return g.Select((gradient, layer) => (gradient - hessianProducts[layer] * 0.5).flatten(2).mean([-1L]))
+                .ToArray();
+        });
 }

@@ -1,6 +1,3 @@
-using TorchSharp;
-using static TorchSharp.torch;
-
 namespace Cam.Engine.Metrics;
 
 /// <summary>Average Drop and Increase in Confidence of one image: how the class score changes when the input is multiplied by its map.</summary>

@@ -1,6 +1,3 @@
-using TorchSharp;
-using static TorchSharp.torch;
-
 namespace Cam.Engine.Metrics;
 
 /// <summary>A box in input pixels (after preprocessing): [X0, X1) × [Y0, Y1).</summary>

@@ -1,5 +1,3 @@
-using static TorchSharp.torch;
-
 namespace Cam.Engine.Models;
 
 /// <summary>The built-in architectures, by torchvision's names.</summary>

@@ -1,9 +1,4 @@
-using Cam.Engine.Layers;
 using Cam.Specs;
-using TorchSharp;
-using TorchSharp.Modules;
-using static TorchSharp.torch;
-using static TorchSharp.torch.nn;
 
 namespace Cam.Engine.Models;
 

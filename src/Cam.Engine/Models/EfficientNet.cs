@@ -1,9 +1,3 @@
-using Cam.Engine.Layers;
-using TorchSharp;
-using TorchSharp.Modules;
-using static TorchSharp.torch;
-using static TorchSharp.torch.nn;
-
 namespace Cam.Engine.Models;
 
 /// <summary>
@@ -45,18 +39,9 @@ public sealed class EfficientNet : Module<Tensor, Tensor>, ILayerTails
 
     public static EfficientNet B0(int numClasses) => new("efficientnet_b0", B0Settings, 0.2f, numClasses);
 
-    public override Tensor forward(Tensor x)
-    {
-        using var scope = NewDisposeScope();
-        var pooled = torch.flatten(avgpool.call(features.call(x)), 1);
-        return classifier.call(pooled).MoveToOuterDisposeScope();
-    }
+    public override Tensor forward(Tensor x) => SequentialTails.Forward(features, Head, x);
 
-    private Tensor Head(Tensor y)
-    {
-        using var scope = NewDisposeScope();
-        return classifier.call(torch.flatten(avgpool.call(y), 1)).MoveToOuterDisposeScope();
-    }
+    private Tensor Head(Tensor y) => SequentialTails.PooledHead(avgpool.call, classifier, y);
 
     public Func<Tensor, Tensor>? TailAfter(string layer) => SequentialTails.After(layer, "features", features, Head);
 

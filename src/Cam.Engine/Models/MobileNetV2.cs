@@ -1,9 +1,3 @@
-using Cam.Engine.Layers;
-using TorchSharp;
-using TorchSharp.Modules;
-using static TorchSharp.torch;
-using static TorchSharp.torch.nn;
-
 namespace Cam.Engine.Models;
 
 /// <summary>torchvision's MobileNetV2 (width 1.0): inverted residual blocks, functional global pooling.</summary>
@@ -43,18 +37,10 @@ public sealed class MobileNetV2 : Module<Tensor, Tensor>, ILayerTails
         BatchNorm2d(output),
         ReLU6(inplace: true));
 
-    public override Tensor forward(Tensor x)
-    {
-        using var scope = NewDisposeScope();
-        var y = functional.adaptive_avg_pool2d(features.call(x), new long[] { 1, 1 });
-        return classifier.call(torch.flatten(y, 1)).MoveToOuterDisposeScope();
-    }
+    public override Tensor forward(Tensor x) => SequentialTails.Forward(features, Head, x);
 
-    private Tensor Head(Tensor y)
-    {
-        using var scope = NewDisposeScope();
-        return classifier.call(torch.flatten(functional.adaptive_avg_pool2d(y, new long[] { 1, 1 }), 1)).MoveToOuterDisposeScope();
-    }
+    private Tensor Head(Tensor y) =>
+        SequentialTails.PooledHead(a => functional.adaptive_avg_pool2d(a, new long[] { 1, 1 }), classifier, y);
 
     public Func<Tensor, Tensor>? TailAfter(string layer) => SequentialTails.After(layer, "features", features, Head);
 

@@ -1,11 +1,7 @@
 using Cam.Engine.Hooks;
-using Cam.Engine.Layers;
 using Cam.Engine.Methods;
 using Cam.Engine.Precision;
 using Cam.Specs;
-using TorchSharp;
-using TorchSharp.Modules;
-using static TorchSharp.torch;
 
 namespace Cam.Engine.Models;
 

@@ -1,9 +1,3 @@
-using Cam.Engine.Layers;
-using TorchSharp;
-using TorchSharp.Modules;
-using static TorchSharp.torch;
-using static TorchSharp.torch.nn;
-
 namespace Cam.Engine.Models;
 
 // Field names are torchvision's state_dict names; TorchSharp registers submodules under their field names.

@@ -1,8 +1,3 @@
-using TorchSharp;
-using TorchSharp.Modules;
-using static TorchSharp.torch;
-using static TorchSharp.torch.nn;
-
 namespace Cam.Engine.Models;
 
 #pragma warning disable IDE1006

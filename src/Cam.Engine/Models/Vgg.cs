@@ -1,9 +1,3 @@
-using Cam.Engine.Layers;
-using TorchSharp;
-using TorchSharp.Modules;
-using static TorchSharp.torch;
-using static TorchSharp.torch.nn;
-
 namespace Cam.Engine.Models;
 
 /// <summary>torchvision's VGG: numbered <c>features</c>, a 7×7 adaptive pool and a three-layer classifier.</summary>
@@ -46,18 +40,9 @@ public sealed class Vgg : Module<Tensor, Tensor>, ILayerTails
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor x)
-    {
-        using var scope = NewDisposeScope();
-        var y = torch.flatten(avgpool.call(features.call(x)), 1);
-        return classifier.call(y).MoveToOuterDisposeScope();
-    }
+    public override Tensor forward(Tensor x) => SequentialTails.Forward(features, Head, x);
 
-    private Tensor Head(Tensor y)
-    {
-        using var scope = NewDisposeScope();
-        return classifier.call(torch.flatten(avgpool.call(y), 1)).MoveToOuterDisposeScope();
-    }
+    private Tensor Head(Tensor y) => SequentialTails.PooledHead(avgpool.call, classifier, y);
 
     public Func<Tensor, Tensor>? TailAfter(string layer) => SequentialTails.After(layer, "features", features, Head);
 

@@ -1,6 +1,4 @@
 using Cam.Engine.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Cam.Engine.Models;
 

@@ -3,7 +3,6 @@ using Cam.Datasets;
 using Cam.Engine.Models;
 using Cam.Engine.Tensors;
 using Cam.Specs;
-using static TorchSharp.torch;
 
 namespace Cam.Engine.Packages;
 

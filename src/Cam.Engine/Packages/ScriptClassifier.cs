@@ -1,10 +1,7 @@
 using System.Runtime.InteropServices;
-using Cam.Engine.Layers;
 using Cam.Engine.Methods;
 using Cam.Engine.Precision;
 using Cam.Specs;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Cam.Engine.Packages;
 

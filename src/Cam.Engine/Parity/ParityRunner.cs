@@ -3,8 +3,6 @@ using Cam.Engine.Methods;
 using Cam.Engine.Models;
 using Cam.Engine.Precision;
 using Cam.Engine.Tensors;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Cam.Engine.Parity;
 

@@ -1,8 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Cam.Datasets;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Cam.Engine.Preprocessing;
 

@@ -1,7 +1,5 @@
 using Cam.Engine.Models;
 using Cam.Engine.Packages;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Cam.Engine.Sanity;
 

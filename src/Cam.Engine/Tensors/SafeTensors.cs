@@ -3,8 +3,6 @@ using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using TorchSharp;
-using static TorchSharp.torch;
 
 namespace Cam.Engine.Tensors;
 

@@ -1,3 +1,4 @@
+using Cam.Hosting;
 using Cam.Scheduler.Telemetry;
 using System.Collections.Concurrent;
 using Cam.Datasets;
@@ -80,7 +81,7 @@ public sealed class JobEnumerator(SchedulerSettings settings, JobStore store, Da
             if (error is not null)
             {
                 await store.RecordEnumerationErrorAsync(jobId, item.Number, error, ct);
-                SchedulerTelemetry.ItemsRejected.Add(1, SchedulerTelemetry.Job(jobId));
+                SchedulerTelemetry.ItemsRejected.Add(1, CamTelemetry.Job(jobId));
             }
             if (shard.Count < shardSize) continue;
             batch.Add(new ShardItems(shardNumber, shard));
@@ -91,12 +92,12 @@ public sealed class JobEnumerator(SchedulerSettings settings, JobStore store, Da
             if (shardNumber > 1 && batchItems < settings.EnumerationBatchItems) continue;
             if (!await store.IsJobRunningAsync(jobId, ct)) return;
             await store.AddShardsAsync(jobId, batch, ct);
-            SchedulerTelemetry.ItemsEnumerated.Add(batchItems, SchedulerTelemetry.Job(jobId));
+            SchedulerTelemetry.ItemsEnumerated.Add(batchItems, CamTelemetry.Job(jobId));
             (batch, batchItems) = ([], 0);
         }
         if (shard.Count > 0) batch.Add(new ShardItems(shardNumber, shard));
         await store.AddShardsAsync(jobId, batch, ct);
-        SchedulerTelemetry.ItemsEnumerated.Add(batch.Sum(s => s.Items.Count), SchedulerTelemetry.Job(jobId));
+        SchedulerTelemetry.ItemsEnumerated.Add(batch.Sum(s => s.Items.Count), CamTelemetry.Job(jobId));
         await store.MarkEnumerationDoneAsync(jobId, ct);
         SchedulerTelemetry.Finished(await store.TryFinishJobAsync(jobId, ct));
     }

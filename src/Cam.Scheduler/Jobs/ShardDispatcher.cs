@@ -1,3 +1,4 @@
+using Cam.Hosting;
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Cam.Contracts;
@@ -96,13 +97,13 @@ public sealed class ShardDispatcher(SchedulerSettings settings, JobStore store, 
         if (outcome != AttemptOutcome.NotCounted)
         {
             logger.LogWarning("shard {Job}/{Shard}: {Reason}; {Outcome}", shard.JobId, shard.Number, reason, outcome);
-            SchedulerTelemetry.AttemptsFailed.Add(1, SchedulerTelemetry.Job(shard.JobId),
+            SchedulerTelemetry.AttemptsFailed.Add(1, CamTelemetry.Job(shard.JobId),
                 new(SchedulerTelemetry.ReasonAttribute, unclaimedOnly ? "overtaken" : "lease_expired"));
-            if (unclaimedOnly) SchedulerTelemetry.ShardsOvertaken.Add(1, SchedulerTelemetry.Job(shard.JobId));
+            if (unclaimedOnly) SchedulerTelemetry.ShardsOvertaken.Add(1, CamTelemetry.Job(shard.JobId));
         }
         if (outcome == AttemptOutcome.ShardFailed)
         {
-            SchedulerTelemetry.ShardsFailed.Add(1, SchedulerTelemetry.Job(shard.JobId));
+            SchedulerTelemetry.ShardsFailed.Add(1, CamTelemetry.Job(shard.JobId));
             SchedulerTelemetry.Finished(await store.TryFinishJobAsync(shard.JobId, ct));
         }
     }
@@ -133,7 +134,7 @@ public sealed class ShardDispatcher(SchedulerSettings settings, JobStore store, 
         if (attempt is null) return false;
         // The trace of the shard starts here: MassTransit carries it in the message to the worker, and back in its report.
         using var activity = SchedulerTelemetry.Source.StartActivity("publish shard", System.Diagnostics.ActivityKind.Producer);
-        activity?.SetTag(SchedulerTelemetry.JobAttribute, shard.JobId.ToString());
+        activity?.SetTag(CamTelemetry.JobAttribute, shard.JobId.ToString());
         activity?.SetTag("cam.shard", shard.Number);
         activity?.SetTag("cam.attempt", attempt.Value);
         var message = new ExplainShard
@@ -173,7 +174,7 @@ public sealed class ShardDispatcher(SchedulerSettings settings, JobStore store, 
                     $"{settings.SendTimeout.TotalSeconds}s", e);
             throw;
         }
-        SchedulerTelemetry.ShardsPublished.Add(1, SchedulerTelemetry.Job(shard.JobId));
+        SchedulerTelemetry.ShardsPublished.Add(1, CamTelemetry.Job(shard.JobId));
         return true;
     }
 

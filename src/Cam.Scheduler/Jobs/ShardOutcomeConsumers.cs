@@ -1,4 +1,5 @@
 using Cam.Contracts;
+using Cam.Hosting;
 using Cam.Storage;
 using Cam.Scheduler.Telemetry;
 using MassTransit;
@@ -16,7 +17,7 @@ public sealed class ShardCompletedConsumer(JobStore store, ShardLifecycle shards
     {
         var report = context.Message;
         var counted = await shards.TryCompleteOnReportAsync(report, context.CancellationToken);
-        if (counted != ShardReport.NotStored) SchedulerTelemetry.ShardsCompleted.Add(1, SchedulerTelemetry.Job(report.JobId));
+        if (counted != ShardReport.NotStored) SchedulerTelemetry.ShardsCompleted.Add(1, CamTelemetry.Job(report.JobId));
         if (counted == ShardReport.NotStored)
             logger.LogWarning("shard {Job}/{Shard}: attempt {Attempt} on {Worker} reported {Results} results, which are not in the database (a " +
                 "commit the database lost?); not counted: the shard runs again when its lease runs out",
@@ -42,11 +43,12 @@ public sealed class ShardFailedConsumer(JobStore store, ShardLifecycle shards, S
             logger.LogWarning("shard {Job}/{Shard}: attempt {Attempt} failed on {Worker}: {Reason}; {Outcome}", failed.JobId, failed.ShardNumber,
                 failed.Attempt,
                 failed.Worker, failed.Reason, outcome);
-            SchedulerTelemetry.AttemptsFailed.Add(1, SchedulerTelemetry.Job(failed.JobId), new(SchedulerTelemetry.ReasonAttribute, "reported"));
+            SchedulerTelemetry.AttemptsFailed.Add(1, CamTelemetry.Job(failed.JobId),
+                new(SchedulerTelemetry.ReasonAttribute, "reported"));
         }
         if (outcome == AttemptOutcome.ShardFailed)
         {
-            SchedulerTelemetry.ShardsFailed.Add(1, SchedulerTelemetry.Job(failed.JobId));
+            SchedulerTelemetry.ShardsFailed.Add(1, CamTelemetry.Job(failed.JobId));
             SchedulerTelemetry.Finished(await store.TryFinishJobAsync(failed.JobId, context.CancellationToken));
         }
     }

@@ -1,5 +1,6 @@
 using Cam.Contracts;
 using Cam.Datasets;
+using Cam.Hosting;
 using Cam.Scheduler.Validation;
 using Cam.Specs;
 using Cam.Scheduler.Telemetry;
@@ -33,13 +34,13 @@ public sealed class ModelProber(SchedulerSettings settings, ModelPackageInspecto
                 MeasureRate = measureRate, SamplePaths = measureRate ? samples : [], DatasetRoot = Path.GetRelativePath(root.FullPath, dataset.Root),
             }, ct);
             SchedulerTelemetry.ProbeDuration.Record(clock.Elapsed.TotalSeconds, new KeyValuePair<string,
-                object?>(SchedulerTelemetry.OutcomeAttribute, "answered"));
+                object?>(CamTelemetry.OutcomeAttribute, "answered"));
             return response.Message;
         }
         catch (RequestTimeoutException)
         {
             SchedulerTelemetry.ProbeDuration.Record(clock.Elapsed.TotalSeconds, new KeyValuePair<string,
-                object?>(SchedulerTelemetry.OutcomeAttribute, "timeout"));
+                object?>(CamTelemetry.OutcomeAttribute, "timeout"));
             logger.LogWarning("no worker answered the probe of model {Model} within {Seconds}s: accepted unprobed; the workers check it when they " +
                 "load it",
                 spec.Model, settings.ProbeTimeout.TotalSeconds);

@@ -1,3 +1,4 @@
+using Cam.Hosting;
 using System.Diagnostics.Metrics;
 using Cam.Contracts;
 using Cam.Storage;
@@ -77,7 +78,7 @@ public sealed class SchedulerGauges : BackgroundService
 
     private static IEnumerable<Measurement<long>> ItemsOf(JobRow job)
     {
-        var id = SchedulerTelemetry.Job(job.Id);
+        var id = CamTelemetry.Job(job.Id);
         var state = new KeyValuePair<string, object?>(SchedulerTelemetry.JobStateAttribute, job.State);
         yield return new Measurement<long>(job.TotalItems, id, state, new(SchedulerTelemetry.ItemStateAttribute, "total"));
         yield return new Measurement<long>(job.SucceededItems, id, state, new(SchedulerTelemetry.ItemStateAttribute, "succeeded"));

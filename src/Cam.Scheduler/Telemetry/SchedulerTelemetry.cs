@@ -39,15 +39,11 @@ public static class SchedulerTelemetry
     public static readonly Histogram<double> ProbeDuration =
         Meter.CreateHistogram<double>("cam.probe.duration", "s", "A submission's model probe, by outcome (answered, timeout)");
 
-    public const string JobAttribute = "cam.job";
     public const string StateAttribute = "cam.state";
     /// <summary><c>cam.job.items</c>: which count (total, succeeded, failed); <see cref="JobStateAttribute"/>: the job's state.</summary>
     public const string ItemStateAttribute = "cam.item.state";
     public const string JobStateAttribute = "cam.job.state";
     public const string ReasonAttribute = "cam.reason";
-    public const string OutcomeAttribute = "cam.outcome";
-
-    public static KeyValuePair<string, object?> Job(Guid id) => new(JobAttribute, id.ToString());
 
     /// <summary>Counts a job's end (<paramref name="state"/> null: the job went on).</summary>
     public static void Finished(string? state)

@@ -63,36 +63,16 @@ public sealed class ItemRow
     public string State { get; set; } = ItemState.Pending;
 }
 
-public sealed class ResultRow
+public sealed class ResultRow : ResultValues
 {
     public long Id { get; set; }
     public Guid JobId { get; set; }
     public long ItemNumber { get; set; }
-    public string Method { get; set; } = "";
-    public string Layer { get; set; } = "";
-    public int ClassIndex { get; set; }
     public int ClassRank { get; set; }
-    public float Score { get; set; }
-    public float Probability { get; set; }
-    public int MapHeight { get; set; }
-    public int MapWidth { get; set; }
     /// <summary>The map, row-major, in one of <see cref="MapCodec"/>'s forms (read it with <see cref="MapValues"/>).</summary>
     public byte[] Map { get; set; } = [];
-    public int PeakY { get; set; }
-    public int PeakX { get; set; }
-    public float Energy { get; set; }
-    /// <summary>Faithfulness and localisation metrics as JSON, when computed.</summary>
-    public string? Metrics { get; set; }
     /// <summary>The model's top-1 class for the item; -1 when unknown.</summary>
     public int PredictedClass { get; set; } = -1;
-    /// <summary>The item's label as a class index, when it has one the model knows.</summary>
-    public int? LabelClass { get; set; }
-    public bool? PointingHit { get; set; }
-    public float? EnergyInBox { get; set; }
-    public float? AverageDrop { get; set; }
-    public bool? IncreaseInConfidence { get; set; }
-    public float? DeletionArea { get; set; }
-    public float? InsertionArea { get; set; }
 
     /// <summary>The map as floats, row-major.</summary>
     public float[] MapValues() => DecodeMap(Map);

@@ -1,11 +1,7 @@
-using Microsoft.EntityFrameworkCore.Infrastructure;
-using Microsoft.EntityFrameworkCore.Migrations;
-
 namespace Cam.Storage.Migrations;
 
 /// <summary>The first PostgreSQL schema. Written as SQL so that every constraint is explicit.</summary>
-[DbContext(typeof(CamDbContext))]
-[Migration("20261124120000_InitialSchema")]
+[DbContext(typeof(CamDbContext)), Migration("20261124120000_InitialSchema")]
 public sealed class InitialSchema : SqlMigration
 {
     protected override string UpSql => """

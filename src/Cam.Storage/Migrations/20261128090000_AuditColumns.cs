@@ -1,11 +1,7 @@
-using Microsoft.EntityFrameworkCore.Infrastructure;
-using Microsoft.EntityFrameworkCore.Migrations;
-
 namespace Cam.Storage.Migrations;
 
 /// <summary>Per-result audit values as columns, so that the audit aggregates them in SQL.</summary>
-[DbContext(typeof(CamDbContext))]
-[Migration("20261128090000_AuditColumns")]
+[DbContext(typeof(CamDbContext)), Migration("20261128090000_AuditColumns")]
 public sealed class AuditColumns : SqlMigration
 {
     protected override string UpSql => """

@@ -1,14 +1,10 @@
-using Microsoft.EntityFrameworkCore.Infrastructure;
-using Microsoft.EntityFrameworkCore.Migrations;
-
 namespace Cam.Storage.Migrations;
 
 /// <summary>
 /// Shards are claimed by the worker that runs them (its heartbeat renews the lease) and count their failed
 /// attempts; jobs keep the dataset root the workers see, fixed at submission.
 /// </summary>
-[DbContext(typeof(CamDbContext))]
-[Migration("20261205090000_ShardClaims")]
+[DbContext(typeof(CamDbContext)), Migration("20261205090000_ShardClaims")]
 public sealed class ShardClaimColumns : SqlMigration
 {
     protected override string UpSql => """

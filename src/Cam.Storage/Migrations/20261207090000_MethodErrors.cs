@@ -1,14 +1,10 @@
-using Microsoft.EntityFrameworkCore.Infrastructure;
-using Microsoft.EntityFrameworkCore.Migrations;
-
 namespace Cam.Storage.Migrations;
 
 /// <summary>
 /// Item errors name the method that failed (empty when the whole item did), so that one method's failure costs the
 /// others nothing; an error of a method for the whole job (item_number NULL) is stored once per job and method.
 /// </summary>
-[DbContext(typeof(CamDbContext))]
-[Migration("20261207090000_MethodErrors")]
+[DbContext(typeof(CamDbContext)), Migration("20261207090000_MethodErrors")]
 public sealed class MethodErrors : SqlMigration
 {
     protected override string UpSql => """

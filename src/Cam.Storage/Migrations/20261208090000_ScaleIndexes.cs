@@ -1,6 +1,3 @@
-using Microsoft.EntityFrameworkCore.Infrastructure;
-using Microsoft.EntityFrameworkCore.Migrations;
-
 namespace Cam.Storage.Migrations;
 
 /// <summary>
@@ -10,8 +7,7 @@ namespace Cam.Storage.Migrations;
 /// half full the update fits in the row's own page and is HOT, with no new primary-key entry and less WAL; filled
 /// pages made 97 % of those updates non-HOT at 2M items (pg_stat_user_tables).
 /// </summary>
-[DbContext(typeof(CamDbContext))]
-[Migration("20261208090000_ScaleIndexes")]
+[DbContext(typeof(CamDbContext)), Migration("20261208090000_ScaleIndexes")]
 public sealed class ScaleIndexes : SqlMigration
 {
     protected override string UpSql => """

@@ -1,6 +1,3 @@
-using Microsoft.EntityFrameworkCore.Infrastructure;
-using Microsoft.EntityFrameworkCore.Migrations;
-
 namespace Cam.Storage.Migrations;
 
 /// <summary>
@@ -9,8 +6,7 @@ namespace Cam.Storage.Migrations;
 /// the database was away and gave up, say): the dispatcher publishes it again at once instead of waiting out the
 /// queue timeout. Indexed per job by that time, for the "claimed later" lookup.
 /// </summary>
-[DbContext(typeof(CamDbContext))]
-[Migration("20261211090000_ShardPublishedAt")]
+[DbContext(typeof(CamDbContext)), Migration("20261211090000_ShardPublishedAt")]
 public sealed class ShardPublishedAt : SqlMigration
 {
     protected override string UpSql => """

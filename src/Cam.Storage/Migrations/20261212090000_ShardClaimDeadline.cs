@@ -1,6 +1,3 @@
-using Microsoft.EntityFrameworkCore.Infrastructure;
-using Microsoft.EntityFrameworkCore.Migrations;
-
 namespace Cam.Storage.Migrations;
 
 /// <summary>
@@ -9,8 +6,7 @@ namespace Cam.Storage.Migrations;
 /// <c>lease_expires_at</c> cleared), running shards keep their lease. Indexed by state like the lease, for the
 /// dispatcher's "not claimed in time" lookup.
 /// </summary>
-[DbContext(typeof(CamDbContext))]
-[Migration("20261212090000_ShardClaimDeadline")]
+[DbContext(typeof(CamDbContext)), Migration("20261212090000_ShardClaimDeadline")]
 public sealed class ShardClaimDeadline : SqlMigration
 {
     protected override string UpSql => """

@@ -1,6 +1,3 @@
-using Microsoft.EntityFrameworkCore.Infrastructure;
-using Microsoft.EntityFrameworkCore.Migrations;
-
 namespace Cam.Storage.Migrations;
 
 /// <summary>
@@ -14,11 +11,10 @@ namespace Cam.Storage.Migrations;
 /// primary keys on <c>id</c> become (job_id, id); the ids keep their values and a sequence of their own.
 /// No default partition: a row of a job without partitions is an error, and DETACH … CONCURRENTLY stays possible.
 /// </summary>
-[DbContext(typeof(CamDbContext))]
-[Migration("20261220090000_JobPartitions")]
+[DbContext(typeof(CamDbContext)), Migration("20261220090000_JobPartitions")]
 public sealed class JobPartitions : SqlMigration
 {
-    protected override string UpSql => """
+    protected override string UpSql => $$"""
         CREATE FUNCTION cam_job_partition(parent text, job uuid) RETURNS text
         LANGUAGE sql IMMUTABLE AS $$ SELECT parent || '_' || replace(job::text, '-', '') $$;
 
@@ -37,19 +33,7 @@ public sealed class JobPartitions : SqlMigration
             END LOOP;
         END $$;
 
-        DO $$
-        DECLARE
-            parent text;
-            old text;
-            c record;
-            job uuid;
-            definitions text[];
-            statement text;
-        BEGIN
-            FOREACH parent IN ARRAY ARRAY['shards', 'items', 'results', 'item_errors'] LOOP
-                old := parent || '_unpartitioned';
-                EXECUTE format('ALTER TABLE %I RENAME TO %I', parent, old);
-                definitions := ARRAY[]::text[];
+        {{EachTableRenamed("_unpartitioned")}}
                 -- Constraints (primary, unique, foreign keys), then the indexes no constraint owns.
                 FOR c IN SELECT conname, contype, pg_get_constraintdef(oid) AS def FROM pg_constraint
                          WHERE conrelid = old::regclass AND contype IN ('p', 'u', 'f') ORDER BY contype DESC, conname LOOP
@@ -89,19 +73,8 @@ public sealed class JobPartitions : SqlMigration
         END $$;
         """;
 
-    protected override string DownSql => """
-        DO $$
-        DECLARE
-            parent text;
-            old text;
-            c record;
-            definitions text[];
-            statement text;
-        BEGIN
-            FOREACH parent IN ARRAY ARRAY['shards', 'items', 'results', 'item_errors'] LOOP
-                old := parent || '_partitioned';
-                EXECUTE format('ALTER TABLE %I RENAME TO %I', parent, old);
-                definitions := ARRAY[]::text[];
+    protected override string DownSql => $$"""
+        {{EachTableRenamed("_partitioned")}}
                 FOR c IN SELECT conname, pg_get_constraintdef(oid) AS def FROM pg_constraint
                          WHERE conrelid = old::regclass AND contype IN ('p', 'u', 'f') AND conparentid = 0 ORDER BY contype DESC, conname LOOP
                     definitions := definitions || format('ALTER TABLE %I ADD CONSTRAINT %I %s', parent, c.conname, c.def);
@@ -125,5 +98,25 @@ public sealed class JobPartitions : SqlMigration
         DROP FUNCTION cam_create_job_partitions(uuid);
         DROP FUNCTION cam_job_partition(text, uuid);
         ALTER TABLE items SET (fillfactor = 50);
+        """;
+
+    /// <summary>
+    /// The head of both scripts' move of the per-job tables: a block that takes each table in turn (<c>parent</c>),
+    /// renames it to its name + <paramref name="suffix"/> (<c>old</c>) and starts its list of definitions to recreate.
+    /// </summary>
+    private static string EachTableRenamed(string suffix) => $$"""
+        DO $$
+        DECLARE
+            parent text;
+            old text;
+            c record;
+            job uuid;
+            definitions text[];
+            statement text;
+        BEGIN
+            FOREACH parent IN ARRAY ARRAY['shards', 'items', 'results', 'item_errors'] LOOP
+                old := parent || '{{suffix}}';
+                EXECUTE format('ALTER TABLE %I RENAME TO %I', parent, old);
+                definitions := ARRAY[]::text[];
         """;
 }

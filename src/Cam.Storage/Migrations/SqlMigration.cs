@@ -1,5 +1,3 @@
-using Microsoft.EntityFrameworkCore.Migrations;
-
 namespace Cam.Storage.Migrations;
 
 /// <summary>

@@ -38,13 +38,9 @@ public static class WorkerTelemetry
     public static readonly Counter<long> ModelCacheEvictions =
         Meter.CreateCounter<long>("cam.model_cache.evictions", "{instance}", "Idle model instances disposed beyond the cache size");
 
-    public const string JobAttribute = "cam.job";
     public const string MethodAttribute = "cam.method";
-    public const string OutcomeAttribute = "cam.outcome";
     public const string StageAttribute = "cam.stage";
     public const string DeviceAttribute = "cam.device";
 
-    public static KeyValuePair<string, object?> Job(Guid id) => new(JobAttribute, id.ToString());
-    public static KeyValuePair<string, object?> Outcome(string outcome) => new(OutcomeAttribute, outcome);
     public static KeyValuePair<string, object?> Stage(string stage) => new(StageAttribute, stage);
 }

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Text.Json.Nodes;
 using Cam.Datasets;
 using Cam.Engine.Preprocessing;
 

@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using Cam.Datasets;
 
 namespace Cam.Cli.Commands.InputBench;

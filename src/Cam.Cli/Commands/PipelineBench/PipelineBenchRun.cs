@@ -1,6 +1,4 @@
 using Cam.Contracts;
-using System.Diagnostics;
-using System.Text.Json.Nodes;
 using Cam.Storage.Entities;
 using Npgsql;
 

@@ -14,7 +14,7 @@ public static class ThroughputPlot
     {
         const float left = 80, right = 20, top = 50, bottom = 60;
         var finite = series.SelectMany(s => s.RatePerHundredth).Where(double.IsFinite).ToList();
-        var yMax = NiceCeiling(finite.Count > 0 ? finite.Max() : 1);
+        var yMax = AxisScale.NiceCeiling(finite.Count > 0 ? finite.Max() : 1);
         using var surface = SKSurface.Create(new SKImageInfo(width, height));
         var canvas = surface.Canvas;
         canvas.Clear(SKColors.White);
@@ -67,14 +67,5 @@ public static class ThroughputPlot
         using var image = surface.Snapshot();
         using var png = image.Encode(SKEncodedImageFormat.Png, 100);
         return png.ToArray();
-    }
-
-    private static double NiceCeiling(double value)
-    {
-        if (value <= 0) return 1;
-        var magnitude = Math.Pow(10, Math.Floor(Math.Log10(value)));
-        foreach (var step in new[] { 1, 2, 2.5, 5, 10 })
-            if (step * magnitude >= value) return step * magnitude;
-        return 10 * magnitude;
     }
 }
