@@ -10,23 +10,9 @@ public class BenchInputsCommandTests
     public async Task Bench_inputs_reports_every_image_of_the_dataset_once_per_pass_with_the_time_split_into_its_three_stages()
     {
         using var workspace = new DemoWorkspace(images: 4, withBadItems: false);
-        var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var a in new[]
-                 {
-                     Path.Combine(AppContext.BaseDirectory, "cam.dll"), "bench-inputs", "--dataset",
-                         Path.Combine(workspace.DataRoot, "shapes", "manifest.csv"),
-                     "--model", Path.Combine(workspace.ModelRoot, "shapes-model"), "--repeat", "2", "--limit", "3",
-                 })
-            info.ArgumentList.Add(a);
-        using var bench = Process.Start(info)!;
-        var stderr = bench.StandardError.ReadToEndAsync();
-        var stdout = await bench.StandardOutput.ReadToEndAsync();
-        using (var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(2))) await bench.WaitForExitAsync(deadline.Token);
-        Assert.True(bench.ExitCode == 0, $"cam bench-inputs exited with {bench.ExitCode}: {await stderr}");
+        var stdout = await CamCli.SucceedAsync(TimeSpan.FromMinutes(2), "bench-inputs", "--dataset",
+            Path.Combine(workspace.DataRoot, "shapes", "manifest.csv"),
+            "--model", Path.Combine(workspace.ModelRoot, "shapes-model"), "--repeat", "2", "--limit", "3");
 
         var result = JsonNode.Parse(stdout)!;
         Assert.Equal(3, result["files"]!.GetValue<int>());

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 
 namespace Cam.Jobs.Tests;
@@ -10,24 +9,10 @@ public class RunCommandPreviewTests
     public async Task Cam_run_json_reports_the_previews_forward_count_and_its_time_over_the_runs()
     {
         using var workspace = new DemoWorkspace(images: 6, withBadItems: false);
-        var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var a in new[]
-                 {
-                     Path.Combine(AppContext.BaseDirectory, "cam.dll"), "run", "--dataset",
-                         Path.Combine(workspace.DataRoot, "shapes", "manifest.csv"),
-                     "--model", Path.Combine(workspace.ModelRoot, "shapes-model"), "--methods", "cam,gradcam", "--classes", "top:2",
-                     "--out", Path.Combine(workspace.Root, "out"), "--json", "--no-report",
-                 })
-            info.ArgumentList.Add(a);
-        using var run = Process.Start(info)!;
-        var stderr = run.StandardError.ReadToEndAsync();
-        var stdout = await run.StandardOutput.ReadToEndAsync();
-        using (var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(3))) await run.WaitForExitAsync(deadline.Token);
-        Assert.True(run.ExitCode == 0, $"cam run exited with {run.ExitCode}: {await stderr}");
+        var stdout = await CamCli.SucceedAsync(TimeSpan.FromMinutes(3), "run", "--dataset",
+            Path.Combine(workspace.DataRoot, "shapes", "manifest.csv"),
+            "--model", Path.Combine(workspace.ModelRoot, "shapes-model"), "--methods", "cam,gradcam", "--classes", "top:2",
+            "--out", Path.Combine(workspace.Root, "out"), "--json", "--no-report");
 
         var summary = JsonNode.Parse(stdout.Trim().Split('\n')[^1])!;
         var preview = summary["preview"]!;

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Cam.Audit;
 using Cam.Cli.Embedded;
 using Cam.Contracts;
@@ -116,20 +115,5 @@ public class UnknownLabelsTests
     }
 
     /// <summary>Runs the cam command line built beside the tests; its standard output, after checking it succeeded.</summary>
-    private static async Task<string> CamAsync(params string[] arguments)
-    {
-        var info = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "cam.dll"));
-        foreach (var a in arguments) info.ArgumentList.Add(a);
-        using var cam = Process.Start(info)!;
-        var stderr = cam.StandardError.ReadToEndAsync();
-        var stdout = await cam.StandardOutput.ReadToEndAsync();
-        using (var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(1))) await cam.WaitForExitAsync(deadline.Token);
-        Assert.True(cam.ExitCode == 0, $"cam {string.Join(' ', arguments)} exited with {cam.ExitCode}: {await stderr}");
-        return stdout;
-    }
+    private static Task<string> CamAsync(params string[] arguments) => CamCli.SucceedAsync(TimeSpan.FromMinutes(1), arguments);
 }
