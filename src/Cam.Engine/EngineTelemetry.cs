@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using Cam.Contracts;
 
 namespace Cam.Engine;
 
@@ -11,10 +12,9 @@ public static class EngineTelemetry
     public const string Name = "Cam.Engine";
     public static readonly Meter Meter = new(Name);
 
-    public static readonly Counter<long> MaskedForwards = Meter.CreateCounter<long>("cam.masked_forwards", "{forward}", "Masked inputs forwarded");
-    public static readonly Histogram<long> ChunkSize = Meter.CreateHistogram<long>("cam.masked_forward.chunk.size", "{input}",
-        "Masked inputs forwarded together",
-        advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048] });
-    public static readonly Counter<long> OutOfMemoryBackoffs = Meter.CreateCounter<long>("cam.oom_backoffs", "{backoff}",
-        "Chunks halved after an out-of-memory error");
+    public static readonly Counter<long> MaskedForwards = Meter.Count("cam.masked_forwards", "{forward}", "Masked inputs forwarded");
+    public static readonly Histogram<long> ChunkSize = Meter.Sizes("cam.masked_forward.chunk.size", "{input}",
+        "Masked inputs forwarded together", [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048]);
+    public static readonly Counter<long> OutOfMemoryBackoffs =
+        Meter.Count("cam.oom_backoffs", "{backoff}", "Chunks halved after an out-of-memory error");
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Cam.Contracts;
 
 namespace Cam.Scheduler.Telemetry;
 
@@ -16,28 +17,24 @@ public static class SchedulerTelemetry
     public static readonly ActivitySource Source = new(Name);
 
     /// <summary>Items stored by the enumeration, per job.</summary>
-    public static readonly Counter<long> ItemsEnumerated =
-        Meter.CreateCounter<long>("cam.items.enumerated", "{item}", "Items the enumeration stored");
+    public static readonly Counter<long> ItemsEnumerated = Meter.Count("cam.items.enumerated", "{item}", "Items the enumeration stored");
     /// <summary>Items the enumeration stored as failed (a path outside the data root, a malformed manifest row): no worker sees them.</summary>
     public static readonly Counter<long> ItemsRejected =
-        Meter.CreateCounter<long>("cam.items.rejected", "{item}", "Items the enumeration stored as failed");
-    public static readonly Counter<long> ShardsPublished =
-        Meter.CreateCounter<long>("cam.shards.published", "{shard}", "Shard messages sent to the workers");
+        Meter.Count("cam.items.rejected", "{item}", "Items the enumeration stored as failed");
+    public static readonly Counter<long> ShardsPublished = Meter.Count("cam.shards.published", "{shard}", "Shard messages sent to the workers");
     public static readonly Counter<long> ShardsCompleted =
-        Meter.CreateCounter<long>("cam.shards.completed", "{shard}", "Completion reports of workers counted");
+        Meter.Count("cam.shards.completed", "{shard}", "Completion reports of workers counted");
     /// <summary>Failed attempts, by <c>cam.reason</c>: <c>reported</c> (the worker's error), <c>lease_expired</c>, <c>overtaken</c> (the message
     /// lost).</summary>
-    public static readonly Counter<long> AttemptsFailed =
-        Meter.CreateCounter<long>("cam.shard.attempts.failed", "{attempt}", "Failed attempts of shards");
-    public static readonly Counter<long> ShardsOvertaken =
-        Meter.CreateCounter<long>("cam.shards.overtaken", "{shard}", "Published shards whose message was lost (a later one was claimed first)");
+    public static readonly Counter<long> AttemptsFailed = Meter.Count("cam.shard.attempts.failed", "{attempt}", "Failed attempts of shards");
+    public static readonly Counter<long> ShardsOvertaken = Meter.Count("cam.shards.overtaken", "{shard}",
+        "Published shards whose message was lost (a later one was claimed first)");
     public static readonly Counter<long> ShardsFailed =
-        Meter.CreateCounter<long>("cam.shards.failed", "{shard}", "Shards whose attempts ran out (their items became item errors)");
-    public static readonly Counter<long> JobsFinished = Meter.CreateCounter<long>("cam.jobs.finished", "{job}", "Jobs that ended, by final state");
-    public static readonly Histogram<double> DispatchRound =
-        Meter.CreateHistogram<double>("cam.dispatch.round.duration", "s", "One round of the shard dispatcher");
+        Meter.Count("cam.shards.failed", "{shard}", "Shards whose attempts ran out (their items became item errors)");
+    public static readonly Counter<long> JobsFinished = Meter.Count("cam.jobs.finished", "{job}", "Jobs that ended, by final state");
+    public static readonly Histogram<double> DispatchRound = Meter.Seconds("cam.dispatch.round.duration", "One round of the shard dispatcher");
     public static readonly Histogram<double> ProbeDuration =
-        Meter.CreateHistogram<double>("cam.probe.duration", "s", "A submission's model probe, by outcome (answered, timeout)");
+        Meter.Seconds("cam.probe.duration", "A submission's model probe, by outcome (answered, timeout)");
 
     public const string StateAttribute = "cam.state";
     /// <summary><c>cam.job.items</c>: which count (total, succeeded, failed); <see cref="JobStateAttribute"/>: the job's state.</summary>

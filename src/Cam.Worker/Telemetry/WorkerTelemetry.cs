@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using Cam.Contracts;
 
 namespace Cam.Worker.Telemetry;
 
@@ -16,27 +17,22 @@ public static class WorkerTelemetry
     public static readonly ActivitySource Source = new(Name);
 
     /// <summary>Items stored, per job, by <c>cam.outcome</c> (succeeded: some method explained it; failed: an item error).</summary>
-    public static readonly Counter<long> ItemsProcessed =
-        Meter.CreateCounter<long>("cam.items.processed", "{item}", "Items explained or failed, stored");
+    public static readonly Counter<long> ItemsProcessed = Meter.Count("cam.items.processed", "{item}", "Items explained or failed, stored");
     /// <summary>Maps stored, per job and method.</summary>
-    public static readonly Counter<long> Results = Meter.CreateCounter<long>("cam.results", "{result}", "Maps stored, per method");
+    public static readonly Counter<long> Results = Meter.Count("cam.results", "{result}", "Maps stored, per method");
     /// <summary>Items a method failed on (the item may stand by the other methods), per job and method.</summary>
-    public static readonly Counter<long> MethodFailures = Meter.CreateCounter<long>("cam.method.failures", "{item}", "Items a method failed on");
+    public static readonly Counter<long> MethodFailures = Meter.Count("cam.method.failures", "{item}", "Items a method failed on");
     /// <summary>A shard's run on this worker, by <c>cam.outcome</c>: completed, failed, dropped.</summary>
-    public static readonly Histogram<double> ShardDuration =
-        Meter.CreateHistogram<double>("cam.shard.duration", "s", "One shard on a worker, from its claim to its stored results",
-        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1200] });
+    public static readonly Histogram<double> ShardDuration = Meter.Seconds("cam.shard.duration",
+        "One shard on a worker, from its claim to its stored results", [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1200]);
     /// <summary>A batch's time by <c>cam.stage</c>: decode (images read and decoded), preprocess (the input tensor), compute (the methods on the
     /// device).</summary>
-    public static readonly Histogram<double> BatchDuration =
-        Meter.CreateHistogram<double>("cam.batch.duration", "s", "One batch's decode, preprocess and device compute",
-        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] });
-    public static readonly Counter<long> ModelCacheHits =
-        Meter.CreateCounter<long>("cam.model_cache.hits", "{rent}", "Model rents served by a loaded instance");
-    public static readonly Counter<long> ModelCacheMisses =
-        Meter.CreateCounter<long>("cam.model_cache.misses", "{rent}", "Model rents that loaded a package");
+    public static readonly Histogram<double> BatchDuration = Meter.Seconds("cam.batch.duration",
+        "One batch's decode, preprocess and device compute", [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]);
+    public static readonly Counter<long> ModelCacheHits = Meter.Count("cam.model_cache.hits", "{rent}", "Model rents served by a loaded instance");
+    public static readonly Counter<long> ModelCacheMisses = Meter.Count("cam.model_cache.misses", "{rent}", "Model rents that loaded a package");
     public static readonly Counter<long> ModelCacheEvictions =
-        Meter.CreateCounter<long>("cam.model_cache.evictions", "{instance}", "Idle model instances disposed beyond the cache size");
+        Meter.Count("cam.model_cache.evictions", "{instance}", "Idle model instances disposed beyond the cache size");
 
     public const string MethodAttribute = "cam.method";
     public const string StageAttribute = "cam.stage";
