@@ -42,20 +42,9 @@ public class JobEnumeratorTests
     [MemberData(nameof(Providers))]
     public async Task A_path_with_a_NUL_character_is_an_item_error_and_the_rest_of_the_dataset_is_enumerated(string provider)
     {
-        using var workspace = new DemoWorkspace(images: 5, withBadItems: false);
-        await using var scheduler = await SchedulerAsync(workspace, provider);
-        var dataset = JsonLines(workspace, "{\"path\": \"images/a\\u0000b.png\", \"label\": \"circle\"}");
+        var (job, error) = await EnumerateWithOneBadLineAsync(provider, images: 5, "{\"path\": \"images/a\\u0000b.png\", \"label\": \"circle\"}");
 
-        var id = await scheduler.Jobs.SubmitAsync(new JobSpec
-        {
-            Dataset = dataset, Model = "shapes-model", Methods = [new MethodSpec("cam")], ShardSize = 2
-        });
-        var job = await scheduler.WaitForJobAsync(id, j => j.EnumerationDone || j.State != JobState.Running, TimeSpan.FromSeconds(60));
-
-        Assert.Equal(JobState.Running, job.State);
-        Assert.True(job.EnumerationDone);
-        Assert.Equal(6, job.TotalItems);
-        var error = Assert.Single(await scheduler.Store.ErrorsPageAsync(id, 0, 10));
+        Assert.Equal((JobState.Running, true, 6L), (job.State, job.EnumerationDone, job.TotalItems));
         Assert.Equal(2, error.ItemNumber);
         Assert.Contains("NUL", error.Message);
     }
@@ -64,22 +53,27 @@ public class JobEnumeratorTests
     [MemberData(nameof(Providers))]
     public async Task A_manifest_line_with_a_null_box_is_an_item_error_and_the_rest_of_the_dataset_is_enumerated(string provider)
     {
-        using var workspace = new DemoWorkspace(images: 4, withBadItems: false);
+        var (job, error) = await EnumerateWithOneBadLineAsync(provider, images: 4, "{\"path\": \"images/x.png\", \"boxes\": [null]}");
+
+        Assert.Equal((JobState.Running, true, 5L), (job.State, job.EnumerationDone, job.TotalItems));
+        Assert.Equal(2, error.ItemNumber);
+        Assert.Equal("manifest.jsonl line 3: box null is not [x0, y0, x1, y1]", error.Message);
+    }
+
+    /// <summary>Enumerates the demo's images with <paramref name="badLine"/> as the manifest's third line: the job once enumerated, and its one
+    /// error.</summary>
+    private static async Task<(JobRow Job, ItemErrorRow Error)> EnumerateWithOneBadLineAsync(string provider, int images, string badLine)
+    {
+        using var workspace = new DemoWorkspace(images, withBadItems: false);
         await using var scheduler = await SchedulerAsync(workspace, provider);
-        var dataset = JsonLines(workspace, "{\"path\": \"images/x.png\", \"boxes\": [null]}");
+        var dataset = JsonLines(workspace, badLine);
 
         var id = await scheduler.Jobs.SubmitAsync(new JobSpec
         {
             Dataset = dataset, Model = "shapes-model", Methods = [new MethodSpec("cam")], ShardSize = 2
         });
         var job = await scheduler.WaitForJobAsync(id, j => j.EnumerationDone || j.State != JobState.Running, TimeSpan.FromSeconds(60));
-
-        Assert.Equal(JobState.Running, job.State);
-        Assert.True(job.EnumerationDone);
-        Assert.Equal(5, job.TotalItems);
-        var error = Assert.Single(await scheduler.Store.ErrorsPageAsync(id, 0, 10));
-        Assert.Equal(2, error.ItemNumber);
-        Assert.Equal("manifest.jsonl line 3: box null is not [x0, y0, x1, y1]", error.Message);
+        return (job, Assert.Single(await scheduler.Store.ErrorsPageAsync(id, 0, 10)));
     }
 
     [Theory]
